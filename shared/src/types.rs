@@ -1,0 +1,681 @@
+//! Domain value types that carry their rules: each is a newtype with a private field, built only
+//! through a fallible constructor, and `Deserialize` goes through that constructor, so a value of the
+//! type is always valid (parse, don't validate).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::{Date, OffsetDateTime, UtcOffset};
+
+/// Why a value could not be parsed into a domain type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("{what} must not be empty")]
+    Empty { what: &'static str },
+    #[error("{what} is too long: {len} characters, at most {max}")]
+    TooLong {
+        what: &'static str,
+        len: usize,
+        max: usize,
+    },
+    #[error("{what} {value:?} is not valid: {reason}")]
+    Invalid {
+        what: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+}
+
+fn invalid(what: &'static str, value: &str, reason: &'static str) -> ParseError {
+    let mut value = value.to_owned();
+    if value.chars().count() > 40 {
+        value = value.chars().take(40).collect::<String>() + "…";
+    }
+    ParseError::Invalid {
+        what,
+        value,
+        reason,
+    }
+}
+
+/// Implements `Display`, `FromStr`, `Serialize` and `Deserialize` for a string newtype with a `parse`.
+macro_rules! string_type {
+    ($name:ident) => {
+        impl $name {
+            /// The value as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl FromStr for $name {
+            type Err = ParseError;
+            fn from_str(s: &str) -> Result<Self, ParseError> {
+                Self::parse(s)
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+/// Identifiers: UUIDv7, so they sort by creation time.
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub uuid::Uuid);
+
+        impl $name {
+            /// A fresh identifier (UUIDv7).
+            pub fn new() -> Self {
+                Self(uuid::Uuid::now_v7())
+            }
+            /// The sixteen bytes of the identifier.
+            pub fn as_bytes(&self) -> &[u8; 16] {
+                self.0.as_bytes()
+            }
+            /// The identifier from its sixteen bytes.
+            pub fn from_bytes(bytes: [u8; 16]) -> Self {
+                Self(uuid::Uuid::from_bytes(bytes))
+            }
+        }
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+        impl FromStr for $name {
+            type Err = ParseError;
+            fn from_str(s: &str) -> Result<Self, ParseError> {
+                uuid::Uuid::parse_str(s.trim())
+                    .map(Self)
+                    .map_err(|_| invalid(stringify!($name), s, "not a UUID"))
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A member (a person holding one or more cards).
+    MemberId
+);
+id_type!(
+    /// A registered device (a field phone, a browser, the command-line device).
+    DeviceId
+);
+id_type!(
+    /// One domain event.
+    EventId
+);
+id_type!(
+    /// One on-site visit.
+    VisitId
+);
+id_type!(
+    /// A person who logs in: staff or member.
+    UserId
+);
+id_type!(
+    /// A store (4S店), a branch of the club.
+    StoreId
+);
+
+/// A mainland mobile number: eleven digits starting with 1. Spaces, dashes and a +86 prefix are
+/// accepted on input and dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Phone(String);
+string_type!(Phone);
+
+impl Phone {
+    /// Parses a phone number.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let mut digits: String = input.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        if digits.is_empty() {
+            return Err(ParseError::Empty { what: "phone" });
+        }
+        if let Some(rest) = digits.strip_prefix("+86") {
+            digits = rest.to_owned();
+        }
+        if digits.len() != 11 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(
+                "phone",
+                input,
+                "expected an 11-digit mobile number",
+            ));
+        }
+        if !digits.starts_with('1') || digits.as_bytes()[1] < b'3' {
+            return Err(invalid(
+                "phone",
+                input,
+                "a mobile number starts with 13 to 19",
+            ));
+        }
+        Ok(Self(digits))
+    }
+
+    /// The number with its middle four digits hidden, for roles that do not need it.
+    pub fn masked(&self) -> String {
+        format!("{}****{}", &self.0[..3], &self.0[7..])
+    }
+}
+
+/// A vehicle identification number: 17 characters, digits and capital letters except I, O and Q.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Vin(String);
+string_type!(Vin);
+
+impl Vin {
+    /// Parses a VIN; lower case is accepted and upper-cased.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let vin = input.trim().to_ascii_uppercase();
+        if vin.is_empty() {
+            return Err(ParseError::Empty { what: "VIN" });
+        }
+        if vin.len() != 17 {
+            return Err(invalid("VIN", input, "a VIN has 17 characters"));
+        }
+        if !vin
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+        {
+            return Err(invalid("VIN", input, "only digits and letters"));
+        }
+        if vin.bytes().any(|b| matches!(b, b'I' | b'O' | b'Q')) {
+            return Err(invalid(
+                "VIN",
+                input,
+                "the letters I, O and Q are never used",
+            ));
+        }
+        Ok(Self(vin))
+    }
+}
+
+const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领";
+
+/// A mainland licence plate such as 粤B12345 or 粤BD12345 (new energy). Spaces and the middle dot
+/// are accepted on input and dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Plate(String);
+string_type!(Plate);
+
+impl Plate {
+    /// Parses a plate.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let plate: String = input
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '·' | '-' | '•'))
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if plate.is_empty() {
+            return Err(ParseError::Empty { what: "plate" });
+        }
+        let mut chars = plate.chars();
+        let province = chars.next().unwrap_or(' ');
+        if !PROVINCES.contains(province) {
+            return Err(invalid(
+                "plate",
+                input,
+                "must start with a province character",
+            ));
+        }
+        if !chars.next().is_some_and(|c| c.is_ascii_uppercase()) {
+            return Err(invalid(
+                "plate",
+                input,
+                "the second character is the city letter",
+            ));
+        }
+        let rest: Vec<char> = chars.collect();
+        let special = |c: char| "挂学警港澳领".contains(c);
+        let body_len = rest.iter().filter(|c| !special(**c)).count();
+        let ok_chars = rest.iter().enumerate().all(|(i, c)| {
+            (c.is_ascii_digit() || (c.is_ascii_uppercase() && *c != 'I' && *c != 'O'))
+                || (i == rest.len() - 1 && special(*c))
+        });
+        if !(4..=6).contains(&body_len) || !ok_chars {
+            return Err(invalid(
+                "plate",
+                input,
+                "expected 5 or 6 letters and digits after the city letter",
+            ));
+        }
+        Ok(Self(plate))
+    }
+}
+
+/// A membership card number: 4 to 20 capital letters, digits and dashes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CardNo(String);
+string_type!(CardNo);
+
+impl CardNo {
+    /// Parses a card number.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let card = input.trim().to_ascii_uppercase();
+        if card.is_empty() {
+            return Err(ParseError::Empty {
+                what: "card number",
+            });
+        }
+        if !(4..=20).contains(&card.len())
+            || !card
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'-')
+        {
+            return Err(invalid(
+                "card number",
+                input,
+                "4 to 20 letters, digits and dashes",
+            ));
+        }
+        Ok(Self(card))
+    }
+
+    /// The card number printed from a block's prefix and a serial number.
+    pub fn from_serial(prefix: &str, serial: u64) -> Result<Self, ParseError> {
+        Self::parse(&format!("{prefix}{serial:08}"))
+    }
+}
+
+/// The number written on a paper fee receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReceiptNo(String);
+string_type!(ReceiptNo);
+
+impl ReceiptNo {
+    /// Parses a receipt number: 1 to 32 letters, digits and dashes.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let r = input.trim().to_ascii_uppercase();
+        if r.is_empty() {
+            return Err(ParseError::Empty {
+                what: "receipt number",
+            });
+        }
+        if r.len() > 32 || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(invalid(
+                "receipt number",
+                input,
+                "1 to 32 letters, digits and dashes",
+            ));
+        }
+        Ok(Self(r))
+    }
+}
+
+/// A tier id of a program, such as `standard` or `gold`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TierId(String);
+string_type!(TierId);
+
+impl TierId {
+    /// Parses a tier id: 1 to 32 lower-case letters, digits, `-` and `_`.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let t = input.trim();
+        if t.is_empty() {
+            return Err(ParseError::Empty { what: "tier" });
+        }
+        if t.len() > 32
+            || !t
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        {
+            return Err(invalid(
+                "tier",
+                input,
+                "lower-case letters, digits, - and _",
+            ));
+        }
+        Ok(Self(t.to_owned()))
+    }
+}
+
+/// Trimmed text of one line, 1 to `MAX` characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Text<const MAX: usize>(String);
+
+impl<const MAX: usize> Text<MAX> {
+    /// Parses the text.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let t = input.trim();
+        if t.is_empty() {
+            return Err(ParseError::Empty { what: "text" });
+        }
+        let len = t.chars().count();
+        if len > MAX {
+            return Err(ParseError::TooLong {
+                what: "text",
+                len,
+                max: MAX,
+            });
+        }
+        if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(invalid("text", input, "control characters are not allowed"));
+        }
+        Ok(Self(t.to_owned()))
+    }
+}
+impl<const MAX: usize> Text<MAX> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl<const MAX: usize> fmt::Display for Text<MAX> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl<const MAX: usize> FromStr for Text<MAX> {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        Self::parse(s)
+    }
+}
+impl<const MAX: usize> Serialize for Text<MAX> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A name, a site, a company: up to 100 characters.
+pub type ShortText = Text<100>;
+/// Notes and feedback: up to 2,000 characters.
+pub type LongText = Text<2000>;
+
+/// A person's name: 1 to 50 characters.
+pub type PersonName = Text<50>;
+
+/// A mainland resident ID number (18 characters, ISO 7064 MOD 11-2 check character).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdNumber(String);
+string_type!(IdNumber);
+
+impl IdNumber {
+    /// Parses an ID number and checks its check character.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let id = input.trim().to_ascii_uppercase();
+        if id.is_empty() {
+            return Err(ParseError::Empty { what: "ID number" });
+        }
+        let b = id.as_bytes();
+        if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+            return Err(invalid(
+                "ID number",
+                input,
+                "expected 17 digits and a check character",
+            ));
+        }
+        const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        let sum: u32 = b[..17]
+            .iter()
+            .zip(WEIGHTS)
+            .map(|(d, w)| u32::from(d - b'0') * w)
+            .sum();
+        let check = b"10X98765432"[(sum % 11) as usize];
+        if b[17] != check {
+            return Err(invalid(
+                "ID number",
+                input,
+                "the check character does not match",
+            ));
+        }
+        Ok(Self(id))
+    }
+
+    /// The number with all but the first and last four characters hidden.
+    pub fn masked(&self) -> String {
+        format!("{}**********{}", &self.0[..4], &self.0[14..])
+    }
+}
+
+/// An amount of money in fen (0.01 yuan). Never a float.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Money(i64);
+
+impl Money {
+    /// Zero yuan.
+    pub const ZERO: Money = Money(0);
+
+    /// An amount in fen.
+    pub const fn from_fen(fen: i64) -> Self {
+        Self(fen)
+    }
+    /// An amount in whole yuan.
+    pub const fn from_yuan(yuan: i64) -> Self {
+        Self(yuan * 100)
+    }
+    /// The amount in fen.
+    pub const fn fen(self) -> i64 {
+        self.0
+    }
+    /// Whole yuan, rounded down.
+    pub const fn whole_yuan(self) -> i64 {
+        self.0.div_euclid(100)
+    }
+    /// Parses an amount of yuan such as `180`, `180.5` or `¥180.50`.
+    pub fn parse_yuan(input: &str) -> Result<Self, ParseError> {
+        let t = input.trim().trim_start_matches(['¥', '￥']).trim();
+        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole)
+            || (!frac.is_empty() && !digits(frac))
+            || frac.len() > 2
+            || whole.len() > 12
+        {
+            return Err(invalid(
+                "amount",
+                input,
+                "expected yuan with at most two decimals",
+            ));
+        }
+        let whole: i64 = whole
+            .parse()
+            .map_err(|_| invalid("amount", input, "too large"))?;
+        let frac: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
+        Ok(Self(whole * 100 + frac))
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        write!(f, "{sign}¥{}.{:02}", self.0.abs() / 100, self.0.abs() % 100)
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Money;
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0.saturating_add(rhs.0))
+    }
+}
+impl std::ops::Sub for Money {
+    type Output = Money;
+    fn sub(self, rhs: Money) -> Money {
+        Money(self.0.saturating_sub(rhs.0))
+    }
+}
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, |a, b| a + b)
+    }
+}
+
+/// The stores' business time zone (China Standard Time, UTC+8): "today" and expiry dates are
+/// counted in it.
+pub const BUSINESS_OFFSET: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// An instant, as milliseconds since the Unix epoch (UTC). Written as RFC 3339 text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The instant from milliseconds since the epoch.
+    pub const fn from_millis(ms: i64) -> Self {
+        Self(ms)
+    }
+    /// Milliseconds since the epoch.
+    pub const fn millis(self) -> i64 {
+        self.0
+    }
+    /// The instant as a date-time in UTC.
+    pub fn to_datetime(self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+    /// The instant from a date-time.
+    pub fn from_datetime(dt: OffsetDateTime) -> Self {
+        Self((dt.unix_timestamp_nanos() / 1_000_000) as i64)
+    }
+    /// The business day (UTC+8) this instant falls on.
+    pub fn date(self) -> Date {
+        self.to_datetime().to_offset(BUSINESS_OFFSET).date()
+    }
+    /// The start of a business day (00:00 UTC+8).
+    pub fn start_of(date: Date) -> Self {
+        Self::from_datetime(date.midnight().assume_offset(BUSINESS_OFFSET))
+    }
+    /// Parses RFC 3339 text, or a plain date (the start of that business day).
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let t = input.trim();
+        if let Ok(dt) = OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339) {
+            return Ok(Self::from_datetime(dt));
+        }
+        let fmt = time::macros::format_description!("[year]-[month]-[day]");
+        Date::parse(t, &fmt).map(Self::start_of).map_err(|_| {
+            invalid(
+                "time",
+                input,
+                "expected RFC 3339 (2026-01-31T09:00:00+08:00) or a date",
+            )
+        })
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dt = self.to_datetime().to_offset(BUSINESS_OFFSET);
+        match dt.format(&time::format_description::well_known::Rfc3339) {
+            Ok(s) => f.write_str(&s),
+            Err(_) => write!(f, "{}ms", self.0),
+        }
+    }
+}
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_accepts_formats_and_rejects_others() {
+        assert_eq!(
+            Phone::parse("+86 138-0013-8000").unwrap().as_str(),
+            "13800138000"
+        );
+        assert!(Phone::parse("1380013800").is_err());
+        assert!(Phone::parse("12800138000").is_err());
+        assert!(Phone::parse("").is_err());
+        assert_eq!(Phone::parse("13800138000").unwrap().masked(), "138****8000");
+    }
+
+    #[test]
+    fn vin_rules() {
+        assert_eq!(
+            Vin::parse("lsvau2180n2183294").unwrap().as_str(),
+            "LSVAU2180N2183294"
+        );
+        assert!(Vin::parse("LSVAU2180N218329").is_err());
+        assert!(Vin::parse("LSVAU2180N218329O").is_err());
+        assert!(Vin::parse("LSVAU2180N21832-4").is_err());
+    }
+
+    #[test]
+    fn plate_rules() {
+        assert_eq!(Plate::parse("粤B·12345").unwrap().as_str(), "粤B12345");
+        assert!(Plate::parse("粤BD12345").is_ok());
+        assert!(Plate::parse("粤B1234学").is_ok());
+        assert!(Plate::parse("XB12345").is_err());
+        assert!(Plate::parse("粤B12").is_err());
+        assert!(Plate::parse("粤B12I45").is_err());
+    }
+
+    #[test]
+    fn id_number_check_character() {
+        assert!(IdNumber::parse("11010519491231002X").is_ok());
+        assert!(IdNumber::parse("110105194912310021").is_err());
+    }
+
+    #[test]
+    fn money_parses_yuan_and_prints() {
+        assert_eq!(Money::parse_yuan("180").unwrap().fen(), 18000);
+        assert_eq!(Money::parse_yuan("¥180.5").unwrap().fen(), 18050);
+        assert!(Money::parse_yuan("1.234").is_err());
+        assert!(Money::parse_yuan("-1").is_err());
+        assert_eq!(Money::from_fen(18005).to_string(), "¥180.05");
+    }
+
+    #[test]
+    fn timestamps_round_trip_in_business_time() {
+        let t = Timestamp::parse("2026-01-31T23:30:00Z").unwrap();
+        assert_eq!(t.date().to_string(), "2026-02-01");
+        let back: Timestamp = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(
+            Timestamp::parse("2026-02-01").unwrap().date().to_string(),
+            "2026-02-01"
+        );
+    }
+
+    #[test]
+    fn deserialize_goes_through_parse() {
+        assert!(serde_json::from_str::<Vin>("\"short\"").is_err());
+        assert!(serde_json::from_str::<ShortText>("\"\"").is_err());
+        let long = format!("\"{}\"", "字".repeat(101));
+        assert!(serde_json::from_str::<ShortText>(&long).is_err());
+    }
+}
