@@ -155,7 +155,8 @@ pub enum Message {
     Join {
         /// `senderId`.
         sender_id: String,
-        /// `supportedProtocolVersions`, normally `["1"]`.
+        /// `supportedProtocolVersions`, normally `["1"]`; decoded as empty when absent, which
+        /// the JS server adapter treats as `"1"`.
         supported_protocol_versions: Vec<String>,
         /// `peerMetadata`.
         peer_metadata: PeerMetadata,
