@@ -209,7 +209,7 @@ impl Core {
 
     fn send_error(&self, conn: u64, message: String) {
         tracing::info!(conn, %message, "sync error sent");
-        self.send(conn, Message::Error { sender_id: self.peer_id.clone(), target_id: self.target(conn), message });
+        self.send(conn, Message::Error { sender_id: Some(self.peer_id.clone()), target_id: Some(self.target(conn)), message });
     }
 
     /// Handles one frame from a connection.
@@ -236,7 +236,7 @@ impl Core {
                         sender_id: self.peer_id.clone(),
                         selected_protocol_version: PROTOCOL_VERSION.into(),
                         target_id: sender_id,
-                        peer_metadata: Some(PeerMetadata { storage_id: None, is_ephemeral: false }),
+                        peer_metadata: PeerMetadata { storage_id: None, is_ephemeral: false },
                     },
                 );
                 Ok(())

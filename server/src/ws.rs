@@ -56,8 +56,8 @@ async fn run(socket: WebSocket, st: AppState, principal: Principal) {
             WsMessage::Binary(b) => b,
             WsMessage::Text(_) => {
                 let err = Message::Error {
-                    sender_id: st.core().peer_id().to_owned(),
-                    target_id: String::new(),
+                    sender_id: Some(st.core().peer_id().to_owned()),
+                    target_id: None,
                     message: "this endpoint speaks CBOR in binary frames".into(),
                 };
                 let _ = st.core().send_raw(conn, err.encode());
