@@ -37,7 +37,8 @@ pub(super) struct LineRecord {
 /// A referral the member made.
 pub(super) struct ReferralRecord {
     pub prospect: Phone,
-    pub converted: Option<Date>,
+    /// The step (position in the event order) at which it converted.
+    pub converted: Option<u64>,
 }
 
 /// One registered use of a benefit.
@@ -56,6 +57,11 @@ pub(crate) struct Engine<'p> {
     pub(super) tier: Option<TierId>,
     pub(super) tier_since: Option<Date>,
     pub(super) joined: Option<Date>,
+    /// The number of events applied so far; orders facts within one day.
+    pub(super) step: u64,
+    /// The step at which the member joined and reached the current tier.
+    pub(super) joined_step: u64,
+    pub(super) tier_step: u64,
     pub(super) term: Option<DateRange>,
     pub(super) points: Points,
     pub(super) points_earned: Points,
@@ -82,6 +88,9 @@ impl<'p> Engine<'p> {
             tier: None,
             tier_since: None,
             joined: None,
+            step: 0,
+            joined_step: 0,
+            tier_step: 0,
             term: None,
             points: Points::ZERO,
             points_earned: Points::ZERO,
@@ -111,6 +120,7 @@ impl<'p> Engine<'p> {
             Some(_) => {}
         }
         let day = e.at.date();
+        self.step += 1;
         self.advance(day);
         let receipt_reused = self.receipt_reused(e);
         if let Err(reason) = self.apply_body(e, day, receipt_reused) {
@@ -181,6 +191,8 @@ impl<'p> Engine<'p> {
                 self.status = Status::Active;
                 self.joined = Some(day);
                 self.tier_since = Some(day);
+                self.joined_step = self.step;
+                self.tier_step = self.step;
                 self.term = Some(DateRange {
                     from: day,
                     to: tier.validity.last_day(day),
@@ -231,7 +243,7 @@ impl<'p> Engine<'p> {
                 if referral.converted.is_some() {
                     return Err(Rejection::DuplicateReferral);
                 }
-                referral.converted = Some(day);
+                referral.converted = Some(self.step);
                 if self.status.is_member() {
                     self.earn(p.earning.referral_converted);
                 }
@@ -483,6 +495,7 @@ impl<'p> Engine<'p> {
         };
         self.tier = Some(to);
         self.tier_since = Some(day);
+        self.tier_step = self.step;
         if self.program.on_upgrade.points == PointsOnUpgrade::Reset {
             self.points = Points::ZERO;
         }

@@ -99,13 +99,13 @@ impl Engine<'_> {
 
     /// Converted referrals since joining or since the current tier.
     pub(super) fn referrals(&self, since: ReferralsSince) -> u32 {
-        let from = match since {
-            ReferralsSince::Joined => self.joined,
-            ReferralsSince::Tier => self.tier_since,
+        let after = match since {
+            ReferralsSince::Joined => self.joined_step,
+            ReferralsSince::Tier => self.tier_step,
         };
         self.referrals
             .iter()
-            .filter(|r| r.converted.is_some_and(|d| from.is_none_or(|f| d >= f)))
+            .filter(|r| r.converted.is_some_and(|step| step > after))
             .count() as u32
     }
 
