@@ -428,3 +428,50 @@ fn simulate_names_the_bad_event() {
     let empty = carclub_shared::simulate::run(&program, "[]", Some(day("2026-01-01"))).unwrap();
     assert_eq!(empty["status"], "not_member");
 }
+
+#[test]
+fn every_event_type_is_documented_with_a_valid_example() {
+    let doc = include_str!("../../docs/events.md");
+    let mut kinds = Vec::new();
+    for block in doc.split("```json\n").skip(1) {
+        let text = block.split("\n```").next().unwrap();
+        let event: Event = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(value["type"], event.body.kind());
+        assert_eq!(
+            serde_json::to_value(&event).unwrap()["type"],
+            event.body.kind()
+        );
+        assert_eq!(
+            event.member().is_some(),
+            !event.body.kind().starts_with("visit_")
+        );
+        kinds.push(event.body.kind());
+    }
+    let expected = [
+        "visit_started",
+        "visit_ended",
+        "enrolled",
+        "enrollment_approved",
+        "enrollment_rejected",
+        "order_settled",
+        "event_attended",
+        "forum_rewarded",
+        "referral_recorded",
+        "referral_converted",
+        "vehicle_added",
+        "benefit_used",
+        "points_redeemed",
+        "renewed",
+        "tier_purchased",
+        "upgrade_approved",
+        "manual_grant",
+        "card_lost",
+        "temporary_card_issued",
+        "card_reissued",
+        "withdrawal_requested",
+        "withdrawal_decided",
+        "expired",
+    ];
+    assert_eq!(kinds, expected);
+}

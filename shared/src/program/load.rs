@@ -218,3 +218,83 @@ pub(super) fn validate(p: &Program) -> Result<(), ProgramError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = include_str!("../../presets/a.toml");
+
+    fn invalid_field(text: &str) -> String {
+        match from_toml_str(text) {
+            Err(ProgramError::Invalid { field, .. }) => field,
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_bad_field() {
+        let cases = [
+            (A.replace("fee = 28000", "fee = -1"), "tiers[1].fee"),
+            (A.replace("id = \"gold\"", "id = \"silver\""), "tiers[2].id"),
+            (
+                A.replace("percent = 10,", "percent = 120,"),
+                "tiers[1].benefits[0].percent",
+            ),
+            (
+                A.replace("per_year = 25", "per_year = 0"),
+                "tiers[2].benefits[1].per_year",
+            ),
+            (
+                A.replace("yuan_per_point = 300", "yuan_per_point = 0"),
+                "earning.rates[3].yuan_per_point",
+            ),
+            (
+                A.replacen("to = \"silver\"", "to = \"platinum\"", 1),
+                "upgrades[0].to",
+            ),
+            (
+                A.replacen("from = [\"silver\"]", "from = [\"gold\"]", 1),
+                "upgrades[4].from[0]",
+            ),
+            (
+                A.replace("window = { days = 30 }", "window = { days = 0 }"),
+                "renewal.window",
+            ),
+            (
+                A.replace(
+                    "temporary_validity = { days = 3 }",
+                    "temporary_validity = {}",
+                ),
+                "cards.temporary_validity",
+            ),
+        ];
+        for (text, field) in cases {
+            assert_eq!(invalid_field(&text), field);
+        }
+        let err =
+            from_toml_str(&A.replace("validity = { months = 36 }", "validity = { months = 0 }"))
+                .unwrap_err()
+                .to_string();
+        assert_eq!(err, "tiers[2].validity: a term must last at least one day");
+    }
+
+    #[test]
+    fn shape_errors_say_where() {
+        let err = from_toml_str(&A.replace("event_attended = 5", "event_attended = \"five\""))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("event_attended"), "{err}");
+        let err = from_toml_str(&A.replace("[cards]", "[cards]\ncolour = \"gold\"")).unwrap_err();
+        assert!(err.to_string().contains("colour"), "{err}");
+        let err = from_json_str("{\"name\": \"x\"}").unwrap_err();
+        assert!(matches!(err, ProgramError::Json(_)), "{err}");
+    }
+
+    #[test]
+    fn json_and_toml_load_the_same_program() {
+        let program = from_toml_str(A).unwrap();
+        let json = serde_json::to_string(&program).unwrap();
+        assert_eq!(from_json_str(&json).unwrap(), program);
+    }
+}
