@@ -18,6 +18,7 @@
 mod apply;
 mod conditions;
 mod quote;
+mod records;
 mod refund;
 mod state;
 mod view;
@@ -49,9 +50,17 @@ pub fn project(program: &Program, events: &[Event], at: Date) -> MemberState {
 }
 
 /// The events deduplicated by id and sorted in the deterministic total order.
+///
+/// Two different events under one id are a client bug; even then the copy kept does not depend on
+/// arrival order, because ties in the order key are broken by the events' JSON.
 pub fn ordered(events: &[Event]) -> Vec<&Event> {
     let mut sorted: Vec<&Event> = events.iter().collect();
-    sorted.sort_by_key(|e| e.order_key());
+    sorted.sort_by(|a, b| {
+        a.order_key().cmp(&b.order_key()).then_with(|| {
+            let json = |e: &Event| serde_json::to_string(e).unwrap_or_default();
+            json(a).cmp(&json(b))
+        })
+    });
     let mut seen = HashSet::new();
     sorted.retain(|e| seen.insert(e.id));
     sorted

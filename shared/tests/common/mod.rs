@@ -1,6 +1,18 @@
 //! Builders for test scripts: one member's events, written the way staff would record them.
 #![allow(dead_code)]
 
+/// Fails a table case with a message unless the condition holds.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+pub mod table;
+
 use carclub_shared::events::*;
 use carclub_shared::program::Program;
 use carclub_shared::projection::{MemberState, project};
