@@ -475,3 +475,68 @@ fn every_event_type_is_documented_with_a_valid_example() {
     ];
     assert_eq!(kinds, expected);
 }
+
+#[test]
+fn extreme_values_do_not_panic() {
+    let mut p = preset("B");
+    p.tiers[0].validity = carclub_shared::program::Period {
+        months: u32::MAX,
+        days: u32::MAX,
+    };
+    p.cards.temporary_validity = carclub_shared::program::Period::days(u32::MAX);
+    let mut m = Member::new(1);
+    m.join("2026-03-01", "guest", 300);
+    let member = m.id;
+    m.settle(
+        "2026-03-02",
+        Order {
+            lines: vec![OrderLine {
+                category: Category::Labor,
+                amount: Money::from_fen(i64::MAX),
+            }],
+            card: Some(m.card.clone()),
+            ..Order::default()
+        },
+    );
+    m.push(
+        "2026-03-02",
+        EventBody::BenefitUsed {
+            member,
+            benefit: benefit("free_wash"),
+            count: u32::MAX,
+            value: Money::from_fen(i64::MAX),
+        },
+    );
+    m.push(
+        "2026-03-02",
+        EventBody::BenefitUsed {
+            member,
+            benefit: benefit("free_wash"),
+            count: u32::MAX,
+            value: Money::from_fen(i64::MAX),
+        },
+    );
+    m.push(
+        "2026-03-02",
+        EventBody::TemporaryCardIssued {
+            member,
+            card: card("T0001"),
+        },
+    );
+    m.push(
+        "2026-03-03",
+        EventBody::WithdrawalRequested {
+            member,
+            reason: WithdrawalReason::Other,
+        },
+    );
+    let s = m.project(&p, "2026-03-03");
+    assert_eq!(s.status, Status::Active);
+    assert!(
+        s.violations
+            .iter()
+            .any(|v| matches!(v, Violation::BenefitOverused { .. }))
+    );
+    let s = serde_json::to_value(m.project(&preset("B"), "9999-12-31")).unwrap();
+    assert_eq!(s["status"], "lapsed");
+}

@@ -363,22 +363,35 @@ impl Period {
     }
     /// The date this period after `date` (month ends clamp: Jan 31 + 1 month = Feb 28).
     pub fn after(self, date: Date) -> Date {
-        add_months(date, i64::from(self.months)) + Duration::days(i64::from(self.days))
+        let d = add_months(date, i64::from(self.months));
+        d.checked_add(Duration::days(i64::from(self.days)))
+            .unwrap_or(Date::MAX)
     }
     /// The date this period before `date`.
     pub fn before(self, date: Date) -> Date {
-        add_months(date, -i64::from(self.months)) - Duration::days(i64::from(self.days))
+        let d = add_months(date, -i64::from(self.months));
+        d.checked_sub(Duration::days(i64::from(self.days)))
+            .unwrap_or(Date::MIN)
     }
     /// The last day of a span of this length starting on `start`.
     pub fn last_day(self, start: Date) -> Date {
-        self.after(start) - Duration::days(1)
+        let end = self.after(start);
+        end.previous_day().unwrap_or(end)
     }
 }
 
-/// Adds calendar months, clamping the day to the end of the month.
+/// Adds calendar months, clamping the day to the end of the month and the result to the dates
+/// `time` can represent.
 pub(crate) fn add_months(date: Date, months: i64) -> Date {
     let index = i64::from(date.year()) * 12 + i64::from(u8::from(date.month())) - 1 + months;
-    let year = index.div_euclid(12) as i32;
+    let year = index.div_euclid(12);
+    if year > i64::from(Date::MAX.year()) {
+        return Date::MAX;
+    }
+    if year < i64::from(Date::MIN.year()) {
+        return Date::MIN;
+    }
+    let year = year as i32;
     let month = Month::try_from((index.rem_euclid(12) + 1) as u8).unwrap_or(Month::January);
     let day = date.day().min(time::util::days_in_month(month, year));
     Date::from_calendar_date(year, month, day).unwrap_or(date)

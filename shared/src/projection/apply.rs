@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use time::{Date, Duration};
+use time::Date;
 
 use crate::events::{Event, EventBody, Order};
 use crate::program::{Benefit, Condition, PointsOnUpgrade, Program};
@@ -270,7 +270,7 @@ impl<'p> Engine<'p> {
                     return Err(Rejection::NotCoveredInGrace);
                 }
                 if let Benefit::Allowance { per_year, .. } = given {
-                    let used = self.used_in_year(benefit, day) + count;
+                    let used = self.used_in_year(benefit, day).saturating_add(*count);
                     if used > *per_year {
                         self.violations.push(Violation::BenefitOverused {
                             event: e.id,
@@ -317,7 +317,7 @@ impl<'p> Engine<'p> {
                     return Err(Rejection::OutsideRenewalWindow);
                 }
                 let tier = self.current_tier().ok_or(Rejection::UnknownTier)?;
-                let from = term.to + Duration::days(1);
+                let from = term.to.next_day().unwrap_or(term.to);
                 let next = DateRange {
                     from,
                     to: tier.validity.last_day(from),

@@ -88,7 +88,7 @@ impl Engine<'_> {
                 let (_, kms, first, last) = self.streak(*max_gap_months, day);
                 let by_years = *years > 0
                     && first.is_some_and(|f| {
-                        last.is_some_and(|l| Period::months(years * 12).after(f) <= l)
+                        last.is_some_and(|l| Period::months(years.saturating_mul(12)).after(f) <= l)
                     });
                 let by_km = *km > 0 && kms >= *km;
                 by_years || by_km

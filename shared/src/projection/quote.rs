@@ -107,7 +107,8 @@ pub(crate) fn quote_for(program: &Program, who: &Standing<'_>, order: &Order) ->
                 (None, Some(tier)) => discount_percent(program, tier, who.status, line.category),
                 _ => 0,
             };
-            let discount = Money::from_fen(line.amount.fen().max(0) * i64::from(percent) / 100);
+            let off = i128::from(line.amount.fen().max(0)) * i128::from(percent) / 100;
+            let discount = Money::from_fen(i64::try_from(off).unwrap_or(i64::MAX));
             QuoteLine {
                 category: line.category,
                 amount: line.amount,

@@ -4,7 +4,7 @@
 //! receipt counted twice, a card number issued twice, a second active card on a vehicle), so they
 //! are kept in one spot and every arm goes through them.
 
-use time::{Date, Duration};
+use time::Date;
 
 use crate::events::Event;
 use crate::types::*;
@@ -117,7 +117,8 @@ impl Engine<'_> {
             years -= 1;
             from = crate::program::add_months(joined, 12 * years);
         }
-        let to = crate::program::add_months(joined, 12 * (years + 1)) - Duration::days(1);
+        let next = crate::program::add_months(joined, 12 * (years + 1));
+        let to = next.previous_day().unwrap_or(next);
         Some(DateRange { from, to })
     }
 
@@ -129,8 +130,7 @@ impl Engine<'_> {
         self.uses
             .iter()
             .filter(|u| &u.benefit == benefit && year.contains(u.date))
-            .map(|u| u.count)
-            .sum()
+            .fold(0u32, |n, u| n.saturating_add(u.count))
     }
 
     /// The value of benefits given in a term.

@@ -46,7 +46,8 @@ fn pro_rata(fee: Money, term: DateRange, day: Date) -> Money {
     if total <= 0 {
         return Money::ZERO;
     }
-    Money::from_fen(fee.fen() * left / total)
+    let share = i128::from(fee.fen()) * i128::from(left) / i128::from(total);
+    Money::from_fen(i64::try_from(share).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

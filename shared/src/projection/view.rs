@@ -37,7 +37,7 @@ impl Engine<'_> {
                     let uses = self.uses.iter().filter(|u| {
                         &u.benefit == b.id() && year.is_some_and(|y| y.contains(u.date))
                     });
-                    let used: u32 = uses.clone().map(|u| u.count).sum();
+                    let used = uses.clone().fold(0u32, |n, u| n.saturating_add(u.count));
                     let value_used: Money = uses.map(|u| u.value).sum();
                     let excluded =
                         self.status == Status::Grace && p.renewal.grace_excludes.contains(b.id());
