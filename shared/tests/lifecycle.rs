@@ -540,3 +540,29 @@ fn extreme_values_do_not_panic() {
     let s = serde_json::to_value(m.project(&preset("B"), "9999-12-31")).unwrap();
     assert_eq!(s["status"], "lapsed");
 }
+
+#[test]
+fn an_earned_upgrade_keeps_the_refund_window_of_the_fee() {
+    let p = preset("A");
+    let mut m = Member::new(1);
+    m.join("2026-03-01", "standard", 180);
+    m.grant_points("2026-03-10", 100);
+    let s = m.project(&p, "2026-03-20");
+    assert_eq!(
+        (tier_name(&s), s.term_start),
+        ("silver", Some(day("2026-03-10")))
+    );
+    assert_eq!(
+        s.refund_if_withdrawn,
+        Some(yuan(180)),
+        "within 30 days of paying"
+    );
+    assert_eq!(
+        m.project(&p, "2026-04-01").refund_if_withdrawn,
+        Some(Money::ZERO)
+    );
+}
+
+fn tier_name(s: &MemberState) -> &str {
+    s.tier.as_ref().map(|t| t.as_str()).unwrap_or("-")
+}

@@ -14,7 +14,6 @@ use crate::program::{Benefit, Condition, PointsOnUpgrade, Program};
 use crate::types::*;
 
 use super::quote::{Standing, quote_for};
-use super::refund::refund;
 use super::{
     CardKind, CardState, CardStatus, DateRange, Rejection, Status, Violation, WithdrawalState,
 };
@@ -67,6 +66,8 @@ pub(crate) struct Engine<'p> {
     pub(super) points_earned: Points,
     pub(super) points_redeemed: Points,
     pub(super) fee_paid: Money,
+    /// The term the fee paid for; an earned upgrade restarts the term but not this.
+    pub(super) fee_term: Option<DateRange>,
     pub(super) cards: Vec<CardState>,
     pub(super) vehicles: Vec<Vin>,
     pub(super) orders: Vec<OrderRecord>,
@@ -96,6 +97,7 @@ impl<'p> Engine<'p> {
             points_earned: Points::ZERO,
             points_redeemed: Points::ZERO,
             fee_paid: Money::ZERO,
+            fee_term: None,
             cards: Vec::new(),
             vehicles: Vec::new(),
             orders: Vec::new(),
@@ -197,6 +199,7 @@ impl<'p> Engine<'p> {
                     from: day,
                     to: tier.validity.last_day(day),
                 });
+                self.fee_term = self.term;
             }
             EventBody::EnrollmentRejected { .. } => {
                 if self.status != Status::Pending {
@@ -324,6 +327,7 @@ impl<'p> Engine<'p> {
                 };
                 self.check_fee(e, tier.renewal_fee(), *fee, receipt.is_some());
                 self.term = Some(next);
+                self.fee_term = Some(next);
                 self.fee_paid = *fee;
             }
             EventBody::TierPurchased {
@@ -342,11 +346,12 @@ impl<'p> Engine<'p> {
                 }
                 self.check_fee(e, price, *fee, receipt.is_some());
                 self.upgrade(tier.clone(), day);
-                self.fee_paid = if p.on_upgrade.restart_term {
-                    *fee
+                if p.on_upgrade.restart_term {
+                    self.fee_paid = *fee;
+                    self.fee_term = self.term;
                 } else {
-                    self.fee_paid + *fee
-                };
+                    self.fee_paid = self.fee_paid + *fee;
+                }
             }
             EventBody::UpgradeApproved { tier, .. } => {
                 p.tier(tier).ok_or(Rejection::UnknownTier)?;
@@ -433,11 +438,9 @@ impl<'p> Engine<'p> {
                 self.issue(e, card, vin, CardKind::Regular, day);
             }
             EventBody::WithdrawalRequested { reason, .. } => {
-                let refund = match (self.status, self.term) {
+                let refund = match (self.status, self.fee_term) {
                     (Status::Pending, _) => self.fee_paid,
-                    (Status::Active | Status::Grace, Some(term)) => {
-                        refund(p, self.fee_paid, term, day, self.used_value(term))
-                    }
+                    (Status::Active | Status::Grace, Some(term)) => self.refund_on(term, day),
                     _ => return Err(Rejection::WrongStatus),
                 };
                 self.withdrawal = Some(WithdrawalState {

@@ -141,4 +141,14 @@ impl Engine<'_> {
             .map(|u| u.value)
             .sum()
     }
+
+    /// The refund for a withdrawal on `day` of the membership whose fee paid for `term`: benefits
+    /// used since the term began count against it.
+    pub(super) fn refund_on(&self, term: DateRange, day: Date) -> Money {
+        let used = self.used_value(DateRange {
+            from: term.from,
+            to: day,
+        });
+        super::refund::refund(self.program, self.fee_paid, term, day, used)
+    }
 }

@@ -6,7 +6,6 @@ use crate::program::{Benefit, Condition};
 use crate::types::*;
 
 use super::apply::Engine;
-use super::refund::refund;
 use super::{BenefitState, CardKind, CardStatus, DateRange, Measures, MemberState, Status};
 
 impl Engine<'_> {
@@ -64,11 +63,9 @@ impl Engine<'_> {
             }),
             _ => None,
         };
-        let refund_if_withdrawn = match (self.status, self.term) {
+        let refund_if_withdrawn = match (self.status, self.fee_term) {
             (Status::Pending, _) => Some(self.fee_paid),
-            (Status::Active | Status::Grace, Some(t)) => {
-                Some(refund(p, self.fee_paid, t, at, self.used_value(t)))
-            }
+            (Status::Active | Status::Grace, Some(t)) => Some(self.refund_on(t, at)),
             _ => None,
         };
         let measures = self.measures(at);
