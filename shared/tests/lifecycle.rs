@@ -566,3 +566,25 @@ fn an_earned_upgrade_keeps_the_refund_window_of_the_fee() {
 fn tier_name(s: &MemberState) -> &str {
     s.tier.as_ref().map(|t| t.as_str()).unwrap_or("-")
 }
+
+#[test]
+fn a_lapsed_member_gets_no_discount_and_earns_nothing() {
+    let p = preset("A");
+    let mut m = Member::new(1);
+    m.join("2026-03-01", "standard", 180);
+    let order = labor_order(Some(m.card.clone()));
+    let q = quote_events(&p, &m.events, &order, day("2028-02-29"));
+    assert_eq!(
+        (q.discount, q.points),
+        (yuan(50), Points::new(19)),
+        "last valid day"
+    );
+    let q = quote_events(&p, &m.events, &order, day("2028-03-01"));
+    assert_eq!((q.discount, q.points), (Money::ZERO, Points::ZERO));
+    assert_eq!(q.no_discount, Some(NoDiscount::NotAMember));
+    m.settle("2028-03-01", order);
+    assert_eq!(
+        m.project(&p, "2028-03-01").measures.points_earned,
+        Points::ZERO
+    );
+}
