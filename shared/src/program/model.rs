@@ -44,6 +44,7 @@ pub struct Program {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
+    /// The id used by events, the API and the command line.
     pub id: TierId,
     /// The name printed on the card.
     pub name: String,
@@ -156,7 +157,9 @@ impl Earning {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rate {
+    /// The category the rate applies to.
     pub category: Category,
+    /// Yuan paid, after the card discount, per point; remainders earn nothing.
     pub yuan_per_point: u32,
 }
 
@@ -164,6 +167,7 @@ pub struct Rate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpgradeRule {
+    /// The tier reached.
     pub to: TierId,
     /// The tiers the rule applies to; empty means every tier below `to`.
     #[serde(default)]
@@ -171,6 +175,7 @@ pub struct UpgradeRule {
     /// Whether the upgrade happens by itself or the member applies for it.
     #[serde(default)]
     pub mode: UpgradeMode,
+    /// The conditions; any one suffices.
     pub any_of: Vec<Condition>,
 }
 
@@ -232,7 +237,9 @@ pub enum Condition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OfWhich {
+    /// The categories the sub-condition counts.
     pub categories: Vec<Category>,
+    /// The points that must come from them.
     pub min_points: Points,
 }
 
@@ -334,7 +341,9 @@ pub struct CardPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Redemption {
+    /// The points spent.
     pub points: Points,
+    /// The value of the goods or service, in fen.
     pub value: Money,
 }
 
@@ -342,8 +351,10 @@ pub struct Redemption {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
+    /// Calendar months.
     #[serde(default)]
     pub months: u32,
+    /// Days, added after the months.
     #[serde(default)]
     pub days: u32,
 }
