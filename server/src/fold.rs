@@ -205,6 +205,12 @@ fn apply(
             },
             Err(reason) => reject(reason),
         },
+        // Approvals, settlements, redemptions and the rest of the lifecycle are back-office
+        // operations with graded permissions; field devices do not record them.
+        other => reject(format!(
+            "{} events are recorded by the back office, not by field devices",
+            other.kind()
+        )),
     }
 }
 
@@ -261,7 +267,7 @@ fn record_visit(core: &mut Core, p: &Principal, event: &Event, batch: &mut Batch
                 }),
             )
         }
-        EventBody::Enrolled(_) => return,
+        _ => return,
     };
     let mut visit = load_visit(core, &id);
     visit.staff = p.user.username.clone();
@@ -307,7 +313,8 @@ fn enroll(
             known.join(", ")
         ));
     };
-    let gift = matches!(e.channel, Channel::Purchase) && e.fee == Money::ZERO;
+    let gift =
+        matches!(e.channel, Channel::Purchase) && e.fee == Money::ZERO && tier.gift_on_purchase;
     match tier.fee_fen {
         _ if gift => {}
         None => {
