@@ -100,6 +100,9 @@ pub struct CurrentVisit {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct LocalState {
     seq: u64,
+    /// The server's change cursor when this device last completed a sync.
+    #[serde(default)]
+    pub(crate) cursor: u64,
     visit: Option<CurrentVisit>,
     last_sync_ms: Option<i64>,
 }
@@ -129,6 +132,7 @@ pub struct EnrollInput {
 const KEY_REGISTRATION: &str = "registration";
 const KEY_STATE: &str = "state";
 const DOC_PREFIX: &str = "doc/";
+const SYNC_PREFIX: &str = "sync/";
 
 /// The device.
 pub struct Device {
@@ -137,6 +141,8 @@ pub struct Device {
     pub(crate) docs: HashMap<DocumentId, Automerge>,
     dirty: BTreeSet<String>,
     pub(crate) session: Option<SyncSession>,
+    /// Sync states kept between sessions (what the server is known to hold), by document.
+    pub(crate) saved_states: HashMap<DocumentId, Vec<u8>>,
 }
 
 fn field<T>(
@@ -158,6 +164,7 @@ impl Device {
             docs: HashMap::new(),
             dirty: BTreeSet::new(),
             session: None,
+            saved_states: HashMap::new(),
         };
         for (key, value) in entries {
             if key == KEY_REGISTRATION {
@@ -168,6 +175,11 @@ impl Device {
             } else if key == KEY_STATE {
                 device.state = serde_json::from_slice(&value)
                     .map_err(|e| ClientError::Corrupt(format!("{key}: {e}")))?;
+            } else if let Some(id) = key.strip_prefix(SYNC_PREFIX) {
+                let id: DocumentId = id
+                    .parse()
+                    .map_err(|e| ClientError::Corrupt(format!("{key}: {e}")))?;
+                device.saved_states.insert(id, value);
             } else if let Some(id) = key.strip_prefix(DOC_PREFIX) {
                 let id: DocumentId = id
                     .parse()
@@ -270,6 +282,8 @@ impl Device {
                     serde_json::to_vec(self.reg.as_ref()?).ok()?
                 } else if key == KEY_STATE {
                     serde_json::to_vec(&self.state).ok()?
+                } else if let Some(id) = key.strip_prefix(SYNC_PREFIX) {
+                    self.saved_states.get(&id.parse().ok()?)?.clone()
                 } else {
                     let id: DocumentId = key.strip_prefix(DOC_PREFIX)?.parse().ok()?;
                     self.docs.get(&id)?.save()
@@ -597,8 +611,31 @@ impl Device {
         .to_string()
     }
 
-    pub(crate) fn set_last_sync(&mut self, now_ms: i64) {
+    /// Records a completed sync: its time, the server's cursor, and the sync state of each document.
+    pub(crate) fn record_sync(
+        &mut self,
+        now_ms: i64,
+        cursor: Option<u64>,
+        states: Vec<(DocumentId, Vec<u8>)>,
+    ) {
         self.state.last_sync_ms = Some(now_ms);
+        if let Some(c) = cursor {
+            self.state.cursor = c;
+        }
         self.mark_state();
+        self.record_states(states);
+    }
+
+    /// Keeps sync states after an interrupted session.
+    pub(crate) fn record_states(&mut self, states: Vec<(DocumentId, Vec<u8>)>) {
+        for (id, state) in states {
+            self.dirty.insert(format!("{SYNC_PREFIX}{id}"));
+            self.saved_states.insert(id, state);
+        }
+    }
+
+    /// The server's change cursor as of the last completed sync.
+    pub(crate) fn cursor(&self) -> u64 {
+        self.state.cursor
     }
 }

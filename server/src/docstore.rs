@@ -1,11 +1,16 @@
-//! Automerge documents kept in the store: saved incrementally, compacted now and then.
+//! Automerge documents kept in the store: saved incrementally, compacted now and then, and
+//! numbered in the order they change.
 //!
 //! A document is stored as a run of chunks under `doc/<id><seq>`: each change to a document writes
 //! only what is new since the last save (`save_after`), and after [`COMPACT_AFTER`] chunks the run is
 //! replaced by one full save in the same atomic batch. Loading concatenates the chunks, which
 //! Automerge reads as one document. Documents are loaded on first use and kept in memory.
+//!
+//! Every save also moves the document to the end of the *change sequence* (`chg/<seq>` →
+//! document id, one entry per document): a reconnecting device names the last position it saw and
+//! learns exactly which documents changed since, so re-sync costs what changed, not what exists.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use automerge::{Automerge, ChangeHash};
 use carclub_protocol::DocumentId;
@@ -26,6 +31,17 @@ struct Entry {
 #[derive(Default)]
 pub struct DocStore {
     docs: HashMap<DocumentId, Entry>,
+    /// Change sequence number → the document whose latest change it is.
+    changes: BTreeMap<u64, DocumentId>,
+    /// Document → its position in the change sequence.
+    positions: HashMap<DocumentId, u64>,
+    seq: u64,
+}
+
+fn change_key(seq: u64) -> Vec<u8> {
+    let mut k = b"chg/".to_vec();
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
 }
 
 fn prefix(id: &DocumentId) -> Vec<u8> {
@@ -41,6 +57,41 @@ fn chunk_key(id: &DocumentId, seq: u64) -> Vec<u8> {
 }
 
 impl DocStore {
+    /// Opens the documents of `store`: reads the change sequence (documents load on first use).
+    pub fn open(store: &dyn Store) -> Result<Self, StoreError> {
+        let mut docs = DocStore::default();
+        for (k, v) in store.scan(b"chg/")? {
+            let seq = k
+                .get(4..12)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_be_bytes);
+            let id: Option<[u8; 16]> = v.as_slice().try_into().ok();
+            let (Some(seq), Some(id)) = (seq, id) else {
+                return Err(StoreError::Corrupt {
+                    key: "chg/".into(),
+                    reason: "bad change entry".into(),
+                });
+            };
+            let id = DocumentId::from_bytes(id);
+            docs.changes.insert(seq, id);
+            docs.positions.insert(id, seq);
+            docs.seq = docs.seq.max(seq);
+        }
+        Ok(docs)
+    }
+
+    /// The current end of the change sequence.
+    pub fn cursor(&self) -> u64 {
+        self.seq
+    }
+
+    /// Documents whose latest change comes after `cursor`, oldest first.
+    pub fn changed_since(&self, cursor: u64) -> impl Iterator<Item = DocumentId> + '_ {
+        self.changes
+            .range(cursor.saturating_add(1)..)
+            .map(|(_, id)| *id)
+    }
+
     /// Loads `id` from `store` into memory if it is not there; whether the document exists.
     pub fn load(&mut self, store: &dyn Store, id: &DocumentId) -> Result<bool, StoreError> {
         if self.docs.contains_key(id) {
@@ -102,14 +153,15 @@ impl DocStore {
         self.docs.remove(id);
     }
 
-    /// Writes what changed in `id` since its last save into `batch`; compacts long runs.
-    pub fn save(&mut self, id: &DocumentId, batch: &mut Batch) {
+    /// Writes what changed in `id` since its last save into `batch`, compacting long runs, and
+    /// moves the document to the end of the change sequence. Whether anything was written.
+    pub fn save(&mut self, id: &DocumentId, batch: &mut Batch) -> bool {
         let Some(e) = self.docs.get_mut(id) else {
-            return;
+            return false;
         };
         let heads = e.doc.get_heads();
         if heads == e.saved_heads {
-            return;
+            return false;
         }
         if e.next_seq - e.first_seq >= COMPACT_AFTER {
             for seq in e.first_seq..e.next_seq {
@@ -122,6 +174,14 @@ impl DocStore {
         }
         e.next_seq += 1;
         e.saved_heads = heads;
+        self.seq += 1;
+        if let Some(old) = self.positions.insert(*id, self.seq) {
+            self.changes.remove(&old);
+            batch.delete(change_key(old));
+        }
+        self.changes.insert(self.seq, *id);
+        batch.put(change_key(self.seq), id.as_bytes().to_vec());
+        true
     }
 }
 
@@ -154,7 +214,14 @@ mod tests {
             "compaction keeps the run short: {chunks}"
         );
         let heads = docs.get(&id).unwrap().get_heads();
-        let mut fresh = DocStore::default();
+        let mut fresh = DocStore::open(&store).unwrap();
+        assert_eq!(fresh.cursor(), COMPACT_AFTER * 2 + 5);
+        assert_eq!(
+            fresh.changed_since(0).collect::<Vec<_>>(),
+            vec![id],
+            "one entry per document"
+        );
+        assert_eq!(fresh.changed_since(fresh.cursor()).count(), 0);
         assert!(fresh.load(&store, &id).unwrap());
         assert_eq!(fresh.get(&id).unwrap().get_heads(), heads);
         assert!(
