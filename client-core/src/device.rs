@@ -30,13 +30,7 @@ pub struct TierInfo {
     pub fee_fen: Option<i64>,
 }
 
-/// A block of card numbers checked out to this device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardBlock {
-    pub prefix: String,
-    pub first: u64,
-    pub count: u64,
-}
+pub use carclub_protocol::docs::CardBlock;
 
 /// The signed-in person, as the server described them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -404,23 +398,40 @@ impl Device {
 
     /// The next unused card number of the device's blocks.
     pub fn next_card(&self) -> Option<String> {
-        let reg = self.reg.as_ref()?;
         let issued = self.issued_cards();
-        reg.card_blocks.iter().find_map(|b| {
-            (b.first..b.first + b.count)
-                .filter_map(|n| CardNo::from_serial(&b.prefix, n).ok())
+        self.card_blocks().iter().find_map(|b| {
+            b.numbers()
                 .map(|c| c.to_string())
                 .find(|c| !issued.contains(c))
         })
     }
 
+    /// Every block of card numbers checked out to this device: at registration, and later by the
+    /// back office (they arrive in the status document).
+    pub fn card_blocks(&self) -> Vec<CardBlock> {
+        let mut blocks: Vec<CardBlock> = self
+            .reg
+            .iter()
+            .flat_map(|r| r.card_blocks.iter().cloned())
+            .collect();
+        blocks.extend(self.status().card_blocks.into_values());
+        blocks.sort_by(|a, b| a.key().cmp(&b.key()));
+        blocks.dedup();
+        blocks
+    }
+
+    /// How many card numbers of this device's blocks are still unused.
+    pub fn cards_left(&self) -> usize {
+        let issued = self.issued_cards();
+        self.card_blocks()
+            .iter()
+            .flat_map(|b| b.numbers())
+            .filter(|c| !issued.contains(c.as_str()))
+            .count()
+    }
+
     fn card_in_blocks(&self, card: &str) -> bool {
-        self.reg.iter().flat_map(|r| r.card_blocks.iter()).any(|b| {
-            card.strip_prefix(&b.prefix)
-                .filter(|s| s.len() == 8)
-                .and_then(|s| s.parse::<u64>().ok())
-                .is_some_and(|n| n >= b.first && n < b.first + b.count)
-        })
+        self.card_blocks().iter().any(|b| b.contains(card))
     }
 
     /// Enrolls a member: validates the input as the server will, records the event, and returns

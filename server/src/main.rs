@@ -2,6 +2,7 @@
 
 mod api;
 mod auth;
+mod cards;
 mod codec;
 mod core;
 mod docstore;
