@@ -440,10 +440,10 @@ impl Core {
             .collect();
         let mut entries = Vec::with_capacity(changed.len());
         for id in changed {
-            if self.docs.load(self.store.as_ref(), &id)? {
-                if let Some(doc) = self.docs.get(&id) {
-                    entries.push((id, doc.get_heads().iter().map(|h| h.0).collect()));
-                }
+            if self.docs.load(self.store.as_ref(), &id)?
+                && let Some(doc) = self.docs.get(&id)
+            {
+                entries.push((id, doc.get_heads().iter().map(|h| h.0).collect()));
             }
         }
         self.send(
