@@ -415,7 +415,7 @@ impl Device {
             .flat_map(|r| r.card_blocks.iter().cloned())
             .collect();
         blocks.extend(self.status().card_blocks.into_values());
-        blocks.sort_by(|a, b| a.key().cmp(&b.key()));
+        blocks.sort_by_key(CardBlock::key);
         blocks.dedup();
         blocks
     }
