@@ -140,7 +140,10 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_owned())
 }
 
-async fn authenticate(st: &AppState, token: Option<String>) -> Result<Principal, ApiError> {
+pub(crate) async fn authenticate(
+    st: &AppState,
+    token: Option<String>,
+) -> Result<Principal, ApiError> {
     let token = token.ok_or_else(|| {
         ApiError::Unauthorized("sign in first: send Authorization: Bearer <token>".into())
     })?;

@@ -37,18 +37,6 @@ fn may_manage_cards(p: &Principal) -> bool {
     )
 }
 
-async fn principal(st: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
-    let token = bearer(headers).ok_or_else(|| {
-        ApiError::Unauthorized("sign in first: send Authorization: Bearer <token>".into())
-    })?;
-    let accounts = st.accounts.clone();
-    Ok(
-        tokio::task::spawn_blocking(move || accounts.authenticate(&token))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??,
-    )
-}
-
 fn parse_device(id: &str) -> Result<DeviceId, ApiError> {
     id.parse()
         .map_err(|_| ApiError::BadRequest(format!("{id:?} is not a device id")))
@@ -85,7 +73,7 @@ async fn check_out(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CheckOut>,
 ) -> Result<Json<Value>, ApiError> {
-    let p = principal(&st, &headers).await?;
+    let p = crate::api::authenticate(&st, bearer(&headers)).await?;
     let id = parse_device(&id)?;
     if !(1..=CARD_BLOCK_SIZE).contains(&req.count) {
         return Err(ApiError::BadRequest(format!(
@@ -105,7 +93,7 @@ async fn list(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let p = principal(&st, &headers).await?;
+    let p = crate::api::authenticate(&st, bearer(&headers)).await?;
     let id = parse_device(&id)?;
     let device = device_in_scope(&st, &p, id)?;
     let core = st.core();

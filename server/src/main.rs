@@ -4,6 +4,7 @@ mod api;
 mod auth;
 mod cards;
 mod codec;
+mod conflicts;
 mod core;
 mod docstore;
 mod fold;
