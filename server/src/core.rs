@@ -281,6 +281,12 @@ impl Core {
 
     /// Handles one frame from a connection.
     pub fn handle_frame(&mut self, conn: u64, frame: &[u8]) -> Result<(), SyncError> {
+        let result = self.dispatch(conn, frame);
+        self.docs.trim(crate::docstore::CACHE_DOCS);
+        result
+    }
+
+    fn dispatch(&mut self, conn: u64, frame: &[u8]) -> Result<(), SyncError> {
         let msg = match Message::decode(frame) {
             Ok(m) => m,
             Err(e) => {

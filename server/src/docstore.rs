@@ -10,6 +10,7 @@
 //! document id, one entry per document): a reconnecting device names the last position it saw and
 //! learns exactly which documents changed since, so re-sync costs what changed, not what exists.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 
 use automerge::{Automerge, ChangeHash};
@@ -25,7 +26,12 @@ struct Entry {
     saved_heads: Vec<ChangeHash>,
     first_seq: u64,
     next_seq: u64,
+    last_used: Cell<u64>,
 }
+
+/// How many documents stay in memory; beyond it the least recently used saved ones are dropped
+/// (they reload from the store on next use).
+pub const CACHE_DOCS: usize = 20_000;
 
 /// The documents the server holds.
 #[derive(Default)]
@@ -36,6 +42,7 @@ pub struct DocStore {
     /// Document → its position in the change sequence.
     positions: HashMap<DocumentId, u64>,
     seq: u64,
+    clock: Cell<u64>,
 }
 
 fn change_key(seq: u64) -> Vec<u8> {
@@ -94,7 +101,8 @@ impl DocStore {
 
     /// Loads `id` from `store` into memory if it is not there; whether the document exists.
     pub fn load(&mut self, store: &dyn Store, id: &DocumentId) -> Result<bool, StoreError> {
-        if self.docs.contains_key(id) {
+        if let Some(e) = self.docs.get(id) {
+            self.touch(e);
             return Ok(true);
         }
         let chunks = store.scan(&prefix(id))?;
@@ -120,6 +128,7 @@ impl DocStore {
                 saved_heads,
                 first_seq,
                 next_seq,
+                last_used: Cell::new(self.clock.get()),
             },
         );
         Ok(true)
@@ -134,18 +143,51 @@ impl DocStore {
                 saved_heads: Vec::new(),
                 first_seq: 0,
                 next_seq: 0,
+                last_used: Cell::new(self.clock.get()),
             },
         );
     }
 
     /// The document, if loaded.
     pub fn get(&self, id: &DocumentId) -> Option<&Automerge> {
-        self.docs.get(id).map(|e| &e.doc)
+        self.docs.get(id).map(|e| {
+            self.touch(e);
+            &e.doc
+        })
+    }
+
+    fn touch(&self, e: &Entry) {
+        let t = self.clock.get() + 1;
+        self.clock.set(t);
+        e.last_used.set(t);
+    }
+
+    /// Drops the least recently used documents that are saved, until at most `cap` stay loaded.
+    pub fn trim(&mut self, cap: usize) {
+        if self.docs.len() <= cap {
+            return;
+        }
+        let mut cold: Vec<(u64, DocumentId)> = self
+            .docs
+            .iter()
+            .filter(|(_, e)| e.doc.get_heads() == e.saved_heads)
+            .map(|(id, e)| (e.last_used.get(), *id))
+            .collect();
+        cold.sort_unstable();
+        let excess = self.docs.len() - cap * 3 / 4;
+        for (_, id) in cold.into_iter().take(excess) {
+            self.docs.remove(&id);
+        }
     }
 
     /// The document for changing, if loaded.
     pub fn get_mut(&mut self, id: &DocumentId) -> Option<&mut Automerge> {
-        self.docs.get_mut(id).map(|e| &mut e.doc)
+        let t = self.clock.get() + 1;
+        self.clock.set(t);
+        self.docs.get_mut(id).map(|e| {
+            e.last_used.set(t);
+            &mut e.doc
+        })
     }
 
     /// Forgets the in-memory copy (after a failed commit, so the next use reloads what is durable).
