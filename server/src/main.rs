@@ -1,11 +1,17 @@
 //! `carclub-server`: the membership club's server.
 
+mod accounts;
+mod accounts_api;
 mod api;
+mod audit;
 mod auth;
 mod codec;
 mod core;
 mod docstore;
 mod fold;
+mod ledger;
+mod ops;
+mod perm;
 mod serve;
 mod simulate;
 mod store;
