@@ -5,7 +5,7 @@
 //! manager cannot create a general manager), and member logins come only from invitation codes.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carclub_shared::{DeviceId, MemberId, StoreId, UserId};
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::accounts::INVITATION_TTL_MS;
-use crate::api::{ApiError, ApiJson, AppState, blocking, principal};
+use crate::api::{ApiError, ApiJson, AppState, Caller, blocking};
 use crate::audit::{self, Entry};
 use crate::auth::{Principal, Role, User};
 use crate::perm::{self, Op, Target};
@@ -64,10 +64,9 @@ struct NewStore {
 
 async fn create_store(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     ApiJson(req): ApiJson<NewStore>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let p = principal(&st, &headers).await?;
     perm::check_any(&p, Op::ManageStores)?;
     let name = text("the store name", &req.name, 64)?;
     let program = req.program.trim().to_uppercase();
@@ -96,9 +95,8 @@ async fn create_store(
 
 async fn list_stores(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
 ) -> Result<Json<Value>, ApiError> {
-    let p = principal(&st, &headers).await?;
     perm::check_any(&p, Op::ListMembers)?;
     let stores: Vec<Value> = st
         .accounts
@@ -131,10 +129,9 @@ fn rank(role: Role) -> u8 {
 
 async fn create_user(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     ApiJson(req): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let p = principal(&st, &headers).await?;
     let store = req.store.unwrap_or(p.user.store);
     perm::check(
         &p,
@@ -192,9 +189,8 @@ async fn create_user(
 
 async fn list_users(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
 ) -> Result<Json<Value>, ApiError> {
-    let p = principal(&st, &headers).await?;
     let scope = perm::check_any(&p, Op::ManageStaff)?;
     let users: Vec<Value> = st
         .accounts
@@ -228,10 +224,9 @@ fn managed_user(st: &AppState, p: &Principal, raw: &str) -> Result<User, ApiErro
 
 async fn revoke_sessions(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let p = principal(&st, &headers).await?;
     let user = managed_user(&st, &p, &id)?;
     st.accounts.revoke_sessions(user.id)?;
     audit::record_now(
@@ -249,10 +244,9 @@ async fn revoke_sessions(
 
 async fn user_devices(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let p = principal(&st, &headers).await?;
     let user = managed_user(&st, &p, &id)?;
     let devices: Vec<Value> = st
         .accounts
@@ -265,10 +259,9 @@ async fn user_devices(
 
 async fn revoke_device(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let p = principal(&st, &headers).await?;
     let id: DeviceId = parse_id("device", &id)?;
     let device = st
         .accounts
@@ -291,10 +284,9 @@ async fn revoke_device(
 
 async fn invite(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let p = principal(&st, &headers).await?;
     let member: MemberId = parse_id("member", &id)?;
     let store = st
         .core()

@@ -169,6 +169,20 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_owned())
 }
 
+/// The authenticated caller, extracted before the body so a request without a valid session gets
+/// 401 whatever it carries.
+pub struct Caller(pub Principal);
+
+impl axum::extract::FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState,
+    ) -> Result<Self, ApiError> {
+        Ok(Caller(principal(st, &parts.headers).await?))
+    }
+}
+
 /// The authenticated caller of a request.
 pub async fn principal(st: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
     authenticate(st, bearer(headers)).await

@@ -7,12 +7,11 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use carclub_shared::{DeviceId, MemberId, StoreId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::api::{ApiError, AppState, principal};
+use crate::api::{ApiError, AppState, Caller};
 use crate::auth::Principal;
 use crate::perm::{self, Op};
 use crate::store::{Batch, Store, StoreError};
@@ -90,10 +89,9 @@ pub struct AuditQuery {
 /// `GET /api/audit`: the newest records first, within the caller's scope.
 pub async fn query(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let p = principal(&st, &headers).await?;
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let scope = perm::check_any(&p, Op::ViewAudit)?;
     let limit = q.limit.unwrap_or(200).clamp(1, 1000);

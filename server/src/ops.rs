@@ -8,7 +8,6 @@
 //! and changes nothing. Accepted events reach devices through the member documents.
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carclub_protocol::docs;
@@ -18,7 +17,7 @@ use carclub_shared::{DeviceId, Event, EventBody, EventId, MemberId, StoreId, Tim
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::{ApiError, ApiJson, AppState, mask, principal};
+use crate::api::{ApiError, ApiJson, AppState, Caller, mask};
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::fold::{self, Mode, StoredEvent};
@@ -87,17 +86,15 @@ fn file_view(st: &AppState, p: &Principal, member: MemberId) -> Result<Value, Ap
 
 async fn member_file(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let p = principal(&st, &headers).await?;
     let member = member_id(&id)?;
     Ok(Json(file_view(&st, &p, member)?))
 }
 
 /// `GET /api/me`: who is signed in, and for a member their own file.
-async fn me(State(st): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    let p = principal(&st, &headers).await?;
+async fn me(State(st): State<AppState>, Caller(p): Caller) -> Result<Json<Value>, ApiError> {
     let member = match p.member {
         Some(m) => file_view(&st, &p, m)?,
         None => Value::Null,
@@ -157,11 +154,10 @@ fn body_of(mut v: Value, member: MemberId) -> Result<(EventBody, Option<Timestam
 
 async fn operate(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path(id): Path<String>,
     ApiJson(raw): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let p = principal(&st, &headers).await?;
     let member = member_id(&id)?;
     let (body, at) = body_of(raw, member)?;
     let now = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
@@ -243,11 +239,10 @@ struct QuoteRequest {
 /// settled; changes nothing.
 async fn quote(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<QuoteRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let p = principal(&st, &headers).await?;
     let member = member_id(&id)?;
     let store = store_of(&st, member)?;
     perm::check(
