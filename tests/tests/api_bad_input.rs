@@ -6,7 +6,7 @@ mod common;
 mod journal;
 
 use common::{ADMIN_PASSWORD, Server};
-use journal::{JournalDevice, PASSWORD, create_store, create_user, file, operate};
+use journal::{JournalDevice, PASSWORD, create_store, create_user, file};
 use serde_json::{Value, json};
 
 fn problem(server: &Server, path: &str, body: &[u8], token: Option<&str>, status: u16) {
