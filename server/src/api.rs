@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 
 use crate::auth::{Accounts, AuthError, Principal};
 use crate::core::Core;
+use crate::fold::Refusal;
+use crate::perm::{self, Denied, Op};
 use crate::store::StoreError;
 use crate::terms;
 
@@ -46,6 +48,8 @@ pub enum ApiError {
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
     PayloadTooLarge(String),
     #[error("the server could not complete the request; it has been logged")]
     Internal(String),
@@ -59,6 +63,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -106,6 +111,30 @@ impl From<AuthError> for ApiError {
             AuthError::WeakPassword => ApiError::BadRequest(e.to_string()),
             AuthError::Store(s) => s.into(),
             AuthError::Hash => ApiError::Internal(e.to_string()),
+            AuthError::BadInvitation => ApiError::BadRequest(e.to_string()),
+        }
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(e: Denied) -> Self {
+        ApiError::Forbidden(e.to_string())
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(e: Refusal) -> Self {
+        match e {
+            Refusal::Denied(d) => d.into(),
+            Refusal::UnknownMember(_) => ApiError::NotFound(e.to_string()),
+            Refusal::Engine(_) => ApiError::Conflict(e.to_string()),
+            Refusal::WrongDevice { .. }
+            | Refusal::WrongAuthor
+            | Refusal::FutureDate(_)
+            | Refusal::NoMember
+            | Refusal::EnrollmentNeedsDevice => ApiError::BadRequest(e.to_string()),
+            Refusal::Enrollment(_) => ApiError::Unprocessable(e.to_string()),
+            Refusal::NoProgram(_) | Refusal::Storage(_) => ApiError::Internal(e.to_string()),
         }
     }
 }
@@ -140,6 +169,45 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_owned())
 }
 
+/// The authenticated caller, extracted before the body so a request without a valid session gets
+/// 401 whatever it carries.
+pub struct Caller(pub Principal);
+
+impl axum::extract::FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState,
+    ) -> Result<Self, ApiError> {
+        Ok(Caller(principal(st, &parts.headers).await?))
+    }
+}
+
+/// The authenticated caller of a request.
+pub async fn principal(st: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    authenticate(st, bearer(headers)).await
+}
+
+/// Runs blocking work (password hashing) off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+/// A phone or ID number with its middle hidden, for roles that do not need it (DOMAIN.md §7).
+pub fn mask(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
 pub(crate) async fn authenticate(
     st: &AppState,
     token: Option<String>,
@@ -164,6 +232,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/devices", post(register_device))
         .route("/api/members", get(members))
         .route("/api/conflicts", get(conflicts))
+        .route("/api/audit", get(crate::audit::query))
+        .merge(crate::accounts_api::routes())
+        .merge(crate::ops::routes())
 }
 
 async fn healthz() -> Json<Value> {
@@ -287,9 +358,8 @@ async fn members(
     Query(query): Query<MemberQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let p = authenticate(&st, bearer(&headers)).await?;
-    if !p.user.role.sees_store_members() {
-        return Err(ApiError::Forbidden("your role may not list members".into()));
-    }
+    let scope = perm::check_any(&p, Op::ListMembers)?;
+    let contact = perm::scope(p.user.role, Op::SeeContact);
     if query.q.chars().count() > 100 {
         return Err(ApiError::BadRequest(
             "the search text may have at most 100 characters".into(),
@@ -301,7 +371,7 @@ async fn members(
     let list: Vec<Value> = core
         .members
         .values()
-        .filter(|m| p.user.role.group_wide() || m.store == p.user.store)
+        .filter(|m| perm::within(&p, scope, m.store, Some(m.id)))
         .filter(|m| {
             q.is_empty()
                 || m.name.to_uppercase().contains(&q)
@@ -316,7 +386,11 @@ async fn members(
             json!({
                 "id": m.id,
                 "name": m.name,
-                "phone": m.phone,
+                "phone": if perm::within(&p, contact, m.store, Some(m.id)) {
+                    m.phone.to_string()
+                } else {
+                    mask(m.phone.as_str())
+                },
                 "vin": m.vehicles.first().map(|v| v.vin.to_string()),
                 "plate": m.vehicles.first().map(|v| v.plate.to_string()),
                 "tier": m.tier,
@@ -337,16 +411,12 @@ async fn conflicts(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let p = authenticate(&st, bearer(&headers)).await?;
-    if !p.user.role.sees_store_members() {
-        return Err(ApiError::Forbidden(
-            "your role may not see conflicts".into(),
-        ));
-    }
+    let scope = perm::check_any(&p, Op::ViewConflicts)?;
     let core = st.core();
     let list: Vec<Value> = core
         .conflicts
         .values()
-        .filter(|c| p.user.role.group_wide() || c.store == p.user.store)
+        .filter(|c| perm::within(&p, scope, c.store, None))
         .map(|c| serde_json::to_value(c).unwrap_or_default())
         .collect();
     Ok(Json(json!({ "conflicts": list })))

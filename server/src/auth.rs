@@ -10,7 +10,7 @@ use std::sync::Arc;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use carclub_shared::{DeviceId, StoreId, Timestamp, UserId};
+use carclub_shared::{DeviceId, MemberId, StoreId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -40,25 +40,20 @@ pub enum Role {
 }
 
 impl Role {
-    /// Whether the role records enrollments (on site or at the desk).
-    pub fn may_enroll(self) -> bool {
-        matches!(
-            self,
-            Role::Admin
-                | Role::GeneralManager
-                | Role::ClubManager
-                | Role::CareSpecialist
-                | Role::FieldStaff
-                | Role::Reception
-        )
-    }
-    /// Whether the role sees every member of its store (or group, for the administrator).
-    pub fn sees_store_members(self) -> bool {
-        !matches!(self, Role::Member)
-    }
-    /// Whether the role works across all stores of the group.
-    pub fn group_wide(self) -> bool {
-        matches!(self, Role::Admin)
+    /// The role's name as the API and the permission table write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::GeneralManager => "general_manager",
+            Role::ClubManager => "club_manager",
+            Role::CareSpecialist => "care_specialist",
+            Role::ActivitySpecialist => "activity_specialist",
+            Role::FieldStaff => "field_staff",
+            Role::ServiceAdvisor => "service_advisor",
+            Role::Finance => "finance",
+            Role::Reception => "reception",
+            Role::Member => "member",
+        }
     }
 }
 
@@ -119,6 +114,8 @@ pub struct Session {
 pub struct Principal {
     pub user: User,
     pub device: Option<DeviceId>,
+    /// The member file a member's login belongs to.
+    pub member: Option<MemberId>,
 }
 
 /// Why a caller was not let in.
@@ -136,6 +133,8 @@ pub enum AuthError {
     Store(#[from] StoreError),
     #[error("password hashing failed")]
     Hash,
+    #[error("the invitation code is unknown, used or expired; ask the store for a new one")]
+    BadInvitation,
 }
 
 /// A new bearer token: 32 random bytes in base58.
@@ -145,7 +144,7 @@ pub fn new_token() -> String {
     bs58::encode(bytes).into_string()
 }
 
-fn token_key(token: &str) -> Vec<u8> {
+pub(crate) fn token_key(token: &str) -> Vec<u8> {
     let mut k = b"token/".to_vec();
     k.extend_from_slice(&Sha256::digest(token.as_bytes()));
     k
@@ -159,14 +158,14 @@ fn hash_password(password: &str) -> Result<String, AuthError> {
         .map_err(|_| AuthError::Hash)
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     Timestamp::from_datetime(time::OffsetDateTime::now_utc()).millis()
 }
 
 /// Accounts, sessions and devices over the store.
 #[derive(Clone)]
 pub struct Accounts {
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
 }
 
 impl Accounts {
@@ -175,7 +174,10 @@ impl Accounts {
         Self { store }
     }
 
-    fn get<T: serde::de::DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
+    pub(crate) fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
         self.store
             .get(key)?
             .map(|v| codec::decode(&v).map_err(StoreError::from))
@@ -224,6 +226,20 @@ impl Accounts {
         store: StoreId,
         password: &str,
     ) -> Result<User, AuthError> {
+        let (user, b) = self.new_user(username, name, role, store, password)?;
+        self.store.commit(b)?;
+        Ok(user)
+    }
+
+    /// A new user and the batch that writes it; fails if the username is taken.
+    pub(crate) fn new_user(
+        &self,
+        username: &str,
+        name: &str,
+        role: Role,
+        store: StoreId,
+        password: &str,
+    ) -> Result<(User, Batch), AuthError> {
         if !(8..=128).contains(&password.chars().count()) {
             return Err(AuthError::WeakPassword);
         }
@@ -245,8 +261,7 @@ impl Accounts {
             codec::encode(&user).map_err(StoreError::from)?,
         );
         b.put(format!("user-id/{}", user.id), username.as_bytes().to_vec());
-        self.store.commit(b)?;
-        Ok(user)
+        Ok((user, b))
     }
 
     /// Checks a username and password.
@@ -371,13 +386,21 @@ impl Accounts {
                 return Err(AuthError::NoSession);
             }
         }
+        if let (Some(expires), Some(revoked)) =
+            (session.expires_ms, self.sessions_revoked_at(session.user)?)
+            && expires - LOGIN_TTL_MS <= revoked
+        {
+            return Err(AuthError::NoSession);
+        }
         let user = self
             .user(session.user)?
             .filter(|u| !u.disabled)
             .ok_or(AuthError::NoSession)?;
+        let member = self.member_of(user.id)?;
         Ok(Principal {
             user,
             device: session.device,
+            member,
         })
     }
 }

@@ -14,8 +14,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, ApiJson, AppState, bearer};
-use crate::auth::{CARD_BLOCK_SIZE, Principal, Role};
+use crate::auth::{CARD_BLOCK_SIZE, Principal};
 use crate::core::Core;
+use crate::perm::{self, Op};
 use crate::store::{Batch, StoreError};
 
 /// The routes of card stock.
@@ -27,14 +28,6 @@ pub fn routes() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 struct CheckOut {
     count: u64,
-}
-
-/// Who may hand out card stock: the club's managers (001 会员卡管理制度: a manager signs).
-fn may_manage_cards(p: &Principal) -> bool {
-    matches!(
-        p.user.role,
-        Role::Admin | Role::GeneralManager | Role::ClubManager
-    )
 }
 
 fn parse_device(id: &str) -> Result<DeviceId, ApiError> {
@@ -51,13 +44,14 @@ fn device_in_scope(
     let unknown = || ApiError::NotFound(format!("no device {id}"));
     let device = st.accounts.device(id)?.ok_or_else(unknown)?;
     let owner = st.accounts.user(device.user)?.ok_or_else(unknown)?;
-    if !may_manage_cards(p) {
-        return Err(ApiError::Forbidden(
-            "only the club's managers check out card stock".into(),
-        ));
-    }
-    if !p.user.role.group_wide() && owner.store != p.user.store {
-        return Err(unknown());
+    let target = perm::Target {
+        store: owner.store,
+        member: None,
+    };
+    match perm::check(p, Op::ManageCards, target) {
+        Ok(()) => {}
+        Err(perm::Denied::OtherStore { .. }) => return Err(unknown()),
+        Err(denied) => return Err(ApiError::Forbidden(denied.to_string())),
     }
     if device.revoked {
         return Err(ApiError::Conflict(format!(

@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, ApiJson, AppState, bearer};
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::core::Core;
 use crate::fold::Conflict;
+use crate::perm::{self, Op};
 use crate::store::{Batch, StoreError};
 
 /// The routes of conflict resolution.
@@ -23,15 +24,18 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The conflict `id` if `p` may see it.
-fn conflict_in_scope(core: &Core, p: &Principal, id: &str) -> Result<Conflict, ApiError> {
+fn conflict_in_scope(core: &Core, p: &Principal, id: &str, op: Op) -> Result<Conflict, ApiError> {
     let unknown = || ApiError::NotFound(format!("no conflict {id}"));
     let conflict = core.conflicts.get(id).ok_or_else(unknown)?;
-    if !p.user.role.sees_store_members()
-        || (!p.user.role.group_wide() && conflict.store != p.user.store)
-    {
-        return Err(unknown());
+    let target = perm::Target {
+        store: conflict.store,
+        member: None,
+    };
+    match perm::check(p, op, target) {
+        Ok(()) => Ok(conflict.clone()),
+        Err(perm::Denied::OtherStore { .. }) => Err(unknown()),
+        Err(denied) => Err(ApiError::Forbidden(denied.to_string())),
     }
-    Ok(conflict.clone())
 }
 
 async fn show(
@@ -41,7 +45,7 @@ async fn show(
 ) -> Result<Json<Value>, ApiError> {
     let p = crate::api::authenticate(&st, bearer(&headers)).await?;
     let core = st.core();
-    let conflict = conflict_in_scope(&core, &p, &id)?;
+    let conflict = conflict_in_scope(&core, &p, &id, Op::ViewConflicts)?;
     Ok(Json(
         json!({ "conflict": conflict, "resolution": core.resolution(&id)? }),
     ))
@@ -67,13 +71,6 @@ struct ResolveRequest {
     keep: Option<MemberId>,
 }
 
-fn may_resolve(p: &Principal) -> bool {
-    matches!(
-        p.user.role,
-        Role::Admin | Role::GeneralManager | Role::ClubManager | Role::CareSpecialist
-    )
-}
-
 async fn resolve(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -88,12 +85,7 @@ async fn resolve(
         ));
     }
     let mut core = st.core();
-    let conflict = conflict_in_scope(&core, &p, &id)?;
-    if !may_resolve(&p) {
-        return Err(ApiError::Forbidden(
-            "only the club's managers and customer-care specialists resolve conflicts".into(),
-        ));
-    }
+    let conflict = conflict_in_scope(&core, &p, &id, Op::ResolveConflicts)?;
     if conflict.resolved {
         return Err(ApiError::Conflict(format!(
             "conflict {id} is already resolved"

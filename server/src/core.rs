@@ -208,19 +208,24 @@ impl Core {
         Ok(())
     }
 
-    /// What `p` may do with document `id`.
+    /// What `p` may do with document `id`: a device writes its own journal and reads its status;
+    /// the store directory and member files are read within the scope the permission matrix gives
+    /// (a member reads only their own file).
     pub fn access(&self, p: &Principal, id: &DocumentId) -> Access {
+        use crate::perm::{self, Op};
         let Some(meta) = self.meta.get(id) else {
             return Access::None;
         };
-        let staff_sees = |store: Option<StoreId>| {
-            p.user.role.sees_store_members()
-                && (p.user.role.group_wide() || store == Some(p.user.store))
+        let sees = |op: Op| {
+            meta.store.is_some_and(|store| {
+                perm::within(p, perm::scope(p.user.role, op), store, meta.member)
+            })
         };
         match meta.kind {
             DocKind::Journal if p.device.is_some() && p.device == meta.device => Access::Write,
             DocKind::DeviceStatus if p.device.is_some() && p.device == meta.device => Access::Read,
-            DocKind::Directory | DocKind::Member if staff_sees(meta.store) => Access::Read,
+            DocKind::Directory if sees(Op::ListMembers) => Access::Read,
+            DocKind::Member if sees(Op::ViewMemberFile) => Access::Read,
             _ => Access::None,
         }
     }

@@ -17,9 +17,13 @@ use carclub_shared::events::{Channel, Enrollment};
 use carclub_shared::{DeviceId, Event, EventBody, EventId, MemberId, Money, StoreId, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use carclub_shared::projection::{CardKind, CardStatus, MemberState, Violation};
+
 use crate::auth::{DeviceRecord, Principal};
 use crate::core::{Core, DocMeta};
-use crate::store::Batch;
+use crate::ledger;
+use crate::perm::{self, Denied, Target};
+use crate::store::{Batch, StoreError};
 use crate::terms;
 
 /// What kind of invariant offline devices broke together.
@@ -110,7 +114,14 @@ pub(crate) fn fold_entries(
                     continue;
                 }
                 let outcome = match device_record.as_ref() {
-                    Some(d) => apply(core, p, d, &event, batch, &mut touched),
+                    Some(d) => {
+                        match apply(core, p, Some(d), &event, Mode::Synced, batch, &mut touched) {
+                            Ok(member) => Outcome::Accepted { member },
+                            Err(refusal) => Outcome::Rejected {
+                                reason: refusal.to_string(),
+                            },
+                        }
+                    }
                     None => Outcome::Rejected {
                         reason: "the device is not registered".into(),
                     },
@@ -177,52 +188,137 @@ fn write(
     changed
 }
 
-fn reject(reason: impl Into<String>) -> Outcome {
-    Outcome::Rejected {
-        reason: reason.into(),
-    }
+/// Where an event comes from, which decides what the engine's objections do to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// From a device's journal: recorded offline, possibly together with others. An event the
+    /// engine objects to is kept and its violation shown on the member's file (nothing is
+    /// silently dropped), as the projection does.
+    Synced,
+    /// From the API: the caller sees the current state, so an event the engine objects to is
+    /// refused with the reason and nothing changes.
+    Online,
 }
 
-fn apply(
+/// Why an event was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error("the event names device {named} but was uploaded by device {uploader}")]
+    WrongDevice { named: DeviceId, uploader: DeviceId },
+    #[error("the event's author is not the person signed in on this device")]
+    WrongAuthor,
+    #[error("the event is dated {0} which is in the future; check the device clock")]
+    FutureDate(Timestamp),
+    #[error("member {0} is not on file")]
+    UnknownMember(MemberId),
+    #[error("the event names no member")]
+    NoMember,
+    #[error("{0}")]
+    Enrollment(String),
+    #[error("enrollments are recorded on a device that holds a card block")]
+    EnrollmentNeedsDevice,
+    #[error("the program of store {0} is not set up on the server")]
+    NoProgram(StoreId),
+    #[error("the member file could not be stored")]
+    Storage(#[from] StoreError),
+    #[error("{}", ledger::describe(.0))]
+    Engine(Violation),
+}
+
+/// Validates one event — who, role and store scope from the permission matrix, then the program
+/// engine — and folds it when accepted. The one path for events from devices and from the API.
+/// Returns the member the event is about.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply(
     core: &mut Core,
     p: &Principal,
-    device: &DeviceRecord,
+    device: Option<&DeviceRecord>,
     event: &Event,
+    mode: Mode,
     batch: &mut Batch,
     touched: &mut Vec<DocumentId>,
-) -> Outcome {
-    if event.device != device.id {
-        return reject(format!(
-            "the event names device {} but was uploaded by device {}",
-            event.device, device.id
-        ));
-    }
-    if event.author != p.user.id {
-        return reject("the event's author is not the person signed in on this device");
+) -> Result<Option<MemberId>, Refusal> {
+    if let Some(device) = device {
+        if event.device != device.id {
+            return Err(Refusal::WrongDevice {
+                named: event.device,
+                uploader: device.id,
+            });
+        }
+        if event.author != p.user.id {
+            return Err(Refusal::WrongAuthor);
+        }
     }
     if event.at > Timestamp::from_millis(now().millis() + 24 * 3600 * 1000) {
-        return reject(format!(
-            "the event is dated {} which is in the future; check the device clock",
-            event.at
-        ));
+        return Err(Refusal::FutureDate(event.at));
     }
+    let op = perm::op_of(&event.body);
     match &event.body {
         EventBody::VisitStarted(_) | EventBody::VisitEnded(_) => {
+            perm::check(
+                p,
+                op,
+                Target {
+                    store: p.user.store,
+                    member: None,
+                },
+            )?;
             record_visit(core, p, event, batch);
-            Outcome::Accepted { member: None }
+            Ok(None)
         }
-        EventBody::Enrolled(e) => match enroll(core, p, device, event, e, batch, touched) {
-            Ok(()) => Outcome::Accepted {
-                member: Some(e.member),
-            },
-            Err(reason) => reject(reason),
-        },
-        // Approvals, settlements, redemptions and the rest of the lifecycle are back-office
-        // operations with graded permissions; field devices do not record them.
-        other => reject(format!(
-            "{} events are recorded by the back office, not by field devices",
-            other.kind()
-        )),
+        EventBody::Enrolled(e) => {
+            perm::check(
+                p,
+                op,
+                Target {
+                    store: p.user.store,
+                    member: None,
+                },
+            )?;
+            let device = device.ok_or(Refusal::EnrollmentNeedsDevice)?;
+            enroll(core, p, device, event, e, batch, touched).map_err(Refusal::Enrollment)?;
+            Ok(Some(e.member))
+        }
+        body => {
+            let member = body.member().ok_or(Refusal::NoMember)?;
+            let store = core
+                .members
+                .get(&member)
+                .map(|m| m.store)
+                .ok_or(Refusal::UnknownMember(member))?;
+            perm::check(
+                p,
+                op,
+                Target {
+                    store,
+                    member: Some(member),
+                },
+            )?;
+            let program = ledger::program_of(core, store).ok_or(Refusal::NoProgram(store))?;
+            let events = ledger::member_events(core, batch, member);
+            if mode == Mode::Online
+                && let Some(v) = ledger::judge(&program, &events, event).into_iter().next()
+            {
+                return Err(Refusal::Engine(v));
+            }
+            ledger::keep(batch, member, event);
+            if let EventBody::VehicleAdded { vehicle, card, .. } = body
+                && let Some(file) = core.members.get_mut(&member)
+            {
+                file.vehicles.push(VehicleEntry {
+                    vin: vehicle.vin.clone(),
+                    plate: vehicle.plate.clone(),
+                    card: card.clone().unwrap_or_else(|| file.card.clone()),
+                });
+            }
+            if let Some(file) = core.members.get_mut(&member) {
+                file.events.push(event.id.to_string());
+            }
+            refresh_member(core, member, batch, touched);
+            Ok(Some(member))
+        }
     }
 }
 
@@ -290,9 +386,6 @@ fn enroll(
     batch: &mut Batch,
     touched: &mut Vec<DocumentId>,
 ) -> Result<(), String> {
-    if !p.user.role.may_enroll() {
-        return Err("your role may not enroll members".into());
-    }
     if core.members.contains_key(&e.member) {
         return Err(format!("member {} is already enrolled", e.member));
     }
@@ -387,6 +480,7 @@ fn enroll(
     )
     .map_err(|err| err.to_string())?;
     core.members.insert(e.member, file);
+    ledger::keep(batch, e.member, event);
     if let Channel::OnSite { visit } = &e.channel {
         let mut v = load_visit(core, &visit.to_string());
         v.enrolled.push(e.member);
@@ -508,6 +602,33 @@ fn raise(
     }
 }
 
+/// A member document: the file, and the member's state from the program engine.
+#[derive(Serialize)]
+struct MemberDoc<'a> {
+    #[serde(flatten)]
+    file: &'a MemberFile,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a MemberState>,
+}
+
+/// Brings the file's summary fields (status, tier, card) in line with the engine's state.
+fn sync_file(file: &mut MemberFile, state: &MemberState) {
+    if let Ok(serde_json::Value::String(status)) = serde_json::to_value(state.status) {
+        file.status = status;
+    }
+    if let Some(tier) = &state.tier {
+        file.tier = tier.to_string();
+    }
+    if let Some(card) = state
+        .cards
+        .iter()
+        .rev()
+        .find(|c| c.kind == CardKind::Regular && c.status == CardStatus::Active)
+    {
+        file.card = card.number.clone();
+    }
+}
+
 /// Rewrites a member's file, its index record and its directory entry from the current state.
 pub(crate) fn refresh_member(
     core: &mut Core,
@@ -525,17 +646,28 @@ pub(crate) fn refresh_member(
             summary: c.summary.clone(),
         })
         .collect();
+    let Some(store) = core.members.get(&member).map(|f| f.store) else {
+        return;
+    };
+    let state = ledger::state(core, batch, member, store);
     let Some(file) = core.members.get_mut(&member) else {
         return;
     };
     file.conflicts = conflicts;
+    if let Some(state) = &state {
+        sync_file(file, state);
+    }
     let file = file.clone();
     batch.put(
         format!("member/{member}"),
         serde_json::to_vec(&file).unwrap_or_default(),
     );
     let doc_id = docs::member_id(member);
-    if write(core, doc_id, DocKind::Member, &file, batch) {
+    let doc = MemberDoc {
+        file: &file,
+        state: state.as_ref(),
+    };
+    if write(core, doc_id, DocKind::Member, &doc, batch) {
         touched.push(doc_id);
     }
     let dir_id = docs::directory_id(file.store);

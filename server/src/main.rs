@@ -1,6 +1,9 @@
 //! `carclub-server`: the membership club's server.
 
+mod accounts;
+mod accounts_api;
 mod api;
+mod audit;
 mod auth;
 mod cards;
 mod codec;
@@ -8,6 +11,9 @@ mod conflicts;
 mod core;
 mod docstore;
 mod fold;
+mod ledger;
+mod ops;
+mod perm;
 mod serve;
 mod simulate;
 mod store;

@@ -1,0 +1,175 @@
+//! Managing accounts: stores of the group, staff, revoking sessions and devices, and members'
+//! own logins through invitation codes a store hands over.
+//!
+//! Revoking a user's sessions records the moment; every login session issued before it is refused
+//! from then on (device tokens are revoked per device). An invitation code is 12 random characters;
+//! only its SHA-256 is stored, it works once and expires after [`INVITATION_TTL_MS`].
+
+use carclub_shared::{DeviceId, MemberId, StoreId, UserId};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::auth::{Accounts, AuthError, DeviceRecord, Role, StoreRecord, User, new_token, now_ms};
+use crate::codec;
+use crate::store::{Batch, StoreError};
+
+/// How long an invitation code works.
+pub const INVITATION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// An invitation to the member app, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Invitation {
+    member: MemberId,
+    store: StoreId,
+    expires_ms: i64,
+}
+
+fn invitation_key(code: &str) -> Vec<u8> {
+    let mut k = b"invite/".to_vec();
+    k.extend_from_slice(&Sha256::digest(code.trim().as_bytes()));
+    k
+}
+
+impl Accounts {
+    /// Since when `user`'s login sessions are revoked, if ever.
+    pub fn sessions_revoked_at(&self, user: UserId) -> Result<Option<i64>, StoreError> {
+        self.get(format!("revoked/{user}").as_bytes())
+    }
+
+    /// Ends every login session `user` holds now.
+    pub fn revoke_sessions(&self, user: UserId) -> Result<(), StoreError> {
+        let mut b = Batch::default();
+        b.put(format!("revoked/{user}"), codec::encode(&now_ms())?);
+        self.store.commit(b)
+    }
+
+    /// The member file a member's login belongs to.
+    pub fn member_of(&self, user: UserId) -> Result<Option<MemberId>, StoreError> {
+        self.get(format!("member-login/{user}").as_bytes())
+    }
+
+    /// Every user of the group.
+    pub fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.store
+            .scan(b"user/")?
+            .iter()
+            .map(|(_, v)| codec::decode(v).map_err(StoreError::from))
+            .collect()
+    }
+
+    /// Every device registered to `user`.
+    pub fn devices_of(&self, user: UserId) -> Result<Vec<DeviceRecord>, StoreError> {
+        let all: Vec<DeviceRecord> = self
+            .store
+            .scan(b"device/")?
+            .iter()
+            .map(|(_, v)| codec::decode(v).map_err(StoreError::from))
+            .collect::<Result<_, _>>()?;
+        Ok(all.into_iter().filter(|d| d.user == user).collect())
+    }
+
+    /// Creates a store running `program`.
+    pub fn create_store(&self, name: &str, program: &str) -> Result<StoreRecord, StoreError> {
+        let store = StoreRecord {
+            id: StoreId::new(),
+            name: name.to_owned(),
+            program: program.to_owned(),
+        };
+        let mut b = Batch::default();
+        self.put_store(&mut b, &store)?;
+        self.store.commit(b)?;
+        Ok(store)
+    }
+
+    /// Revokes a device: its token stops working at once (a lost phone stops syncing).
+    pub fn revoke_device(&self, id: DeviceId) -> Result<Option<DeviceRecord>, StoreError> {
+        let Some(mut device) = self.device(id)? else {
+            return Ok(None);
+        };
+        device.revoked = true;
+        let mut b = Batch::default();
+        b.put(format!("device/{id}"), codec::encode(&device)?);
+        self.store.commit(b)?;
+        Ok(Some(device))
+    }
+
+    /// A new single-use invitation code for `member` of `store`.
+    pub fn invite(&self, member: MemberId, store: StoreId) -> Result<String, StoreError> {
+        let code: String = new_token().chars().take(12).collect();
+        let inv = Invitation {
+            member,
+            store,
+            expires_ms: now_ms() + INVITATION_TTL_MS,
+        };
+        let mut b = Batch::default();
+        b.put(invitation_key(&code), codec::encode(&inv)?);
+        self.store.commit(b)?;
+        Ok(code)
+    }
+
+    /// Creates a member's login from an invitation code, in one batch: the user, the link to the
+    /// member file, and the code used up.
+    pub fn accept_invitation(
+        &self,
+        code: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<(User, MemberId), AuthError> {
+        let inv: Invitation = self
+            .get(&invitation_key(code))?
+            .filter(|i: &Invitation| i.expires_ms >= now_ms())
+            .ok_or(AuthError::BadInvitation)?;
+        let (user, mut b) = self.new_user(username, username, Role::Member, inv.store, password)?;
+        b.put(
+            format!("member-login/{}", user.id),
+            codec::encode(&inv.member).map_err(StoreError::from)?,
+        );
+        b.delete(invitation_key(code));
+        self.store.commit(b)?;
+        Ok((user, inv.member))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::SledStore;
+
+    #[test]
+    fn revocation_invitations_and_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        let accounts = Accounts::new(Arc::new(SledStore::open(dir.path()).unwrap()));
+        let store = accounts.create_store("东店", "B").unwrap();
+        let user = accounts
+            .create_user("wang", "王", Role::ClubManager, store.id, "long enough pw")
+            .unwrap();
+        let token = accounts.login(&user).unwrap();
+        assert!(accounts.authenticate(&token).is_ok());
+        accounts.revoke_sessions(user.id).unwrap();
+        assert!(matches!(
+            accounts.authenticate(&token),
+            Err(AuthError::NoSession)
+        ));
+
+        let (device, dtoken) = accounts.register_device(&user, "phone").unwrap();
+        assert_eq!(accounts.devices_of(user.id).unwrap().len(), 1);
+        accounts.revoke_device(device.id).unwrap();
+        assert!(accounts.authenticate(&dtoken).is_err());
+
+        let member = MemberId::new();
+        let code = accounts.invite(member, store.id).unwrap();
+        let (m, linked) = accounts
+            .accept_invitation(&code, "zhang", "member password")
+            .unwrap();
+        assert_eq!(linked, member);
+        assert_eq!(m.role, Role::Member);
+        assert!(matches!(
+            accounts.accept_invitation(&code, "zhang2", "member password"),
+            Err(AuthError::BadInvitation)
+        ));
+        let t = accounts.login(&m).unwrap();
+        assert_eq!(accounts.authenticate(&t).unwrap().member, Some(member));
+    }
+}

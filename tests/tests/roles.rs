@@ -1,0 +1,302 @@
+//! Every role through every member operation, on the HTTP API and through sync: what the
+//! permission table (`GET /api/permissions`, the same table as docs/permissions.md) allows
+//! succeeds; what it forbids gets 403 (or a rejected event through sync) and changes nothing.
+
+mod common;
+mod journal;
+
+use common::{ADMIN_PASSWORD, Server};
+use journal::{JournalDevice, PASSWORD, create_store, create_user, file, operate};
+use serde_json::{Value, json};
+
+const STAFF: [&str; 8] = [
+    "general_manager",
+    "club_manager",
+    "care_specialist",
+    "activity_specialist",
+    "field_staff",
+    "service_advisor",
+    "finance",
+    "reception",
+];
+
+fn ago(days: i64) -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        - days * 86_400_000;
+    serde_json::to_value(carclub_shared::Timestamp::from_millis(ms))
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The member operations in an order where each is valid for the program if the earlier ones
+/// were allowed or not: (operation in the table, body). `n` keeps receipts and VINs unique.
+fn walk(n: usize, card: &str, pending: &str) -> Vec<(&'static str, Option<String>, Value)> {
+    let p = Some(pending.to_owned());
+    vec![
+        (
+            "decide_enrollment",
+            p,
+            json!({"type": "enrollment_approved"}),
+        ),
+        (
+            "settle_order",
+            None,
+            json!({"type": "order_settled", "order": {"lines": [{"category": "labor", "amount": 100_000}], "card": card, "receipt": format!("W-{n}")}}),
+        ),
+        (
+            "attendance",
+            None,
+            json!({"type": "event_attended", "activity": "自驾游"}),
+        ),
+        (
+            "forum_reward",
+            None,
+            json!({"type": "forum_rewarded", "points": 10}),
+        ),
+        (
+            "referral",
+            None,
+            json!({"type": "referral_recorded", "prospect": format!("137{n:08}")}),
+        ),
+        (
+            "add_vehicle",
+            None,
+            json!({"type": "vehicle_added", "vehicle": {"vin": format!("LFV2A21K{n:09}"), "plate": format!("粤C{n:05}")}}),
+        ),
+        (
+            "use_benefit",
+            None,
+            json!({"type": "benefit_used", "benefit": "free_wash", "value": 3000}),
+        ),
+        (
+            "redeem_points",
+            None,
+            json!({"type": "points_redeemed", "points": 500}),
+        ),
+        (
+            "renew",
+            None,
+            json!({"type": "renewed", "fee": 30000, "receipt": format!("RN-{n}")}),
+        ),
+        (
+            "upgrade",
+            None,
+            json!({"type": "upgrade_approved", "tier": "silver"}),
+        ),
+        (
+            "manual_grant",
+            None,
+            json!({"type": "manual_grant", "points": 10, "reason": "special contribution"}),
+        ),
+        (
+            "report_card_lost",
+            None,
+            json!({"type": "card_lost", "card": card}),
+        ),
+        (
+            "reissue_card",
+            None,
+            json!({"type": "temporary_card_issued", "card": format!("T{n:07}")}),
+        ),
+        (
+            "request_withdrawal",
+            None,
+            json!({"type": "withdrawal_requested", "reason": "other"}),
+        ),
+        (
+            "decide_withdrawal",
+            None,
+            json!({"type": "withdrawal_decided", "accepted": false}),
+        ),
+    ]
+}
+
+struct World {
+    server: Server,
+    admin: String,
+    matrix: Value,
+    phone: JournalDevice,
+}
+
+impl World {
+    fn new() -> World {
+        let tmp = Box::leak(Box::new(tempfile::tempdir().unwrap()));
+        let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
+        let admin = server.login("admin", ADMIN_PASSWORD);
+        let store = create_store(&server, &admin, "西店", "B");
+        for role in STAFF {
+            create_user(&server, &admin, role, role, &store);
+        }
+        let (_, matrix) = server.get("/api/permissions", None);
+        let phone = JournalDevice::register(&server, "field_staff", PASSWORD);
+        World {
+            server,
+            admin,
+            matrix,
+            phone,
+        }
+    }
+
+    fn allowed(&self, op: &str, role: &str) -> bool {
+        let scope = &self.matrix["operations"][op][role];
+        assert!(scope.is_string(), "{op} × {role} missing from the table");
+        scope == "store" || scope == "group" || scope == "own"
+    }
+
+    /// Enrolls `count` members 340 days back: (member, card).
+    fn enroll(&mut self, first: u32, count: u32) -> Vec<(String, String)> {
+        let out = (first..first + count)
+            .map(|n| {
+                let card = format!(
+                    "{}{:08}",
+                    self.phone.card_prefix,
+                    self.phone.card_first + (n - 1) as u64
+                );
+                (self.phone.enroll(340, "会员", n, "guest", 30000), card)
+            })
+            .collect();
+        self.phone.sync(&self.server);
+        out
+    }
+
+    /// Approves and credits a member as the administrator, so every later operation is valid.
+    fn activate(&self, member: &str, card: &str, n: usize) {
+        let ops = [
+            json!({"type": "enrollment_approved", "at": ago(339)}),
+            json!({"type": "order_settled", "at": ago(330), "order": {"lines": [{"category": "labor", "amount": 3_000_000}], "card": card, "receipt": format!("A-{n}")}}),
+        ];
+        for op in ops {
+            let (s, v) = operate(&self.server, &self.admin, member, op);
+            assert_eq!(s, 200, "{v}");
+        }
+    }
+
+    fn snapshot(&self, member: &str) -> (Value, Value) {
+        let (s, f) = file(&self.server, &self.admin, member);
+        assert_eq!(s, 200, "{f}");
+        (f["state"].clone(), f["events"].clone())
+    }
+}
+
+#[test]
+fn each_role_through_each_operation_on_the_api() {
+    let mut w = World::new();
+    let roles: Vec<&str> = std::iter::once("admin").chain(STAFF).collect();
+    let members = w.enroll(1, 2 * roles.len() as u32 + 2);
+    let mut tokens = vec![w.admin.clone()];
+    for role in STAFF {
+        tokens.push(w.server.login(role, PASSWORD));
+    }
+    for (i, (role, token)) in roles.iter().zip(&tokens).enumerate() {
+        let (member, card) = &members[2 * i];
+        let (pending, _) = &members[2 * i + 1];
+        w.activate(member, card, i);
+        for (op, target, body) in walk(i, card, pending) {
+            let target = target.unwrap_or_else(|| member.clone());
+            let before = w.snapshot(&target);
+            let (s, v) = operate(&w.server, token, &target, body);
+            if w.allowed(op, role) {
+                assert_eq!(s, 200, "{role} {op}: {v}");
+            } else {
+                assert_eq!(s, 403, "{role} {op}: {v}");
+                assert!(v["detail"].as_str().unwrap().contains(op), "{v}");
+                assert_eq!(w.snapshot(&target), before, "{role} {op} changed something");
+            }
+        }
+    }
+
+    // A member's own login: only what the table gives "own", and only on their own file.
+    let (mine, card) = &members[2 * roles.len()];
+    let (theirs, _) = &members[2 * roles.len() + 1];
+    w.activate(mine, card, 90);
+    w.activate(theirs, card, 91);
+    let (_, inv) = w.server.post(
+        &format!("/api/members/{mine}/invitations"),
+        &json!({}),
+        Some(&w.admin),
+    );
+    let (s, v) = w.server.post(
+        "/api/member-signup",
+        &json!({"code": inv["code"], "username": "member1", "password": "member-pw-123"}),
+        None,
+    );
+    assert_eq!(s, 201, "{v}");
+    let member_token = w.server.login("member1", "member-pw-123");
+    for (op, _, body) in walk(99, card, mine) {
+        let before = w.snapshot(theirs);
+        let (s, v) = operate(&w.server, &member_token, theirs, body.clone());
+        assert_eq!(s, 403, "member {op} on another member: {v}");
+        assert_eq!(w.snapshot(theirs), before);
+        let (s, v) = operate(&w.server, &member_token, mine, body);
+        let expect = if w.allowed(op, "member") { 200 } else { 403 };
+        assert_eq!(s, expect, "member {op} on their own file: {v}");
+    }
+
+    // Staff of another store: the store scope holds.
+    let other = create_store(&w.server, &w.admin, "南店", "A");
+    create_user(&w.server, &w.admin, "cm2", "club_manager", &other);
+    let cm2 = w.server.login("cm2", PASSWORD);
+    let (pending, _) = &members[3];
+    let before = w.snapshot(pending);
+    let (s, v) = operate(
+        &w.server,
+        &cm2,
+        pending,
+        json!({"type": "enrollment_rejected"}),
+    );
+    assert_eq!(s, 403, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("own store"), "{v}");
+    assert_eq!(w.snapshot(pending), before);
+    assert_eq!(
+        w.server
+            .get(&format!("/api/members/{pending}"), Some(&cm2))
+            .0,
+        403
+    );
+}
+
+#[test]
+fn each_role_through_sync_meets_the_same_table() {
+    let mut w = World::new();
+    let members = w.enroll(1, 2 * STAFF.len() as u32);
+    for (i, role) in STAFF.iter().enumerate() {
+        let (pending, _) = &members[2 * i];
+        let (active, card) = &members[2 * i + 1];
+        w.activate(active, card, i);
+        let mut device = JournalDevice::register(&w.server, role, PASSWORD);
+        let before_pending = w.snapshot(pending);
+        let before_active = w.snapshot(active);
+        device.record(0, json!({"type": "enrollment_approved", "member": pending}));
+        device.record(0, json!({"type": "order_settled", "member": active,
+            "order": {"lines": [{"category": "labor", "amount": 100_000}], "card": card, "receipt": format!("SY-{i}")}}));
+        device.sync(&w.server);
+        let (state, _) = w.snapshot(pending);
+        if w.allowed("decide_enrollment", role) {
+            assert_eq!(state["status"], "active", "{role} approves through sync");
+        } else {
+            assert_eq!(
+                (state, w.snapshot(pending).1),
+                before_pending,
+                "{role} approval through sync changed something"
+            );
+        }
+        let (state, _) = w.snapshot(active);
+        if w.allowed("settle_order", role) {
+            assert!(
+                state["points"].as_u64() > before_active.0["points"].as_u64(),
+                "{role} settles through sync"
+            );
+        } else {
+            assert_eq!(
+                w.snapshot(active),
+                before_active,
+                "{role} settlement through sync changed something"
+            );
+        }
+    }
+}
