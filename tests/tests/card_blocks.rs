@@ -3,6 +3,7 @@
 //! from the device's blocks only.
 
 mod common;
+mod journal;
 
 use common::{ADMIN_PASSWORD, Device, Server};
 use serde_json::{Value, json};
@@ -134,4 +135,37 @@ fn a_checked_out_block_reaches_the_device_and_its_cards_are_accepted() {
             .len(),
         2
     );
+}
+
+#[test]
+fn only_managers_of_the_devices_store_check_out_cards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
+    let admin = server.login("admin", ADMIN_PASSWORD);
+    let (_, me) = server.get("/api/me", Some(&admin));
+    let home = me["user"]["store"].as_str().expect("admin's store").to_owned();
+    let other = journal::create_store(&server, &admin, "二店", "A");
+    journal::create_user(&server, &admin, "field1", "field_staff", &home);
+    journal::create_user(&server, &admin, "manager2", "club_manager", &other);
+    journal::create_user(&server, &admin, "manager1", "club_manager", &home);
+
+    let device = Device::new(&tmp.path().join("device"));
+    device.ok(&[
+        "register", "--server", &server.base, "--user", "field1", "--password", journal::PASSWORD, "--name", "phone",
+    ]);
+    let id = status(&device)["device"]["device"].as_str().unwrap().to_owned();
+    let path = format!("/api/devices/{id}/card-blocks");
+    let ask = json!({"count": 10});
+
+    let field = server.login("field1", journal::PASSWORD);
+    let (code, body) = server.post(&path, &ask, Some(&field));
+    assert_eq!(code, 403, "{body}");
+    let manager2 = server.login("manager2", journal::PASSWORD);
+    assert_eq!(server.post(&path, &ask, Some(&manager2)).0, 404, "another store's device is not even visible");
+    let manager1 = server.login("manager1", journal::PASSWORD);
+    assert_eq!(server.get(&path, Some(&manager1)).1["blocks"].as_array().unwrap().len(), 1, "nothing was added");
+    let (code, body) = server.post(&path, &ask, Some(&manager1));
+    assert_eq!(code, 200, "{body}");
+    device.ok(&["sync"]);
+    assert_eq!(status(&device)["cards"]["left"], 210);
 }
