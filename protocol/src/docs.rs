@@ -1,1 +1,307 @@
+//! The layouts of carclub's Automerge documents, and who writes each.
+//!
+//! | document | id derived from | written by | content |
+//! | --- | --- | --- | --- |
+//! | journal | the device id | that device only | `{kind: "journal", device, events: [event…]}`, append-only |
+//! | device status | the device id | the server | `{kind: "device-status", device, events: {event id: outcome}}` |
+//! | directory | the store id | the server | `{kind: "directory", store, members: {member id: entry}}` |
+//! | member file | the member id | the server | [`MemberFile`] |
+//!
+//! A device writes only its own journal; the server validates every event in it and folds the
+//! accepted ones into the server-owned documents, which devices receive read-only. Document ids are
+//! derived from the domain id and the document kind (a hash), so both sides compute them without a
+//! round trip and documents of different kinds can never share an id.
 
+use std::collections::BTreeMap;
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc};
+use carclub_shared::{
+    CardNo, DeviceId, Event, MemberId, Money, Phone, Plate, StoreId, Timestamp, UserId, Vin,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::{DocumentId, json_am};
+
+/// The kinds of document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DocKind {
+    Journal,
+    DeviceStatus,
+    Directory,
+    Member,
+}
+
+impl DocKind {
+    /// The kind as written in the document's `kind` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Journal => "journal",
+            DocKind::DeviceStatus => "device-status",
+            DocKind::Directory => "directory",
+            DocKind::Member => "member",
+        }
+    }
+}
+
+/// The id of the document of `kind` for the domain id `id`.
+pub fn doc_id(kind: DocKind, id: &uuid::Uuid) -> DocumentId {
+    let digest = Sha256::new()
+        .chain_update(b"carclub/")
+        .chain_update(kind.as_str().as_bytes())
+        .chain_update(b"/")
+        .chain_update(id.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    DocumentId::from_bytes(bytes)
+}
+
+/// The journal document of a device.
+pub fn journal_id(device: DeviceId) -> DocumentId {
+    doc_id(DocKind::Journal, &device.0)
+}
+/// The status document the server keeps for a device.
+pub fn status_id(device: DeviceId) -> DocumentId {
+    doc_id(DocKind::DeviceStatus, &device.0)
+}
+/// The member directory of a store.
+pub fn directory_id(store: StoreId) -> DocumentId {
+    doc_id(DocKind::Directory, &store.0)
+}
+/// A member's file.
+pub fn member_id(member: MemberId) -> DocumentId {
+    doc_id(DocKind::Member, &member.0)
+}
+
+/// Reads the `kind` field of a document.
+pub fn kind_of(doc: &Automerge) -> Option<String> {
+    json_am::read_prop(doc, &ROOT, "kind").and_then(|v| v.as_str().map(str::to_owned))
+}
+
+/// Journals: a device's append-only list of events.
+pub mod journal {
+    use super::*;
+
+    /// A fresh journal for `device`.
+    pub fn create(doc: &mut Automerge, device: DeviceId) -> Result<(), automerge::AutomergeError> {
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "kind", DocKind::Journal.as_str())?;
+        tx.put(ROOT, "device", device.to_string())?;
+        tx.put_object(ROOT, "events", ObjType::List)?;
+        tx.commit();
+        Ok(())
+    }
+
+    fn events_list<D: ReadDoc>(doc: &D) -> Option<ObjId> {
+        match doc.get(ROOT, "events").ok()?? {
+            (automerge::Value::Object(ObjType::List), id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Appends an event.
+    pub fn append(doc: &mut Automerge, event: &Event) -> Result<(), AppendError> {
+        let list = events_list(doc).ok_or(AppendError::NotAJournal)?;
+        let value = serde_json::to_value(event).map_err(|_| AppendError::NotAJournal)?;
+        let mut tx = doc.transaction();
+        let len = tx.length(&list);
+        json_am::insert(&mut tx, &list, len, &value)?;
+        tx.commit();
+        Ok(())
+    }
+
+    /// Why an event could not be appended.
+    #[derive(Debug, thiserror::Error)]
+    pub enum AppendError {
+        #[error("the document is not a journal")]
+        NotAJournal,
+        #[error(transparent)]
+        Automerge(#[from] automerge::AutomergeError),
+    }
+
+    /// The number of entries in the journal.
+    pub fn len(doc: &Automerge) -> usize {
+        events_list(doc).map(|l| doc.length(&l)).unwrap_or(0)
+    }
+
+    /// The device the journal belongs to, as written in it.
+    pub fn device(doc: &Automerge) -> Option<String> {
+        json_am::read_prop(doc, &ROOT, "device").and_then(|v| v.as_str().map(str::to_owned))
+    }
+
+    /// One journal entry: an event, or the reason it cannot be read as one.
+    #[derive(Debug, Clone)]
+    pub enum Entry {
+        Event(Box<Event>),
+        Malformed {
+            index: usize,
+            id: Option<String>,
+            reason: String,
+        },
+    }
+
+    /// Reads entries from `from` on.
+    pub fn entries(doc: &Automerge, from: usize) -> Vec<Entry> {
+        let Some(list) = events_list(doc) else {
+            return Vec::new();
+        };
+        (from..doc.length(&list))
+            .map(|index| {
+                let value = json_am::read_prop(doc, &list, index).unwrap_or(Value::Null);
+                let id = value.get("id").and_then(Value::as_str).map(str::to_owned);
+                match serde_json::from_value::<Event>(value) {
+                    Ok(e) => Entry::Event(Box::new(e)),
+                    Err(e) => Entry::Malformed {
+                        index,
+                        id,
+                        reason: e.to_string(),
+                    },
+                }
+            })
+            .collect()
+    }
+}
+
+/// What happened to an event the device uploaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Validated and folded into the member files.
+    Accepted {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        member: Option<MemberId>,
+    },
+    /// Refused; the device shows the reason.
+    Rejected { reason: String },
+}
+
+/// The device status document: the outcome of each uploaded event and the device's card block.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceStatus {
+    #[serde(default)]
+    pub events: BTreeMap<String, Outcome>,
+}
+
+/// An entry of a store's member directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    pub url: String,
+    pub name: String,
+    pub card: CardNo,
+    pub vin: Vin,
+    pub plate: Plate,
+    pub tier: String,
+    pub status: String,
+    #[serde(default)]
+    pub conflicts: usize,
+}
+
+/// The member directory of a store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    #[serde(default)]
+    pub members: BTreeMap<String, DirectoryEntry>,
+}
+
+/// A vehicle on a member file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VehicleEntry {
+    pub vin: Vin,
+    pub plate: Plate,
+    pub card: CardNo,
+}
+
+/// A conflict that involves a member, as shown on the member's file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictRef {
+    pub id: String,
+    pub kind: String,
+    pub summary: String,
+}
+
+/// A member's file as the server keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberFile {
+    pub id: MemberId,
+    pub store: StoreId,
+    pub name: String,
+    pub phone: Phone,
+    pub tier: String,
+    pub status: String,
+    pub card: CardNo,
+    pub vehicles: Vec<VehicleEntry>,
+    pub fee: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
+    pub channel: String,
+    pub enrolled_at: Timestamp,
+    pub enrolled_by: UserId,
+    pub enrolled_on: DeviceId,
+    #[serde(default)]
+    pub events: Vec<String>,
+    #[serde(default)]
+    pub conflicts: Vec<ConflictRef>,
+}
+
+/// Writes `value` (a JSON object) as the whole content of a server-owned document, with its kind,
+/// changing only what differs. Returns whether anything changed.
+pub fn write_object(doc: &mut Automerge, kind: DocKind, value: &impl Serialize) -> bool {
+    let Ok(Value::Object(mut map)) = serde_json::to_value(value) else {
+        return false;
+    };
+    map.insert("kind".into(), Value::String(kind.as_str().into()));
+    let before = doc.get_heads();
+    let mut tx = doc.transaction();
+    if json_am::reconcile_map(&mut tx, &ROOT, &map).is_err() {
+        tx.rollback();
+        return false;
+    }
+    tx.commit();
+    doc.get_heads() != before
+}
+
+/// Reads a server-owned document as `T`; `None` if it does not have that shape (yet).
+pub fn read_object<T: for<'de> Deserialize<'de>>(doc: &Automerge) -> Option<T> {
+    serde_json::from_value(json_am::read(doc, &ROOT)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_differ_by_kind_and_are_stable() {
+        let d = DeviceId::new();
+        assert_ne!(journal_id(d), status_id(d));
+        assert_eq!(journal_id(d), journal_id(d));
+        let url = journal_id(d).url();
+        assert_eq!(url.parse::<DocumentId>().unwrap(), journal_id(d));
+    }
+
+    #[test]
+    fn directory_round_trips_through_a_document() {
+        let mut doc = Automerge::new();
+        let mut dir = Directory::default();
+        dir.members.insert(
+            "m1".into(),
+            DirectoryEntry {
+                url: "automerge:x".into(),
+                name: "张三".into(),
+                card: CardNo::parse("C00000001").unwrap(),
+                vin: Vin::parse("LSVAU2180N2183294").unwrap(),
+                plate: Plate::parse("粤B12345").unwrap(),
+                tier: "standard".into(),
+                status: "pending".into(),
+                conflicts: 0,
+            },
+        );
+        assert!(write_object(&mut doc, DocKind::Directory, &dir));
+        assert!(!write_object(&mut doc, DocKind::Directory, &dir));
+        assert_eq!(read_object::<Directory>(&doc).unwrap(), dir);
+        assert_eq!(kind_of(&doc).as_deref(), Some("directory"));
+    }
+}
