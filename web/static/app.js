@@ -164,9 +164,15 @@ function statusText(status) {
   return text === key ? status ?? '' : text;
 }
 
+function conflictKind(kind) {
+  const key = `conflict.${kind}`;
+  const text = t(key);
+  return text === key ? kind ?? '' : text;
+}
+
 function conflictText(conflict) {
   if (typeof conflict === 'string') return conflict;
-  return conflict?.summary ?? conflict?.kind ?? JSON.stringify(conflict);
+  return conflict?.summary ?? conflictKind(conflict?.kind);
 }
 
 // ---------------------------------------------------------------- screens
@@ -312,15 +318,17 @@ function renderSync() {
     message = t('sync.failed', { msg: app.syncError });
   } else if (registered && pending === 0 && status.last_sync_ms != null) {
     state = 'synced';
-    message = t('sync.synced');
   } else {
     state = 'pending';
   }
   bar.dataset.state = state;
   $('sync-net').classList.toggle('online', online);
   $('sync-net-text').textContent = online ? t('sync.online') : t('sync.offline');
-  $('sync-pending').textContent = pending ? t('sync.pending', { n: pending }) : t('sync.nothing_pending');
-  $('sync-pending').classList.toggle('has-pending', pending > 0);
+  const pendingNode = $('sync-pending');
+  if (pending) pendingNode.textContent = t('sync.pending', { n: pending });
+  else pendingNode.textContent = state === 'synced' ? t('sync.synced') : t('sync.nothing_pending');
+  pendingNode.classList.toggle('has-pending', pending > 0);
+  pendingNode.classList.toggle('all-synced', state === 'synced');
   $('sync-last').textContent =
     status.last_sync_ms != null ? t('sync.last', { time: formatTime(status.last_sync_ms) }) : t('sync.never');
   $('sync-message').textContent = message;
@@ -611,7 +619,7 @@ async function loadConflicts() {
             'div',
             { class: 'member-head' },
             el('strong', {}, c.summary ?? c.kind),
-            el('span', { class: 'badge badge-conflict' }, c.kind),
+            el('span', { class: 'badge badge-conflict' }, conflictKind(c.kind)),
           ),
           el(
             'div',
@@ -640,6 +648,7 @@ function wire() {
     if (app.screen === 'office' && app.officeToken) loadOffice();
   });
   $('sync-now').addEventListener('click', () => sync());
+  $('flash').addEventListener('click', () => ($('flash').hidden = true));
   $('register-form').addEventListener('submit', onRegister);
   $('visit-form').addEventListener('submit', onStartVisit);
   $('visit-end-form').addEventListener('submit', onEndVisit);

@@ -1,0 +1,230 @@
+// Drives the carclub web app in headless Chromium through an offline on-site enrollment:
+// register the device, go offline, start a visit, enroll a member (after a validation error), reload
+// the page with no network (the service worker serves the shell, IndexedDB keeps the records), end
+// the visit, go back online and wait until the member is synced; then find the member in the back
+// office. Screenshots of every screen go to --shots (default target/screenshots).
+//
+//   node tests/browser/offline-enroll.mjs --base http://127.0.0.1:PORT --user admin --password SECRET \
+//        [--name 会员姓名] [--shots target/screenshots] [--chromium /usr/bin/chromium]
+//
+// Exits non-zero on the first failed step. Uses the system's Chromium; never downloads a browser.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const { values: opts } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    user: { type: 'string', default: 'admin' },
+    password: { type: 'string' },
+    name: { type: 'string' },
+    shots: { type: 'string', default: join('target', 'screenshots') },
+    chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
+    headed: { type: 'boolean', default: false },
+  },
+});
+if (!opts.base || !opts.password) {
+  console.error('usage: offline-enroll.mjs --base URL --user NAME --password SECRET [--name MEMBER]');
+  process.exit(2);
+}
+
+const rand = (digits) => String(Math.floor(Math.random() * 10 ** digits)).padStart(digits, '0');
+const member = {
+  name: opts.name ?? `王测试${rand(4)}`,
+  phone: `139${rand(8)}`,
+  vin: `LFV2A21K${rand(9)}`,
+  plate: `京A${rand(5)}`,
+  receipt: `SJ-${rand(6)}`,
+};
+const TIMEOUT = 30_000;
+
+mkdirSync(opts.shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: opts.chromium,
+  headless: !opts.headed,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const context = await browser.newContext({
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  locale: 'zh-CN',
+  timezoneId: 'Asia/Shanghai',
+  serviceWorkers: 'allow',
+});
+context.setDefaultTimeout(TIMEOUT);
+const page = await context.newPage();
+
+const pageErrors = [];
+page.on('pageerror', (err) => pageErrors.push(err.message));
+page.on('console', (msg) => {
+  if (msg.type() === 'error' || msg.type() === 'warning') console.log(`  [console.${msg.type()}] ${msg.text()}`);
+});
+
+let stepNo = 0;
+async function step(title, body) {
+  stepNo += 1;
+  const started = Date.now();
+  try {
+    await body();
+    console.log(`ok ${stepNo} - ${title} (${Date.now() - started} ms)`);
+  } catch (err) {
+    console.log(`not ok ${stepNo} - ${title}`);
+    console.log(`  ${String(err?.stack ?? err).split('\n').join('\n  ')}`);
+    const shot = join(opts.shots, `failed-${String(stepNo).padStart(2, '0')}.png`);
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    console.log(`  screenshot: ${shot}`);
+    const sync = await page.locator('#syncbar').innerText().catch(() => '?');
+    console.log(`  sync indicator: ${sync.replace(/\s+/g, ' ')}`);
+    await browser.close();
+    process.exit(1);
+  }
+}
+
+async function shot(name) {
+  await page.screenshot({ path: join(opts.shots, `${name}.png`), fullPage: true });
+}
+
+async function expectText(selector, text) {
+  await page.locator(selector).filter({ hasText: text }).first().waitFor({ state: 'visible' });
+}
+
+const memberItem = () => page.locator('#members li.member').filter({ hasText: member.name });
+
+await step('the app opens and its service worker takes control', async () => {
+  await page.goto(`${opts.base}/`);
+  await page.locator('body[data-ready="true"]').waitFor({ state: 'attached' });
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: TIMEOUT });
+  await page.locator('#screen-register').waitFor({ state: 'visible' });
+  await shot('01-register');
+});
+
+await step('a wrong password is refused with a message', async () => {
+  await page.fill('#register-form [name=username]', opts.user);
+  await page.fill('#register-form [name=password]', `${opts.password}-wrong`);
+  await page.click('#register-form button[type=submit]');
+  await page.locator('#register-error').waitFor({ state: 'visible' });
+});
+
+await step('the device registers with the staff account', async () => {
+  await page.fill('#register-form [name=password]', opts.password);
+  await page.click('#register-form button[type=submit]');
+  await page.locator('#screen-field').waitFor({ state: 'visible' });
+  await page.locator('#syncbar[data-state="synced"]').waitFor({ state: 'attached' });
+  const tiers = await page.locator('#enroll-tier option').count();
+  if (tiers === 0) throw new Error('the device offers no purchasable tier');
+  await shot('02-field');
+});
+
+await step('going offline shows on the indicator', async () => {
+  await context.setOffline(true);
+  await page.locator('#syncbar[data-state="offline"]').waitFor({ state: 'attached' });
+});
+
+await step('a visit starts offline', async () => {
+  await page.fill('#visit-form [name=site]', '华能大厦 员工停车场');
+  await page.click('#visit-form button[type=submit]');
+  await page.locator('#visit-banner').waitFor({ state: 'visible' });
+  await expectText('#visit-site', '华能大厦');
+});
+
+await step('an invalid phone number is refused inline by the device', async () => {
+  const form = '#enroll-form';
+  await page.fill(`${form} [name=name]`, member.name);
+  await page.fill(`${form} [name=phone]`, '12345');
+  await page.fill(`${form} [name=vin]`, member.vin);
+  await page.fill(`${form} [name=plate]`, member.plate);
+  await page.fill(`${form} [name=receipt]`, member.receipt);
+  const card = await page.inputValue(`${form} [name=card]`);
+  if (!card) throw new Error('the card number is not pre-filled from the device card block');
+  const fee = await page.inputValue(`${form} [name=fee]`);
+  if (!fee) throw new Error('the fee is not pre-filled from the tier');
+  await page.click(`${form} button[type=submit]`);
+  await page.locator('#enroll-error').waitFor({ state: 'visible' });
+  const message = await page.locator('#enroll-error').innerText();
+  if (!/phone|手机/i.test(message)) throw new Error(`the error does not name the phone: ${message}`);
+  if ((await memberItem().count()) !== 0) throw new Error('an invalid enrollment was recorded');
+  await shot('03-enroll-error');
+});
+
+await step('the member is enrolled offline and listed as pending sync', async () => {
+  await page.fill('#enroll-form [name=phone]', member.phone);
+  await page.click('#enroll-form button[type=submit]');
+  await memberItem().waitFor({ state: 'visible' });
+  await page.locator('#enroll-error').waitFor({ state: 'hidden' });
+  const sync = await memberItem().getAttribute('data-sync');
+  if (sync !== 'pending') throw new Error(`expected the member pending sync, found ${sync}`);
+  await expectText('#sync-pending', /\d/);
+  await shot('04-enrolled-offline');
+});
+
+await step('after a reload with no network the member is still there, pending', async () => {
+  await page.reload();
+  await page.locator('body[data-ready="true"]').waitFor({ state: 'attached' });
+  await memberItem().waitFor({ state: 'visible' });
+  const sync = await memberItem().getAttribute('data-sync');
+  if (sync !== 'pending') throw new Error(`expected the member pending sync, found ${sync}`);
+  await page.locator('#visit-banner').waitFor({ state: 'visible' });
+  await page.locator('#syncbar[data-state="offline"]').waitFor({ state: 'attached' });
+  await shot('05-reloaded-offline');
+});
+
+await step('the visit ends offline with notes', async () => {
+  await page.fill('#visit-end-form [name=notes]', '为 12 位车主做了免费检查，客户希望增加周末保养时段');
+  await page.click('#visit-end-form button[type=submit]');
+  await page.locator('#visit-start-card').waitFor({ state: 'visible' });
+});
+
+await step('back online, everything uploads and the member shows synced', async () => {
+  await context.setOffline(false);
+  await page.locator('#syncbar[data-state="synced"]').waitFor({ state: 'attached' });
+  await page.locator(`#members li.member[data-sync="synced"]`).filter({ hasText: member.name }).waitFor();
+  await shot('06-synced');
+});
+
+await step('the back office finds the member on the server', async () => {
+  await page.click('.tab[data-screen="office"]');
+  await page.locator('#office-login-card').waitFor({ state: 'visible' });
+  await shot('07-office-login');
+  await page.fill('#office-login-form [name=username]', opts.user);
+  await page.fill('#office-login-form [name=password]', opts.password);
+  await page.click('#office-login-form button[type=submit]');
+  await page.locator('#office-main').waitFor({ state: 'visible' });
+  await page.fill('#office-search-form [name=q]', member.name);
+  await page.click('#office-search-form button[type=submit]');
+  await page.locator('#office-members tr').filter({ hasText: member.name }).waitFor();
+  await shot('08-office-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await shot('09-office-desktop');
+  await page.setViewportSize({ width: 390, height: 844 });
+});
+
+await step('English is available', async () => {
+  await page.click('#lang-switch');
+  await expectText('.tab[data-screen="office"]', 'Back office');
+  await page.click('.tab[data-screen="field"]');
+  await expectText('#members li.member .badge', 'Synced');
+  await shot('10-field-english');
+  await page.click('#lang-switch');
+  await expectText('.tab[data-screen="field"]', '现场');
+});
+
+await step('no uncaught error in the page', async () => {
+  if (pageErrors.length) throw new Error(pageErrors.join('\n'));
+});
+
+await browser.close();
+console.log(`member: ${member.name}`);
+console.log(`${stepNo} passed, 0 failed`);
