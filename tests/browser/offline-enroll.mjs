@@ -213,7 +213,7 @@ await step('the back office finds the member on the server', async () => {
 
 await step('English is available', async () => {
   await page.click('#lang-switch');
-  await expectText('.tab[data-screen="office"]', 'Back office');
+  await expectText('.tab[data-screen="office"]', 'Office');
   await page.click('.tab[data-screen="field"]');
   await expectText('#members li.member .badge', 'Synced');
   await shot('10-field-english');
