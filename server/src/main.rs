@@ -1,1 +1,59 @@
-fn main() {}
+//! `carclub-server`: the membership club's server.
+
+mod api;
+mod auth;
+mod codec;
+mod core;
+mod docstore;
+mod fold;
+mod serve;
+mod simulate;
+mod ws;
+mod store;
+mod terms;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// The carclub server: HTTP API, sync endpoint and web app on an embedded store.
+#[derive(Parser, Debug)]
+#[command(name = "carclub-server", version, about)]
+struct Cli {
+    /// Directory of the embedded store.
+    #[arg(long, default_value = "./data", global = true)]
+    data: PathBuf,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Directory of the built web app (default: web/dist beside the working directory or the sources).
+    #[arg(long)]
+    web: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Computes a member's state from a program and a file of events, and prints it as JSON.
+    Simulate(simulate::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Simulate(args)) => simulate::run(&args),
+        None => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "info,sled=warn,tower_http=info".into()),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(serve::serve(serve::Options { data: cli.data, listen: cli.listen, web: cli.web }))
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! The HTTP API: JSON in, JSON out, errors as `application/problem+json`.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use carclub_protocol::docs;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::{Accounts, AuthError, Principal};
+use crate::core::Core;
+use crate::store::StoreError;
+use crate::terms;
+
+/// Shared state of the HTTP handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Arc<Mutex<Core>>,
+    pub accounts: Accounts,
+}
+
+impl AppState {
+    /// The core, locked. A handler that panicked cannot leave it half-changed in a way the next
+    /// one must not see (every change is committed as a batch), so a poisoned lock is taken over.
+    pub fn core(&self) -> MutexGuard<'_, Core> {
+        self.core.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// An API error: a status and a message a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("the server could not complete the request; it has been logged")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Writes a problem+json response.
+pub fn problem(status: StatusCode, detail: &str) -> Response {
+    let body = json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("error"),
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        problem(self.status(), &self.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::BadCredentials | AuthError::NoSession => ApiError::Unauthorized(e.to_string()),
+            AuthError::UsernameTaken(_) => ApiError::Conflict(e.to_string()),
+            AuthError::WeakPassword => ApiError::BadRequest(e.to_string()),
+            AuthError::Store(s) => s.into(),
+            AuthError::Hash => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// A JSON body whose rejection is a problem+json response.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge("the request body is too large".into()))
+            }
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// The bearer token of a request, from the Authorization header.
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_owned())
+}
+
+async fn authenticate(st: &AppState, token: Option<String>) -> Result<Principal, ApiError> {
+    let token = token.ok_or_else(|| ApiError::Unauthorized("sign in first: send Authorization: Bearer <token>".into()))?;
+    let accounts = st.accounts.clone();
+    Ok(tokio::task::spawn_blocking(move || accounts.authenticate(&token))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??)
+}
+
+/// The routes of the API.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/devices", post(register_device))
+        .route("/api/members", get(members))
+        .route("/api/conflicts", get(conflicts))
+}
+
+async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+fn check_credentials_shape(username: &str, password: &str) -> Result<(), ApiError> {
+    if username.is_empty() || username.len() > 64 || password.is_empty() || password.len() > 128 {
+        return Err(ApiError::BadRequest("username (1 to 64 characters) and password (1 to 128) are required".into()));
+    }
+    Ok(())
+}
+
+async fn check_password(st: &AppState, username: String, password: String) -> Result<crate::auth::User, ApiError> {
+    check_credentials_shape(&username, &password)?;
+    let accounts = st.accounts.clone();
+    Ok(tokio::task::spawn_blocking(move || accounts.check_password(&username, &password))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??)
+}
+
+async fn login(State(st): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> Result<Json<Value>, ApiError> {
+    let user = check_password(&st, req.username, req.password).await?;
+    let token = st.accounts.login(&user)?;
+    tracing::info!(user = %user.username, "signed in");
+    Ok(Json(json!({
+        "token": token,
+        "expires_in": crate::auth::LOGIN_TTL_MS / 1000,
+        "user": {"id": user.id, "username": user.username, "name": user.name, "role": user.role, "store": user.store},
+    })))
+}
+
+async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+    let token = bearer(&headers).ok_or_else(|| ApiError::Unauthorized("no session to end".into()))?;
+    authenticate(&st, Some(token.clone())).await?;
+    st.accounts.logout(&token)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceRequest {
+    username: String,
+    password: String,
+    name: String,
+}
+
+async fn register_device(State(st): State<AppState>, ApiJson(req): ApiJson<DeviceRequest>) -> Result<Json<Value>, ApiError> {
+    let name = req.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(ApiError::BadRequest("the device name must have 1 to 64 characters".into()));
+    }
+    let user = check_password(&st, req.username, req.password).await?;
+    let store = st
+        .accounts
+        .store_record(user.store)?
+        .ok_or_else(|| ApiError::Internal(format!("store {} of user {} is missing", user.store, user.username)))?;
+    let (device, token) = st.accounts.register_device(&user, &name)?;
+    st.core().setup_device(&device, store.id)?;
+    tracing::info!(user = %user.username, device = %device.id, "device registered");
+    Ok(Json(json!({
+        "device_id": device.id,
+        "token": token,
+        "user": {"id": user.id, "username": user.username, "name": user.name, "role": user.role},
+        "store": {"id": store.id, "name": store.name, "program": store.program},
+        "docs": {
+            "journal": docs::journal_id(device.id).url(),
+            "status": docs::status_id(device.id).url(),
+            "directory": docs::directory_id(store.id).url(),
+        },
+        "card_blocks": device.card_blocks,
+        "tiers": terms::tiers(&store.program),
+    })))
+}
+
+#[derive(Deserialize)]
+struct MemberQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+async fn members(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<MemberQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let p = authenticate(&st, bearer(&headers)).await?;
+    if !p.user.role.sees_store_members() {
+        return Err(ApiError::Forbidden("your role may not list members".into()));
+    }
+    if query.q.chars().count() > 100 {
+        return Err(ApiError::BadRequest("the search text may have at most 100 characters".into()));
+    }
+    let limit = query.limit.unwrap_or(200).clamp(1, 1000);
+    let q = query.q.trim().to_uppercase();
+    let core = st.core();
+    let list: Vec<Value> = core
+        .members
+        .values()
+        .filter(|m| p.user.role.group_wide() || m.store == p.user.store)
+        .filter(|m| {
+            q.is_empty()
+                || m.name.to_uppercase().contains(&q)
+                || m.phone.as_str().contains(&q)
+                || m.card.as_str().contains(&q)
+                || m.vehicles.iter().any(|v| v.vin.as_str().contains(&q) || v.plate.as_str().contains(&q))
+        })
+        .take(limit)
+        .map(|m| {
+            json!({
+                "id": m.id,
+                "name": m.name,
+                "phone": m.phone,
+                "vin": m.vehicles.first().map(|v| v.vin.to_string()),
+                "plate": m.vehicles.first().map(|v| v.plate.to_string()),
+                "tier": m.tier,
+                "card": m.card,
+                "status": m.status,
+                "store": m.store,
+                "enrolled_at": m.enrolled_at,
+                "url": docs::member_id(m.id).url(),
+                "conflicts": m.conflicts,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "members": list })))
+}
+
+async fn conflicts(State(st): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let p = authenticate(&st, bearer(&headers)).await?;
+    if !p.user.role.sees_store_members() {
+        return Err(ApiError::Forbidden("your role may not see conflicts".into()));
+    }
+    let core = st.core();
+    let list: Vec<Value> = core
+        .conflicts
+        .values()
+        .filter(|c| p.user.role.group_wide() || c.store == p.user.store)
+        .map(|c| serde_json::to_value(c).unwrap_or_default())
+        .collect();
+    Ok(Json(json!({ "conflicts": list })))
+}

@@ -1,0 +1,358 @@
+//! People, stores, sessions and devices: who is calling, and what they may reach.
+//!
+//! Passwords are hashed with argon2. A bearer token is 32 random bytes; only its SHA-256 is stored,
+//! so a copy of the store does not hand out sessions. Login sessions expire; device tokens last
+//! until the device is revoked (a lost phone stops syncing).
+
+use std::fmt;
+use std::sync::Arc;
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use carclub_shared::{DeviceId, StoreId, Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::codec;
+use crate::store::{Batch, Store, StoreError};
+
+/// How long a back-office login lasts.
+pub const LOGIN_TTL_MS: i64 = 12 * 3600 * 1000;
+/// How many card numbers a newly registered device carries.
+pub const CARD_BLOCK_SIZE: u64 = 200;
+
+/// A role with its graded permissions (DOMAIN.md §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The group's administrator: every store, every operation.
+    Admin,
+    GeneralManager,
+    ClubManager,
+    CareSpecialist,
+    ActivitySpecialist,
+    FieldStaff,
+    ServiceAdvisor,
+    Finance,
+    Reception,
+    Member,
+}
+
+impl Role {
+    /// Whether the role records enrollments (on site or at the desk).
+    pub fn may_enroll(self) -> bool {
+        matches!(
+            self,
+            Role::Admin | Role::GeneralManager | Role::ClubManager | Role::CareSpecialist | Role::FieldStaff | Role::Reception
+        )
+    }
+    /// Whether the role sees every member of its store (or group, for the administrator).
+    pub fn sees_store_members(self) -> bool {
+        !matches!(self, Role::Member)
+    }
+    /// Whether the role works across all stores of the group.
+    pub fn group_wide(self) -> bool {
+        matches!(self, Role::Admin)
+    }
+}
+
+/// A person who logs in.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub name: String,
+    pub role: Role,
+    pub store: StoreId,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A store (branch) of the dealer group and the program it runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoreRecord {
+    pub id: StoreId,
+    pub name: String,
+    pub program: String,
+}
+
+/// A block of card numbers checked out to a device (DOMAIN.md §2 card stock).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardBlock {
+    pub prefix: String,
+    pub first: u64,
+    pub count: u64,
+}
+
+impl CardBlock {
+    /// Whether `card` is one of this block's numbers.
+    pub fn contains(&self, card: &str) -> bool {
+        card.strip_prefix(&self.prefix)
+            .filter(|serial| serial.len() == 8)
+            .and_then(|serial| serial.parse::<u64>().ok())
+            .is_some_and(|n| n >= self.first && n < self.first + self.count)
+    }
+}
+
+/// A registered device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    pub id: DeviceId,
+    pub user: UserId,
+    pub name: String,
+    pub registered_ms: i64,
+    pub revoked: bool,
+    pub card_blocks: Vec<CardBlock>,
+}
+
+/// What a bearer token stands for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub user: UserId,
+    pub device: Option<DeviceId>,
+    pub expires_ms: Option<i64>,
+}
+
+/// The authenticated caller of a request or a sync connection.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: User,
+    pub device: Option<DeviceId>,
+}
+
+/// Why a caller was not let in.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("the session is missing, expired or revoked; sign in again")]
+    NoSession,
+    #[error("username {0:?} is taken")]
+    UsernameTaken(String),
+    #[error("password must have 8 to 128 characters")]
+    WeakPassword,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("password hashing failed")]
+    Hash,
+}
+
+/// A new bearer token: 32 random bytes in base58.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    bs58::encode(bytes).into_string()
+}
+
+fn token_key(token: &str) -> Vec<u8> {
+    let mut k = b"token/".to_vec();
+    k.extend_from_slice(&Sha256::digest(token.as_bytes()));
+    k
+}
+
+fn hash_password(password: &str) -> Result<String, AuthError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| AuthError::Hash)
+}
+
+fn now_ms() -> i64 {
+    Timestamp::from_datetime(time::OffsetDateTime::now_utc()).millis()
+}
+
+/// Accounts, sessions and devices over the store.
+#[derive(Clone)]
+pub struct Accounts {
+    store: Arc<dyn Store>,
+}
+
+impl Accounts {
+    /// Accounts kept in `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
+        self.store.get(key)?.map(|v| codec::decode(&v).map_err(StoreError::from)).transpose()
+    }
+
+    /// The user with `username`.
+    pub fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        self.get(format!("user/{username}").as_bytes())
+    }
+
+    /// The user with `id`.
+    pub fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        match self.store.get(format!("user-id/{id}").as_bytes())? {
+            Some(name) => self.user_by_name(&String::from_utf8_lossy(&name)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every store of the group.
+    pub fn stores(&self) -> Result<Vec<StoreRecord>, StoreError> {
+        self.store.scan(b"store/")?.iter().map(|(_, v)| codec::decode(v).map_err(StoreError::from)).collect()
+    }
+
+    /// The store with `id`.
+    pub fn store_record(&self, id: StoreId) -> Result<Option<StoreRecord>, StoreError> {
+        self.get(format!("store/{id}").as_bytes())
+    }
+
+    /// Writes a store record into `batch`.
+    pub fn put_store(&self, batch: &mut Batch, store: &StoreRecord) -> Result<(), StoreError> {
+        batch.put(format!("store/{}", store.id), codec::encode(store)?);
+        Ok(())
+    }
+
+    /// Creates a user; fails if the username is taken.
+    pub fn create_user(
+        &self,
+        username: &str,
+        name: &str,
+        role: Role,
+        store: StoreId,
+        password: &str,
+    ) -> Result<User, AuthError> {
+        if !(8..=128).contains(&password.chars().count()) {
+            return Err(AuthError::WeakPassword);
+        }
+        if self.user_by_name(username)?.is_some() {
+            return Err(AuthError::UsernameTaken(username.to_owned()));
+        }
+        let user = User {
+            id: UserId::new(),
+            username: username.to_owned(),
+            name: name.to_owned(),
+            role,
+            store,
+            password_hash: hash_password(password)?,
+            disabled: false,
+        };
+        let mut b = Batch::default();
+        b.put(format!("user/{username}"), codec::encode(&user).map_err(StoreError::from)?);
+        b.put(format!("user-id/{}", user.id), username.as_bytes().to_vec());
+        self.store.commit(b)?;
+        Ok(user)
+    }
+
+    /// Checks a username and password.
+    pub fn check_password(&self, username: &str, password: &str) -> Result<User, AuthError> {
+        let user = self.user_by_name(username)?.filter(|u| !u.disabled);
+        // Verify against a fixed hash when the user is unknown, so timing does not reveal usernames.
+        const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$2p0YK6e0ly8yr7F6FojOCFvI0x7uJ5vj2V2l0eo2xU0";
+        let hash = user.as_ref().map_or(DECOY, |u| u.password_hash.as_str());
+        let ok = PasswordHash::new(hash)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false);
+        match user {
+            Some(u) if ok => Ok(u),
+            _ => Err(AuthError::BadCredentials),
+        }
+    }
+
+    /// Opens a back-office session for `user`; returns the bearer token.
+    pub fn login(&self, user: &User) -> Result<String, AuthError> {
+        let token = new_token();
+        let session = Session { user: user.id, device: None, expires_ms: Some(now_ms() + LOGIN_TTL_MS) };
+        let mut b = Batch::default();
+        b.put(token_key(&token), codec::encode(&session).map_err(StoreError::from)?);
+        self.store.commit(b)?;
+        Ok(token)
+    }
+
+    /// Ends the session of `token`.
+    pub fn logout(&self, token: &str) -> Result<(), AuthError> {
+        let mut b = Batch::default();
+        b.delete(token_key(token));
+        self.store.commit(b)?;
+        Ok(())
+    }
+
+    /// Registers a device for `user` with a fresh card block; returns the record and its token.
+    pub fn register_device(&self, user: &User, name: &str) -> Result<(DeviceRecord, String), AuthError> {
+        let first = self.store.next_id()? * CARD_BLOCK_SIZE + 1;
+        let device = DeviceRecord {
+            id: DeviceId::new(),
+            user: user.id,
+            name: name.to_owned(),
+            registered_ms: now_ms(),
+            revoked: false,
+            card_blocks: vec![CardBlock { prefix: "C".into(), first, count: CARD_BLOCK_SIZE }],
+        };
+        let token = new_token();
+        let session = Session { user: user.id, device: Some(device.id), expires_ms: None };
+        let mut b = Batch::default();
+        b.put(format!("device/{}", device.id), codec::encode(&device).map_err(StoreError::from)?);
+        b.put(token_key(&token), codec::encode(&session).map_err(StoreError::from)?);
+        self.store.commit(b)?;
+        Ok((device, token))
+    }
+
+    /// The device with `id`.
+    pub fn device(&self, id: DeviceId) -> Result<Option<DeviceRecord>, StoreError> {
+        self.get(format!("device/{id}").as_bytes())
+    }
+
+    /// Who holds `token`, if it is valid now.
+    pub fn authenticate(&self, token: &str) -> Result<Principal, AuthError> {
+        if token.is_empty() || token.len() > 128 {
+            return Err(AuthError::NoSession);
+        }
+        let session: Session = self.get(&token_key(token))?.ok_or(AuthError::NoSession)?;
+        if session.expires_ms.is_some_and(|e| e < now_ms()) {
+            return Err(AuthError::NoSession);
+        }
+        if let Some(d) = session.device {
+            let device = self.device(d)?.ok_or(AuthError::NoSession)?;
+            if device.revoked {
+                return Err(AuthError::NoSession);
+            }
+        }
+        let user = self.user(session.user)?.filter(|u| !u.disabled).ok_or(AuthError::NoSession)?;
+        Ok(Principal { user, device: session.device })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SledStore;
+
+    #[test]
+    fn login_register_and_authenticate() {
+        let dir = tempfile::tempdir().unwrap();
+        let accounts = Accounts::new(Arc::new(SledStore::open(dir.path()).unwrap()));
+        let store = StoreId::new();
+        let user = accounts.create_user("li", "李", Role::FieldStaff, store, "correct horse").unwrap();
+        assert!(matches!(accounts.create_user("li", "x", Role::FieldStaff, store, "another one"), Err(AuthError::UsernameTaken(_))));
+        assert!(matches!(accounts.check_password("li", "wrong password"), Err(AuthError::BadCredentials)));
+        assert!(matches!(accounts.check_password("nobody", "correct horse"), Err(AuthError::BadCredentials)));
+        let user2 = accounts.check_password("li", "correct horse").unwrap();
+        assert_eq!(user2.id, user.id);
+        let token = accounts.login(&user).unwrap();
+        assert_eq!(accounts.authenticate(&token).unwrap().user.id, user.id);
+        accounts.logout(&token).unwrap();
+        assert!(accounts.authenticate(&token).is_err());
+        let (device, dtoken) = accounts.register_device(&user, "phone").unwrap();
+        let p = accounts.authenticate(&dtoken).unwrap();
+        assert_eq!(p.device, Some(device.id));
+        assert!(device.card_blocks[0].contains(&format!("C{:08}", device.card_blocks[0].first)));
+        assert!(!device.card_blocks[0].contains("C99999999999"));
+        assert!(format!("{user:?}").find("argon2").is_none());
+    }
+}

@@ -1,0 +1,129 @@
+//! Storage: a small key-value trait with atomic, durable batches, and its sled implementation.
+//!
+//! Everything the server keeps goes through [`Store`]: a batch is applied atomically and is durable
+//! when [`Store::commit`] returns, so the server acknowledges a device's upload only after the
+//! commit that holds it. A second backend (e.g. a shared SQL database for several instances) needs
+//! only these four operations.
+
+use std::path::Path;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage failed: {0}")]
+    Sled(#[from] sled::Error),
+    #[error(transparent)]
+    Codec(#[from] crate::codec::CodecError),
+    #[error("stored record {key} is corrupt: {reason}")]
+    Corrupt { key: String, reason: String },
+}
+
+/// A set of writes applied together.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub(crate) ops: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl Batch {
+    /// Sets `key` to `value`.
+    pub fn put(&mut self, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.ops.push((key.into(), Some(value.into())));
+    }
+    /// Removes `key`.
+    pub fn delete(&mut self, key: impl Into<Vec<u8>>) {
+        self.ops.push((key.into(), None));
+    }
+    /// Whether the batch holds no writes.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+    /// Moves every write of `other` into this batch.
+    pub fn append(&mut self, other: Batch) {
+        self.ops.extend(other.ops);
+    }
+}
+
+/// Durable key-value storage.
+pub trait Store: Send + Sync + 'static {
+    /// The value at `key`.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Every key and value whose key starts with `prefix`, in key order.
+    fn scan(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    /// Applies `batch` atomically; durable when this returns.
+    fn commit(&self, batch: Batch) -> Result<(), StoreError>;
+    /// A number that grows on every call, unique across restarts.
+    fn next_id(&self) -> Result<u64, StoreError>;
+}
+
+/// The embedded sled store.
+pub struct SledStore {
+    db: sled::Db,
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let db = sled::Config::new().path(dir).mode(sled::Mode::HighThroughput).open()?;
+        Ok(Self { db })
+    }
+}
+
+impl Store for SledStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn scan(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.db
+            .scan_prefix(prefix)
+            .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StoreError::from))
+            .collect()
+    }
+
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+        if batch.ops.is_empty() {
+            return Ok(());
+        }
+        let mut b = sled::Batch::default();
+        for (k, v) in batch.ops {
+            match v {
+                Some(v) => b.insert(k, v),
+                None => b.remove(k),
+            }
+        }
+        self.db.apply_batch(b)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn next_id(&self) -> Result<u64, StoreError> {
+        Ok(self.db.generate_id()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_visible_after_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = SledStore::open(dir.path()).unwrap();
+            let mut b = Batch::default();
+            b.put(b"a/1".to_vec(), b"one".to_vec());
+            b.put(b"a/2".to_vec(), b"two".to_vec());
+            b.put(b"b/1".to_vec(), b"x".to_vec());
+            s.commit(b).unwrap();
+            let mut b = Batch::default();
+            b.delete(b"a/2".to_vec());
+            s.commit(b).unwrap();
+        }
+        let s = SledStore::open(dir.path()).unwrap();
+        let a = s.scan(b"a/").unwrap();
+        assert_eq!(a, vec![(b"a/1".to_vec(), b"one".to_vec())]);
+        assert_eq!(s.get(b"b/1").unwrap().as_deref(), Some(&b"x"[..]));
+        let first = s.next_id().unwrap();
+        assert!(s.next_id().unwrap() > first);
+    }
+}
