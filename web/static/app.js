@@ -606,27 +606,35 @@ async function loadConflicts() {
   const list = $('office-conflicts');
   try {
     const { conflicts = [] } = await officeFetch('/api/conflicts');
-    if (!conflicts.length) {
+    const open = conflicts.filter((c) => !c.resolved);
+    if (!open.length) {
       list.replaceChildren(el('li', { class: 'empty' }, t('office.conflicts.empty')));
       return;
     }
+    // Conflicts name members by id: look their names up in the store's member list.
+    const { members = [] } = await officeFetch('/api/members?q=&limit=1000');
+    const names = new Map(members.map((m) => [m.id, m.name]));
+    const memberName = (m) => (typeof m === 'string' ? names.get(m) ?? m.slice(0, 8) : m.name ?? m.id);
     list.replaceChildren(
-      ...conflicts.map((c) =>
+      ...open.map((c) =>
         el(
           'li',
           { class: 'conflict', dataset: { conflictId: c.id } },
           el(
             'div',
             { class: 'member-head' },
-            el('strong', {}, c.summary ?? c.kind),
+            el('strong', {}, c.summary ?? conflictKind(c.kind)),
             el('span', { class: 'badge badge-conflict' }, conflictKind(c.kind)),
           ),
           el(
             'div',
             { class: 'member-line muted' },
-            (c.members ?? []).map((m) => (typeof m === 'string' ? m : m.name ?? m.id)).join('、'),
+            (c.members ?? []).map(memberName).join('、'),
             c.created_at ? ` · ${formatTime(Date.parse(c.created_at) || c.created_at)}` : '',
           ),
+          c.resolution
+            ? el('div', { class: 'member-line' }, t('office.conflicts.resolution', { text: c.resolution }))
+            : null,
         ),
       ),
     );
