@@ -22,6 +22,7 @@ const app = {
   tiers: [],
   unsaved: new Map(), // key → bytes the device asked to store and IndexedDB has not taken yet
   syncing: null, // the sync under way, a Promise
+  syncAgain: false, // something was recorded during the sync under way: sync once more after it
   syncError: null,
   officeToken: sessionStorage.getItem(TOKEN_KEY),
 };
@@ -341,11 +342,16 @@ function sync() {
     renderSync();
     return Promise.resolve();
   }
-  if (app.syncing) return app.syncing;
+  if (app.syncing) {
+    app.syncAgain = true;
+    return app.syncing;
+  }
   app.syncError = null;
+  app.syncAgain = false;
   app.syncing = runSync().finally(() => {
     app.syncing = null;
     render();
+    if (app.syncAgain && !app.syncError) sync();
   });
   renderSync();
   return app.syncing;
