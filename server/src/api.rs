@@ -73,7 +73,12 @@ pub fn problem(status: StatusCode, detail: &str) -> Response {
         "status": status.as_u16(),
         "detail": detail,
     });
-    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 impl IntoResponse for ApiError {
@@ -94,7 +99,9 @@ impl From<StoreError> for ApiError {
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
-            AuthError::BadCredentials | AuthError::NoSession => ApiError::Unauthorized(e.to_string()),
+            AuthError::BadCredentials | AuthError::NoSession => {
+                ApiError::Unauthorized(e.to_string())
+            }
             AuthError::UsernameTaken(_) => ApiError::Conflict(e.to_string()),
             AuthError::WeakPassword => ApiError::BadRequest(e.to_string()),
             AuthError::Store(s) => s.into(),
@@ -111,8 +118,12 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::PayloadTooLarge("the request body is too large".into()))
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiError::PayloadTooLarge(
+                    "the request body is too large".into(),
+                ))
             }
             Err(e) => Err(ApiError::BadRequest(e.body_text())),
         }
@@ -130,11 +141,15 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn authenticate(st: &AppState, token: Option<String>) -> Result<Principal, ApiError> {
-    let token = token.ok_or_else(|| ApiError::Unauthorized("sign in first: send Authorization: Bearer <token>".into()))?;
+    let token = token.ok_or_else(|| {
+        ApiError::Unauthorized("sign in first: send Authorization: Bearer <token>".into())
+    })?;
     let accounts = st.accounts.clone();
-    Ok(tokio::task::spawn_blocking(move || accounts.authenticate(&token))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??)
+    Ok(
+        tokio::task::spawn_blocking(move || accounts.authenticate(&token))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??,
+    )
 }
 
 /// The routes of the API.
@@ -161,26 +176,39 @@ struct LoginRequest {
 
 impl std::fmt::Debug for LoginRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginRequest").field("username", &self.username).finish_non_exhaustive()
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
     }
 }
 
 fn check_credentials_shape(username: &str, password: &str) -> Result<(), ApiError> {
     if username.is_empty() || username.len() > 64 || password.is_empty() || password.len() > 128 {
-        return Err(ApiError::BadRequest("username (1 to 64 characters) and password (1 to 128) are required".into()));
+        return Err(ApiError::BadRequest(
+            "username (1 to 64 characters) and password (1 to 128) are required".into(),
+        ));
     }
     Ok(())
 }
 
-async fn check_password(st: &AppState, username: String, password: String) -> Result<crate::auth::User, ApiError> {
+async fn check_password(
+    st: &AppState,
+    username: String,
+    password: String,
+) -> Result<crate::auth::User, ApiError> {
     check_credentials_shape(&username, &password)?;
     let accounts = st.accounts.clone();
-    Ok(tokio::task::spawn_blocking(move || accounts.check_password(&username, &password))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??)
+    Ok(
+        tokio::task::spawn_blocking(move || accounts.check_password(&username, &password))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??,
+    )
 }
 
-async fn login(State(st): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> Result<Json<Value>, ApiError> {
+async fn login(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<Value>, ApiError> {
     let user = check_password(&st, req.username, req.password).await?;
     let token = st.accounts.login(&user)?;
     tracing::info!(user = %user.username, "signed in");
@@ -192,7 +220,8 @@ async fn login(State(st): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) 
 }
 
 async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
-    let token = bearer(&headers).ok_or_else(|| ApiError::Unauthorized("no session to end".into()))?;
+    let token =
+        bearer(&headers).ok_or_else(|| ApiError::Unauthorized("no session to end".into()))?;
     authenticate(&st, Some(token.clone())).await?;
     st.accounts.logout(&token)?;
     Ok(StatusCode::NO_CONTENT)
@@ -206,16 +235,23 @@ struct DeviceRequest {
     name: String,
 }
 
-async fn register_device(State(st): State<AppState>, ApiJson(req): ApiJson<DeviceRequest>) -> Result<Json<Value>, ApiError> {
+async fn register_device(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<DeviceRequest>,
+) -> Result<Json<Value>, ApiError> {
     let name = req.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::BadRequest("the device name must have 1 to 64 characters".into()));
+        return Err(ApiError::BadRequest(
+            "the device name must have 1 to 64 characters".into(),
+        ));
     }
     let user = check_password(&st, req.username, req.password).await?;
-    let store = st
-        .accounts
-        .store_record(user.store)?
-        .ok_or_else(|| ApiError::Internal(format!("store {} of user {} is missing", user.store, user.username)))?;
+    let store = st.accounts.store_record(user.store)?.ok_or_else(|| {
+        ApiError::Internal(format!(
+            "store {} of user {} is missing",
+            user.store, user.username
+        ))
+    })?;
     let (device, token) = st.accounts.register_device(&user, &name)?;
     st.core().setup_device(&device, store.id)?;
     tracing::info!(user = %user.username, device = %device.id, "device registered");
@@ -252,7 +288,9 @@ async fn members(
         return Err(ApiError::Forbidden("your role may not list members".into()));
     }
     if query.q.chars().count() > 100 {
-        return Err(ApiError::BadRequest("the search text may have at most 100 characters".into()));
+        return Err(ApiError::BadRequest(
+            "the search text may have at most 100 characters".into(),
+        ));
     }
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
     let q = query.q.trim().to_uppercase();
@@ -266,7 +304,9 @@ async fn members(
                 || m.name.to_uppercase().contains(&q)
                 || m.phone.as_str().contains(&q)
                 || m.card.as_str().contains(&q)
-                || m.vehicles.iter().any(|v| v.vin.as_str().contains(&q) || v.plate.as_str().contains(&q))
+                || m.vehicles
+                    .iter()
+                    .any(|v| v.vin.as_str().contains(&q) || v.plate.as_str().contains(&q))
         })
         .take(limit)
         .map(|m| {
@@ -289,10 +329,15 @@ async fn members(
     Ok(Json(json!({ "members": list })))
 }
 
-async fn conflicts(State(st): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+async fn conflicts(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     let p = authenticate(&st, bearer(&headers)).await?;
     if !p.user.role.sees_store_members() {
-        return Err(ApiError::Forbidden("your role may not see conflicts".into()));
+        return Err(ApiError::Forbidden(
+            "your role may not see conflicts".into(),
+        ));
     }
     let core = st.core();
     let list: Vec<Value> = core

@@ -7,9 +7,9 @@
 use std::fmt;
 use std::sync::Arc;
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use carclub_shared::{DeviceId, StoreId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -44,7 +44,12 @@ impl Role {
     pub fn may_enroll(self) -> bool {
         matches!(
             self,
-            Role::Admin | Role::GeneralManager | Role::ClubManager | Role::CareSpecialist | Role::FieldStaff | Role::Reception
+            Role::Admin
+                | Role::GeneralManager
+                | Role::ClubManager
+                | Role::CareSpecialist
+                | Role::FieldStaff
+                | Role::Reception
         )
     }
     /// Whether the role sees every member of its store (or group, for the administrator).
@@ -187,7 +192,10 @@ impl Accounts {
     }
 
     fn get<T: serde::de::DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
-        self.store.get(key)?.map(|v| codec::decode(&v).map_err(StoreError::from)).transpose()
+        self.store
+            .get(key)?
+            .map(|v| codec::decode(&v).map_err(StoreError::from))
+            .transpose()
     }
 
     /// The user with `username`.
@@ -205,7 +213,11 @@ impl Accounts {
 
     /// Every store of the group.
     pub fn stores(&self) -> Result<Vec<StoreRecord>, StoreError> {
-        self.store.scan(b"store/")?.iter().map(|(_, v)| codec::decode(v).map_err(StoreError::from)).collect()
+        self.store
+            .scan(b"store/")?
+            .iter()
+            .map(|(_, v)| codec::decode(v).map_err(StoreError::from))
+            .collect()
     }
 
     /// The store with `id`.
@@ -244,7 +256,10 @@ impl Accounts {
             disabled: false,
         };
         let mut b = Batch::default();
-        b.put(format!("user/{username}"), codec::encode(&user).map_err(StoreError::from)?);
+        b.put(
+            format!("user/{username}"),
+            codec::encode(&user).map_err(StoreError::from)?,
+        );
         b.put(format!("user-id/{}", user.id), username.as_bytes().to_vec());
         self.store.commit(b)?;
         Ok(user)
@@ -257,7 +272,11 @@ impl Accounts {
         const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$2p0YK6e0ly8yr7F6FojOCFvI0x7uJ5vj2V2l0eo2xU0";
         let hash = user.as_ref().map_or(DECOY, |u| u.password_hash.as_str());
         let ok = PasswordHash::new(hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         match user {
             Some(u) if ok => Ok(u),
@@ -268,9 +287,16 @@ impl Accounts {
     /// Opens a back-office session for `user`; returns the bearer token.
     pub fn login(&self, user: &User) -> Result<String, AuthError> {
         let token = new_token();
-        let session = Session { user: user.id, device: None, expires_ms: Some(now_ms() + LOGIN_TTL_MS) };
+        let session = Session {
+            user: user.id,
+            device: None,
+            expires_ms: Some(now_ms() + LOGIN_TTL_MS),
+        };
         let mut b = Batch::default();
-        b.put(token_key(&token), codec::encode(&session).map_err(StoreError::from)?);
+        b.put(
+            token_key(&token),
+            codec::encode(&session).map_err(StoreError::from)?,
+        );
         self.store.commit(b)?;
         Ok(token)
     }
@@ -284,7 +310,11 @@ impl Accounts {
     }
 
     /// Registers a device for `user` with a fresh card block; returns the record and its token.
-    pub fn register_device(&self, user: &User, name: &str) -> Result<(DeviceRecord, String), AuthError> {
+    pub fn register_device(
+        &self,
+        user: &User,
+        name: &str,
+    ) -> Result<(DeviceRecord, String), AuthError> {
         let first = self.store.next_id()? * CARD_BLOCK_SIZE + 1;
         let device = DeviceRecord {
             id: DeviceId::new(),
@@ -292,13 +322,27 @@ impl Accounts {
             name: name.to_owned(),
             registered_ms: now_ms(),
             revoked: false,
-            card_blocks: vec![CardBlock { prefix: "C".into(), first, count: CARD_BLOCK_SIZE }],
+            card_blocks: vec![CardBlock {
+                prefix: "C".into(),
+                first,
+                count: CARD_BLOCK_SIZE,
+            }],
         };
         let token = new_token();
-        let session = Session { user: user.id, device: Some(device.id), expires_ms: None };
+        let session = Session {
+            user: user.id,
+            device: Some(device.id),
+            expires_ms: None,
+        };
         let mut b = Batch::default();
-        b.put(format!("device/{}", device.id), codec::encode(&device).map_err(StoreError::from)?);
-        b.put(token_key(&token), codec::encode(&session).map_err(StoreError::from)?);
+        b.put(
+            format!("device/{}", device.id),
+            codec::encode(&device).map_err(StoreError::from)?,
+        );
+        b.put(
+            token_key(&token),
+            codec::encode(&session).map_err(StoreError::from)?,
+        );
         self.store.commit(b)?;
         Ok((device, token))
     }
@@ -323,8 +367,14 @@ impl Accounts {
                 return Err(AuthError::NoSession);
             }
         }
-        let user = self.user(session.user)?.filter(|u| !u.disabled).ok_or(AuthError::NoSession)?;
-        Ok(Principal { user, device: session.device })
+        let user = self
+            .user(session.user)?
+            .filter(|u| !u.disabled)
+            .ok_or(AuthError::NoSession)?;
+        Ok(Principal {
+            user,
+            device: session.device,
+        })
     }
 }
 
@@ -338,10 +388,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let accounts = Accounts::new(Arc::new(SledStore::open(dir.path()).unwrap()));
         let store = StoreId::new();
-        let user = accounts.create_user("li", "李", Role::FieldStaff, store, "correct horse").unwrap();
-        assert!(matches!(accounts.create_user("li", "x", Role::FieldStaff, store, "another one"), Err(AuthError::UsernameTaken(_))));
-        assert!(matches!(accounts.check_password("li", "wrong password"), Err(AuthError::BadCredentials)));
-        assert!(matches!(accounts.check_password("nobody", "correct horse"), Err(AuthError::BadCredentials)));
+        let user = accounts
+            .create_user("li", "李", Role::FieldStaff, store, "correct horse")
+            .unwrap();
+        assert!(matches!(
+            accounts.create_user("li", "x", Role::FieldStaff, store, "another one"),
+            Err(AuthError::UsernameTaken(_))
+        ));
+        assert!(matches!(
+            accounts.check_password("li", "wrong password"),
+            Err(AuthError::BadCredentials)
+        ));
+        assert!(matches!(
+            accounts.check_password("nobody", "correct horse"),
+            Err(AuthError::BadCredentials)
+        ));
         let user2 = accounts.check_password("li", "correct horse").unwrap();
         assert_eq!(user2.id, user.id);
         let token = accounts.login(&user).unwrap();

@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use automerge::Automerge;
 use automerge::sync::{self, SyncDoc};
+use carclub_protocol::DocumentId;
 use carclub_protocol::docs::{self, DocKind};
 use carclub_protocol::wire::{Message, PROTOCOL_VERSION, PeerMetadata};
-use carclub_protocol::DocumentId;
 use carclub_shared::{DeviceId, MemberId, StoreId};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc::UnboundedSender;
@@ -83,24 +83,34 @@ impl Core {
         let accounts = Accounts::new(store.clone());
         let mut meta = HashMap::new();
         for (k, v) in store.scan(b"docmeta/")? {
-            let id: [u8; 16] = k[8..].try_into().map_err(|_| corrupt("docmeta", "bad key"))?;
+            let id: [u8; 16] = k[8..]
+                .try_into()
+                .map_err(|_| corrupt("docmeta", "bad key"))?;
             let m: DocMeta = crate::codec::decode(&v)?;
             meta.insert(DocumentId::from_bytes(id), m);
         }
         let mut members = BTreeMap::new();
         for (_, v) in store.scan(b"member/")? {
-            let m: docs::MemberFile = serde_json::from_slice(&v).map_err(|e| corrupt("member", &e.to_string()))?;
+            let m: docs::MemberFile =
+                serde_json::from_slice(&v).map_err(|e| corrupt("member", &e.to_string()))?;
             members.insert(m.id, m);
         }
         let mut conflicts = BTreeMap::new();
         for (_, v) in store.scan(b"conflict/")? {
-            let c: Conflict = serde_json::from_slice(&v).map_err(|e| corrupt("conflict", &e.to_string()))?;
+            let c: Conflict =
+                serde_json::from_slice(&v).map_err(|e| corrupt("conflict", &e.to_string()))?;
             conflicts.insert(c.id.clone(), c);
         }
         let mut journal_pos = HashMap::new();
         for (k, v) in store.scan(b"journalpos/")? {
-            let device: DeviceId = String::from_utf8_lossy(&k[11..]).parse().map_err(|_| corrupt("journalpos", "bad key"))?;
-            let pos = u64::from_be_bytes(v.as_slice().try_into().map_err(|_| corrupt("journalpos", "bad value"))?);
+            let device: DeviceId = String::from_utf8_lossy(&k[11..])
+                .parse()
+                .map_err(|_| corrupt("journalpos", "bad key"))?;
+            let pos = u64::from_be_bytes(
+                v.as_slice()
+                    .try_into()
+                    .map_err(|_| corrupt("journalpos", "bad value"))?,
+            );
             journal_pos.insert(device, pos);
         }
         let peer_id = match store.get(b"meta/peer-id")? {
@@ -128,7 +138,12 @@ impl Core {
     }
 
     /// Records what a document is, in memory and in `batch`.
-    pub(crate) fn set_meta(&mut self, batch: &mut Batch, id: DocumentId, meta: DocMeta) -> Result<(), StoreError> {
+    pub(crate) fn set_meta(
+        &mut self,
+        batch: &mut Batch,
+        id: DocumentId,
+        meta: DocMeta,
+    ) -> Result<(), StoreError> {
         batch.put(meta_key(&id), crate::codec::encode(&meta)?);
         self.meta.insert(id, meta);
         Ok(())
@@ -136,16 +151,29 @@ impl Core {
 
     /// Sets up the documents of a newly registered device: its journal (written by the device) and
     /// its status document (written by the server).
-    pub fn setup_device(&mut self, device: &DeviceRecord, store: StoreId) -> Result<(), StoreError> {
+    pub fn setup_device(
+        &mut self,
+        device: &DeviceRecord,
+        store: StoreId,
+    ) -> Result<(), StoreError> {
         let mut batch = Batch::default();
         let journal = docs::journal_id(device.id);
         let status = docs::status_id(device.id);
         let dir = docs::directory_id(store);
-        let owned = |kind| DocMeta { kind, store: Some(store), device: Some(device.id), member: None };
+        let owned = |kind| DocMeta {
+            kind,
+            store: Some(store),
+            device: Some(device.id),
+            member: None,
+        };
         self.set_meta(&mut batch, journal, owned(DocKind::Journal))?;
         self.set_meta(&mut batch, status, owned(DocKind::DeviceStatus))?;
         let mut doc = Automerge::new();
-        docs::write_object(&mut doc, DocKind::DeviceStatus, &docs::DeviceStatus::default());
+        docs::write_object(
+            &mut doc,
+            DocKind::DeviceStatus,
+            &docs::DeviceStatus::default(),
+        );
         self.docs.insert_new(status, doc);
         self.docs.save(&status, &mut batch);
         self.ensure_directory(&mut batch, store, dir)?;
@@ -153,11 +181,25 @@ impl Core {
     }
 
     /// Makes sure a store's directory document exists.
-    pub(crate) fn ensure_directory(&mut self, batch: &mut Batch, store: StoreId, dir: DocumentId) -> Result<(), StoreError> {
+    pub(crate) fn ensure_directory(
+        &mut self,
+        batch: &mut Batch,
+        store: StoreId,
+        dir: DocumentId,
+    ) -> Result<(), StoreError> {
         if self.meta.contains_key(&dir) {
             return Ok(());
         }
-        self.set_meta(batch, dir, DocMeta { kind: DocKind::Directory, store: Some(store), device: None, member: None })?;
+        self.set_meta(
+            batch,
+            dir,
+            DocMeta {
+                kind: DocKind::Directory,
+                store: Some(store),
+                device: None,
+                member: None,
+            },
+        )?;
         let mut doc = Automerge::new();
         docs::write_object(&mut doc, DocKind::Directory, &docs::Directory::default());
         self.docs.insert_new(dir, doc);
@@ -167,9 +209,12 @@ impl Core {
 
     /// What `p` may do with document `id`.
     pub fn access(&self, p: &Principal, id: &DocumentId) -> Access {
-        let Some(meta) = self.meta.get(id) else { return Access::None };
+        let Some(meta) = self.meta.get(id) else {
+            return Access::None;
+        };
         let staff_sees = |store: Option<StoreId>| {
-            p.user.role.sees_store_members() && (p.user.role.group_wide() || store == Some(p.user.store))
+            p.user.role.sees_store_members()
+                && (p.user.role.group_wide() || store == Some(p.user.store))
         };
         match meta.kind {
             DocKind::Journal if p.device.is_some() && p.device == meta.device => Access::Write,
@@ -183,7 +228,16 @@ impl Core {
     pub fn connect(&mut self, principal: Principal, out: UnboundedSender<Vec<u8>>) -> u64 {
         let id = self.next_conn;
         self.next_conn += 1;
-        self.conns.insert(id, Conn { principal, peer_id: None, out, states: HashMap::new(), warned_read_only: HashSet::new() });
+        self.conns.insert(
+            id,
+            Conn {
+                principal,
+                peer_id: None,
+                out,
+                states: HashMap::new(),
+                warned_read_only: HashSet::new(),
+            },
+        );
         id
     }
 
@@ -194,7 +248,9 @@ impl Core {
 
     /// Queues an encoded frame for a connection.
     pub fn send_raw(&self, conn: u64, frame: Vec<u8>) -> bool {
-        self.conns.get(&conn).is_some_and(|c| c.out.send(frame).is_ok())
+        self.conns
+            .get(&conn)
+            .is_some_and(|c| c.out.send(frame).is_ok())
     }
 
     fn send(&self, conn: u64, msg: Message) {
@@ -204,12 +260,22 @@ impl Core {
     }
 
     fn target(&self, conn: u64) -> String {
-        self.conns.get(&conn).and_then(|c| c.peer_id.clone()).unwrap_or_default()
+        self.conns
+            .get(&conn)
+            .and_then(|c| c.peer_id.clone())
+            .unwrap_or_default()
     }
 
     fn send_error(&self, conn: u64, message: String) {
         tracing::info!(conn, %message, "sync error sent");
-        self.send(conn, Message::Error { sender_id: Some(self.peer_id.clone()), target_id: Some(self.target(conn)), message });
+        self.send(
+            conn,
+            Message::Error {
+                sender_id: Some(self.peer_id.clone()),
+                target_id: Some(self.target(conn)),
+                message,
+            },
+        );
     }
 
     /// Handles one frame from a connection.
@@ -222,8 +288,16 @@ impl Core {
             }
         };
         match msg {
-            Message::Join { sender_id, supported_protocol_versions, .. } => {
-                if !supported_protocol_versions.is_empty() && !supported_protocol_versions.iter().any(|v| v == PROTOCOL_VERSION) {
+            Message::Join {
+                sender_id,
+                supported_protocol_versions,
+                ..
+            } => {
+                if !supported_protocol_versions.is_empty()
+                    && !supported_protocol_versions
+                        .iter()
+                        .any(|v| v == PROTOCOL_VERSION)
+                {
                     self.send_error(conn, format!("unsupported protocol versions {supported_protocol_versions:?}; this server speaks {PROTOCOL_VERSION}"));
                     return Ok(());
                 }
@@ -236,23 +310,38 @@ impl Core {
                         sender_id: self.peer_id.clone(),
                         selected_protocol_version: PROTOCOL_VERSION.into(),
                         target_id: sender_id,
-                        peer_metadata: PeerMetadata { storage_id: None, is_ephemeral: false },
+                        peer_metadata: PeerMetadata {
+                            storage_id: None,
+                            is_ephemeral: false,
+                        },
                     },
                 );
                 Ok(())
             }
-            Message::Request { document_id, data, .. } | Message::Sync { document_id, data, .. } => {
-                self.handle_sync(conn, document_id, &data)
+            Message::Request {
+                document_id, data, ..
             }
+            | Message::Sync {
+                document_id, data, ..
+            } => self.handle_sync(conn, document_id, &data),
             _ => Ok(()),
         }
     }
 
     fn handle_sync(&mut self, conn: u64, id: DocumentId, data: &[u8]) -> Result<(), SyncError> {
-        let Some(principal) = self.conns.get(&conn).map(|c| c.principal.clone()) else { return Ok(()) };
+        let Some(principal) = self.conns.get(&conn).map(|c| c.principal.clone()) else {
+            return Ok(());
+        };
         let access = self.access(&principal, &id);
         let unavailable = |core: &Self| {
-            core.send(conn, Message::DocUnavailable { sender_id: core.peer_id.clone(), target_id: core.target(conn), document_id: id });
+            core.send(
+                conn,
+                Message::DocUnavailable {
+                    sender_id: core.peer_id.clone(),
+                    target_id: core.target(conn),
+                    document_id: id,
+                },
+            );
         };
         if access == Access::None {
             unavailable(self);
@@ -261,7 +350,10 @@ impl Core {
         let message = match sync::Message::decode(data) {
             Ok(m) => m,
             Err(e) => {
-                self.send_error(conn, format!("malformed sync message for document {id}: {e}"));
+                self.send_error(
+                    conn,
+                    format!("malformed sync message for document {id}: {e}"),
+                );
                 return Ok(());
             }
         };
@@ -274,26 +366,42 @@ impl Core {
             }
         }
         let carries_changes = !message.changes.is_empty();
-        let (Some(c), Some(doc)) = (self.conns.get_mut(&conn), self.docs.get_mut(&id)) else { return Ok(()) };
+        let (Some(c), Some(doc)) = (self.conns.get_mut(&conn), self.docs.get_mut(&id)) else {
+            return Ok(());
+        };
         let state = c.states.entry(id).or_insert_with(|| {
-            if access == Access::Write { sync::State::new() } else { sync::State::new_read_only() }
+            if access == Access::Write {
+                sync::State::new()
+            } else {
+                sync::State::new_read_only()
+            }
         });
         let warn = access == Access::Read && carries_changes && c.warned_read_only.insert(id);
         let before = doc.get_heads();
         let received = doc.receive_sync_message(state, message);
         let changed = doc.get_heads() != before;
         if let Err(e) = received {
-            self.send_error(conn, format!("sync message for document {id} could not be applied: {e}"));
+            self.send_error(
+                conn,
+                format!("sync message for document {id} could not be applied: {e}"),
+            );
             return Ok(());
         }
         if warn {
-            self.send_error(conn, format!("document {id} is read-only for you: its changes were not applied"));
+            self.send_error(
+                conn,
+                format!("document {id} is read-only for you: its changes were not applied"),
+            );
         }
         let mut touched = Vec::new();
         if changed {
             let mut batch = Batch::default();
             self.docs.save(&id, &mut batch);
-            if let Some(device) = principal.device.filter(|_| self.meta.get(&id).is_some_and(|m| m.kind == DocKind::Journal)) {
+            if let Some(device) = principal.device.filter(|_| {
+                self.meta
+                    .get(&id)
+                    .is_some_and(|m| m.kind == DocKind::Journal)
+            }) {
                 touched = self.fold_journal(&principal, device, &id, &mut batch);
             }
             if let Err(e) = self.store.commit(batch) {
@@ -318,9 +426,15 @@ impl Core {
 
     /// Sends the sync message (if any) for document `id` to connection `conn`.
     fn reply(&mut self, conn: u64, id: DocumentId) {
-        let Some(doc) = self.docs.get(&id) else { return };
-        let Some(c) = self.conns.get_mut(&conn) else { return };
-        let Some(state) = c.states.get_mut(&id) else { return };
+        let Some(doc) = self.docs.get(&id) else {
+            return;
+        };
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let Some(state) = c.states.get_mut(&id) else {
+            return;
+        };
         if let Some(msg) = doc.generate_sync_message(state) {
             let frame = Message::Sync {
                 sender_id: self.peer_id.clone(),
@@ -334,17 +448,29 @@ impl Core {
 
     /// Sends what changed in `id` to every connection syncing it, except `skip`.
     pub(crate) fn broadcast(&mut self, id: DocumentId, skip: Option<u64>) {
-        let conns: Vec<u64> =
-            self.conns.iter().filter(|(k, c)| Some(**k) != skip && c.states.contains_key(&id)).map(|(k, _)| *k).collect();
+        let conns: Vec<u64> = self
+            .conns
+            .iter()
+            .filter(|(k, c)| Some(**k) != skip && c.states.contains_key(&id))
+            .map(|(k, _)| *k)
+            .collect();
         for conn in conns {
             self.reply(conn, id);
         }
     }
 
     /// Folds the journal entries of `device` not yet folded; returns the documents it changed.
-    fn fold_journal(&mut self, p: &Principal, device: DeviceId, journal: &DocumentId, batch: &mut Batch) -> Vec<DocumentId> {
+    fn fold_journal(
+        &mut self,
+        p: &Principal,
+        device: DeviceId,
+        journal: &DocumentId,
+        batch: &mut Batch,
+    ) -> Vec<DocumentId> {
         let pos = self.journal_pos.get(&device).copied().unwrap_or(0);
-        let Some(doc) = self.docs.get(journal) else { return Vec::new() };
+        let Some(doc) = self.docs.get(journal) else {
+            return Vec::new();
+        };
         let entries = docs::journal::entries(doc, pos as usize);
         if entries.is_empty() {
             return Vec::new();
@@ -352,7 +478,10 @@ impl Core {
         let new_pos = pos + entries.len() as u64;
         let touched = crate::fold::fold_entries(self, p, device, entries, batch);
         self.journal_pos.insert(device, new_pos);
-        batch.put(format!("journalpos/{device}"), new_pos.to_be_bytes().to_vec());
+        batch.put(
+            format!("journalpos/{device}"),
+            new_pos.to_be_bytes().to_vec(),
+        );
         touched
     }
 
@@ -363,5 +492,8 @@ impl Core {
 }
 
 fn corrupt(key: &str, reason: &str) -> StoreError {
-    StoreError::Corrupt { key: key.to_owned(), reason: reason.to_owned() }
+    StoreError::Corrupt {
+        key: key.to_owned(),
+        reason: reason.to_owned(),
+    }
 }

@@ -47,7 +47,9 @@ impl DocStore {
             return Ok(true);
         }
         let chunks = store.scan(&prefix(id))?;
-        let (Some(first), Some(last)) = (chunks.first(), chunks.last()) else { return Ok(false) };
+        let (Some(first), Some(last)) = (chunks.first(), chunks.last()) else {
+            return Ok(false);
+        };
         let seq = |k: &[u8]| -> u64 {
             let mut b = [0u8; 8];
             b.copy_from_slice(&k[k.len() - 8..]);
@@ -55,16 +57,34 @@ impl DocStore {
         };
         let (first_seq, next_seq) = (seq(&first.0), seq(&last.0) + 1);
         let bytes: Vec<u8> = chunks.iter().flat_map(|(_, v)| v.iter().copied()).collect();
-        let doc = Automerge::load(&bytes)
-            .map_err(|e| StoreError::Corrupt { key: format!("document {id}"), reason: e.to_string() })?;
+        let doc = Automerge::load(&bytes).map_err(|e| StoreError::Corrupt {
+            key: format!("document {id}"),
+            reason: e.to_string(),
+        })?;
         let saved_heads = doc.get_heads();
-        self.docs.insert(*id, Entry { doc, saved_heads, first_seq, next_seq });
+        self.docs.insert(
+            *id,
+            Entry {
+                doc,
+                saved_heads,
+                first_seq,
+                next_seq,
+            },
+        );
         Ok(true)
     }
 
     /// Adds a new document (not yet saved).
     pub fn insert_new(&mut self, id: DocumentId, doc: Automerge) {
-        self.docs.insert(id, Entry { doc, saved_heads: Vec::new(), first_seq: 0, next_seq: 0 });
+        self.docs.insert(
+            id,
+            Entry {
+                doc,
+                saved_heads: Vec::new(),
+                first_seq: 0,
+                next_seq: 0,
+            },
+        );
     }
 
     /// The document, if loaded.
@@ -84,7 +104,9 @@ impl DocStore {
 
     /// Writes what changed in `id` since its last save into `batch`; compacts long runs.
     pub fn save(&mut self, id: &DocumentId, batch: &mut Batch) {
-        let Some(e) = self.docs.get_mut(id) else { return };
+        let Some(e) = self.docs.get_mut(id) else {
+            return;
+        };
         let heads = e.doc.get_heads();
         if heads == e.saved_heads {
             return;
@@ -127,11 +149,18 @@ mod tests {
             store.commit(b).unwrap();
         }
         let chunks = store.scan(&prefix(&id)).unwrap().len() as u64;
-        assert!(chunks <= COMPACT_AFTER, "compaction keeps the run short: {chunks}");
+        assert!(
+            chunks <= COMPACT_AFTER,
+            "compaction keeps the run short: {chunks}"
+        );
         let heads = docs.get(&id).unwrap().get_heads();
         let mut fresh = DocStore::default();
         assert!(fresh.load(&store, &id).unwrap());
         assert_eq!(fresh.get(&id).unwrap().get_heads(), heads);
-        assert!(!fresh.load(&store, &DocumentId::from_bytes([8; 16])).unwrap());
+        assert!(
+            !fresh
+                .load(&store, &DocumentId::from_bytes([8; 16]))
+                .unwrap()
+        );
     }
 }

@@ -11,7 +11,8 @@
 use automerge::Automerge;
 use carclub_protocol::DocumentId;
 use carclub_protocol::docs::{
-    self, ConflictRef, DeviceStatus, Directory, DirectoryEntry, DocKind, MemberFile, Outcome, VehicleEntry,
+    self, ConflictRef, DeviceStatus, Directory, DirectoryEntry, DocKind, MemberFile, Outcome,
+    VehicleEntry,
 };
 use carclub_shared::events::{Channel, Enrollment};
 use carclub_shared::{DeviceId, Event, EventBody, EventId, MemberId, Money, StoreId, Timestamp};
@@ -87,25 +88,46 @@ pub(crate) fn fold_entries(
         let (key, outcome, raw) = match entry {
             docs::journal::Entry::Malformed { index, id, reason } => {
                 let key = id.unwrap_or_else(|| format!("entry-{index}"));
-                (key, Outcome::Rejected { reason: format!("the event could not be read: {reason}") }, None)
+                (
+                    key,
+                    Outcome::Rejected {
+                        reason: format!("the event could not be read: {reason}"),
+                    },
+                    None,
+                )
             }
             docs::journal::Entry::Event(event) => {
                 let key = event.id.to_string();
-                if core.store.get(format!("event/{key}").as_bytes()).ok().flatten().is_some() {
+                if core
+                    .store
+                    .get(format!("event/{key}").as_bytes())
+                    .ok()
+                    .flatten()
+                    .is_some()
+                {
                     // Seen before (a retried upload or a copied event): it counts once.
                     continue;
                 }
                 let outcome = match device_record.as_ref() {
                     Some(d) => apply(core, p, d, &event, batch, &mut touched),
-                    None => Outcome::Rejected { reason: "the device is not registered".into() },
+                    None => Outcome::Rejected {
+                        reason: "the device is not registered".into(),
+                    },
                 };
                 (key, outcome, Some(event))
             }
         };
         tracing::info!(event = %key, ?outcome, "event folded");
         if let Some(event) = raw {
-            let stored = StoredEvent { event: serde_json::to_value(&*event).unwrap_or_default(), outcome: outcome.clone(), received_at: now() };
-            batch.put(format!("event/{key}"), serde_json::to_vec(&stored).unwrap_or_default());
+            let stored = StoredEvent {
+                event: serde_json::to_value(&*event).unwrap_or_default(),
+                outcome: outcome.clone(),
+                received_at: now(),
+            };
+            batch.put(
+                format!("event/{key}"),
+                serde_json::to_vec(&stored).unwrap_or_default(),
+            );
         }
         status.events.insert(key, outcome);
     }
@@ -123,11 +145,19 @@ fn load_object<T: for<'de> Deserialize<'de>>(core: &mut Core, id: &DocumentId) -
 }
 
 /// Writes a server-owned document (creating it if needed); whether it changed.
-fn write(core: &mut Core, id: DocumentId, kind: DocKind, value: &impl Serialize, batch: &mut Batch) -> bool {
+fn write(
+    core: &mut Core,
+    id: DocumentId,
+    kind: DocKind,
+    value: &impl Serialize,
+    batch: &mut Batch,
+) -> bool {
     if !core.docs.load(core.store.as_ref(), &id).unwrap_or(false) {
         core.docs.insert_new(id, Automerge::new());
     }
-    let Some(doc) = core.docs.get_mut(&id) else { return false };
+    let Some(doc) = core.docs.get_mut(&id) else {
+        return false;
+    };
     let changed = docs::write_object(doc, kind, value);
     if changed {
         core.docs.save(&id, batch);
@@ -136,7 +166,9 @@ fn write(core: &mut Core, id: DocumentId, kind: DocKind, value: &impl Serialize,
 }
 
 fn reject(reason: impl Into<String>) -> Outcome {
-    Outcome::Rejected { reason: reason.into() }
+    Outcome::Rejected {
+        reason: reason.into(),
+    }
 }
 
 fn apply(
@@ -148,13 +180,19 @@ fn apply(
     touched: &mut Vec<DocumentId>,
 ) -> Outcome {
     if event.device != device.id {
-        return reject(format!("the event names device {} but was uploaded by device {}", event.device, device.id));
+        return reject(format!(
+            "the event names device {} but was uploaded by device {}",
+            event.device, device.id
+        ));
     }
     if event.author != p.user.id {
         return reject("the event's author is not the person signed in on this device");
     }
     if event.at > Timestamp::from_millis(now().millis() + 24 * 3600 * 1000) {
-        return reject(format!("the event is dated {} which is in the future; check the device clock", event.at));
+        return reject(format!(
+            "the event is dated {} which is in the future; check the device clock",
+            event.at
+        ));
     }
     match &event.body {
         EventBody::VisitStarted(_) | EventBody::VisitEnded(_) => {
@@ -162,7 +200,9 @@ fn apply(
             Outcome::Accepted { member: None }
         }
         EventBody::Enrolled(e) => match enroll(core, p, device, event, e, batch, touched) {
-            Ok(()) => Outcome::Accepted { member: Some(e.member) },
+            Ok(()) => Outcome::Accepted {
+                member: Some(e.member),
+            },
             Err(reason) => reject(reason),
         },
     }
@@ -191,7 +231,10 @@ fn load_visit(core: &Core, id: &str) -> VisitRecord {
         .ok()
         .flatten()
         .and_then(|v| serde_json::from_slice(&v).ok())
-        .unwrap_or_else(|| VisitRecord { id: id.to_owned(), ..Default::default() })
+        .unwrap_or_else(|| VisitRecord {
+            id: id.to_owned(),
+            ..Default::default()
+        })
 }
 
 fn record_visit(core: &mut Core, p: &Principal, event: &Event, batch: &mut Batch) {
@@ -199,18 +242,24 @@ fn record_visit(core: &mut Core, p: &Principal, event: &Event, batch: &mut Batch
         EventBody::VisitStarted(v) => {
             let site = v.site.to_string();
             let at = event.at;
-            (v.visit.to_string(), Box::new(move |r| {
-                r.site = Some(site.clone());
-                r.started_at = Some(at);
-            }))
+            (
+                v.visit.to_string(),
+                Box::new(move |r| {
+                    r.site = Some(site.clone());
+                    r.started_at = Some(at);
+                }),
+            )
         }
         EventBody::VisitEnded(v) => {
             let notes = v.notes.as_ref().map(ToString::to_string);
             let at = event.at;
-            (v.visit.to_string(), Box::new(move |r| {
-                r.ended_at = Some(at);
-                r.notes = notes.clone();
-            }))
+            (
+                v.visit.to_string(),
+                Box::new(move |r| {
+                    r.ended_at = Some(at);
+                    r.notes = notes.clone();
+                }),
+            )
         }
         EventBody::Enrolled(_) => return,
     };
@@ -218,7 +267,10 @@ fn record_visit(core: &mut Core, p: &Principal, event: &Event, batch: &mut Batch
     visit.staff = p.user.username.clone();
     visit.device = event.device.to_string();
     f(&mut visit);
-    batch.put(visit_key(&id), serde_json::to_vec(&visit).unwrap_or_default());
+    batch.put(
+        visit_key(&id),
+        serde_json::to_vec(&visit).unwrap_or_default(),
+    );
 }
 
 fn enroll(
@@ -244,23 +296,48 @@ fn enroll(
         .flatten()
         .ok_or_else(|| "your store is not set up on the server".to_string())?;
     let Some(tier) = terms::tier(&store.program, &e.tier) else {
-        let known: Vec<String> = terms::tiers(&store.program).into_iter().map(|t| t.id).collect();
-        return Err(format!("tier {} is not in program {} ({})", e.tier, store.program, known.join(", ")));
+        let known: Vec<String> = terms::tiers(&store.program)
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        return Err(format!(
+            "tier {} is not in program {} ({})",
+            e.tier,
+            store.program,
+            known.join(", ")
+        ));
     };
     let gift = matches!(e.channel, Channel::Purchase) && e.fee == Money::ZERO;
     match tier.fee_fen {
         _ if gift => {}
-        None => return Err(format!("the {} tier cannot be bought; it is earned", tier.name)),
+        None => {
+            return Err(format!(
+                "the {} tier cannot be bought; it is earned",
+                tier.name
+            ));
+        }
         Some(fee) if fee != e.fee.fen() => {
-            return Err(format!("fee {} does not match the {} fee {}", e.fee, tier.name, Money::from_fen(fee)));
+            return Err(format!(
+                "fee {} does not match the {} fee {}",
+                e.fee,
+                tier.name,
+                Money::from_fen(fee)
+            ));
         }
         Some(_) => {}
     }
     if e.fee > Money::ZERO && e.receipt.is_none() {
         return Err("a receipt number is required when a fee is collected".into());
     }
-    if !device.card_blocks.iter().any(|b| b.contains(e.card.as_str())) {
-        return Err(format!("card {} is not in a card block checked out to this device", e.card));
+    if !device
+        .card_blocks
+        .iter()
+        .any(|b| b.contains(e.card.as_str()))
+    {
+        return Err(format!(
+            "card {} is not in a card block checked out to this device",
+            e.card
+        ));
     }
 
     let file = MemberFile {
@@ -271,7 +348,11 @@ fn enroll(
         tier: e.tier.to_string(),
         status: "pending".into(),
         card: e.card.clone(),
-        vehicles: vec![VehicleEntry { vin: e.vehicle.vin.clone(), plate: e.vehicle.plate.clone(), card: e.card.clone() }],
+        vehicles: vec![VehicleEntry {
+            vin: e.vehicle.vin.clone(),
+            plate: e.vehicle.plate.clone(),
+            card: e.card.clone(),
+        }],
         fee: e.fee,
         receipt: e.receipt.as_ref().map(ToString::to_string),
         channel: serde_json::to_value(&e.channel)
@@ -285,8 +366,17 @@ fn enroll(
         conflicts: Vec::new(),
     };
     let member_doc = docs::member_id(e.member);
-    core.set_meta(batch, member_doc, DocMeta { kind: DocKind::Member, store: Some(store_id), device: None, member: Some(e.member) })
-        .map_err(|err| err.to_string())?;
+    core.set_meta(
+        batch,
+        member_doc,
+        DocMeta {
+            kind: DocKind::Member,
+            store: Some(store_id),
+            device: None,
+            member: Some(e.member),
+        },
+    )
+    .map_err(|err| err.to_string())?;
     core.members.insert(e.member, file);
     if let EventBody::Enrolled(_) = &event.body {
         if let Channel::OnSite { visit } = &e.channel {
@@ -297,21 +387,45 @@ fn enroll(
     }
 
     let mut involved = vec![e.member];
-    let mut check = |core: &mut Core, kind: ConflictKind, index: String, value: String, what: String| {
-        let key = format!("idx/{index}/{value}");
-        let mut holders: Vec<MemberId> =
-            core.store.get(key.as_bytes()).ok().flatten().and_then(|v| serde_json::from_slice(&v).ok()).unwrap_or_default();
-        holders.push(e.member);
-        batch.put(key, serde_json::to_vec(&holders).unwrap_or_default());
-        if holders.len() > 1 {
-            raise(core, kind, &value, &what, &holders, event, store_id, batch);
-            involved.extend(holders);
-        }
-    };
-    check(core, ConflictKind::DuplicateVin, "vin".into(), e.vehicle.vin.to_string(), format!("vehicle {}", e.vehicle.vin));
-    check(core, ConflictKind::DuplicateCard, "card".into(), e.card.to_string(), format!("card {}", e.card));
+    let mut check =
+        |core: &mut Core, kind: ConflictKind, index: String, value: String, what: String| {
+            let key = format!("idx/{index}/{value}");
+            let mut holders: Vec<MemberId> = core
+                .store
+                .get(key.as_bytes())
+                .ok()
+                .flatten()
+                .and_then(|v| serde_json::from_slice(&v).ok())
+                .unwrap_or_default();
+            holders.push(e.member);
+            batch.put(key, serde_json::to_vec(&holders).unwrap_or_default());
+            if holders.len() > 1 {
+                raise(core, kind, &value, &what, &holders, event, store_id, batch);
+                involved.extend(holders);
+            }
+        };
+    check(
+        core,
+        ConflictKind::DuplicateVin,
+        "vin".into(),
+        e.vehicle.vin.to_string(),
+        format!("vehicle {}", e.vehicle.vin),
+    );
+    check(
+        core,
+        ConflictKind::DuplicateCard,
+        "card".into(),
+        e.card.to_string(),
+        format!("card {}", e.card),
+    );
     if let Some(r) = &e.receipt {
-        check(core, ConflictKind::DuplicateReceipt, "receipt".into(), r.to_string(), format!("receipt {r}"));
+        check(
+            core,
+            ConflictKind::DuplicateReceipt,
+            "receipt".into(),
+            r.to_string(),
+            format!("receipt {r}"),
+        );
     }
     involved.sort();
     involved.dedup();
@@ -333,8 +447,11 @@ fn raise(
     batch: &mut Batch,
 ) {
     let id = format!("{}:{value}", kind.as_str());
-    let names: Vec<String> =
-        holders.iter().filter_map(|m| core.members.get(m)).map(|m| format!("{} ({})", m.name, m.card)).collect();
+    let names: Vec<String> = holders
+        .iter()
+        .filter_map(|m| core.members.get(m))
+        .map(|m| format!("{} ({})", m.name, m.card))
+        .collect();
     let (summary, resolution) = match kind {
         ConflictKind::DuplicateVin => (
             format!("{what} was enrolled {} times: {}", holders.len(), names.join(", ")),
@@ -349,38 +466,58 @@ fn raise(
             "check the cash handed to finance against the receipt book and correct the receipt numbers".to_string(),
         ),
     };
-    let conflict = core.conflicts.entry(id.clone()).or_insert_with(|| Conflict {
-        id: id.clone(),
-        kind,
-        summary: String::new(),
-        members: Vec::new(),
-        events: Vec::new(),
-        created_at: now(),
-        store,
-        resolved: false,
-        resolution: resolution.clone(),
-    });
+    let conflict = core
+        .conflicts
+        .entry(id.clone())
+        .or_insert_with(|| Conflict {
+            id: id.clone(),
+            kind,
+            summary: String::new(),
+            members: Vec::new(),
+            events: Vec::new(),
+            created_at: now(),
+            store,
+            resolved: false,
+            resolution: resolution.clone(),
+        });
     conflict.summary = summary;
     conflict.members = holders.to_vec();
     if !conflict.events.contains(&event.id) {
         conflict.events.push(event.id);
     }
     conflict.resolved = false;
-    batch.put(format!("conflict/{id}"), serde_json::to_vec(&*conflict).unwrap_or_default());
+    batch.put(
+        format!("conflict/{id}"),
+        serde_json::to_vec(&*conflict).unwrap_or_default(),
+    );
 }
 
 /// Rewrites a member's file, its index record and its directory entry from the current state.
-fn refresh_member(core: &mut Core, member: MemberId, batch: &mut Batch, touched: &mut Vec<DocumentId>) {
+fn refresh_member(
+    core: &mut Core,
+    member: MemberId,
+    batch: &mut Batch,
+    touched: &mut Vec<DocumentId>,
+) {
     let conflicts: Vec<ConflictRef> = core
         .conflicts
         .values()
         .filter(|c| !c.resolved && c.members.contains(&member))
-        .map(|c| ConflictRef { id: c.id.clone(), kind: c.kind.as_str().into(), summary: c.summary.clone() })
+        .map(|c| ConflictRef {
+            id: c.id.clone(),
+            kind: c.kind.as_str().into(),
+            summary: c.summary.clone(),
+        })
         .collect();
-    let Some(file) = core.members.get_mut(&member) else { return };
+    let Some(file) = core.members.get_mut(&member) else {
+        return;
+    };
     file.conflicts = conflicts;
     let file = file.clone();
-    batch.put(format!("member/{member}"), serde_json::to_vec(&file).unwrap_or_default());
+    batch.put(
+        format!("member/{member}"),
+        serde_json::to_vec(&file).unwrap_or_default(),
+    );
     let doc_id = docs::member_id(member);
     if write(core, doc_id, DocKind::Member, &file, batch) {
         touched.push(doc_id);

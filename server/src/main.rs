@@ -8,9 +8,9 @@ mod docstore;
 mod fold;
 mod serve;
 mod simulate;
-mod ws;
 mod store;
 mod terms;
+mod ws;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -51,9 +51,16 @@ fn main() -> anyhow::Result<()> {
                         .unwrap_or_else(|_| "info,sled=warn,tower_http=info".into()),
                 )
                 .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .init();
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            runtime.block_on(serve::serve(serve::Options { data: cli.data, listen: cli.listen, web: cli.web }))
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(serve::serve(serve::Options {
+                data: cli.data,
+                listen: cli.listen,
+                web: cli.web,
+            }))
         }
     }
 }

@@ -33,7 +33,11 @@ fn bootstrap(store: &Arc<dyn Store>, accounts: &Accounts) -> anyhow::Result<()> 
     let branch = match accounts.stores()?.into_iter().next() {
         Some(s) => s,
         None => {
-            let s = StoreRecord { id: StoreId::new(), name: "本店".into(), program: "A".into() };
+            let s = StoreRecord {
+                id: StoreId::new(),
+                name: "本店".into(),
+                program: "A".into(),
+            };
             let mut b = Batch::default();
             accounts.put_store(&mut b, &s)?;
             store.commit(b)?;
@@ -46,7 +50,9 @@ fn bootstrap(store: &Arc<dyn Store>, accounts: &Accounts) -> anyhow::Result<()> 
     };
     accounts.create_user("admin", "管理员", Role::Admin, branch.id, &password)?;
     if generated {
-        println!("administrator created: username admin, password {password} (shown once; keep it safe)");
+        println!(
+            "administrator created: username admin, password {password} (shown once; keep it safe)"
+        );
     } else {
         println!("administrator created: username admin, password from CARCLUB_ADMIN_PASSWORD");
     }
@@ -58,8 +64,13 @@ fn web_dir(explicit: Option<PathBuf>) -> Option<PathBuf> {
     if let Some(dir) = explicit {
         return Some(dir);
     }
-    let candidates = [PathBuf::from("web/dist"), Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist")];
-    candidates.into_iter().find(|d| d.join("index.html").is_file())
+    let candidates = [
+        PathBuf::from("web/dist"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist"),
+    ];
+    candidates
+        .into_iter()
+        .find(|d| d.join("index.html").is_file())
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -69,7 +80,10 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
     let accounts = Accounts::new(store.clone());
     bootstrap(&store, &accounts)?;
     let core = Core::open(store.clone())?;
-    let state = AppState { core: Arc::new(Mutex::new(core)), accounts };
+    let state = AppState {
+        core: Arc::new(Mutex::new(core)),
+        accounts,
+    };
 
     let mut app = Router::new()
         .merge(api::routes())
@@ -83,9 +97,14 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
             app = app.fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(index)));
         }
         None => {
-            tracing::warn!("the web app is not built (run scripts/build-web); serving the API only");
+            tracing::warn!(
+                "the web app is not built (run scripts/build-web); serving the API only"
+            );
             app = app.fallback(|| async {
-                api::problem(axum::http::StatusCode::NOT_FOUND, "the web app is not built on this server: run scripts/build-web")
+                api::problem(
+                    axum::http::StatusCode::NOT_FOUND,
+                    "the web app is not built on this server: run scripts/build-web",
+                )
             });
         }
     }
@@ -95,7 +114,9 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
     tracing::info!(%addr, data = %opts.data.display(), "carclub server started");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 
@@ -105,7 +126,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -18,5 +18,9 @@ pub struct Args {
 
 /// Runs the simulation and prints the member state.
 pub fn run(args: &Args) -> anyhow::Result<()> {
-    anyhow::bail!("simulate of {} with {} is not available in this build", args.program, args.events.display())
+    anyhow::bail!(
+        "simulate of {} with {} is not available in this build",
+        args.program,
+        args.events.display()
+    )
 }

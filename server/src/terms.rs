@@ -21,7 +21,11 @@ pub fn tiers(program: &str) -> Vec<TierTerms> {
         fee_fen: fee.map(|y| Money::from_yuan(y).fen()),
     };
     match program {
-        "A" => vec![t("standard", "一般卡", Some(180)), t("silver", "银卡", Some(280)), t("gold", "金卡", None)],
+        "A" => vec![
+            t("standard", "一般卡", Some(180)),
+            t("silver", "银卡", Some(280)),
+            t("gold", "金卡", None),
+        ],
         _ => Vec::new(),
     }
 }

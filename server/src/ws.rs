@@ -26,7 +26,10 @@ pub async fn sync_endpoint(
     ws: WebSocketUpgrade,
 ) -> Response {
     let Some(token) = q.token.or_else(|| bearer(&headers)) else {
-        return problem(StatusCode::UNAUTHORIZED, "sync needs a bearer token (?token=… or Authorization: Bearer …)");
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "sync needs a bearer token (?token=… or Authorization: Bearer …)",
+        );
     };
     let accounts = st.accounts.clone();
     let principal = match tokio::task::spawn_blocking(move || accounts.authenticate(&token)).await {
@@ -34,7 +37,9 @@ pub async fn sync_endpoint(
         Ok(Err(e)) => return problem(StatusCode::UNAUTHORIZED, &e.to_string()),
         Err(_) => return problem(StatusCode::INTERNAL_SERVER_ERROR, "authentication failed"),
     };
-    ws.max_message_size(MAX_FRAME_BYTES).max_frame_size(MAX_FRAME_BYTES).on_upgrade(move |socket| run(socket, st, principal))
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| run(socket, st, principal))
 }
 
 async fn run(socket: WebSocket, st: AppState, principal: Principal) {
@@ -68,7 +73,9 @@ async fn run(socket: WebSocket, st: AppState, principal: Principal) {
         };
         let core = st.core.clone();
         let result = tokio::task::spawn_blocking(move || {
-            core.lock().unwrap_or_else(|e| e.into_inner()).handle_frame(conn, &frame)
+            core.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .handle_frame(conn, &frame)
         })
         .await;
         match result {

@@ -1,0 +1,604 @@
+//! The device: its registration, its journal of events, the server documents it holds, and what
+//! must be written to local storage.
+//!
+//! Nothing here does IO. The caller loads the stored key/values, calls [`Device::open`], calls the
+//! recording and sync methods, and writes back what [`Device::take_dirty`] returns: a directory
+//! natively, IndexedDB in the browser.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use automerge::Automerge;
+use carclub_protocol::DocumentId;
+use carclub_protocol::docs::{self, DeviceStatus, Directory, Outcome};
+use carclub_shared::events::{
+    Channel, DocumentKind, Enrollment, Person, Vehicle, VisitEnded, VisitStarted,
+};
+use carclub_shared::{
+    CardNo, DeviceId, Event, EventBody, EventId, LongText, MemberId, Money, Phone, Plate,
+    ReceiptNo, ShortText, Text, TierId, Timestamp, UserId, Vin, VisitId,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ClientError;
+use crate::sync::SyncSession;
+
+/// A tier the device may enroll into, with its fee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierInfo {
+    pub id: String,
+    pub name: String,
+    pub fee_fen: Option<i64>,
+}
+
+/// A block of card numbers checked out to this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardBlock {
+    pub prefix: String,
+    pub first: u64,
+    pub count: u64,
+}
+
+/// The signed-in person, as the server described them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: UserId,
+    pub username: String,
+    pub name: String,
+    pub role: String,
+}
+
+/// The store the device works for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreInfo {
+    pub id: String,
+    pub name: String,
+    pub program: String,
+}
+
+/// The documents the server set up for this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocUrls {
+    pub journal: String,
+    pub status: String,
+    pub directory: String,
+}
+
+/// What registration gave the device (the server's response to `POST /api/devices`).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Registration {
+    pub device_id: DeviceId,
+    pub token: String,
+    pub user: UserInfo,
+    pub store: StoreInfo,
+    pub docs: DocUrls,
+    pub card_blocks: Vec<CardBlock>,
+    pub tiers: Vec<TierInfo>,
+    /// The server's base URL (native devices; the browser uses its own origin).
+    #[serde(default)]
+    pub server: Option<String>,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("device_id", &self.device_id)
+            .field("user", &self.user.username)
+            .field("store", &self.store.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The visit in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentVisit {
+    pub id: VisitId,
+    pub site: String,
+    pub started_at: Timestamp,
+}
+
+/// Small state kept beside the documents.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct LocalState {
+    seq: u64,
+    visit: Option<CurrentVisit>,
+    last_sync_ms: Option<i64>,
+}
+
+/// What a person types to enroll a member.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollInput {
+    pub name: String,
+    pub phone: String,
+    pub vin: String,
+    pub plate: String,
+    pub tier: String,
+    pub fee_fen: i64,
+    #[serde(default)]
+    pub receipt: Option<String>,
+    #[serde(default)]
+    pub card: Option<String>,
+    #[serde(default)]
+    pub id_number: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub documents_seen: Vec<DocumentKind>,
+}
+
+const KEY_REGISTRATION: &str = "registration";
+const KEY_STATE: &str = "state";
+const DOC_PREFIX: &str = "doc/";
+
+/// The device.
+pub struct Device {
+    pub(crate) reg: Option<Registration>,
+    state: LocalState,
+    pub(crate) docs: HashMap<DocumentId, Automerge>,
+    dirty: BTreeSet<String>,
+    pub(crate) session: Option<SyncSession>,
+}
+
+fn field<T>(
+    name: &'static str,
+    r: Result<T, carclub_shared::ParseError>,
+) -> Result<T, ClientError> {
+    r.map_err(|e| ClientError::Invalid {
+        field: name,
+        reason: e.to_string(),
+    })
+}
+
+impl Device {
+    /// Opens the device from its stored key/values; no entries gives an unregistered device.
+    pub fn open(entries: Vec<(String, Vec<u8>)>) -> Result<Device, ClientError> {
+        let mut device = Device {
+            reg: None,
+            state: LocalState::default(),
+            docs: HashMap::new(),
+            dirty: BTreeSet::new(),
+            session: None,
+        };
+        for (key, value) in entries {
+            if key == KEY_REGISTRATION {
+                device.reg = Some(
+                    serde_json::from_slice(&value)
+                        .map_err(|e| ClientError::Corrupt(format!("{key}: {e}")))?,
+                );
+            } else if key == KEY_STATE {
+                device.state = serde_json::from_slice(&value)
+                    .map_err(|e| ClientError::Corrupt(format!("{key}: {e}")))?;
+            } else if let Some(id) = key.strip_prefix(DOC_PREFIX) {
+                let id: DocumentId = id
+                    .parse()
+                    .map_err(|e| ClientError::Corrupt(format!("{key}: {e}")))?;
+                let doc = Automerge::load(&value)
+                    .map_err(|e| ClientError::Corrupt(format!("{key}: {e}")))?;
+                device.docs.insert(id, doc);
+            }
+        }
+        Ok(device)
+    }
+
+    /// Whether the device has been registered with a server.
+    pub fn is_registered(&self) -> bool {
+        self.reg.is_some()
+    }
+
+    pub(crate) fn registration(&self) -> Result<&Registration, ClientError> {
+        self.reg.as_ref().ok_or(ClientError::NotRegistered)
+    }
+
+    /// Takes the server's registration response; starts the device's journal.
+    pub fn apply_registration(&mut self, response_json: &str) -> Result<(), ClientError> {
+        if self.reg.is_some() {
+            return Err(ClientError::AlreadyRegistered);
+        }
+        let reg: Registration =
+            serde_json::from_str(response_json).map_err(|e| ClientError::Invalid {
+                field: "registration",
+                reason: e.to_string(),
+            })?;
+        let journal_id = docs::journal_id(reg.device_id);
+        if reg.docs.journal.parse::<DocumentId>().ok() != Some(journal_id) {
+            return Err(ClientError::Invalid {
+                field: "registration",
+                reason: "the journal id does not match the device".into(),
+            });
+        }
+        let mut journal = Automerge::new();
+        docs::journal::create(&mut journal, reg.device_id)
+            .map_err(|e| ClientError::Corrupt(e.to_string()))?;
+        self.docs.insert(journal_id, journal);
+        self.mark_doc(journal_id);
+        self.reg = Some(reg);
+        self.dirty.insert(KEY_REGISTRATION.into());
+        Ok(())
+    }
+
+    /// Remembers the server's base URL (native devices).
+    pub fn set_server(&mut self, url: &str) -> Result<(), ClientError> {
+        let reg = self.reg.as_mut().ok_or(ClientError::NotRegistered)?;
+        reg.server = Some(url.trim_end_matches('/').to_owned());
+        self.dirty.insert(KEY_REGISTRATION.into());
+        Ok(())
+    }
+
+    /// The server's base URL, if the device knows it.
+    pub fn registration_server(&self) -> Option<String> {
+        self.reg.as_ref().and_then(|r| r.server.clone())
+    }
+
+    /// The signed-in person, the store and the device, as JSON.
+    pub fn whoami_json(&self) -> String {
+        match &self.reg {
+            Some(r) => serde_json::json!({
+                "user": {"name": r.user.name, "username": r.user.username, "role": r.user.role},
+                "store": {"name": r.store.name, "program": r.store.program},
+                "device": r.device_id,
+            })
+            .to_string(),
+            None => "null".into(),
+        }
+    }
+
+    /// The tiers that can be bought, with their fees, as JSON.
+    pub fn tiers_json(&self) -> String {
+        let tiers: Vec<&TierInfo> = self
+            .reg
+            .iter()
+            .flat_map(|r| r.tiers.iter())
+            .filter(|t| t.fee_fen.is_some())
+            .collect();
+        serde_json::to_string(&tiers).unwrap_or_else(|_| "[]".into())
+    }
+
+    pub(crate) fn mark_doc(&mut self, id: DocumentId) {
+        self.dirty.insert(format!("{DOC_PREFIX}{id}"));
+    }
+
+    fn mark_state(&mut self) {
+        self.dirty.insert(KEY_STATE.into());
+    }
+
+    /// What must be written to local storage since the last call.
+    pub fn take_dirty(&mut self) -> Vec<(String, Vec<u8>)> {
+        let keys = std::mem::take(&mut self.dirty);
+        keys.into_iter()
+            .filter_map(|key| {
+                let value = if key == KEY_REGISTRATION {
+                    serde_json::to_vec(self.reg.as_ref()?).ok()?
+                } else if key == KEY_STATE {
+                    serde_json::to_vec(&self.state).ok()?
+                } else {
+                    let id: DocumentId = key.strip_prefix(DOC_PREFIX)?.parse().ok()?;
+                    self.docs.get(&id)?.save()
+                };
+                Some((key, value))
+            })
+            .collect()
+    }
+
+    pub(crate) fn journal_id(&self) -> Result<DocumentId, ClientError> {
+        Ok(docs::journal_id(self.registration()?.device_id))
+    }
+
+    /// Every event in the device's journal.
+    pub fn journal_events(&self) -> Vec<Event> {
+        let Ok(id) = self.journal_id() else {
+            return Vec::new();
+        };
+        let Some(doc) = self.docs.get(&id) else {
+            return Vec::new();
+        };
+        docs::journal::entries(doc, 0)
+            .into_iter()
+            .filter_map(|e| match e {
+                docs::journal::Entry::Event(e) => Some(*e),
+                docs::journal::Entry::Malformed { .. } => None,
+            })
+            .collect()
+    }
+
+    fn record(&mut self, body: EventBody, now_ms: i64) -> Result<Event, ClientError> {
+        let reg = self.registration()?;
+        let event = Event {
+            id: EventId::new(),
+            at: Timestamp::from_millis(now_ms),
+            device: reg.device_id,
+            seq: self.state.seq + 1,
+            author: reg.user.id,
+            body,
+        };
+        let id = self.journal_id()?;
+        let doc = self
+            .docs
+            .get_mut(&id)
+            .ok_or(ClientError::Corrupt("the journal is missing".into()))?;
+        docs::journal::append(doc, &event).map_err(|e| ClientError::Corrupt(e.to_string()))?;
+        self.state.seq += 1;
+        self.mark_doc(id);
+        self.mark_state();
+        Ok(event)
+    }
+
+    /// Starts an on-site visit at `site`; returns the visit id.
+    pub fn start_visit(&mut self, site: &str, now_ms: i64) -> Result<String, ClientError> {
+        if let Some(v) = &self.state.visit {
+            return Err(ClientError::VisitOpen {
+                site: v.site.clone(),
+            });
+        }
+        let site: ShortText = field("site", ShortText::parse(site))?;
+        let visit = VisitId::new();
+        let event = self.record(
+            EventBody::VisitStarted(VisitStarted {
+                visit,
+                site: site.clone(),
+            }),
+            now_ms,
+        )?;
+        self.state.visit = Some(CurrentVisit {
+            id: visit,
+            site: site.to_string(),
+            started_at: event.at,
+        });
+        self.mark_state();
+        Ok(visit.to_string())
+    }
+
+    /// The visit in progress as JSON, or `null`.
+    pub fn current_visit_json(&self) -> String {
+        serde_json::to_string(&self.state.visit).unwrap_or_else(|_| "null".into())
+    }
+
+    /// The visit in progress.
+    pub fn current_visit(&self) -> Option<&CurrentVisit> {
+        self.state.visit.as_ref()
+    }
+
+    /// Ends the visit in progress, with notes of what was done and heard.
+    pub fn end_visit(&mut self, notes: &str, now_ms: i64) -> Result<(), ClientError> {
+        let visit = self.state.visit.clone().ok_or(ClientError::NoVisit)?;
+        let notes: Option<LongText> = if notes.trim().is_empty() {
+            None
+        } else {
+            Some(field("notes", Text::parse(notes))?)
+        };
+        self.record(
+            EventBody::VisitEnded(VisitEnded {
+                visit: visit.id,
+                notes,
+            }),
+            now_ms,
+        )?;
+        self.state.visit = None;
+        self.mark_state();
+        Ok(())
+    }
+
+    /// Card numbers already issued by this device.
+    fn issued_cards(&self) -> BTreeSet<String> {
+        self.journal_events()
+            .into_iter()
+            .filter_map(|e| match e.body {
+                EventBody::Enrolled(en) => Some(en.card.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The next unused card number of the device's blocks.
+    pub fn next_card(&self) -> Option<String> {
+        let reg = self.reg.as_ref()?;
+        let issued = self.issued_cards();
+        reg.card_blocks.iter().find_map(|b| {
+            (b.first..b.first + b.count)
+                .filter_map(|n| CardNo::from_serial(&b.prefix, n).ok())
+                .map(|c| c.to_string())
+                .find(|c| !issued.contains(c))
+        })
+    }
+
+    fn card_in_blocks(&self, card: &str) -> bool {
+        self.reg.iter().flat_map(|r| r.card_blocks.iter()).any(|b| {
+            card.strip_prefix(&b.prefix)
+                .filter(|s| s.len() == 8)
+                .and_then(|s| s.parse::<u64>().ok())
+                .is_some_and(|n| n >= b.first && n < b.first + b.count)
+        })
+    }
+
+    /// Enrolls a member: validates the input as the server will, records the event, and returns
+    /// the member as the device now shows it (JSON).
+    pub fn enroll(&mut self, input_json: &str, now_ms: i64) -> Result<String, ClientError> {
+        let input: EnrollInput =
+            serde_json::from_str(input_json).map_err(|e| ClientError::Invalid {
+                field: "enrollment",
+                reason: e.to_string(),
+            })?;
+        let member = self.enroll_input(input, now_ms)?;
+        let view = crate::view::members(self)
+            .into_iter()
+            .find(|m| m.id == member.to_string());
+        Ok(serde_json::to_string(&view).unwrap_or_else(|_| "null".into()))
+    }
+
+    /// Enrolls a member from typed input; returns the new member's id.
+    pub fn enroll_input(
+        &mut self,
+        input: EnrollInput,
+        now_ms: i64,
+    ) -> Result<MemberId, ClientError> {
+        let reg = self.registration()?;
+        let tier = field("tier", TierId::parse(&input.tier))?;
+        let info = reg
+            .tiers
+            .iter()
+            .find(|t| t.id == tier.as_str())
+            .ok_or_else(|| ClientError::Invalid {
+                field: "tier",
+                reason: format!(
+                    "{tier} is not a tier of program {} ({})",
+                    reg.store.program,
+                    reg.tiers
+                        .iter()
+                        .map(|t| t.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?;
+        let fee = Money::from_fen(input.fee_fen);
+        match info.fee_fen {
+            None => {
+                return Err(ClientError::Invalid {
+                    field: "tier",
+                    reason: format!("the {} tier cannot be bought", info.name),
+                });
+            }
+            Some(f) if f != input.fee_fen => {
+                return Err(ClientError::Invalid {
+                    field: "fee",
+                    reason: format!(
+                        "the {} fee is {}, not {}",
+                        info.name,
+                        Money::from_fen(f),
+                        fee
+                    ),
+                });
+            }
+            Some(_) => {}
+        }
+        let receipt = match input
+            .receipt
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            Some(r) => Some(field("receipt", ReceiptNo::parse(r))?),
+            None if input.fee_fen > 0 => {
+                return Err(ClientError::Invalid {
+                    field: "receipt",
+                    reason: "write a receipt for the fee collected".into(),
+                });
+            }
+            None => None,
+        };
+        let card = match input
+            .card
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            Some(c) => field("card", CardNo::parse(c))?,
+            None => field(
+                "card",
+                CardNo::parse(&self.next_card().ok_or(ClientError::NoCards)?),
+            )?,
+        };
+        if !self.card_in_blocks(card.as_str()) {
+            return Err(ClientError::Invalid {
+                field: "card",
+                reason: format!("{card} is not in this device's card block"),
+            });
+        }
+        if self.issued_cards().contains(card.as_str()) {
+            return Err(ClientError::Invalid {
+                field: "card",
+                reason: format!("{card} was already issued on this device"),
+            });
+        }
+        let id_number = match input
+            .id_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(s) => Some(field("id_number", carclub_shared::IdNumber::parse(s))?),
+            None => None,
+        };
+        let model = match input
+            .model
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(s) => Some(field("model", ShortText::parse(s))?),
+            None => None,
+        };
+        let enrollment = Enrollment {
+            member: MemberId::new(),
+            person: Person {
+                name: field("name", Text::parse(&input.name))?,
+                phone: field("phone", Phone::parse(&input.phone))?,
+                id_number,
+            },
+            vehicle: Vehicle {
+                vin: field("vin", Vin::parse(&input.vin))?,
+                plate: field("plate", Plate::parse(&input.plate))?,
+                model,
+            },
+            tier,
+            channel: match &self.state.visit {
+                Some(v) => Channel::OnSite { visit: v.id },
+                None => Channel::Desk,
+            },
+            documents_seen: input.documents_seen,
+            fee,
+            receipt,
+            card,
+        };
+        let member = enrollment.member;
+        self.record(EventBody::Enrolled(enrollment), now_ms)?;
+        Ok(member)
+    }
+
+    /// The server's status document: the outcome of each uploaded event.
+    pub(crate) fn status(&self) -> DeviceStatus {
+        self.reg
+            .as_ref()
+            .and_then(|r| r.docs.status.parse::<DocumentId>().ok())
+            .and_then(|id| self.docs.get(&id))
+            .and_then(docs::read_object)
+            .unwrap_or_default()
+    }
+
+    /// The store's member directory as last synced.
+    pub(crate) fn directory(&self) -> Directory {
+        self.reg
+            .as_ref()
+            .and_then(|r| r.docs.directory.parse::<DocumentId>().ok())
+            .and_then(|id| self.docs.get(&id))
+            .and_then(docs::read_object)
+            .unwrap_or_default()
+    }
+
+    /// Events not yet answered by the server.
+    pub fn pending_events(&self) -> usize {
+        let status = self.status();
+        self.journal_events()
+            .iter()
+            .filter(|e| !status.events.contains_key(&e.id.to_string()))
+            .count()
+    }
+
+    /// Outcomes of this device's events, by event id.
+    pub fn outcomes(&self) -> BTreeMap<String, Outcome> {
+        self.status().events
+    }
+
+    /// The number of pending events and the time of the last completed sync, as JSON.
+    pub fn sync_status_json(&self) -> String {
+        serde_json::json!({
+            "pending_events": self.pending_events(),
+            "last_sync_ms": self.state.last_sync_ms,
+            "syncing": self.session.is_some(),
+        })
+        .to_string()
+    }
+
+    pub(crate) fn set_last_sync(&mut self, now_ms: i64) {
+        self.state.last_sync_ms = Some(now_ms);
+        self.mark_state();
+    }
+}
