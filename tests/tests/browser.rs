@@ -58,7 +58,7 @@ fn server_binary() -> PathBuf {
         let mut build = Command::new(cargo);
         build
             .current_dir(repo_root())
-            .args(["build", "-p", "carclub-server"]);
+            .args(["build", "--quiet", "-p", "carclub-server"]);
         if profile_dir
             .file_name()
             .is_some_and(|name| name == "release")

@@ -162,6 +162,11 @@ impl WebDevice {
         self.0.sync_complete()
     }
 
+    /// The last error the server reported in the sync session, if any.
+    pub fn sync_error(&self) -> Option<String> {
+        self.0.sync_error()
+    }
+
     /// Ends the sync session (at `now_ms`, the time recorded as the last sync when it completed).
     pub fn sync_end(&mut self, now_ms: f64) {
         self.0.sync_end(millis(now_ms));

@@ -106,11 +106,14 @@ function yuan(fen) {
   return `${sign}${Math.trunc(abs / 100)}${cents ? '.' + String(cents).padStart(2, '0') : ''}`;
 }
 
-function formatTime(ms, withDate = true) {
-  if (ms == null) return '';
+/** A time given as epoch milliseconds or as RFC 3339 text, for people; '' when it is not a time. */
+function formatTime(time, withDate = true) {
+  if (time == null || time === '') return '';
+  const ms = typeof time === 'number' ? time : /^\d+$/.test(time) ? Number(time) : Date.parse(time);
+  if (!Number.isFinite(ms)) return '';
   const opts = { hour: '2-digit', minute: '2-digit' };
   if (withDate) Object.assign(opts, { month: 'numeric', day: 'numeric' });
-  return new Intl.DateTimeFormat(lang(), opts).format(new Date(Number(ms)));
+  return new Intl.DateTimeFormat(lang(), opts).format(new Date(ms));
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -210,7 +213,7 @@ function renderField() {
     whoami.append(
       chip(t('who.user'), who.user?.name),
       chip(t('who.store'), who.store?.name),
-      chip(t('who.device'), typeof who.device === 'string' ? who.device : who.device?.name),
+      chip(t('who.device'), deviceLabel(who.device)),
     );
   }
 
@@ -242,6 +245,13 @@ function renderField() {
   renderMembers(json(device.members_json(), []));
 }
 
+/** The device as staff can tell it apart: its name, or the first block of its id. */
+function deviceLabel(device) {
+  if (device && typeof device === 'object') return device.name ?? deviceLabel(device.id);
+  if (typeof device !== 'string') return null;
+  return /^[0-9a-f]{8}-/i.test(device) ? device.slice(0, 8) : device;
+}
+
 function selectedTier() {
   const id = $('enroll-tier').value;
   return app.tiers.find((tier) => tier.id === id);
@@ -262,7 +272,7 @@ function renderMembers(members) {
     return;
   }
   list.replaceChildren(
-    ...[...members].reverse().map((member) => {
+    ...members.map((member) => {
       const [kind, label] = syncBadge(member);
       return el(
         'li',
@@ -368,8 +378,10 @@ function runSync() {
       done = true;
       clearTimeout(timer);
       if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000);
+      // What the server said went wrong explains a failure better than the socket can.
+      const reported = error ? device.sync_error() : null;
       device.sync_end(Date.now());
-      app.syncError = error ?? null;
+      app.syncError = error ? reported ?? error : null;
       await persist();
       resolve();
     };
@@ -636,7 +648,7 @@ async function loadConflicts() {
             'div',
             { class: 'member-line muted' },
             (c.members ?? []).map(memberName).join('、'),
-            c.created_at ? ` · ${formatTime(Date.parse(c.created_at) || c.created_at)}` : '',
+            c.created_at ? ` · ${formatTime(c.created_at)}` : '',
           ),
           c.resolution
             ? el('div', { class: 'member-line' }, t('office.conflicts.resolution', { text: c.resolution }))
