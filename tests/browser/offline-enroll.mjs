@@ -1,8 +1,9 @@
 // Drives the carclub web app in headless Chromium through an offline on-site enrollment:
 // register the device, go offline, start a visit, enroll a member (after a validation error), reload
 // the page with no network (the service worker serves the shell, IndexedDB keeps the records), end
-// the visit, go back online and wait until the member is synced; then find the member in the back
-// office. Screenshots of every screen go to --shots (default target/screenshots).
+// the visit, go back online and wait until the member is synced. A second device meanwhile enrolls
+// the same vehicle offline; once both upload, both show the conflict. Then the back office finds the
+// member and lists the conflict. Screenshots of every screen go to --shots (default target/screenshots).
 //
 //   node tests/browser/offline-enroll.mjs --base http://127.0.0.1:PORT --user admin --password SECRET \
 //        [--name 会员姓名] [--shots target/screenshots] [--chromium /usr/bin/chromium]
@@ -101,7 +102,16 @@ async function expectText(selector, text) {
   await page.locator(selector).filter({ hasText: text }).first().waitFor({ state: 'visible' });
 }
 
-const memberItem = () => page.locator('#members li.member').filter({ hasText: member.name });
+const exactly = (text) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+/** The member list entry of the person called `name` (optionally in a sync state) on page `p`. */
+const listed = (p, name, sync) =>
+  p
+    .locator(sync ? `#members li.member[data-sync="${sync}"]` : '#members li.member')
+    .filter({ has: p.locator('.member-name', { hasText: exactly(name) }) });
+const memberItem = () => listed(page, member.name);
+/** The back office table row of the person called `name`. */
+const officeRow = (name) =>
+  page.locator('#office-members tr').filter({ has: page.locator('td strong', { hasText: exactly(name) }) });
 
 await step('the app opens and its service worker takes control', async () => {
   await page.goto(`${opts.base}/`);
@@ -187,27 +197,90 @@ await step('the visit ends offline with notes', async () => {
   await page.locator('#visit-start-card').waitFor({ state: 'visible' });
 });
 
+// A second device, registered before the first one uploads, enrolls another person with the same
+// vehicle while offline: one car, one card is broken by two devices that could not know of each
+// other, and the server must keep both records and raise a conflict.
+const other = {
+  name: `${member.name}乙`,
+  phone: `137${rand(8)}`,
+  vin: member.vin,
+  plate: `京B${rand(5)}`,
+  receipt: `SJ-${rand(6)}`,
+};
+const contextB = await browser.newContext({
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  locale: 'zh-CN',
+  timezoneId: 'Asia/Shanghai',
+});
+contextB.setDefaultTimeout(TIMEOUT);
+const pageB = await contextB.newPage();
+pageB.on('pageerror', (err) => pageErrors.push(`second device: ${err.message}`));
+const otherItem = () => listed(pageB, other.name);
+
+await step('a second device enrolls the same vehicle offline, before the first one uploads', async () => {
+  await pageB.goto(`${opts.base}/`);
+  await pageB.locator('body[data-ready="true"]').waitFor({ state: 'attached' });
+  await pageB.fill('#register-form [name=username]', opts.user);
+  await pageB.fill('#register-form [name=password]', opts.password);
+  await pageB.fill('#register-form [name=device]', '浏览器 乙');
+  await pageB.click('#register-form button[type=submit]');
+  await pageB.locator('#syncbar[data-state="synced"]').waitFor({ state: 'attached' });
+  if ((await listed(pageB, member.name).count()) !== 0) {
+    throw new Error('the second device knows the first member before the first device uploaded it');
+  }
+  await contextB.setOffline(true);
+  await pageB.locator('#syncbar[data-state="offline"]').waitFor({ state: 'attached' });
+  await pageB.fill('#visit-form [name=site]', '华能大厦 员工停车场');
+  await pageB.click('#visit-form button[type=submit]');
+  for (const field of ['phone', 'vin', 'plate', 'receipt']) {
+    await pageB.fill(`#enroll-form [name=${field}]`, other[field]);
+  }
+  await pageB.fill('#enroll-form [name=name]', other.name);
+  await pageB.click('#enroll-form button[type=submit]');
+  await otherItem().waitFor({ state: 'visible' });
+  const sync = await otherItem().getAttribute('data-sync');
+  if (sync !== 'pending') throw new Error(`expected the second member pending sync, found ${sync}`);
+});
+
 await step('back online, everything uploads and the member shows synced', async () => {
   await context.setOffline(false);
   await page.locator('#syncbar[data-state="synced"]').waitFor({ state: 'attached' });
-  await page.locator(`#members li.member[data-sync="synced"]`).filter({ hasText: member.name }).waitFor();
+  await listed(page, member.name, 'synced').waitFor();
   await shot('06-synced');
+});
+
+await step('both devices upload; each shows the enrollment in conflict', async () => {
+  await contextB.setOffline(false);
+  await pageB.locator('#syncbar[data-state="synced"]').waitFor({ state: 'attached' });
+  await listed(pageB, other.name, 'conflict').waitFor();
+  await pageB.screenshot({ path: join(opts.shots, '07-conflict-second-device.png'), fullPage: true });
+  await page.click('#sync-now');
+  await listed(page, member.name, 'conflict').waitFor();
+  await shot('08-conflict-first-device');
+  await contextB.close();
 });
 
 await step('the back office finds the member on the server', async () => {
   await page.click('.tab[data-screen="office"]');
   await page.locator('#office-login-card').waitFor({ state: 'visible' });
-  await shot('07-office-login');
+  await shot('09-office-login');
   await page.fill('#office-login-form [name=username]', opts.user);
   await page.fill('#office-login-form [name=password]', opts.password);
   await page.click('#office-login-form button[type=submit]');
   await page.locator('#office-main').waitFor({ state: 'visible' });
   await page.fill('#office-search-form [name=q]', member.name);
   await page.click('#office-search-form button[type=submit]');
-  await page.locator('#office-members tr').filter({ hasText: member.name }).waitFor();
-  await shot('08-office-phone');
+  await officeRow(member.name).waitFor();
+  await page.locator('#office-conflicts li.conflict').filter({ hasText: '一车多卡' }).filter({ hasText: other.name }).waitFor();
+  await shot('10-office-phone');
   await page.setViewportSize({ width: 1280, height: 800 });
-  await shot('09-office-desktop');
+  await page.fill('#office-search-form [name=q]', '');
+  await page.click('#office-search-form button[type=submit]');
+  await officeRow(other.name).waitFor();
+  await shot('11-office-desktop');
   await page.setViewportSize({ width: 390, height: 844 });
 });
 
@@ -215,8 +288,9 @@ await step('English is available', async () => {
   await page.click('#lang-switch');
   await expectText('.tab[data-screen="office"]', 'Office');
   await page.click('.tab[data-screen="field"]');
-  await expectText('#members li.member .badge', 'Synced');
-  await shot('10-field-english');
+  await expectText('#sync-pending', 'Synced');
+  await expectText('#members li.member .badge', 'Conflict');
+  await shot('12-field-english');
   await page.click('#lang-switch');
   await expectText('.tab[data-screen="field"]', '现场');
 });
@@ -227,4 +301,5 @@ await step('no uncaught error in the page', async () => {
 
 await browser.close();
 console.log(`member: ${member.name}`);
+console.log(`same vehicle, second device: ${other.name}`);
 console.log(`${stepNo} passed, 0 failed`);

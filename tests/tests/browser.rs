@@ -1,6 +1,7 @@
 //! The web app in a real browser against the real server: a field device registers, goes offline,
 //! enrolls a member, survives a reload with no network, syncs when back online, and the member is
-//! then on the server.
+//! then on the server; a second device that enrolled the same vehicle offline meanwhile makes the
+//! server keep both records and raise one conflict.
 //!
 //! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
 //! (`npm ci --prefix tests/browser`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
@@ -94,6 +95,10 @@ impl Server {
             .arg(data.path())
             .args(["--listen", "127.0.0.1:0"])
             .env("CARCLUB_ADMIN_PASSWORD", &admin_password)
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -190,29 +195,56 @@ fn run_browser(server: &Server, member: &str, shots: &Path) -> (bool, String) {
     }
 }
 
-/// The members the back office finds for `q`, through the server's HTTP API.
-fn search_members(server: &Server, q: &str) -> Vec<Value> {
-    let login: Value = ureq::post(format!("{}/api/login", server.base))
-        .send_json(json!({ "username": ADMIN, "password": server.admin_password }))
-        .expect("POST /api/login answers")
-        .body_mut()
-        .read_json()
-        .expect("the login answer is JSON");
-    let token = login["token"]
-        .as_str()
-        .expect("the login answer has a token");
-    let found: Value = ureq::get(format!("{}/api/members", server.base))
-        .query("q", q)
-        .header("Authorization", format!("Bearer {token}"))
-        .call()
-        .expect("GET /api/members answers")
-        .body_mut()
-        .read_json()
-        .expect("the member search answer is JSON");
-    found["members"]
-        .as_array()
-        .expect("the member search answer has a members array")
-        .clone()
+/// A back-office session on the server's HTTP API.
+struct BackOffice<'a> {
+    server: &'a Server,
+    token: String,
+}
+
+impl<'a> BackOffice<'a> {
+    fn login(server: &'a Server) -> BackOffice<'a> {
+        let login: Value = ureq::post(format!("{}/api/login", server.base))
+            .send_json(json!({ "username": ADMIN, "password": server.admin_password }))
+            .expect("POST /api/login answers")
+            .body_mut()
+            .read_json()
+            .expect("the login answer is JSON");
+        let token = login["token"]
+            .as_str()
+            .expect("the login answer has a token")
+            .to_owned();
+        BackOffice { server, token }
+    }
+
+    fn get(&self, path: &str, query: &[(&str, &str)]) -> Value {
+        let mut request = ureq::get(format!("{}{path}", self.server.base))
+            .header("Authorization", format!("Bearer {}", self.token));
+        for (key, value) in query {
+            request = request.query(*key, *value);
+        }
+        request
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path} answers: {e}"))
+            .body_mut()
+            .read_json()
+            .unwrap_or_else(|e| panic!("GET {path} answers JSON: {e}"))
+    }
+
+    /// The members found for `q`.
+    fn members(&self, q: &str) -> Vec<Value> {
+        self.get("/api/members", &[("q", q)])["members"]
+            .as_array()
+            .expect("the member search answer has a members array")
+            .clone()
+    }
+
+    /// Every conflict of the store.
+    fn conflicts(&self) -> Vec<Value> {
+        self.get("/api/conflicts", &[])["conflicts"]
+            .as_array()
+            .expect("the conflicts answer has a conflicts array")
+            .clone()
+    }
 }
 
 #[test]
@@ -246,7 +278,8 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
         shots.display()
     );
 
-    let members = search_members(&server, &member);
+    let office = BackOffice::login(&server);
+    let members = office.members(&member);
     let found: Vec<&Value> = members.iter().filter(|m| m["name"] == member).collect();
     assert_eq!(
         found.len(),
@@ -258,5 +291,34 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
         !card.is_empty(),
         "the member has a card number: {:#?}",
         found[0]
+    );
+
+    // The second device enrolled the same vehicle offline: both records kept, one conflict raised.
+    let second = format!("{member}乙");
+    let both = office.members(&member);
+    assert_eq!(
+        both.len(),
+        2,
+        "both enrollments of the vehicle are kept; found {both:#?}"
+    );
+    let ids: Vec<&Value> = both.iter().map(|m| &m["id"]).collect();
+    assert!(
+        both.iter().any(|m| m["name"] == second),
+        "the second device's member is on the server: {both:#?}"
+    );
+    let conflicts = office.conflicts();
+    let vehicle: Vec<&Value> = conflicts
+        .iter()
+        .filter(|c| c["kind"] == "duplicate_vin")
+        .filter(|c| {
+            c["members"]
+                .as_array()
+                .is_some_and(|m| ids.iter().all(|id| m.contains(id)))
+        })
+        .collect();
+    assert_eq!(
+        vehicle.len(),
+        1,
+        "one duplicate_vin conflict names both members; conflicts: {conflicts:#?}"
     );
 }
