@@ -10,7 +10,7 @@
 //
 // Exits non-zero on the first failed step. Uses the system's Chromium; never downloads a browser.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -42,6 +42,10 @@ const member = {
 const TIMEOUT = 30_000;
 
 mkdirSync(opts.shots, { recursive: true });
+// Screenshots of an earlier run would pass for this one's.
+for (const file of readdirSync(opts.shots)) {
+  if (/^(\d\d-.*|failed-\d+)\.png$/.test(file)) rmSync(join(opts.shots, file));
+}
 
 const browser = await chromium.launch({
   executablePath: opts.chromium,
@@ -94,8 +98,13 @@ async function step(title, body) {
   }
 }
 
-async function shot(name) {
-  await page.screenshot({ path: join(opts.shots, `${name}.png`), fullPage: true });
+/** A full-page screenshot of `p`, without the transient toast that would cover part of it. */
+async function shot(name, p = page) {
+  await p.evaluate(() => {
+    const toast = document.getElementById('flash');
+    if (toast) toast.hidden = true;
+  });
+  await p.screenshot({ path: join(opts.shots, `${name}.png`), fullPage: true });
 }
 
 async function expectText(selector, text) {
@@ -256,7 +265,7 @@ await step('both devices upload; each shows the enrollment in conflict', async (
   await contextB.setOffline(false);
   await pageB.locator('#syncbar[data-state="synced"]').waitFor({ state: 'attached' });
   await listed(pageB, other.name, 'conflict').waitFor();
-  await pageB.screenshot({ path: join(opts.shots, '07-conflict-second-device.png'), fullPage: true });
+  await shot('07-conflict-second-device', pageB);
   await page.click('#sync-now');
   await listed(page, member.name, 'conflict').waitFor();
   await shot('08-conflict-first-device');
