@@ -103,6 +103,7 @@ async function shot(name, p = page) {
   await p.evaluate(() => {
     const toast = document.getElementById('flash');
     if (toast) toast.hidden = true;
+    window.scrollTo(0, 0);
   });
   await p.screenshot({ path: join(opts.shots, `${name}.png`), fullPage: true });
 }
@@ -173,7 +174,9 @@ await step('an invalid phone number is refused inline by the device', async () =
   await page.click(`${form} button[type=submit]`);
   await page.locator('#enroll-error').waitFor({ state: 'visible' });
   const message = await page.locator('#enroll-error').innerText();
-  if (!/phone|手机/i.test(message)) throw new Error(`the error does not name the phone: ${message}`);
+  if (!/手机号/.test(message)) throw new Error(`the error does not name the phone: ${message}`);
+  const invalid = await page.getAttribute(`${form} [name=phone]`, 'aria-invalid');
+  if (invalid !== 'true') throw new Error('the phone input is not marked invalid');
   if ((await memberItem().count()) !== 0) throw new Error('an invalid enrollment was recorded');
   await shot('03-enroll-error');
 });

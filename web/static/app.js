@@ -461,6 +461,30 @@ async function record(errorId, action) {
   return true;
 }
 
+// The device names the field it refused (`phone: …`): say which one in the page's language and put
+// the cursor there.
+const ENROLL_FIELDS = {
+  name: 'name',
+  phone: 'phone',
+  vin: 'vin',
+  plate: 'plate',
+  tier: 'tier',
+  fee: 'fee',
+  fee_fen: 'fee',
+  receipt: 'receipt',
+  card: 'card',
+};
+
+function pointAtField(form, errorNode) {
+  const match = /^([a-z_]+): ([\s\S]*)$/.exec(errorNode.textContent);
+  const name = match && ENROLL_FIELDS[match[1]];
+  if (!name) return;
+  errorNode.textContent = `${t(`enroll.${name}`)}：${match[2]}`;
+  const input = form.elements[name];
+  input.setAttribute('aria-invalid', 'true');
+  input.focus();
+}
+
 async function onStartVisit(event) {
   event.preventDefault();
   const form = event.target;
@@ -507,9 +531,13 @@ async function onEnroll(event) {
   const ok = await record('enroll-error', () => {
     member = json(app.device.enroll(JSON.stringify(input), Date.now()), input);
   });
-  if (!ok) return;
+  if (!ok) {
+    pointAtField(form, $('enroll-error'));
+    return;
+  }
   const tier = form.tier.value;
   form.reset();
+  for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
   form.tier.value = tier;
   form.fee.value = yuan(selectedTier()?.fee_fen);
   form.card.value = app.device.next_card() ?? '';
@@ -679,6 +707,7 @@ function wire() {
   $('visit-form').addEventListener('submit', onStartVisit);
   $('visit-end-form').addEventListener('submit', onEndVisit);
   $('enroll-form').addEventListener('submit', onEnroll);
+  $('enroll-form').addEventListener('input', (event) => event.target.removeAttribute('aria-invalid'));
   $('enroll-tier').addEventListener('change', () => {
     $('enroll-form').fee.value = yuan(selectedTier()?.fee_fen);
   });
