@@ -33,14 +33,6 @@ impl Batch {
     pub fn delete(&mut self, key: impl Into<Vec<u8>>) {
         self.ops.push((key.into(), None));
     }
-    /// Whether the batch holds no writes.
-    pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
-    }
-    /// Moves every write of `other` into this batch.
-    pub fn append(&mut self, other: Batch) {
-        self.ops.extend(other.ops);
-    }
 }
 
 /// Durable key-value storage.

@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::*;
 
+mod lifecycle;
+
+pub use lifecycle::{Category, Order, OrderLine, WithdrawalReason};
+
 /// One event with its envelope: who recorded it, where and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
@@ -52,23 +56,197 @@ pub enum EventBody {
     VisitEnded(VisitEnded),
     /// A person joined the club with a vehicle and received a card.
     Enrolled(Enrollment),
+    /// The back office approved an enrollment: the membership takes effect (001: within 3 working days).
+    EnrollmentApproved { member: MemberId },
+    /// The back office turned an enrollment down; any fee is due back.
+    EnrollmentRejected {
+        member: MemberId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<ShortText>,
+    },
+    /// An order was settled at the till.
+    OrderSettled { member: MemberId, order: Order },
+    /// The member attended a club event.
+    EventAttended {
+        member: MemberId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        activity: Option<ShortText>,
+    },
+    /// The club rewarded a useful forum contribution with points, at its discretion (001).
+    ForumRewarded {
+        member: MemberId,
+        points: Points,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<ShortText>,
+    },
+    /// The member referred a prospect, noted on the prospect's first visit (002).
+    ReferralRecorded {
+        member: MemberId,
+        prospect: Phone,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<PersonName>,
+    },
+    /// A referred prospect bought a car or joined.
+    ReferralConverted { member: MemberId, prospect: Phone },
+    /// A vehicle was added to the member's file, with its own card (一车一卡).
+    VehicleAdded {
+        member: MemberId,
+        vehicle: Vehicle,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        card: Option<CardNo>,
+    },
+    /// A benefit was used, registered with its value (004).
+    BenefitUsed {
+        member: MemberId,
+        benefit: BenefitId,
+        #[serde(default = "one")]
+        count: u32,
+        /// The value of the service given, after discounts.
+        value: Money,
+    },
+    /// Points were redeemed against the catalogue.
+    PointsRedeemed {
+        member: MemberId,
+        points: Points,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        item: Option<ShortText>,
+    },
+    /// The membership was renewed for another term.
+    Renewed {
+        member: MemberId,
+        fee: Money,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipt: Option<ReceiptNo>,
+    },
+    /// The member bought a higher tier for its fee (A: Silver for 280 yuan).
+    TierPurchased {
+        member: MemberId,
+        tier: TierId,
+        fee: Money,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipt: Option<ReceiptNo>,
+    },
+    /// The back office approved an upgrade the member applied for.
+    UpgradeApproved { member: MemberId, tier: TierId },
+    /// A manager granted a tier or points by hand (special contribution, confirmed VIP applicant).
+    ManualGrant {
+        member: MemberId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tier: Option<TierId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        points: Option<Points>,
+        reason: ShortText,
+    },
+    /// A card was reported lost; it stops working at once.
+    CardLost { member: MemberId, card: CardNo },
+    /// A temporary card was handed over while the lost one is reissued.
+    TemporaryCardIssued { member: MemberId, card: CardNo },
+    /// A replacement card was issued for a lost one, for the reissue fee.
+    CardReissued {
+        member: MemberId,
+        card: CardNo,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replaces: Option<CardNo>,
+        fee: Money,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipt: Option<ReceiptNo>,
+    },
+    /// The member asked to withdraw.
+    WithdrawalRequested {
+        member: MemberId,
+        reason: WithdrawalReason,
+    },
+    /// The club decided on a withdrawal request; when accepted the refund is due.
+    WithdrawalDecided { member: MemberId, accepted: bool },
+    /// The membership expired unrenewed (recorded by the server; the projection also sees it from dates).
+    Expired { member: MemberId },
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl EventBody {
     /// The member this event is about, if it is about one.
     pub fn member(&self) -> Option<MemberId> {
+        use EventBody::*;
         match self {
-            EventBody::Enrolled(e) => Some(e.member),
-            EventBody::VisitStarted(_) | EventBody::VisitEnded(_) => None,
+            VisitStarted(_) | VisitEnded(_) => None,
+            Enrolled(e) => Some(e.member),
+            EnrollmentApproved { member }
+            | EnrollmentRejected { member, .. }
+            | OrderSettled { member, .. }
+            | EventAttended { member, .. }
+            | ForumRewarded { member, .. }
+            | ReferralRecorded { member, .. }
+            | ReferralConverted { member, .. }
+            | VehicleAdded { member, .. }
+            | BenefitUsed { member, .. }
+            | PointsRedeemed { member, .. }
+            | Renewed { member, .. }
+            | TierPurchased { member, .. }
+            | UpgradeApproved { member, .. }
+            | ManualGrant { member, .. }
+            | CardLost { member, .. }
+            | TemporaryCardIssued { member, .. }
+            | CardReissued { member, .. }
+            | WithdrawalRequested { member, .. }
+            | WithdrawalDecided { member, .. }
+            | Expired { member } => Some(*member),
         }
     }
 
     /// The event's type as written in JSON.
     pub fn kind(&self) -> &'static str {
+        use EventBody::*;
         match self {
-            EventBody::VisitStarted(_) => "visit_started",
-            EventBody::VisitEnded(_) => "visit_ended",
-            EventBody::Enrolled(_) => "enrolled",
+            VisitStarted(_) => "visit_started",
+            VisitEnded(_) => "visit_ended",
+            Enrolled(_) => "enrolled",
+            EnrollmentApproved { .. } => "enrollment_approved",
+            EnrollmentRejected { .. } => "enrollment_rejected",
+            OrderSettled { .. } => "order_settled",
+            EventAttended { .. } => "event_attended",
+            ForumRewarded { .. } => "forum_rewarded",
+            ReferralRecorded { .. } => "referral_recorded",
+            ReferralConverted { .. } => "referral_converted",
+            VehicleAdded { .. } => "vehicle_added",
+            BenefitUsed { .. } => "benefit_used",
+            PointsRedeemed { .. } => "points_redeemed",
+            Renewed { .. } => "renewed",
+            TierPurchased { .. } => "tier_purchased",
+            UpgradeApproved { .. } => "upgrade_approved",
+            ManualGrant { .. } => "manual_grant",
+            CardLost { .. } => "card_lost",
+            TemporaryCardIssued { .. } => "temporary_card_issued",
+            CardReissued { .. } => "card_reissued",
+            WithdrawalRequested { .. } => "withdrawal_requested",
+            WithdrawalDecided { .. } => "withdrawal_decided",
+            Expired { .. } => "expired",
+        }
+    }
+
+    /// The fee receipt or settlement slip this event counts, if any.
+    pub fn receipt(&self) -> Option<&ReceiptNo> {
+        use EventBody::*;
+        match self {
+            Enrolled(e) => e.receipt.as_ref(),
+            OrderSettled { order, .. } => order.receipt.as_ref(),
+            Renewed { receipt, .. }
+            | TierPurchased { receipt, .. }
+            | CardReissued { receipt, .. } => receipt.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The card number this event issues, if any.
+    pub fn card_issued(&self) -> Option<&CardNo> {
+        use EventBody::*;
+        match self {
+            Enrolled(e) => Some(&e.card),
+            VehicleAdded { card, .. } => card.as_ref(),
+            TemporaryCardIssued { card, .. } | CardReissued { card, .. } => Some(card),
+            _ => None,
         }
     }
 }

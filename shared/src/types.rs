@@ -324,6 +324,22 @@ impl ReceiptNo {
     }
 }
 
+/// Parses a program key: 1 to 32 lower-case letters, digits, `-` and `_`.
+fn parse_key(what: &'static str, input: &str) -> Result<String, ParseError> {
+    let t = input.trim();
+    if t.is_empty() {
+        return Err(ParseError::Empty { what });
+    }
+    if t.len() > 32
+        || !t
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
+        return Err(invalid(what, input, "lower-case letters, digits, - and _"));
+    }
+    Ok(t.to_owned())
+}
+
 /// A tier id of a program, such as `standard` or `gold`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TierId(String);
@@ -332,22 +348,67 @@ string_type!(TierId);
 impl TierId {
     /// Parses a tier id: 1 to 32 lower-case letters, digits, `-` and `_`.
     pub fn parse(input: &str) -> Result<Self, ParseError> {
-        let t = input.trim();
-        if t.is_empty() {
-            return Err(ParseError::Empty { what: "tier" });
-        }
-        if t.len() > 32
-            || !t
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        {
-            return Err(invalid(
-                "tier",
-                input,
-                "lower-case letters, digits, - and _",
-            ));
-        }
-        Ok(Self(t.to_owned()))
+        parse_key("tier", input).map(Self)
+    }
+}
+
+/// A benefit id of a program, such as `labor_discount` or `free_wash`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BenefitId(String);
+string_type!(BenefitId);
+
+impl BenefitId {
+    /// Parses a benefit id: 1 to 32 lower-case letters, digits, `-` and `_`.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        parse_key("benefit", input).map(Self)
+    }
+}
+
+/// A number of club points. Unsigned, so a balance can never be negative: an overdraw is a
+/// violation to resolve, not a negative number.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Points(u64);
+
+impl Points {
+    /// No points.
+    pub const ZERO: Points = Points(0);
+
+    /// A number of points.
+    pub const fn new(points: u64) -> Self {
+        Self(points)
+    }
+    /// The number of points.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+    /// The points left after taking `rhs`, or `None` when there are not enough.
+    pub fn checked_sub(self, rhs: Points) -> Option<Points> {
+        self.0.checked_sub(rhs.0).map(Points)
+    }
+}
+
+impl fmt::Display for Points {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+impl std::ops::Add for Points {
+    type Output = Points;
+    fn add(self, rhs: Points) -> Points {
+        Points(self.0.saturating_add(rhs.0))
+    }
+}
+impl std::ops::AddAssign for Points {
+    fn add_assign(&mut self, rhs: Points) {
+        *self = *self + rhs;
+    }
+}
+impl std::iter::Sum for Points {
+    fn sum<I: Iterator<Item = Points>>(iter: I) -> Points {
+        iter.fold(Points::ZERO, |a, b| a + b)
     }
 }
 
@@ -606,6 +667,9 @@ impl<'de> Deserialize<'de> for Timestamp {
         Self::parse(&s).map_err(serde::de::Error::custom)
     }
 }
+
+/// Serde for `time::Date` as `YYYY-MM-DD` text: `#[serde(with = "crate::types::iso_date")]`.
+pub mod iso_date;
 
 #[cfg(test)]
 mod tests {

@@ -76,6 +76,9 @@ enum Command {
     Sync {
         #[arg(long, default_value_t = 60)]
         timeout_secs: u64,
+        /// Use (and remember) this server address instead of the registered one.
+        #[arg(long)]
+        server: Option<String>,
     },
     /// Lists the members this device knows.
     Members {
@@ -178,7 +181,13 @@ fn run(cli: Cli) -> Result<(), NetError> {
             let member = device.enroll_input(input, now)?;
             println!("enrolled: {member}");
         }
-        Command::Sync { timeout_secs } => {
+        Command::Sync {
+            timeout_secs,
+            server,
+        } => {
+            if let Some(url) = server {
+                device.set_server(&url)?;
+            }
             native::sync(&mut device, &store, Duration::from_secs(timeout_secs))?;
             println!("synced: {}", device.sync_status_json());
         }
