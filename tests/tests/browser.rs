@@ -5,28 +5,22 @@
 //!
 //! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
 //! (`npm ci --prefix tests/browser`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
-//! The server binary is brought up to date with `cargo build -p carclub-server` (same profile).
+//! The server binary comes from the shared harness (`common`), which builds it when needed.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+mod common;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
+use common::{ADMIN_PASSWORD, Server};
+use serde_json::Value;
 
 const ADMIN: &str = "admin";
-const SERVER_START: Duration = Duration::from_secs(60);
 const BROWSER_RUN: Duration = Duration::from_secs(240);
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate sits in the repository")
-        .to_path_buf()
-}
-
-/// A value that differs between runs, for passwords and names.
+/// A value that differs between runs, for the names of the people enrolled.
 fn nonce() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -44,118 +38,14 @@ fn require(path: &Path, what: &str, fix: &str) {
     );
 }
 
-/// The `carclub-server` binary of the profile this test was built with, brought up to date with
-/// cargo (a no-op when it is): `carclub-tests` cannot depend on a binary-only package.
-fn server_binary() -> PathBuf {
-    // The test runs as <target>/<profile>/deps/browser-<hash>; the binaries are in <target>/<profile>.
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test binary is in <target>/<profile>/deps");
-    let binary = profile_dir.join(format!("carclub-server{}", std::env::consts::EXE_SUFFIX));
-    {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let mut build = Command::new(cargo);
-        build
-            .current_dir(repo_root())
-            .args(["build", "--quiet", "-p", "carclub-server"]);
-        if profile_dir
-            .file_name()
-            .is_some_and(|name| name == "release")
-        {
-            build.arg("--release");
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(status.success(), "building carclub-server failed");
-    }
-    require(
-        &binary,
-        "the server binary",
-        "cargo build -p carclub-server",
-    );
-    binary
-}
-
-/// The real server on a temporary store and a free port; killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    admin_password: String,
-    _data: tempfile::TempDir,
-}
-
-impl Server {
-    fn spawn() -> Server {
-        let data = tempfile::tempdir().expect("a temporary directory");
-        let admin_password = format!("pw-{:x}", nonce());
-        let mut child = Command::new(server_binary())
-            .current_dir(repo_root())
-            .arg("--data")
-            .arg(data.path())
-            .args(["--listen", "127.0.0.1:0"])
-            .env("CARCLUB_ADMIN_PASSWORD", &admin_password)
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("carclub-server starts");
-
-        // Read stdout on a thread for as long as the server lives, so it never blocks on a full pipe.
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(at) = line.find("listening on http://") {
-                    let _ = tx.send(line[at + "listening on ".len()..].trim().to_owned());
-                }
-            }
-        });
-        let base = match rx.recv_timeout(SERVER_START) {
-            Ok(base) => base,
-            Err(_) => {
-                let exited = child.try_wait().ok().flatten();
-                let _ = child.kill();
-                let _ = child.wait();
-                match exited {
-                    Some(status) => panic!(
-                        "carclub-server exited ({status}) without printing `listening on http://…`"
-                    ),
-                    None => panic!(
-                        "carclub-server printed no `listening on http://…` line within {SERVER_START:?}"
-                    ),
-                }
-            }
-        };
-        Server {
-            child,
-            base,
-            admin_password,
-            _data: data,
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Runs the browser script to its end (or kills it at the deadline); returns success and its output.
 fn run_browser(server: &Server, member: &str, shots: &Path) -> (bool, String) {
-    let root = repo_root();
+    let root = common::root();
     let mut child = Command::new("node")
         .current_dir(&root)
         .arg(root.join("tests/browser/offline-enroll.mjs"))
         .args(["--base", &server.base, "--user", ADMIN])
-        .args(["--password", &server.admin_password, "--name", member])
+        .args(["--password", ADMIN_PASSWORD, "--name", member])
         .arg("--shots")
         .arg(shots)
         .stdin(Stdio::null())
@@ -195,61 +85,9 @@ fn run_browser(server: &Server, member: &str, shots: &Path) -> (bool, String) {
     }
 }
 
-/// A back-office session on the server's HTTP API.
-struct BackOffice<'a> {
-    server: &'a Server,
-    token: String,
-}
-
-impl<'a> BackOffice<'a> {
-    fn login(server: &'a Server) -> BackOffice<'a> {
-        let login: Value = ureq::post(format!("{}/api/login", server.base))
-            .send_json(json!({ "username": ADMIN, "password": server.admin_password }))
-            .expect("POST /api/login answers")
-            .body_mut()
-            .read_json()
-            .expect("the login answer is JSON");
-        let token = login["token"]
-            .as_str()
-            .expect("the login answer has a token")
-            .to_owned();
-        BackOffice { server, token }
-    }
-
-    fn get(&self, path: &str, query: &[(&str, &str)]) -> Value {
-        let mut request = ureq::get(format!("{}{path}", self.server.base))
-            .header("Authorization", format!("Bearer {}", self.token));
-        for (key, value) in query {
-            request = request.query(*key, *value);
-        }
-        request
-            .call()
-            .unwrap_or_else(|e| panic!("GET {path} answers: {e}"))
-            .body_mut()
-            .read_json()
-            .unwrap_or_else(|e| panic!("GET {path} answers JSON: {e}"))
-    }
-
-    /// The members found for `q`.
-    fn members(&self, q: &str) -> Vec<Value> {
-        self.get("/api/members", &[("q", q)])["members"]
-            .as_array()
-            .expect("the member search answer has a members array")
-            .clone()
-    }
-
-    /// Every conflict of the store.
-    fn conflicts(&self) -> Vec<Value> {
-        self.get("/api/conflicts", &[])["conflicts"]
-            .as_array()
-            .expect("the conflicts answer has a conflicts array")
-            .clone()
-    }
-}
-
 #[test]
 fn offline_enrollment_in_the_browser_reaches_the_server() {
-    let root = repo_root();
+    let root = common::root();
     require(
         &root.join("web/dist/index.html"),
         "the built web app",
@@ -266,7 +104,8 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
         "npm ci --prefix tests/browser",
     );
 
-    let server = Server::spawn();
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
     let member = format!("王测试{}", nonce() % 100_000);
     let shots = root.join("target/screenshots");
 
@@ -274,12 +113,13 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
     println!("{output}");
     assert!(
         passed,
-        "the browser run failed (screenshots in {}):\n{output}",
-        shots.display()
+        "the browser run failed (screenshots in {}, server log {}):\n{output}",
+        shots.display(),
+        server.log.display()
     );
 
-    let office = BackOffice::login(&server);
-    let members = office.members(&member);
+    let token = server.login(ADMIN, ADMIN_PASSWORD);
+    let members = server.members(&token, &member);
     let found: Vec<&Value> = members.iter().filter(|m| m["name"] == member).collect();
     assert_eq!(
         found.len(),
@@ -295,7 +135,7 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
 
     // The second device enrolled the same vehicle offline: both records kept, one conflict raised.
     let second = format!("{member}乙");
-    let both = office.members(&member);
+    let both = server.members(&token, &member);
     assert_eq!(
         both.len(),
         2,
@@ -306,7 +146,9 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
         both.iter().any(|m| m["name"] == second),
         "the second device's member is on the server: {both:#?}"
     );
-    let conflicts = office.conflicts();
+    let (status, body) = server.get("/api/conflicts", Some(&token));
+    assert_eq!(status, 200, "GET /api/conflicts failed: {body}");
+    let conflicts = body["conflicts"].as_array().cloned().unwrap_or_default();
     let vehicle: Vec<&Value> = conflicts
         .iter()
         .filter(|c| c["kind"] == "duplicate_vin")
