@@ -14,7 +14,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::Automerge;
 use automerge::sync::{self, SyncDoc};
 use carclub_protocol::DocumentId;
 use carclub_protocol::wire::{Message, PROTOCOL_VERSION, PeerMetadata};
@@ -99,7 +98,7 @@ impl Device {
         if session.unavailable.contains(&id) {
             return None;
         }
-        let doc = self.docs.entry(id).or_insert_with(Automerge::new);
+        let doc = self.docs.entry(id).or_default();
         let state = session.states.entry(id).or_default();
         let msg = doc.generate_sync_message(state)?;
         let data = msg.encode();
@@ -149,7 +148,7 @@ impl Device {
                 let Some(session) = self.session.as_mut() else {
                     return Ok(out);
                 };
-                let doc = self.docs.entry(document_id).or_insert_with(Automerge::new);
+                let doc = self.docs.entry(document_id).or_default();
                 let state = session.states.entry(document_id).or_default();
                 let before = doc.get_heads();
                 doc.receive_sync_message(state, message)

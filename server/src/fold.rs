@@ -25,22 +25,24 @@ use crate::terms;
 
 /// What kind of invariant offline devices broke together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum ConflictKind {
     /// Two cards on one vehicle (一车一卡).
-    DuplicateVin,
+    #[serde(rename = "duplicate_vin")]
+    SecondCardOnVehicle,
     /// One card number issued to two members.
-    DuplicateCard,
+    #[serde(rename = "duplicate_card")]
+    CardIssuedTwice,
     /// One fee receipt counted for two enrollments.
-    DuplicateReceipt,
+    #[serde(rename = "duplicate_receipt")]
+    ReceiptCountedTwice,
 }
 
 impl ConflictKind {
     fn as_str(self) -> &'static str {
         match self {
-            ConflictKind::DuplicateVin => "duplicate_vin",
-            ConflictKind::DuplicateCard => "duplicate_card",
-            ConflictKind::DuplicateReceipt => "duplicate_receipt",
+            ConflictKind::SecondCardOnVehicle => "duplicate_vin",
+            ConflictKind::CardIssuedTwice => "duplicate_card",
+            ConflictKind::ReceiptCountedTwice => "duplicate_receipt",
         }
     }
 }
@@ -205,6 +207,12 @@ fn apply(
             },
             Err(reason) => reject(reason),
         },
+        // Approvals, settlements, redemptions and the rest of the lifecycle are back-office
+        // operations with graded permissions; field devices do not record them.
+        other => reject(format!(
+            "{} events are recorded by the back office, not by field devices",
+            other.kind()
+        )),
     }
 }
 
@@ -238,37 +246,27 @@ fn load_visit(core: &Core, id: &str) -> VisitRecord {
 }
 
 fn record_visit(core: &mut Core, p: &Principal, event: &Event, batch: &mut Batch) {
-    let (id, f): (String, Box<dyn Fn(&mut VisitRecord)>) = match &event.body {
-        EventBody::VisitStarted(v) => {
-            let site = v.site.to_string();
-            let at = event.at;
-            (
-                v.visit.to_string(),
-                Box::new(move |r| {
-                    r.site = Some(site.clone());
-                    r.started_at = Some(at);
-                }),
-            )
-        }
-        EventBody::VisitEnded(v) => {
-            let notes = v.notes.as_ref().map(ToString::to_string);
-            let at = event.at;
-            (
-                v.visit.to_string(),
-                Box::new(move |r| {
-                    r.ended_at = Some(at);
-                    r.notes = notes.clone();
-                }),
-            )
-        }
-        EventBody::Enrolled(_) => return,
+    let visit_id = match &event.body {
+        EventBody::VisitStarted(v) => v.visit,
+        EventBody::VisitEnded(v) => v.visit,
+        _ => return,
     };
-    let mut visit = load_visit(core, &id);
+    let mut visit = load_visit(core, &visit_id.to_string());
     visit.staff = p.user.username.clone();
     visit.device = event.device.to_string();
-    f(&mut visit);
+    match &event.body {
+        EventBody::VisitStarted(v) => {
+            visit.site = Some(v.site.to_string());
+            visit.started_at = Some(event.at);
+        }
+        EventBody::VisitEnded(v) => {
+            visit.ended_at = Some(event.at);
+            visit.notes = v.notes.as_ref().map(ToString::to_string);
+        }
+        _ => {}
+    }
     batch.put(
-        visit_key(&id),
+        visit_key(&visit.id),
         serde_json::to_vec(&visit).unwrap_or_default(),
     );
 }
@@ -307,7 +305,8 @@ fn enroll(
             known.join(", ")
         ));
     };
-    let gift = matches!(e.channel, Channel::Purchase) && e.fee == Money::ZERO;
+    let gift =
+        matches!(e.channel, Channel::Purchase) && e.fee == Money::ZERO && tier.gift_on_purchase;
     match tier.fee_fen {
         _ if gift => {}
         None => {
@@ -378,12 +377,10 @@ fn enroll(
     )
     .map_err(|err| err.to_string())?;
     core.members.insert(e.member, file);
-    if let EventBody::Enrolled(_) = &event.body {
-        if let Channel::OnSite { visit } = &e.channel {
-            let mut v = load_visit(core, &visit.to_string());
-            v.enrolled.push(e.member);
-            batch.put(visit_key(&v.id), serde_json::to_vec(&v).unwrap_or_default());
-        }
+    if let Channel::OnSite { visit } = &e.channel {
+        let mut v = load_visit(core, &visit.to_string());
+        v.enrolled.push(e.member);
+        batch.put(visit_key(&v.id), serde_json::to_vec(&v).unwrap_or_default());
     }
 
     let mut involved = vec![e.member];
@@ -406,14 +403,14 @@ fn enroll(
         };
     check(
         core,
-        ConflictKind::DuplicateVin,
+        ConflictKind::SecondCardOnVehicle,
         "vin".into(),
         e.vehicle.vin.to_string(),
         format!("vehicle {}", e.vehicle.vin),
     );
     check(
         core,
-        ConflictKind::DuplicateCard,
+        ConflictKind::CardIssuedTwice,
         "card".into(),
         e.card.to_string(),
         format!("card {}", e.card),
@@ -421,7 +418,7 @@ fn enroll(
     if let Some(r) = &e.receipt {
         check(
             core,
-            ConflictKind::DuplicateReceipt,
+            ConflictKind::ReceiptCountedTwice,
             "receipt".into(),
             r.to_string(),
             format!("receipt {r}"),
@@ -453,15 +450,15 @@ fn raise(
         .map(|m| format!("{} ({})", m.name, m.card))
         .collect();
     let (summary, resolution) = match kind {
-        ConflictKind::DuplicateVin => (
+        ConflictKind::SecondCardOnVehicle => (
             format!("{what} was enrolled {} times: {}", holders.len(), names.join(", ")),
             "one car, one card: keep one enrollment and withdraw the others with a refund of their fee".to_string(),
         ),
-        ConflictKind::DuplicateCard => (
+        ConflictKind::CardIssuedTwice => (
             format!("{what} was issued to {} members: {}", holders.len(), names.join(", ")),
             "reissue a new card number to all but one member".to_string(),
         ),
-        ConflictKind::DuplicateReceipt => (
+        ConflictKind::ReceiptCountedTwice => (
             format!("{what} was counted for {} enrollments: {}", holders.len(), names.join(", ")),
             "check the cash handed to finance against the receipt book and correct the receipt numbers".to_string(),
         ),

@@ -18,6 +18,9 @@ pub enum StoreError {
     Corrupt { key: String, reason: String },
 }
 
+/// Keys and values, in key order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// A set of writes applied together.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -40,7 +43,7 @@ pub trait Store: Send + Sync + 'static {
     /// The value at `key`.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Every key and value whose key starts with `prefix`, in key order.
-    fn scan(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn scan(&self, prefix: &[u8]) -> Result<Entries, StoreError>;
     /// Applies `batch` atomically; durable when this returns.
     fn commit(&self, batch: Batch) -> Result<(), StoreError>;
     /// A number that grows on every call, unique across restarts.
@@ -68,7 +71,7 @@ impl Store for SledStore {
         Ok(self.db.get(key)?.map(|v| v.to_vec()))
     }
 
-    fn scan(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan(&self, prefix: &[u8]) -> Result<Entries, StoreError> {
         self.db
             .scan_prefix(prefix)
             .map(|r| {
