@@ -193,8 +193,20 @@ await step('the member is enrolled offline and listed as pending sync', async ()
 });
 
 await step('after a reload with no network the member is still there, pending', async () => {
+  // Empty the HTTP cache so that only the service worker's own cache can bring the app back.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.clearBrowserCache');
+  await cdp.detach();
+  const shell = new Map();
+  const onResponse = (res) => shell.set(new URL(res.url()).pathname, res.fromServiceWorker());
+  page.on('response', onResponse);
   await page.reload();
   await page.locator('body[data-ready="true"]').waitFor({ state: 'attached' });
+  page.off('response', onResponse);
+  for (const path of ['/', '/app.js', '/pkg/carclub_web.js', '/pkg/carclub_web_bg.wasm']) {
+    if (!shell.has(path)) throw new Error(`${path} was not loaded on the offline reload`);
+    if (!shell.get(path)) throw new Error(`${path} was not served by the service worker offline`);
+  }
   await memberItem().waitFor({ state: 'visible' });
   const sync = await memberItem().getAttribute('data-sync');
   if (sync !== 'pending') throw new Error(`expected the member pending sync, found ${sync}`);
