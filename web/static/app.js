@@ -144,7 +144,7 @@ function flash(message, kind = 'ok') {
   node.className = `flash flash-${kind}`;
   node.hidden = false;
   clearTimeout(flashTimer);
-  flashTimer = setTimeout(() => (node.hidden = true), kind === 'error' ? 8000 : 4000);
+  if (kind !== 'update') flashTimer = setTimeout(() => (node.hidden = true), kind === 'error' ? 8000 : 4000);
 }
 
 /** The message of an HTTP error answer (problem+json `detail`/`title`, or the status). */
@@ -513,7 +513,8 @@ async function onEnroll(event) {
   try {
     feeFen = parse_yuan(form.fee.value);
   } catch (err) {
-    showError('enroll-error', messageOf(err));
+    showError('enroll-error', `${t('enroll.fee')}：${messageOf(err)}`);
+    form.fee.setAttribute('aria-invalid', 'true');
     form.fee.focus();
     return;
   }
@@ -702,7 +703,10 @@ function wire() {
     if (app.screen === 'office' && app.officeToken) loadOffice();
   });
   $('sync-now').addEventListener('click', () => sync());
-  $('flash').addEventListener('click', () => ($('flash').hidden = true));
+  $('flash').addEventListener('click', () => {
+    if ($('flash').classList.contains('flash-update')) location.reload();
+    $('flash').hidden = true;
+  });
   $('register-form').addEventListener('submit', onRegister);
   $('visit-form').addEventListener('submit', onStartVisit);
   $('visit-end-form').addEventListener('submit', onEndVisit);
@@ -718,6 +722,9 @@ function wire() {
   });
   $('office-logout').addEventListener('click', signOut);
   window.addEventListener('online', () => sync());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') sync();
+  });
   window.addEventListener('offline', () => renderSync());
   window.addEventListener('hashchange', () => setScreen(location.hash.slice(1)));
 }
@@ -728,6 +735,12 @@ async function start() {
   $('register-form').device.value = t('register.device.default');
   $('tabs').hidden = false;
   if ('serviceWorker' in navigator) {
+    // A new build's worker takes over at once; offer to reload rather than reload under the
+    // person's fingers (a half-typed enrollment would be lost).
+    const hadWorker = !!navigator.serviceWorker.controller;
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      if (hadWorker) flash(t('app.updated'), 'update');
+    });
     navigator.serviceWorker.register('/sw.js').catch((err) => console.warn('service worker:', err));
   }
   try {

@@ -5,6 +5,7 @@ export const STRINGS = {
   'zh-CN': {
     'app.name': '车友汇',
     'app.tagline': '会员俱乐部',
+    'app.updated': '应用已更新，点此刷新',
     'lang.switch': 'EN',
     'lang.switch.title': 'Switch to English',
     'nav.field': '现场',
@@ -120,6 +121,7 @@ export const STRINGS = {
   en: {
     'app.name': 'Car Club',
     'app.tagline': 'Member club',
+    'app.updated': 'The app was updated: tap to reload',
     'lang.switch': '中文',
     'lang.switch.title': '切换到中文',
     'nav.field': 'Field',
