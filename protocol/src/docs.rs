@@ -264,6 +264,34 @@ pub fn write_object(doc: &mut Automerge, kind: DocKind, value: &impl Serialize) 
     doc.get_heads() != before
 }
 
+/// Sets one entry `key` of the map `field` at the root of a server-owned document to `value`,
+/// writing only what differs (the rest of the map is not read). Returns whether anything changed.
+pub fn write_entry(doc: &mut Automerge, field: &str, key: &str, value: &impl Serialize) -> bool {
+    let Ok(Value::Object(target)) = serde_json::to_value(value) else {
+        return false;
+    };
+    let before = doc.get_heads();
+    let mut tx = doc.transaction();
+    let map = match tx.get(ROOT, field) {
+        Ok(Some((automerge::Value::Object(ObjType::Map), id))) => Ok(id),
+        _ => tx.put_object(ROOT, field, ObjType::Map),
+    };
+    let entry = map.and_then(|map| match tx.get(&map, key) {
+        Ok(Some((automerge::Value::Object(ObjType::Map), id))) => Ok(id),
+        _ => tx.put_object(&map, key, ObjType::Map),
+    });
+    match entry.and_then(|entry| json_am::reconcile_map(&mut tx, &entry, &target)) {
+        Ok(()) => {
+            tx.commit();
+        }
+        Err(_) => {
+            tx.rollback();
+            return false;
+        }
+    }
+    doc.get_heads() != before
+}
+
 /// Reads a server-owned document as `T`; `None` if it does not have that shape (yet).
 pub fn read_object<T: for<'de> Deserialize<'de>>(doc: &Automerge) -> Option<T> {
     serde_json::from_value(json_am::read(doc, &ROOT)).ok()
@@ -303,5 +331,15 @@ mod tests {
         assert!(!write_object(&mut doc, DocKind::Directory, &dir));
         assert_eq!(read_object::<Directory>(&doc).unwrap(), dir);
         assert_eq!(kind_of(&doc).as_deref(), Some("directory"));
+
+        // One entry changes without rewriting the others.
+        let mut entry = dir.members["m1"].clone();
+        assert!(!write_entry(&mut doc, "members", "m1", &entry));
+        entry.status = "active".into();
+        assert!(write_entry(&mut doc, "members", "m1", &entry));
+        assert!(write_entry(&mut doc, "members", "m2", &entry));
+        let back = read_object::<Directory>(&doc).unwrap();
+        assert_eq!(back.members["m1"].status, "active");
+        assert_eq!(back.members.len(), 2);
     }
 }

@@ -11,8 +11,7 @@
 use automerge::Automerge;
 use carclub_protocol::DocumentId;
 use carclub_protocol::docs::{
-    self, ConflictRef, DeviceStatus, Directory, DirectoryEntry, DocKind, MemberFile, Outcome,
-    VehicleEntry,
+    self, ConflictRef, DeviceStatus, DirectoryEntry, DocKind, MemberFile, Outcome, VehicleEntry,
 };
 use carclub_shared::events::{Channel, Enrollment};
 use carclub_shared::{DeviceId, Event, EventBody, EventId, MemberId, Money, StoreId, Timestamp};
@@ -84,7 +83,7 @@ pub(crate) fn fold_entries(
 ) -> Vec<DocumentId> {
     let mut touched = Vec::new();
     let status_id = docs::status_id(device);
-    let mut status: DeviceStatus = load_object(core, &status_id).unwrap_or_default();
+    let mut outcomes = Vec::new();
     let device_record = core.accounts.device(device).ok().flatten();
     for entry in entries {
         let (key, outcome, raw) = match entry {
@@ -131,19 +130,30 @@ pub(crate) fn fold_entries(
                 serde_json::to_vec(&stored).unwrap_or_default(),
             );
         }
-        status.events.insert(key, outcome);
+        outcomes.push((key, outcome));
     }
-    if write(core, status_id, DocKind::DeviceStatus, &status, batch) {
-        touched.push(status_id);
+    if !core
+        .docs
+        .load(core.store.as_ref(), &status_id)
+        .unwrap_or(false)
+    {
+        let mut doc = Automerge::new();
+        docs::write_object(&mut doc, DocKind::DeviceStatus, &DeviceStatus::default());
+        core.docs.insert_new(status_id, doc);
+    }
+    if let Some(doc) = core.docs.get_mut(&status_id) {
+        let mut changed = false;
+        for (key, outcome) in &outcomes {
+            changed |= docs::write_entry(doc, "events", key, outcome);
+        }
+        if changed {
+            core.docs.save(&status_id, batch);
+            touched.push(status_id);
+        }
     }
     touched.sort();
     touched.dedup();
     touched
-}
-
-fn load_object<T: for<'de> Deserialize<'de>>(core: &mut Core, id: &DocumentId) -> Option<T> {
-    core.docs.load(core.store.as_ref(), id).ok()?;
-    core.docs.get(id).and_then(docs::read_object)
 }
 
 /// Writes a server-owned document (creating it if needed); whether it changed.
@@ -479,14 +489,23 @@ fn raise(
         });
     conflict.summary = summary;
     conflict.members = holders.to_vec();
-    if !conflict.events.contains(&event.id) {
-        conflict.events.push(event.id);
+    // The enrollments that collide: each holder's own, and this one.
+    let mut events: Vec<EventId> = holders
+        .iter()
+        .filter_map(|m| core.members.get(m))
+        .filter_map(|m| m.events.first().and_then(|e| e.parse().ok()))
+        .collect();
+    events.push(event.id);
+    events.sort();
+    events.dedup();
+    if let Some(conflict) = core.conflicts.get_mut(&id) {
+        conflict.events = events;
+        conflict.resolved = false;
+        batch.put(
+            format!("conflict/{id}"),
+            serde_json::to_vec(&*conflict).unwrap_or_default(),
+        );
     }
-    conflict.resolved = false;
-    batch.put(
-        format!("conflict/{id}"),
-        serde_json::to_vec(&*conflict).unwrap_or_default(),
-    );
 }
 
 /// Rewrites a member's file, its index record and its directory entry from the current state.
@@ -523,21 +542,24 @@ fn refresh_member(
     if core.ensure_directory(batch, file.store, dir_id).is_err() {
         return;
     }
-    let mut dir: Directory = load_object(core, &dir_id).unwrap_or_default();
-    dir.members.insert(
-        member.to_string(),
-        DirectoryEntry {
-            url: doc_id.url(),
-            name: file.name.clone(),
-            card: file.card.clone(),
-            vin: file.vehicles[0].vin.clone(),
-            plate: file.vehicles[0].plate.clone(),
-            tier: file.tier.clone(),
-            status: file.status.clone(),
-            conflicts: file.conflicts.len(),
-        },
-    );
-    if write(core, dir_id, DocKind::Directory, &dir, batch) {
+    let entry = DirectoryEntry {
+        url: doc_id.url(),
+        name: file.name.clone(),
+        card: file.card.clone(),
+        vin: file.vehicles[0].vin.clone(),
+        plate: file.vehicles[0].plate.clone(),
+        tier: file.tier.clone(),
+        status: file.status.clone(),
+        conflicts: file.conflicts.len(),
+    };
+    if core
+        .docs
+        .load(core.store.as_ref(), &dir_id)
+        .unwrap_or(false)
+        && let Some(doc) = core.docs.get_mut(&dir_id)
+        && docs::write_entry(doc, "members", &member.to_string(), &entry)
+    {
+        core.docs.save(&dir_id, batch);
         touched.push(dir_id);
     }
 }
