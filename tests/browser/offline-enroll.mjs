@@ -13,7 +13,11 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+
+// playwright-core is pinned and installed with the other Node test tools in tests/js
+// (`npm install --prefix tests/js`, done by scripts/test).
+const { chromium } = createRequire(new URL('../js/package.json', import.meta.url))('playwright-core');
 
 const { values: opts } = parseArgs({
   options: {

@@ -4,7 +4,7 @@
 //! server keep both records and raise one conflict.
 //!
 //! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
-//! (`npm ci --prefix tests/browser`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
+//! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
 //! The server binary comes from the shared harness (`common`), which builds it when needed.
 
 mod common;
@@ -99,9 +99,9 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
         "scripts/build-web",
     );
     require(
-        &root.join("tests/browser/node_modules/playwright-core"),
+        &root.join("tests/js/node_modules/playwright-core"),
         "the browser driver (playwright-core)",
-        "npm ci --prefix tests/browser",
+        "npm install --prefix tests/js",
     );
 
     let tmp = tempfile::tempdir().expect("a temporary directory");
