@@ -210,11 +210,12 @@ function renderField() {
   if (who && typeof who === 'object') {
     const chip = (label, value) =>
       value ? el('div', { class: 'chip' }, el('span', { class: 'chip-label' }, label), el('span', {}, value)) : null;
-    whoami.append(
+    const chips = [
       chip(t('who.user'), who.user?.name),
       chip(t('who.store'), who.store?.name),
       chip(t('who.device'), deviceLabel(who.device)),
-    );
+    ];
+    whoami.append(...chips.filter(Boolean));
   }
 
   app.tiers = json(device.tiers_json(), []);
@@ -264,15 +265,31 @@ function syncBadge(member) {
   return ['pending', t('badge.pending')];
 }
 
+const MEMBERS_SHOWN = 100;
+// Records that need the staff member's attention come first.
+const ATTENTION = { conflict: 0, rejected: 1, pending: 2, synced: 3 };
+
 function renderMembers(members) {
   const list = $('members');
   $('members-count').textContent = members.length ? String(members.length) : '';
+  $('members-filter').hidden = members.length <= 10;
   if (!members.length) {
     list.replaceChildren(el('li', { class: 'empty' }, t('members.empty')));
     return;
   }
-  list.replaceChildren(
-    ...members.map((member) => {
+  const q = $('members-filter').value.trim().toUpperCase();
+  const found = members
+    .filter((m) => !q || [m.name, m.phone, m.plate, m.card, m.vin].some((v) => v?.toUpperCase().includes(q)))
+    .map((m, i) => ({ m, i, rank: ATTENTION[syncBadge(m)[0]] }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map(({ m }) => m);
+  if (!found.length) {
+    list.replaceChildren(el('li', { class: 'empty' }, t('members.none_found')));
+    return;
+  }
+  const hidden = found.length - MEMBERS_SHOWN;
+  const items = [
+    ...found.slice(0, MEMBERS_SHOWN).map((member) => {
       const [kind, label] = syncBadge(member);
       return el(
         'li',
@@ -300,7 +317,9 @@ function renderMembers(members) {
           : null,
       );
     }),
-  );
+  ];
+  if (hidden > 0) items.push(el('li', { class: 'empty' }, t('members.more', { n: hidden })));
+  list.replaceChildren(...items);
 }
 
 // ---------------------------------------------------------------- sync
@@ -712,6 +731,7 @@ function wire() {
   $('visit-end-form').addEventListener('submit', onEndVisit);
   $('enroll-form').addEventListener('submit', onEnroll);
   $('enroll-form').addEventListener('input', (event) => event.target.removeAttribute('aria-invalid'));
+  $('members-filter').addEventListener('input', () => renderMembers(json(app.device.members_json(), [])));
   $('enroll-tier').addEventListener('change', () => {
     $('enroll-form').fee.value = yuan(selectedTier()?.fee_fen);
   });

@@ -70,6 +70,9 @@ export const STRINGS = {
 
     'members.title': '已登记会员',
     'members.empty': '还没有登记会员',
+    'members.filter': '在本机查找：姓名、手机号、车牌或卡号',
+    'members.none_found': '没有符合的会员',
+    'members.more': '另有 {n} 位未显示，请输入查找',
     'members.card': '卡号',
     'members.tier': '卡类',
     'members.reason': '原因：{reason}',
@@ -186,6 +189,9 @@ export const STRINGS = {
 
     'members.title': 'Members enrolled',
     'members.empty': 'No members enrolled yet',
+    'members.filter': 'Find on this device: name, phone, plate or card',
+    'members.none_found': 'No matching member',
+    'members.more': '{n} more not shown: type to find them',
     'members.card': 'Card',
     'members.tier': 'Tier',
     'members.reason': 'Reason: {reason}',
