@@ -222,7 +222,7 @@ function renderField() {
   const select = $('enroll-tier');
   const chosen = select.value;
   select.replaceChildren(
-    ...app.tiers.map((tier) => el('option', { value: tier.id }, `${tier.name}　¥${yuan(tier.fee_fen)}`)),
+    ...app.tiers.map((tier) => el('option', { value: tier.id, title: `¥${yuan(tier.fee_fen)}` }, tier.name)),
   );
   if (app.tiers.some((tier) => tier.id === chosen)) select.value = chosen;
 
