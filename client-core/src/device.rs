@@ -30,13 +30,7 @@ pub struct TierInfo {
     pub fee_fen: Option<i64>,
 }
 
-/// A block of card numbers checked out to this device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardBlock {
-    pub prefix: String,
-    pub first: u64,
-    pub count: u64,
-}
+pub use carclub_protocol::docs::CardBlock;
 
 /// The signed-in person, as the server described them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +94,9 @@ pub struct CurrentVisit {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct LocalState {
     seq: u64,
+    /// The server's change cursor when this device last completed a sync.
+    #[serde(default)]
+    pub(crate) cursor: u64,
     visit: Option<CurrentVisit>,
     last_sync_ms: Option<i64>,
 }
@@ -129,6 +126,7 @@ pub struct EnrollInput {
 const KEY_REGISTRATION: &str = "registration";
 const KEY_STATE: &str = "state";
 const DOC_PREFIX: &str = "doc/";
+const SYNC_PREFIX: &str = "sync/";
 
 /// The device.
 pub struct Device {
@@ -137,6 +135,8 @@ pub struct Device {
     pub(crate) docs: HashMap<DocumentId, Automerge>,
     dirty: BTreeSet<String>,
     pub(crate) session: Option<SyncSession>,
+    /// Sync states kept between sessions (what the server is known to hold), by document.
+    pub(crate) saved_states: HashMap<DocumentId, Vec<u8>>,
 }
 
 fn field<T>(
@@ -158,6 +158,7 @@ impl Device {
             docs: HashMap::new(),
             dirty: BTreeSet::new(),
             session: None,
+            saved_states: HashMap::new(),
         };
         for (key, value) in entries {
             if key == KEY_REGISTRATION {
@@ -168,6 +169,11 @@ impl Device {
             } else if key == KEY_STATE {
                 device.state = serde_json::from_slice(&value)
                     .map_err(|e| ClientError::Corrupt(format!("{key}: {e}")))?;
+            } else if let Some(id) = key.strip_prefix(SYNC_PREFIX) {
+                let id: DocumentId = id
+                    .parse()
+                    .map_err(|e| ClientError::Corrupt(format!("{key}: {e}")))?;
+                device.saved_states.insert(id, value);
             } else if let Some(id) = key.strip_prefix(DOC_PREFIX) {
                 let id: DocumentId = id
                     .parse()
@@ -270,6 +276,8 @@ impl Device {
                     serde_json::to_vec(self.reg.as_ref()?).ok()?
                 } else if key == KEY_STATE {
                     serde_json::to_vec(&self.state).ok()?
+                } else if let Some(id) = key.strip_prefix(SYNC_PREFIX) {
+                    self.saved_states.get(&id.parse().ok()?)?.clone()
                 } else {
                     let id: DocumentId = key.strip_prefix(DOC_PREFIX)?.parse().ok()?;
                     self.docs.get(&id)?.save()
@@ -390,23 +398,40 @@ impl Device {
 
     /// The next unused card number of the device's blocks.
     pub fn next_card(&self) -> Option<String> {
-        let reg = self.reg.as_ref()?;
         let issued = self.issued_cards();
-        reg.card_blocks.iter().find_map(|b| {
-            (b.first..b.first + b.count)
-                .filter_map(|n| CardNo::from_serial(&b.prefix, n).ok())
+        self.card_blocks().iter().find_map(|b| {
+            b.numbers()
                 .map(|c| c.to_string())
                 .find(|c| !issued.contains(c))
         })
     }
 
+    /// Every block of card numbers checked out to this device: at registration, and later by the
+    /// back office (they arrive in the status document).
+    pub fn card_blocks(&self) -> Vec<CardBlock> {
+        let mut blocks: Vec<CardBlock> = self
+            .reg
+            .iter()
+            .flat_map(|r| r.card_blocks.iter().cloned())
+            .collect();
+        blocks.extend(self.status().card_blocks.into_values());
+        blocks.sort_by_key(CardBlock::key);
+        blocks.dedup();
+        blocks
+    }
+
+    /// How many card numbers of this device's blocks are still unused.
+    pub fn cards_left(&self) -> usize {
+        let issued = self.issued_cards();
+        self.card_blocks()
+            .iter()
+            .flat_map(|b| b.numbers())
+            .filter(|c| !issued.contains(c.as_str()))
+            .count()
+    }
+
     fn card_in_blocks(&self, card: &str) -> bool {
-        self.reg.iter().flat_map(|r| r.card_blocks.iter()).any(|b| {
-            card.strip_prefix(&b.prefix)
-                .filter(|s| s.len() == 8)
-                .and_then(|s| s.parse::<u64>().ok())
-                .is_some_and(|n| n >= b.first && n < b.first + b.count)
-        })
+        self.card_blocks().iter().any(|b| b.contains(card))
     }
 
     /// Enrolls a member: validates the input as the server will, records the event, and returns
@@ -597,8 +622,31 @@ impl Device {
         .to_string()
     }
 
-    pub(crate) fn set_last_sync(&mut self, now_ms: i64) {
+    /// Records a completed sync: its time, the server's cursor, and the sync state of each document.
+    pub(crate) fn record_sync(
+        &mut self,
+        now_ms: i64,
+        cursor: Option<u64>,
+        states: Vec<(DocumentId, Vec<u8>)>,
+    ) {
         self.state.last_sync_ms = Some(now_ms);
+        if let Some(c) = cursor {
+            self.state.cursor = c;
+        }
         self.mark_state();
+        self.record_states(states);
+    }
+
+    /// Keeps sync states after an interrupted session.
+    pub(crate) fn record_states(&mut self, states: Vec<(DocumentId, Vec<u8>)>) {
+        for (id, state) in states {
+            self.dirty.insert(format!("{SYNC_PREFIX}{id}"));
+            self.saved_states.insert(id, state);
+        }
+    }
+
+    /// The server's change cursor as of the last completed sync.
+    pub(crate) fn cursor(&self) -> u64 {
+        self.state.cursor
     }
 }

@@ -1,10 +1,15 @@
 //! The device side of the automerge-repo sync protocol, without IO: frames in, frames out.
 //!
-//! A session starts with `join`; once the server answers `peer`, the device offers every document
-//! it wants (its journal, its status, the store directory and each member file the directory
-//! lists), one Automerge sync exchange per document, all over one connection. The session is
-//! complete when the server holds every change of the journal, has answered every event, and the
-//! device holds what the server has of every other document.
+//! A session starts with `join`; once the server answers `peer`, the device offers its journal and
+//! sends its change cursor (a `carclub-heads` summary). The server answers with the heads of every
+//! document the device may read that changed since that cursor; the device runs an Automerge sync
+//! exchange only for those whose heads differ from its own, and for documents it wants but does not
+//! hold yet (its status, the store directory, each member file the directory lists). Sync states
+//! are kept between sessions, so an exchange sends only what the other side lacks. A device that
+//! holds N documents of which k changed pays for k, not N.
+//!
+//! The session is complete when the server holds every change of the journal and has answered every
+//! event, and the device holds what the server has of every document it exchanged.
 //!
 //! ```
 //! # use carclub_client::Device;
@@ -27,6 +32,8 @@ pub(crate) struct SyncSession {
     server: Option<String>,
     states: HashMap<DocumentId, sync::State>,
     unavailable: HashSet<DocumentId>,
+    /// The server's cursor, once its summary arrived.
+    cursor: Option<u64>,
     pub(crate) last_error: Option<String>,
 }
 
@@ -50,6 +57,7 @@ impl Device {
             server: None,
             states: HashMap::new(),
             unavailable: HashSet::new(),
+            cursor: None,
             last_error: None,
         });
         vec![join.encode()]
@@ -99,7 +107,13 @@ impl Device {
             return None;
         }
         let doc = self.docs.entry(id).or_default();
-        let state = session.states.entry(id).or_default();
+        let saved = &self.saved_states;
+        let state = session.states.entry(id).or_insert_with(|| {
+            saved
+                .get(&id)
+                .and_then(|b| sync::State::decode(b).ok())
+                .unwrap_or_default()
+        });
         let msg = doc.generate_sync_message(state)?;
         let data = msg.encode();
         let frame = if doc.get_heads().is_empty() {
@@ -129,11 +143,53 @@ impl Device {
         let mut out = Vec::new();
         match msg {
             Message::Peer { sender_id, .. } => {
-                if let Some(s) = self.session.as_mut() {
-                    s.server = Some(sender_id);
-                }
-                for id in self.wanted() {
+                let Some(s) = self.session.as_mut() else {
+                    return Ok(out);
+                };
+                s.server = Some(sender_id.clone());
+                let summary = Message::HeadsSummary {
+                    sender_id: s.peer_id.clone(),
+                    target_id: sender_id,
+                    cursor: self.cursor(),
+                    entries: Vec::new(),
+                };
+                out.push(summary.encode());
+                // The device's own documents always take part (three small exchanges): the journal
+                // uploads, the status brings the outcomes, the directory brings new members.
+                let reg = self.registration()?;
+                let own: Vec<DocumentId> =
+                    [&reg.docs.journal, &reg.docs.status, &reg.docs.directory]
+                        .iter()
+                        .filter_map(|u| u.parse().ok())
+                        .collect();
+                for id in own {
                     out.extend(self.offer(id));
+                }
+            }
+            Message::HeadsSummary {
+                cursor, entries, ..
+            } => {
+                if let Some(s) = self.session.as_mut() {
+                    s.cursor = Some(cursor);
+                }
+                for (id, heads) in entries {
+                    let mut theirs: Vec<[u8; 32]> = heads;
+                    theirs.sort();
+                    let mut ours: Vec<[u8; 32]> = self
+                        .docs
+                        .get(&id)
+                        .map(|d| d.get_heads().iter().map(|h| h.0).collect())
+                        .unwrap_or_default();
+                    ours.sort();
+                    if ours != theirs {
+                        out.extend(self.offer(id));
+                    }
+                }
+                // Documents wanted but never fetched (a first sync, or one cut short).
+                for id in self.wanted() {
+                    if self.docs.get(&id).is_none_or(|d| d.get_heads().is_empty()) {
+                        out.extend(self.offer(id));
+                    }
                 }
             }
             Message::Sync {
@@ -210,7 +266,12 @@ impl Device {
             theirs.sort();
             ours == theirs
         };
-        self.wanted().iter().all(in_step) && self.pending_events() == 0
+        session.states.keys().all(in_step)
+            && self.wanted().iter().all(|id| {
+                self.docs.get(id).is_some_and(|d| !d.get_heads().is_empty())
+                    || session.unavailable.contains(id)
+            })
+            && self.pending_events() == 0
     }
 
     /// The last error the server reported in this session.
@@ -220,9 +281,22 @@ impl Device {
 
     /// Ends the session; records the time when it had completed.
     pub fn sync_end(&mut self, now_ms: i64) {
-        if self.sync_complete() {
-            self.set_last_sync(now_ms);
+        let complete = self.sync_complete();
+        let Some(session) = self.session.take() else {
+            return;
+        };
+        // Keep what each exchange established, even after an interrupted session: the shared
+        // heads are only ever what both sides hold.
+        let states: Vec<(DocumentId, Vec<u8>)> = session
+            .states
+            .iter()
+            .map(|(id, s)| (*id, s.encode()))
+            .collect();
+        let cursor = if complete { session.cursor } else { None };
+        if complete {
+            self.record_sync(now_ms, cursor, states);
+        } else {
+            self.record_states(states);
         }
-        self.session = None;
     }
 }

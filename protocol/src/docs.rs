@@ -179,11 +179,44 @@ pub enum Outcome {
     Rejected { reason: String },
 }
 
-/// The device status document: the outcome of each uploaded event and the device's card block.
+/// A block of card numbers checked out to a device: `prefix` followed by eight digits, serials
+/// `first` to `first + count - 1` (DOMAIN.md §2 card stock).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardBlock {
+    pub prefix: String,
+    pub first: u64,
+    pub count: u64,
+}
+
+impl CardBlock {
+    /// Whether `card` is one of this block's numbers.
+    pub fn contains(&self, card: &str) -> bool {
+        card.strip_prefix(&self.prefix)
+            .filter(|serial| serial.len() == 8)
+            .and_then(|serial| serial.parse::<u64>().ok())
+            .is_some_and(|n| n >= self.first && n < self.first.saturating_add(self.count))
+    }
+
+    /// The block's card numbers, in order.
+    pub fn numbers(&self) -> impl Iterator<Item = CardNo> + '_ {
+        (self.first..self.first.saturating_add(self.count))
+            .filter_map(|n| CardNo::from_serial(&self.prefix, n).ok())
+    }
+
+    /// The key of the block in a status document: its first card number.
+    pub fn key(&self) -> String {
+        format!("{}{:08}", self.prefix, self.first)
+    }
+}
+
+/// The device status document: the outcome of each uploaded event, and the card blocks checked
+/// out to the device after its registration (keyed by their first number).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceStatus {
     #[serde(default)]
     pub events: BTreeMap<String, Outcome>,
+    #[serde(default)]
+    pub card_blocks: BTreeMap<String, CardBlock>,
 }
 
 /// An entry of a store's member directory.

@@ -254,13 +254,18 @@ pub enum Message {
         /// `newHeads`: storage id to its heads.
         new_heads: BTreeMap<String, RemoteHeads>,
     },
-    /// `carclub-heads` (carclub extension): the sender's heads of many documents at once, so the
-    /// other side syncs only the documents that differ. Standard clients ignore it.
+    /// `carclub-heads` (carclub extension): heads of many documents at once, as of a change
+    /// cursor, so a reconnecting device syncs only the documents that changed. A device sends its
+    /// cursor (the server's cursor when it last completed a sync, 0 at first); the server answers
+    /// with its current cursor and the heads of every document the device may read that changed
+    /// after the device's cursor. Standard clients ignore it.
     HeadsSummary {
         /// `senderId`.
         sender_id: String,
         /// `targetId`.
         target_id: String,
+        /// `cursor`: a position in the server's sequence of document changes.
+        cursor: u64,
         /// `entries`: `[[documentId, [head, …]], …]`, each head a 32-byte change hash.
         entries: Vec<SummaryEntry>,
     },
@@ -536,12 +541,15 @@ impl Message {
             Message::HeadsSummary {
                 sender_id,
                 target_id,
+                cursor,
                 entries,
             } => {
-                e.map(4);
+                e.map(5);
                 e.entry_text("type", HEADS_SUMMARY_TYPE);
                 e.entry_text("senderId", sender_id);
                 e.entry_text("targetId", target_id);
+                e.text("cursor");
+                e.js_number(*cursor);
                 e.text("entries");
                 e.array(len_u64(entries.len()));
                 for (document_id, heads) in entries {
@@ -645,6 +653,7 @@ impl Message {
             HEADS_SUMMARY_TYPE => Message::HeadsSummary {
                 sender_id: f.id("senderId")?,
                 target_id: f.id("targetId")?,
+                cursor: f.uint("cursor")?,
                 entries: f.summary_entries()?,
             },
             _ => Message::Unknown { type_name },
@@ -1151,6 +1160,7 @@ mod tests {
         let frame = Message::HeadsSummary {
             sender_id: "s".into(),
             target_id: "t".into(),
+            cursor: 42,
             entries: vec![(doc(), vec![[7; 32]])],
         }
         .encode();
@@ -1161,6 +1171,7 @@ mod tests {
                 ("type", text(HEADS_SUMMARY_TYPE)),
                 ("senderId", text("s")),
                 ("targetId", text("t")),
+                ("cursor", Value::Integer(42.into())),
                 (
                     "entries",
                     Value::Array(vec![Value::Array(vec![
@@ -1291,6 +1302,7 @@ mod tests {
                 .prop_map(|(s, t, entries)| Message::HeadsSummary {
                     sender_id: s,
                     target_id: t,
+                    cursor: entries.len() as u64 * 1_000_003,
                     entries
                 }),
             "x-[a-z]{1,10}".prop_map(|type_name| Message::Unknown { type_name }),

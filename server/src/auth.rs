@@ -93,23 +93,7 @@ pub struct StoreRecord {
     pub program: String,
 }
 
-/// A block of card numbers checked out to a device (DOMAIN.md §2 card stock).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardBlock {
-    pub prefix: String,
-    pub first: u64,
-    pub count: u64,
-}
-
-impl CardBlock {
-    /// Whether `card` is one of this block's numbers.
-    pub fn contains(&self, card: &str) -> bool {
-        card.strip_prefix(&self.prefix)
-            .filter(|serial| serial.len() == 8)
-            .and_then(|serial| serial.parse::<u64>().ok())
-            .is_some_and(|n| n >= self.first && n < self.first + self.count)
-    }
-}
+pub use carclub_protocol::docs::CardBlock;
 
 /// A registered device.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -345,6 +329,26 @@ impl Accounts {
         );
         self.store.commit(b)?;
         Ok((device, token))
+    }
+
+    /// Checks out a further block of `count` card numbers to `device` (at most
+    /// [`CARD_BLOCK_SIZE`]); returns the block and the updated record to write with `batch`.
+    pub fn new_card_block(
+        &self,
+        device: &DeviceRecord,
+        count: u64,
+        batch: &mut Batch,
+    ) -> Result<(CardBlock, DeviceRecord), StoreError> {
+        let first = self.store.next_id()? * CARD_BLOCK_SIZE + 1;
+        let block = CardBlock {
+            prefix: "C".into(),
+            first,
+            count: count.clamp(1, CARD_BLOCK_SIZE),
+        };
+        let mut record = device.clone();
+        record.card_blocks.push(block.clone());
+        batch.put(format!("device/{}", record.id), codec::encode(&record)?);
+        Ok((block, record))
     }
 
     /// The device with `id`.

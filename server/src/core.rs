@@ -123,10 +123,11 @@ impl Core {
                 id
             }
         };
+        let docs = DocStore::open(store.as_ref())?;
         Ok(Self {
             store,
             accounts,
-            docs: Default::default(),
+            docs,
             meta,
             members,
             conflicts,
@@ -280,6 +281,12 @@ impl Core {
 
     /// Handles one frame from a connection.
     pub fn handle_frame(&mut self, conn: u64, frame: &[u8]) -> Result<(), SyncError> {
+        let result = self.dispatch(conn, frame);
+        self.docs.trim(crate::docstore::CACHE_DOCS);
+        result
+    }
+
+    fn dispatch(&mut self, conn: u64, frame: &[u8]) -> Result<(), SyncError> {
         let msg = match Message::decode(frame) {
             Ok(m) => m,
             Err(e) => {
@@ -324,6 +331,7 @@ impl Core {
             | Message::Sync {
                 document_id, data, ..
             } => self.handle_sync(conn, document_id, &data),
+            Message::HeadsSummary { cursor, .. } => self.send_changes(conn, cursor),
             _ => Ok(()),
         }
     }
@@ -421,6 +429,38 @@ impl Core {
             self.broadcast(id, Some(conn));
         }
         self.reply(conn, id);
+        Ok(())
+    }
+
+    /// Answers a device's change cursor with the heads of every document it may read that changed
+    /// after it, and the current cursor.
+    fn send_changes(&mut self, conn: u64, since: u64) -> Result<(), SyncError> {
+        let Some(principal) = self.conns.get(&conn).map(|c| c.principal.clone()) else {
+            return Ok(());
+        };
+        let cursor = self.docs.cursor();
+        let changed: Vec<DocumentId> = self
+            .docs
+            .changed_since(since)
+            .filter(|id| self.access(&principal, id) != Access::None)
+            .collect();
+        let mut entries = Vec::with_capacity(changed.len());
+        for id in changed {
+            if self.docs.load(self.store.as_ref(), &id)?
+                && let Some(doc) = self.docs.get(&id)
+            {
+                entries.push((id, doc.get_heads().iter().map(|h| h.0).collect()));
+            }
+        }
+        self.send(
+            conn,
+            Message::HeadsSummary {
+                sender_id: self.peer_id.clone(),
+                target_id: self.target(conn),
+                cursor,
+                entries,
+            },
+        );
         Ok(())
     }
 

@@ -509,7 +509,7 @@ fn raise(
 }
 
 /// Rewrites a member's file, its index record and its directory entry from the current state.
-fn refresh_member(
+pub(crate) fn refresh_member(
     core: &mut Core,
     member: MemberId,
     batch: &mut Batch,

@@ -2,7 +2,9 @@
 
 mod api;
 mod auth;
+mod cards;
 mod codec;
+mod conflicts;
 mod core;
 mod docstore;
 mod fold;

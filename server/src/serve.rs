@@ -87,6 +87,8 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
 
     let mut app = Router::new()
         .merge(api::routes())
+        .merge(crate::cards::routes())
+        .merge(crate::conflicts::routes())
         .route("/sync", get(crate::ws::sync_endpoint))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);

@@ -217,9 +217,14 @@ fn run(cli: Cli) -> Result<(), NetError> {
             }
         }
         Command::Status { json } => {
+            let cards = serde_json::json!({
+                "left": device.cards_left(),
+                "next": device.next_card(),
+                "blocks": device.card_blocks(),
+            });
             if json {
                 println!(
-                    "{{\"device\":{},\"sync\":{},\"visit\":{}}}",
+                    "{{\"device\":{},\"sync\":{},\"visit\":{},\"cards\":{cards}}}",
                     device.whoami_json(),
                     device.sync_status_json(),
                     device.current_visit_json()
@@ -228,6 +233,7 @@ fn run(cli: Cli) -> Result<(), NetError> {
                 println!("device: {}", device.whoami_json());
                 println!("sync: {}", device.sync_status_json());
                 println!("visit: {}", device.current_visit_json());
+                println!("cards: {cards}");
             }
         }
     }

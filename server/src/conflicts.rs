@@ -1,0 +1,163 @@
+//! Resolving conflicts: what offline devices did together that breaks an invariant stays listed
+//! until someone in the back office decides, and the decision is kept with who made it and when.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use carclub_shared::{MemberId, Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::api::{ApiError, ApiJson, AppState, bearer};
+use crate::auth::{Principal, Role};
+use crate::core::Core;
+use crate::fold::Conflict;
+use crate::store::{Batch, StoreError};
+
+/// The routes of conflict resolution.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/conflicts/{id}", get(show))
+        .route("/api/conflicts/{id}/resolve", post(resolve))
+}
+
+/// The conflict `id` if `p` may see it.
+fn conflict_in_scope(core: &Core, p: &Principal, id: &str) -> Result<Conflict, ApiError> {
+    let unknown = || ApiError::NotFound(format!("no conflict {id}"));
+    let conflict = core.conflicts.get(id).ok_or_else(unknown)?;
+    if !p.user.role.sees_store_members()
+        || (!p.user.role.group_wide() && conflict.store != p.user.store)
+    {
+        return Err(unknown());
+    }
+    Ok(conflict.clone())
+}
+
+async fn show(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let p = crate::api::authenticate(&st, bearer(&headers)).await?;
+    let core = st.core();
+    let conflict = conflict_in_scope(&core, &p, &id)?;
+    Ok(Json(
+        json!({ "conflict": conflict, "resolution": core.resolution(&id)? }),
+    ))
+}
+
+/// A decision on a conflict.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Resolution {
+    pub conflict: String,
+    /// The record kept, when the decision keeps one (e.g. the one card of a vehicle).
+    pub keep: Option<MemberId>,
+    /// What was decided and done, in words.
+    pub note: String,
+    pub by: UserId,
+    pub at: Timestamp,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolveRequest {
+    note: String,
+    #[serde(default)]
+    keep: Option<MemberId>,
+}
+
+fn may_resolve(p: &Principal) -> bool {
+    matches!(
+        p.user.role,
+        Role::Admin | Role::GeneralManager | Role::ClubManager | Role::CareSpecialist
+    )
+}
+
+async fn resolve(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ResolveRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let p = crate::api::authenticate(&st, bearer(&headers)).await?;
+    let note = req.note.trim();
+    if note.is_empty() || note.chars().count() > 500 {
+        return Err(ApiError::BadRequest(
+            "note must say what was decided, in 1 to 500 characters".into(),
+        ));
+    }
+    let mut core = st.core();
+    let conflict = conflict_in_scope(&core, &p, &id)?;
+    if !may_resolve(&p) {
+        return Err(ApiError::Forbidden(
+            "only the club's managers and customer-care specialists resolve conflicts".into(),
+        ));
+    }
+    if conflict.resolved {
+        return Err(ApiError::Conflict(format!(
+            "conflict {id} is already resolved"
+        )));
+    }
+    if let Some(keep) = req.keep
+        && !conflict.members.contains(&keep)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "member {keep} is not part of conflict {id}"
+        )));
+    }
+    let resolution = Resolution {
+        conflict: id.clone(),
+        keep: req.keep,
+        note: note.to_owned(),
+        by: p.user.id,
+        at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+    };
+    core.resolve_conflict(&resolution)?;
+    tracing::info!(conflict = %id, by = %p.user.username, "conflict resolved");
+    Ok(Json(
+        json!({ "conflict": core.conflicts.get(&id), "resolution": resolution }),
+    ))
+}
+
+impl Core {
+    /// Marks a conflict resolved, keeps the decision, and clears it from the members' files.
+    pub fn resolve_conflict(&mut self, resolution: &Resolution) -> Result<(), StoreError> {
+        let Some(conflict) = self.conflicts.get_mut(&resolution.conflict) else {
+            return Ok(());
+        };
+        conflict.resolved = true;
+        let conflict = conflict.clone();
+        let mut batch = Batch::default();
+        batch.put(
+            format!("conflict/{}", conflict.id),
+            serde_json::to_vec(&conflict).unwrap_or_default(),
+        );
+        batch.put(
+            format!("resolution/{}", conflict.id),
+            serde_json::to_vec(resolution).unwrap_or_default(),
+        );
+        let mut touched = Vec::new();
+        for member in &conflict.members {
+            crate::fold::refresh_member(self, *member, &mut batch, &mut touched);
+        }
+        self.store.commit(batch)?;
+        for id in touched {
+            self.broadcast(id, None);
+        }
+        Ok(())
+    }
+
+    /// The decision on a conflict, if one was made.
+    pub fn resolution(&self, conflict: &str) -> Result<Option<Resolution>, StoreError> {
+        self.store
+            .get(format!("resolution/{conflict}").as_bytes())?
+            .map(|v| {
+                serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
+                    key: format!("resolution/{conflict}"),
+                    reason: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+}
