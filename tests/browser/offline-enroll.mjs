@@ -3,7 +3,7 @@
 // the page with no network (the service worker serves the shell, IndexedDB keeps the records), end
 // the visit, go back online and wait until the member is synced. A second device meanwhile enrolls
 // the same vehicle offline; once both upload, both show the conflict. Then the back office finds the
-// member and lists the conflict. Screenshots of every screen go to --shots (default target/screenshots).
+// member, lists the conflict and resolves it, and the devices see it cleared. Screenshots of every screen go to --shots (default target/screenshots).
 //
 //   node tests/browser/offline-enroll.mjs --base http://127.0.0.1:PORT --user admin --password SECRET \
 //        [--name 会员姓名] [--shots target/screenshots] [--chromium /usr/bin/chromium]
@@ -309,15 +309,31 @@ await step('the back office finds the member on the server', async () => {
   await page.click('#office-search-form button[type=submit]');
   await officeRow(other.name).waitFor();
   await shot('11-office-desktop');
+});
+
+await step('the back office resolves the conflict and the devices see it cleared', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
+  const conflict = page.locator('#office-conflicts li.conflict').filter({ hasText: other.name });
+  await conflict.locator('button[type=submit]').click();
+  await conflict.locator('.error').waitFor({ state: 'visible' }); // a decision needs a note
+  const keep = await conflict
+    .locator('select[name=keep] option', { hasText: `保留 ${member.name}（` })
+    .getAttribute('value');
+  await conflict.locator('select[name=keep]').selectOption(keep);
+  await conflict.locator('input[name=note]').fill('已与两位车主联系：车辆归甲，乙退还会费');
+  await conflict.locator('button[type=submit]').click();
+  await expectText('#office-conflicts li.empty', '没有待处理的冲突');
+  await page.click('.tab[data-screen="field"]');
+  await page.click('#sync-now');
+  await listed(page, member.name, 'synced').waitFor();
+  await listed(page, other.name, 'synced').waitFor();
 });
 
 await step('English is available', async () => {
   await page.click('#lang-switch');
   await expectText('.tab[data-screen="office"]', 'Office');
-  await page.click('.tab[data-screen="field"]');
   await expectText('#sync-pending', 'Synced');
-  await expectText('#members li.member .badge', 'Conflict');
+  await expectText('#members li.member .badge', 'Synced');
   await shot('12-field-english');
   await page.click('#lang-switch');
   await expectText('.tab[data-screen="field"]', '现场');

@@ -1,7 +1,7 @@
 //! The web app in a real browser against the real server: a field device registers, goes offline,
 //! enrolls a member, survives a reload with no network, syncs when back online, and the member is
 //! then on the server; a second device that enrolled the same vehicle offline meanwhile makes the
-//! server keep both records and raise one conflict.
+//! server keep both records and raise one conflict, which the back office resolves.
 //!
 //! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
 //! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
@@ -162,5 +162,10 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
         vehicle.len(),
         1,
         "one duplicate_vin conflict names both members; conflicts: {conflicts:#?}"
+    );
+    assert_eq!(
+        vehicle[0]["resolved"], true,
+        "the back office resolved the conflict in the browser: {:#?}",
+        vehicle[0]
     );
 }

@@ -679,8 +679,8 @@ async function loadConflicts() {
     }
     // Conflicts name members by id: look their names up in the store's member list.
     const { members = [] } = await officeFetch('/api/members?q=&limit=1000');
-    const names = new Map(members.map((m) => [m.id, m.name]));
-    const memberName = (m) => (typeof m === 'string' ? names.get(m) ?? m.slice(0, 8) : m.name ?? m.id);
+    const byId = new Map(members.map((m) => [m.id, m]));
+    const memberName = (m) => (typeof m === 'string' ? byId.get(m)?.name ?? m.slice(0, 8) : m.name ?? m.id);
     list.replaceChildren(
       ...open.map((c) =>
         el(
@@ -701,12 +701,56 @@ async function loadConflicts() {
           c.resolution
             ? el('div', { class: 'member-line' }, t('office.conflicts.resolution', { text: c.resolution }))
             : null,
+          resolveForm(c, byId),
         ),
       ),
     );
   } catch (err) {
     list.replaceChildren(el('li', { class: 'empty error' }, t('office.failed', { msg: messageOf(err) })));
   }
+}
+
+/** The back office's decision on a conflict: which record to keep (if one) and what was done. */
+function resolveForm(conflict, byId) {
+  const ids = (conflict.members ?? []).map((m) => (typeof m === 'string' ? m : m.id));
+  const keep = el(
+    'select',
+    { name: 'keep' },
+    el('option', { value: '' }, t('office.resolve.keep_none')),
+    ids.map((id) => {
+      const m = byId.get(id);
+      return el('option', { value: id }, t('office.resolve.keep', { name: m?.name ?? id.slice(0, 8), card: m?.card ?? '' }));
+    }),
+  );
+  const note = el('input', { name: 'note', maxlength: 500, required: true, placeholder: t('office.resolve.note') });
+  const error = el('p', { class: 'error', hidden: true });
+  const form = el(
+    'form',
+    { class: 'resolve', novalidate: true },
+    keep,
+    note,
+    el('button', { class: 'btn btn-primary', type: 'submit' }, t('office.resolve.submit')),
+    error,
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    const body = { note: note.value.trim() };
+    if (keep.value) body.keep = keep.value;
+    try {
+      await officeFetch(`/api/conflicts/${encodeURIComponent(conflict.id)}/resolve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      flash(t('office.resolve.done'));
+      loadOffice();
+    } catch (err) {
+      error.textContent = messageOf(err);
+      error.hidden = false;
+    }
+  });
+  return form;
 }
 
 // ---------------------------------------------------------------- start
