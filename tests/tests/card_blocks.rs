@@ -143,7 +143,10 @@ fn only_managers_of_the_devices_store_check_out_cards() {
     let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
     let admin = server.login("admin", ADMIN_PASSWORD);
     let (_, me) = server.get("/api/me", Some(&admin));
-    let home = me["user"]["store"].as_str().expect("admin's store").to_owned();
+    let home = me["user"]["store"]
+        .as_str()
+        .expect("admin's store")
+        .to_owned();
     let other = journal::create_store(&server, &admin, "二店", "A");
     journal::create_user(&server, &admin, "field1", "field_staff", &home);
     journal::create_user(&server, &admin, "manager2", "club_manager", &other);
@@ -151,9 +154,20 @@ fn only_managers_of_the_devices_store_check_out_cards() {
 
     let device = Device::new(&tmp.path().join("device"));
     device.ok(&[
-        "register", "--server", &server.base, "--user", "field1", "--password", journal::PASSWORD, "--name", "phone",
+        "register",
+        "--server",
+        &server.base,
+        "--user",
+        "field1",
+        "--password",
+        journal::PASSWORD,
+        "--name",
+        "phone",
     ]);
-    let id = status(&device)["device"]["device"].as_str().unwrap().to_owned();
+    let id = status(&device)["device"]["device"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let path = format!("/api/devices/{id}/card-blocks");
     let ask = json!({"count": 10});
 
@@ -161,9 +175,20 @@ fn only_managers_of_the_devices_store_check_out_cards() {
     let (code, body) = server.post(&path, &ask, Some(&field));
     assert_eq!(code, 403, "{body}");
     let manager2 = server.login("manager2", journal::PASSWORD);
-    assert_eq!(server.post(&path, &ask, Some(&manager2)).0, 404, "another store's device is not even visible");
+    assert_eq!(
+        server.post(&path, &ask, Some(&manager2)).0,
+        404,
+        "another store's device is not even visible"
+    );
     let manager1 = server.login("manager1", journal::PASSWORD);
-    assert_eq!(server.get(&path, Some(&manager1)).1["blocks"].as_array().unwrap().len(), 1, "nothing was added");
+    assert_eq!(
+        server.get(&path, Some(&manager1)).1["blocks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "nothing was added"
+    );
     let (code, body) = server.post(&path, &ask, Some(&manager1));
     assert_eq!(code, 200, "{body}");
     device.ok(&["sync"]);
