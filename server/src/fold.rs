@@ -38,6 +38,12 @@ pub enum ConflictKind {
     /// One fee receipt counted for two enrollments.
     #[serde(rename = "duplicate_receipt")]
     ReceiptCountedTwice,
+    /// Points redeemed beyond the balance (e.g. the same points on two offline devices).
+    #[serde(rename = "points_overdrawn")]
+    PointsOverdrawn,
+    /// A counted benefit used beyond its yearly allowance (e.g. on two offline devices).
+    #[serde(rename = "benefit_overused")]
+    BenefitOverused,
 }
 
 impl ConflictKind {
@@ -46,6 +52,8 @@ impl ConflictKind {
             ConflictKind::SecondCardOnVehicle => "duplicate_vin",
             ConflictKind::CardIssuedTwice => "duplicate_card",
             ConflictKind::ReceiptCountedTwice => "duplicate_receipt",
+            ConflictKind::PointsOverdrawn => "points_overdrawn",
+            ConflictKind::BenefitOverused => "benefit_overused",
         }
     }
 }
@@ -298,10 +306,51 @@ pub(crate) fn apply(
             )?;
             let program = ledger::program_of(core, store).ok_or(Refusal::NoProgram(store))?;
             let events = ledger::member_events(core, batch, member);
+            let objections = ledger::judge(&program, &events, event);
             if mode == Mode::Online
-                && let Some(v) = ledger::judge(&program, &events, event).into_iter().next()
+                && let Some(v) = objections.first()
             {
-                return Err(Refusal::Engine(v));
+                return Err(Refusal::Engine(v.clone()));
+            }
+            // Synced from a device that may have been offline: kept, and what breaks an invariant
+            // goes to the back office as a conflict.
+            for v in &objections {
+                let what = match v {
+                    Violation::PointsOverdrawn {
+                        requested,
+                        available,
+                        ..
+                    } => (
+                        ConflictKind::PointsOverdrawn,
+                        format!("{requested} points redeemed with {available} held"),
+                    ),
+                    Violation::BenefitOverused {
+                        benefit,
+                        allowance,
+                        used,
+                        ..
+                    } => (
+                        ConflictKind::BenefitOverused,
+                        format!(
+                            "benefit {benefit} used {used} times of an allowance of {allowance} a year"
+                        ),
+                    ),
+                    Violation::ReceiptCountedTwice { receipt, .. } => (
+                        ConflictKind::ReceiptCountedTwice,
+                        format!("receipt {receipt} was uploaded again"),
+                    ),
+                    _ => continue,
+                };
+                raise(
+                    core,
+                    what.0,
+                    &event.id.to_string(),
+                    &what.1,
+                    &[member],
+                    event,
+                    store,
+                    batch,
+                );
             }
             ledger::keep(batch, member, event);
             if let EventBody::VehicleAdded { vehicle, card, .. } = body
@@ -566,6 +615,14 @@ fn raise(
             format!("{what} was counted for {} enrollments: {}", holders.len(), names.join(", ")),
             "check the cash handed to finance against the receipt book and correct the receipt numbers".to_string(),
         ),
+        ConflictKind::PointsOverdrawn => (
+            format!("{}: {what}; the redemption was recorded but not deducted", names.join(", ")),
+            "confirm with the member which redemption stands and reverse the goods or service of the other".to_string(),
+        ),
+        ConflictKind::BenefitOverused => (
+            format!("{}: {what}", names.join(", ")),
+            "charge the extra use at the member's discounted price or write it off as goodwill, and note which".to_string(),
+        ),
     };
     let conflict = core
         .conflicts
@@ -583,12 +640,16 @@ fn raise(
         });
     conflict.summary = summary;
     conflict.members = holders.to_vec();
-    // The enrollments that collide: each holder's own, and this one.
-    let mut events: Vec<EventId> = holders
-        .iter()
-        .filter_map(|m| core.members.get(m))
-        .filter_map(|m| m.events.first().and_then(|e| e.parse().ok()))
-        .collect();
+    // The records that collide: for enrollments, each holder's own and this one; otherwise the
+    // event that went beyond the limit.
+    let mut events: Vec<EventId> = match kind {
+        ConflictKind::PointsOverdrawn | ConflictKind::BenefitOverused => Vec::new(),
+        _ => holders
+            .iter()
+            .filter_map(|m| core.members.get(m))
+            .filter_map(|m| m.events.first().and_then(|e| e.parse().ok()))
+            .collect(),
+    };
     events.push(event.id);
     events.sort();
     events.dedup();

@@ -84,6 +84,17 @@ impl JournalDevice {
         event.id.to_string()
     }
 
+    /// Appends the last recorded event once more, unchanged (a device that retries an upload, or
+    /// restored its journal from a copy): the same event id twice.
+    pub fn repeat_last(&mut self) {
+        let entries = docs::journal::entries(&self.doc, 0);
+        let Some(docs::journal::Entry::Event(last)) = entries.last() else {
+            panic!("nothing recorded yet")
+        };
+        let last = (**last).clone();
+        docs::journal::append(&mut self.doc, &last).unwrap();
+    }
+
     /// Enrolls a new member on `tier` for `fee` fen, `days_ago` days back; returns the member id.
     pub fn enroll(&mut self, days_ago: i64, name: &str, n: u32, tier: &str, fee: i64) -> String {
         let member = EventId::new().to_string();
