@@ -10,7 +10,8 @@ use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT, ReadDoc};
 use carclub_protocol::DocumentId;
-use carclub_protocol::wire::{Message, PeerMetadata};
+use carclub_protocol::wire::Message;
+use common::peer::Peer;
 use common::{ADMIN_PASSWORD, Server};
 use serde_json::{Value, json};
 use tungstenite::Message as Ws;
@@ -85,48 +86,6 @@ fn the_http_api_rejects_bad_input_clearly() {
     // The server is still healthy and nothing was created.
     let token = server.login("admin", ADMIN_PASSWORD);
     assert!(server.members(&token, "").is_empty());
-}
-
-struct Peer {
-    ws: tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
-}
-
-impl Peer {
-    fn connect(server: &Server, token: &str) -> Peer {
-        let (ws, _) = tungstenite::connect(format!("ws://{}/sync?token={token}", server.addr))
-            .expect("connects");
-        if let tungstenite::stream::MaybeTlsStream::Plain(s) = ws.get_ref() {
-            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        }
-        let mut peer = Peer { ws };
-        peer.send(&Message::Join {
-            sender_id: "test-peer".into(),
-            supported_protocol_versions: vec!["1".into()],
-            peer_metadata: PeerMetadata::default(),
-        });
-        assert!(matches!(peer.recv(), Message::Peer { .. }));
-        peer
-    }
-    fn send(&mut self, m: &Message) {
-        self.ws.send(Ws::Binary(m.encode().into())).unwrap();
-    }
-    fn recv(&mut self) -> Message {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            assert!(Instant::now() < deadline, "no answer from the server");
-            if let Ws::Binary(b) = self.ws.read().expect("server answers") {
-                return Message::decode(&b).expect("server frames decode");
-            }
-        }
-    }
-    fn sync(&mut self, doc: DocumentId, data: Vec<u8>) {
-        self.send(&Message::Sync {
-            sender_id: "test-peer".into(),
-            target_id: "server".into(),
-            document_id: doc,
-            data,
-        });
-    }
 }
 
 #[test]
