@@ -12,6 +12,7 @@ mod core;
 mod docstore;
 mod fold;
 mod ledger;
+mod openapi;
 mod ops;
 mod perm;
 mod serve;

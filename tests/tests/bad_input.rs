@@ -35,6 +35,10 @@ fn assert_problem(server: &Server, path: &str, body: &[u8], status: u16) {
 fn the_http_api_rejects_bad_input_clearly() {
     let tmp = tempfile::tempdir().unwrap();
     let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
+    let (code, doc) = server.get("/api/openapi.json", None);
+    assert_eq!(code, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/login"]["post"].is_object());
     assert_problem(&server, "/api/login", b"{not json", 400);
     assert_problem(
         &server,
