@@ -89,6 +89,7 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
         .merge(api::routes())
         .merge(crate::cards::routes())
         .merge(crate::conflicts::routes())
+        .merge(crate::club::routes())
         .route("/sync", get(crate::ws::sync_endpoint))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
