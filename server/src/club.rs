@@ -17,6 +17,8 @@
 //! Attendance at a club event is also an `event_attended` event folded through `fold::apply` like
 //! any operation, so the member earns the points of the store's program; the event record and the
 //! member's event are written in the same batch, and a second attendance is refused.
+//!
+//! Partner merchants and corporate agreements are in [`partners`].
 
 use std::collections::BTreeMap;
 
@@ -73,6 +75,8 @@ macro_rules! record_id {
     };
 }
 
+mod partners;
+
 record_id!(
     /// A complaint.
     ComplaintId,
@@ -96,6 +100,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/club-events/{id}", get(get_event))
         .route("/api/club-events/{id}/rsvp", post(rsvp))
         .route("/api/club-events/{id}/attendance", post(attend))
+        .merge(partners::routes())
 }
 
 fn now() -> Timestamp {

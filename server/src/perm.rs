@@ -81,6 +81,14 @@ pub enum Op {
     ViewClubEvents,
     /// Answer an invitation to a club event.
     Rsvp,
+    /// Add and deactivate partner merchants.
+    ManagePartners,
+    /// See partner merchants (a member: those of their store valid today).
+    ViewPartners,
+    /// Sign corporate agreements.
+    ManageCorporate,
+    /// See corporate agreements.
+    ViewCorporate,
 }
 
 /// How far a permission reaches.
@@ -270,6 +278,26 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
         [G, S, S, S, S, S, S, S, S, O],
     ),
     (Op::Rsvp, "rsvp", [G, S, S, S, S, N, N, N, S, O]),
+    (
+        Op::ManagePartners,
+        "manage_partners",
+        [G, S, S, N, S, N, N, N, N, N],
+    ),
+    (
+        Op::ViewPartners,
+        "view_partners",
+        [G, S, S, S, S, S, S, S, S, O],
+    ),
+    (
+        Op::ManageCorporate,
+        "manage_corporate",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::ViewCorporate,
+        "view_corporate",
+        [G, S, S, S, N, S, S, N, N, N],
+    ),
 ];
 
 /// The scope `role` has for `op`.

@@ -507,3 +507,141 @@ fn club_event_invitations_rsvp_and_attendance() {
     assert_eq!(s, 404);
     let _ = (&c.store, &c.admin);
 }
+
+#[test]
+fn partners_and_corporate_agreements() {
+    let c = club();
+    let server = &c.server;
+    let [m1, ..] = &c.members;
+    let cm = server.login("cm", PASSWORD);
+    let act = server.login("act", PASSWORD);
+    let fin = server.login("fin", PASSWORD);
+    let care = server.login("care", PASSWORD);
+    let today = &ts(now_ms())[..10];
+    let year_later = &ts(now_ms() + 365 * DAY_MS)[..10];
+
+    // Partners: created by the activity specialist, listed, deactivated once.
+    let (s, hotel) = server.post(
+        "/api/partners",
+        &json!({"name": "白云宾馆", "kind": "hotel", "discount": "会员房价八五折",
+                "valid_from": today, "valid_until": year_later}),
+        Some(&act),
+    );
+    assert_eq!(s, 201, "{hotel}");
+    assert_eq!(hotel["active"], true);
+    let (s, wash) = server.post(
+        "/api/partners",
+        &json!({"name": "洁车坊", "kind": "car_wash", "discount": "洗车九折",
+                "valid_from": "2020-01-01", "valid_until": "2020-12-31"}),
+        Some(&cm),
+    );
+    assert_eq!(s, 201, "{wash}");
+    for body in [
+        json!({"name": "x", "kind": "spa", "discount": "y", "valid_from": today, "valid_until": today}),
+        json!({"name": "", "kind": "hotel", "discount": "y", "valid_from": today, "valid_until": today}),
+        json!({"name": "x", "kind": "hotel", "discount": "y", "valid_from": year_later, "valid_until": today}),
+        json!({"name": "x", "kind": "hotel", "discount": "y", "valid_from": "2020-02-30", "valid_until": today}),
+    ] {
+        let (s, v) = server.post("/api/partners", &body, Some(&cm));
+        assert_eq!(s, 400, "{body}: {v}");
+    }
+    let (s, _) = server.post(
+        "/api/partners",
+        &json!({"name": "x", "kind": "hotel", "discount": "y", "valid_from": today, "valid_until": today}),
+        Some(&fin),
+    );
+    assert_eq!(s, 403);
+    let list = |token: &str, q: &str| {
+        let (s, v) = server.get(&format!("/api/partners{q}"), Some(token));
+        assert_eq!(s, 200, "{v}");
+        v["partners"].as_array().unwrap().len()
+    };
+    assert_eq!(list(&cm, ""), 2);
+    assert_eq!(
+        list(&cm, "?current=true"),
+        1,
+        "the car wash's dates are past"
+    );
+    let me = member_login(server, &care, m1, "chenjing");
+    assert_eq!(list(&me, ""), 1, "a member sees what they can use today");
+    let hotel_id = hotel["id"].as_str().unwrap();
+    let (s, _) = server.post(
+        &format!("/api/partners/{hotel_id}/deactivate"),
+        &json!({}),
+        Some(&fin),
+    );
+    assert_eq!(s, 403);
+    let (s, v) = server.post(
+        &format!("/api/partners/{hotel_id}/deactivate"),
+        &json!({}),
+        Some(&act),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["active"], false);
+    let (s, _) = server.post(
+        &format!("/api/partners/{hotel_id}/deactivate"),
+        &json!({}),
+        Some(&act),
+    );
+    assert_eq!(s, 409);
+    assert_eq!(list(&me, ""), 0);
+    assert_eq!(list(&cm, ""), 2, "deactivated, not deleted");
+
+    // Corporate agreements: a one-year term, a service advisor of the store, check days inside.
+    let sa = create_user(server, &cm, "sa", "service_advisor", &c.store);
+    let other = create_store(server, &c.admin, "南店", "A");
+    let sa2 = create_user(server, &c.admin, "sa2", "service_advisor", &other);
+    let agreement = |advisor: &str, days: Value| {
+        json!({"company": "广州某物流有限公司", "term_start": "2026-03-01",
+               "fleet_price_note": "车队价：指导价下浮5%", "contact": {"name": "李经理", "phone": "13800138000"},
+               "service_advisor": advisor, "on_site_check_days": days})
+    };
+    let (s, a) = server.post(
+        "/api/corporate-accounts",
+        &agreement(&sa, json!(["2026-07-15", "2026-12-10"])),
+        Some(&cm),
+    );
+    assert_eq!(s, 201, "{a}");
+    assert_eq!(a["term_end"], "2027-02-28", "{a}");
+    assert_eq!(a["on_site_check_days"], json!(["2026-07-15", "2026-12-10"]));
+    let (s, v) = server.post(
+        "/api/corporate-accounts",
+        &agreement(&sa2, json!([])),
+        Some(&cm),
+    );
+    assert_eq!(s, 422, "an advisor of another store: {v}");
+    let (s, v) = server.post(
+        "/api/corporate-accounts",
+        &agreement(&sa, json!(["2027-03-01"])),
+        Some(&cm),
+    );
+    assert_eq!(s, 400, "a check day after the term: {v}");
+    let mut bad_phone = agreement(&sa, json!([]));
+    bad_phone["contact"]["phone"] = json!("12345");
+    let (s, v) = server.post("/api/corporate-accounts", &bad_phone, Some(&cm));
+    assert_eq!(s, 400, "{v}");
+    let (s, _) = server.post(
+        "/api/corporate-accounts",
+        &agreement(&sa, json!([])),
+        Some(&act),
+    );
+    assert_eq!(s, 403);
+    let (s, v) = server.get(
+        "/api/corporate-accounts",
+        Some(&server.login("sa", PASSWORD)),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["agreements"].as_array().unwrap().len(),
+        1,
+        "nothing else stored"
+    );
+    let (s, _) = server.get("/api/corporate-accounts", Some(&me));
+    assert_eq!(s, 403);
+    let (s, v) = server.get(
+        &format!("/api/corporate-accounts/{}", a["id"].as_str().unwrap()),
+        Some(&cm),
+    );
+    assert_eq!(s, 200);
+    assert_eq!(v["company"], "广州某物流有限公司");
+}
