@@ -373,7 +373,7 @@ fn club_event_invitations_rsvp_and_attendance() {
     // The segment picks exactly its members: active guests (m1, m3), not the pending m2.
     let (s, ev) = server.post(
         "/api/club-events",
-        &json!({"title": "车主讲堂：冬季保养", "kind": "lecture", "starts_at": starts,
+        &json!({"title": "车主讲堂：冬季保养", "kind": "lecture", "starts_at": ts(now_ms() - 3_600_000),
                 "place": "店内二楼", "capacity": 30, "segment": {"tiers": ["guest"], "statuses": ["active"]}}),
         Some(&act),
     );
@@ -405,6 +405,36 @@ fn club_event_invitations_rsvp_and_attendance() {
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["invited"], json!([]), "nobody is silver");
 
+    // Capacity: a full event refuses another yes until a place is given back.
+    let (s, v) = server.post(
+        "/api/club-events",
+        &json!({"title": "试驾会", "kind": "other", "starts_at": starts, "place": "店外",
+                "capacity": 1, "segment": {"tiers": ["guest"]}}),
+        Some(&cm),
+    );
+    assert_eq!(s, 201, "{v}");
+    let small = v["id"].as_str().unwrap().to_owned();
+    let answer = |m: &str, yes: bool| {
+        server
+            .post(
+                &format!("/api/club-events/{small}/rsvp"),
+                &json!({"attending": yes, "member": m}),
+                Some(&care),
+            )
+            .0
+    };
+    assert_eq!(answer(m1, true), 200);
+    assert_eq!(answer(m3, true), 409, "full");
+    assert_eq!(answer(m1, false), 200);
+    assert_eq!(answer(m3, true), 200, "a place was given back");
+    // Nobody attends an event before its day.
+    let (s, v) = server.post(
+        &format!("/api/club-events/{small}/attendance"),
+        &json!({"member": m3}),
+        Some(&act),
+    );
+    assert_eq!(s, 409, "{v}");
+
     // Bad events and forbidden roles.
     for body in [
         json!({"title": "x", "kind": "concert", "starts_at": starts, "place": "y", "capacity": 1}),
@@ -424,7 +454,7 @@ fn club_event_invitations_rsvp_and_attendance() {
     assert_eq!(s, 403);
     let (s, v) = server.get("/api/club-events", Some(&cm));
     assert_eq!(s, 200);
-    assert_eq!(v["events"].as_array().unwrap().len(), 3);
+    assert_eq!(v["events"].as_array().unwrap().len(), 4);
 
     // The member answers for themselves, and not for anybody else.
     let me = member_login(server, &care, m1, "chenjing");
@@ -462,8 +492,8 @@ fn club_event_invitations_rsvp_and_attendance() {
     let (s, v) = server.get("/api/club-events", Some(&me));
     assert_eq!(s, 200);
     let seen = v["events"].as_array().unwrap();
-    assert_eq!(seen.len(), 1, "{v}");
-    assert_eq!(seen[0]["id"], id.as_str());
+    assert_eq!(seen.len(), 2, "the lecture and the test drive: {v}");
+    assert!(seen.iter().any(|e| e["id"] == id.as_str()));
     assert!(seen[0]["rsvps"].is_null(), "{v}");
 
     // Attendance earns the program's points once.
