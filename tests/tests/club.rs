@@ -404,6 +404,7 @@ fn club_event_invitations_rsvp_and_attendance() {
     );
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["invited"], json!([]), "nobody is silver");
+    let party = v["id"].as_str().unwrap().to_owned();
 
     // Capacity: a full event refuses another yes until a place is given back.
     let (s, v) = server.post(
@@ -471,6 +472,14 @@ fn club_event_invitations_rsvp_and_attendance() {
         Some(&me),
     );
     assert_eq!(s, 403, "a member answers only for themselves");
+    let (s, v) = server.post(
+        &format!("/api/club-events/{party}/rsvp"),
+        &json!({"attending": true}),
+        Some(&me),
+    );
+    assert_eq!(s, 403, "the member's own login, not invited: {v}");
+    let (_, v) = server.get(&format!("/api/club-events/{party}"), Some(&cm));
+    assert_eq!(v["rsvps"], json!({}), "nothing recorded: {v}");
     // Staff record an answer for an invited member, but not for one who is not invited.
     let (s, v) = server.post(
         &format!("/api/club-events/{id}/rsvp"),
