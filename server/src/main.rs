@@ -6,6 +6,7 @@ mod api;
 mod audit;
 mod auth;
 mod cards;
+mod club;
 mod codec;
 mod conflicts;
 mod core;

@@ -388,6 +388,270 @@ pub fn document() -> Value {
                 ),
             )],
         ),
+        (
+            "/api/complaints",
+            vec![
+                (
+                    "get",
+                    op(
+                        "Complaints in scope, filtered by open, overdue, level, owner, member",
+                        "complaints",
+                        None,
+                        true,
+                    ),
+                ),
+                (
+                    "post",
+                    op(
+                        "File a complaint: its level sets the owner; the answer is due in 3 days",
+                        "complaints",
+                        Some(obj(
+                            &[
+                                (
+                                    "channel",
+                                    json!({"enum": ["counter", "phone", "letter", "comments_book", "hotline"]}),
+                                ),
+                                (
+                                    "level",
+                                    json!({"enum": ["grumble", "complaint", "claim", "major", "crisis"]}),
+                                ),
+                                ("text", string(2000)),
+                                ("member", uuid()),
+                                ("filed_at", json!({"type": "string", "format": "date-time"})),
+                            ],
+                            &["channel", "level", "text"],
+                        )),
+                        true,
+                    ),
+                ),
+            ],
+        ),
+        (
+            "/api/complaints/{id}",
+            vec![(
+                "get",
+                op("One complaint with its history", "complaints", None, true),
+            )],
+        ),
+        (
+            "/api/complaints/{id}/escalate",
+            vec![(
+                "post",
+                op(
+                    "Escalate to a higher level; the owner moves with it",
+                    "complaints",
+                    Some(obj(
+                        &[
+                            ("level", string(16)),
+                            ("reason", string(500)),
+                            ("at", json!({"type": "string", "format": "date-time"})),
+                        ],
+                        &["level", "reason"],
+                    )),
+                    true,
+                ),
+            )],
+        ),
+        (
+            "/api/complaints/{id}/answer",
+            vec![(
+                "post",
+                op(
+                    "Answer a complaint; an answer after the deadline is flagged late",
+                    "complaints",
+                    Some(obj(
+                        &[
+                            ("text", string(2000)),
+                            ("at", json!({"type": "string", "format": "date-time"})),
+                        ],
+                        &["text"],
+                    )),
+                    true,
+                ),
+            )],
+        ),
+        (
+            "/api/complaints/{id}/close",
+            vec![(
+                "post",
+                op("Close an answered complaint", "complaints", None, true),
+            )],
+        ),
+        (
+            "/api/club-events",
+            vec![
+                (
+                    "get",
+                    op(
+                        "Club events in scope (a member: those they are invited to)",
+                        "club events",
+                        None,
+                        true,
+                    ),
+                ),
+                (
+                    "post",
+                    op(
+                        "Create a club event and invite a member segment",
+                        "club events",
+                        Some(obj(
+                            &[
+                                ("title", string(100)),
+                                (
+                                    "kind",
+                                    json!({"enum": ["lecture", "self_drive", "party", "other"]}),
+                                ),
+                                (
+                                    "starts_at",
+                                    json!({"type": "string", "format": "date-time"}),
+                                ),
+                                ("place", string(100)),
+                                ("capacity", json!({"type": "integer", "minimum": 1})),
+                                ("segment", any_object()),
+                                ("store", uuid()),
+                            ],
+                            &["title", "kind", "starts_at", "place", "capacity"],
+                        )),
+                        true,
+                    ),
+                ),
+            ],
+        ),
+        (
+            "/api/club-events/{id}",
+            vec![(
+                "get",
+                op(
+                    "One club event with invitations, answers and attendance",
+                    "club events",
+                    None,
+                    true,
+                ),
+            )],
+        ),
+        (
+            "/api/club-events/{id}/rsvp",
+            vec![(
+                "post",
+                op(
+                    "Answer an invitation (a member for themselves, staff for an invited member)",
+                    "club events",
+                    Some(obj(
+                        &[
+                            ("attending", json!({"type": "boolean"})),
+                            ("member", uuid()),
+                        ],
+                        &["attending"],
+                    )),
+                    true,
+                ),
+            )],
+        ),
+        (
+            "/api/club-events/{id}/attendance",
+            vec![(
+                "post",
+                op(
+                    "Record attendance; the member earns the program's points once",
+                    "club events",
+                    Some(obj(
+                        &[
+                            ("member", uuid()),
+                            ("at", json!({"type": "string", "format": "date-time"})),
+                        ],
+                        &["member"],
+                    )),
+                    true,
+                ),
+            )],
+        ),
+        (
+            "/api/partners",
+            vec![
+                (
+                    "get",
+                    op(
+                        "Partner merchants (?current=true: valid today)",
+                        "partners",
+                        None,
+                        true,
+                    ),
+                ),
+                (
+                    "post",
+                    op(
+                        "Add a partner merchant",
+                        "partners",
+                        Some(obj(
+                            &[
+                                ("name", string(100)),
+                                ("kind", string(32)),
+                                ("discount", string(200)),
+                                ("valid_from", json!({"type": "string", "format": "date"})),
+                                ("valid_until", json!({"type": "string", "format": "date"})),
+                                ("store", uuid()),
+                            ],
+                            &["name", "kind", "discount", "valid_from", "valid_until"],
+                        )),
+                        true,
+                    ),
+                ),
+            ],
+        ),
+        (
+            "/api/partners/{id}/deactivate",
+            vec![(
+                "post",
+                op(
+                    "Deactivate a partner merchant (kept on file)",
+                    "partners",
+                    None,
+                    true,
+                ),
+            )],
+        ),
+        (
+            "/api/corporate-accounts",
+            vec![
+                (
+                    "get",
+                    op("Corporate agreements (大客户协议)", "partners", None, true),
+                ),
+                (
+                    "post",
+                    op(
+                        "Sign a one-year corporate agreement",
+                        "partners",
+                        Some(obj(
+                            &[
+                                ("company", string(100)),
+                                ("term_start", json!({"type": "string", "format": "date"})),
+                                ("fleet_price_note", string(500)),
+                                ("contact", any_object()),
+                                ("service_advisor", uuid()),
+                                (
+                                    "on_site_check_days",
+                                    json!({"type": "array", "items": {"type": "string", "format": "date"}}),
+                                ),
+                                ("store", uuid()),
+                            ],
+                            &[
+                                "company",
+                                "term_start",
+                                "fleet_price_note",
+                                "contact",
+                                "service_advisor",
+                            ],
+                        )),
+                        true,
+                    ),
+                ),
+            ],
+        ),
+        (
+            "/api/corporate-accounts/{id}",
+            vec![("get", op("One corporate agreement", "partners", None, true))],
+        ),
     ];
     let mut out = Map::new();
     for (path, methods) in paths {
@@ -446,12 +710,19 @@ mod tests {
             include_str!("conflicts.rs"),
             include_str!("serve.rs"),
             include_str!("openapi.rs"),
+            include_str!("club.rs"),
+            include_str!("club/complaints.rs"),
+            include_str!("club/events.rs"),
+            include_str!("club/partners.rs"),
         ];
         let mut found = BTreeSet::new();
         for source in sources {
             // Stop at the tests, which mention routes in strings of their own.
             let source = source.split("#[cfg(test)]").next().unwrap_or(source);
-            for chunk in source.split(".route(\"").skip(1) {
+            for chunk in source.split(".route(").skip(1) {
+                let Some(chunk) = chunk.trim_start().strip_prefix('"') else {
+                    continue;
+                };
                 let Some((path, rest)) = chunk.split_once('"') else {
                     continue;
                 };

@@ -69,6 +69,26 @@ pub enum Op {
     ForumReward,
     /// Record that a membership expired (the server's own bookkeeping).
     RecordExpiry,
+    /// File a complaint (at the counter, by phone, letter, comments book or hotline).
+    FileComplaint,
+    /// See complaints.
+    ViewComplaints,
+    /// Escalate, answer and close complaints (within the level's owner, see `club.rs`).
+    HandleComplaint,
+    /// Create club events and their invitation lists.
+    ManageClubEvents,
+    /// See club events (a member: those they are invited to).
+    ViewClubEvents,
+    /// Answer an invitation to a club event.
+    Rsvp,
+    /// Add and deactivate partner merchants.
+    ManagePartners,
+    /// See partner merchants (a member: those of their store valid today).
+    ViewPartners,
+    /// Sign corporate agreements.
+    ManageCorporate,
+    /// See corporate agreements.
+    ViewCorporate,
 }
 
 /// How far a permission reaches.
@@ -231,6 +251,52 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
         Op::RecordExpiry,
         "record_expiry",
         [N, N, N, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::FileComplaint,
+        "file_complaint",
+        [G, S, S, S, S, S, S, S, S, O],
+    ),
+    (
+        Op::ViewComplaints,
+        "view_complaints",
+        [G, S, S, S, N, N, N, N, S, O],
+    ),
+    (
+        Op::HandleComplaint,
+        "handle_complaint",
+        [G, S, S, S, N, N, N, N, S, N],
+    ),
+    (
+        Op::ManageClubEvents,
+        "manage_club_events",
+        [G, S, S, N, S, N, N, N, N, N],
+    ),
+    (
+        Op::ViewClubEvents,
+        "view_club_events",
+        [G, S, S, S, S, S, S, S, S, O],
+    ),
+    (Op::Rsvp, "rsvp", [G, S, S, S, S, N, N, N, S, O]),
+    (
+        Op::ManagePartners,
+        "manage_partners",
+        [G, S, S, N, S, N, N, N, N, N],
+    ),
+    (
+        Op::ViewPartners,
+        "view_partners",
+        [G, S, S, S, S, S, S, S, S, O],
+    ),
+    (
+        Op::ManageCorporate,
+        "manage_corporate",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::ViewCorporate,
+        "view_corporate",
+        [G, S, S, S, N, S, S, N, N, N],
     ),
 ];
 
