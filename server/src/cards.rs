@@ -75,7 +75,7 @@ async fn check_out(
         )));
     }
     let device = device_in_scope(&st, &p, id)?;
-    let block = st.core().check_out_cards(&device, req.count)?;
+    let block = st.core().check_out_cards(&p, &device, req.count)?;
     tracing::info!(device = %id, by = %p.user.username, first = block.first, count = block.count, "card block checked out");
     Ok(Json(
         json!({ "block": block, "first_card": block.numbers().next().map(|c| c.to_string()) }),
@@ -107,11 +107,28 @@ impl Core {
     /// device's status document, and pushed to the device if it is connected.
     pub fn check_out_cards(
         &mut self,
+        by: &Principal,
         device: &crate::auth::DeviceRecord,
         count: u64,
     ) -> Result<CardBlock, StoreError> {
         let mut batch = Batch::default();
         let (block, _) = self.accounts.new_card_block(device, count, &mut batch)?;
+        let owner_store = self
+            .accounts
+            .user(device.user)?
+            .map_or(by.user.store, |u| u.store);
+        let entry = crate::audit::Entry {
+            action: "check_out_cards",
+            store: owner_store,
+            member: None,
+            detail: format!(
+                "{} cards from {} to device {}",
+                block.count,
+                block.key(),
+                device.id
+            ),
+        };
+        crate::audit::record(self.store.as_ref(), &mut batch, by, entry)?;
         let status = docs::status_id(device.id);
         if self.docs.load(self.store.as_ref(), &status)?
             && let Some(doc) = self.docs.get_mut(&status)

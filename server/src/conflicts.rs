@@ -105,7 +105,7 @@ async fn resolve(
         by: p.user.id,
         at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
     };
-    core.resolve_conflict(&resolution)?;
+    core.resolve_conflict(&p, &resolution)?;
     tracing::info!(conflict = %id, by = %p.user.username, "conflict resolved");
     Ok(Json(
         json!({ "conflict": core.conflicts.get(&id), "resolution": resolution }),
@@ -114,7 +114,11 @@ async fn resolve(
 
 impl Core {
     /// Marks a conflict resolved, keeps the decision, and clears it from the members' files.
-    pub fn resolve_conflict(&mut self, resolution: &Resolution) -> Result<(), StoreError> {
+    pub fn resolve_conflict(
+        &mut self,
+        by: &Principal,
+        resolution: &Resolution,
+    ) -> Result<(), StoreError> {
         let Some(conflict) = self.conflicts.get_mut(&resolution.conflict) else {
             return Ok(());
         };
@@ -129,6 +133,13 @@ impl Core {
             format!("resolution/{}", conflict.id),
             serde_json::to_vec(resolution).unwrap_or_default(),
         );
+        let entry = crate::audit::Entry {
+            action: "resolve_conflict",
+            store: conflict.store,
+            member: resolution.keep,
+            detail: format!("{}: {}", conflict.id, resolution.note),
+        };
+        crate::audit::record(self.store.as_ref(), &mut batch, by, entry)?;
         let mut touched = Vec::new();
         for member in &conflict.members {
             crate::fold::refresh_member(self, *member, &mut batch, &mut touched);

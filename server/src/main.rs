@@ -11,6 +11,7 @@ mod codec;
 mod conflicts;
 mod core;
 mod docstore;
+mod export;
 mod fold;
 mod ledger;
 mod openapi;

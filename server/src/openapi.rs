@@ -189,6 +189,20 @@ pub fn document() -> Value {
             )],
         ),
         (
+            "/api/members/export",
+            vec![(
+                "get",
+                json!({
+                    "summary": "The member list as CSV (needs the permission to export; audited; contact masked unless allowed)",
+                    "tags": ["members"],
+                    "responses": {
+                        "200": { "description": "CSV", "content": { "text/csv": { "schema": { "type": "string" } } } },
+                        "4XX": { "$ref": "#/components/responses/Problem" },
+                    },
+                }),
+            )],
+        ),
+        (
             "/api/members/{id}",
             vec![(
                 "get",
@@ -711,6 +725,7 @@ mod tests {
             include_str!("serve.rs"),
             include_str!("openapi.rs"),
             include_str!("club.rs"),
+            include_str!("export.rs"),
             include_str!("club/complaints.rs"),
             include_str!("club/events.rs"),
             include_str!("club/partners.rs"),

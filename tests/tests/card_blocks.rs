@@ -30,6 +30,12 @@ fn a_checked_out_block_reaches_the_device_and_its_cards_are_accepted() {
     let (code, body) = server.post(&path, &json!({"count": 5}), Some(&token));
     assert_eq!(code, 200, "{body}");
     let first_card = body["first_card"].as_str().unwrap().to_owned();
+    let (_, audit) = server.get("/api/audit?action=check_out_cards", Some(&token));
+    assert_eq!(
+        audit["records"].as_array().unwrap().len(),
+        1,
+        "the checkout is audited: {audit}"
+    );
 
     // Not on the device until it syncs.
     assert_eq!(status(&device)["cards"]["left"], 200);
