@@ -46,6 +46,7 @@ pub struct Conn {
     pub principal: Principal,
     peer_id: Option<String>,
     out: UnboundedSender<Vec<u8>>,
+    opened_ms: i64,
     states: HashMap<DocumentId, sync::State>,
     warned_read_only: HashSet<DocumentId>,
 }
@@ -69,6 +70,8 @@ pub struct Core {
 pub enum SyncError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the session of this connection was revoked")]
+    Revoked,
 }
 
 fn meta_key(id: &DocumentId) -> Vec<u8> {
@@ -240,6 +243,9 @@ impl Core {
                 principal,
                 peer_id: None,
                 out,
+                opened_ms:
+                    carclub_shared::Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+                        .millis(),
                 states: HashMap::new(),
                 warned_read_only: HashSet::new(),
             },
@@ -291,7 +297,41 @@ impl Core {
         result
     }
 
+    /// Whether the connection's session still stands: its device not revoked, its person not
+    /// disabled, its login not revoked since the connection opened. A lost phone stops syncing at
+    /// once, not at its next connection.
+    fn still_allowed(&self, conn: u64) -> Result<bool, StoreError> {
+        let Some(c) = self.conns.get(&conn) else {
+            return Ok(false);
+        };
+        let p = &c.principal;
+        if let Some(d) = p.device
+            && self.accounts.device(d)?.is_none_or(|d| d.revoked)
+        {
+            return Ok(false);
+        }
+        if self.accounts.user(p.user.id)?.is_none_or(|u| u.disabled) {
+            return Ok(false);
+        }
+        if p.device.is_none()
+            && self
+                .accounts
+                .sessions_revoked_at(p.user.id)?
+                .is_some_and(|at| at >= c.opened_ms)
+        {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
     fn dispatch(&mut self, conn: u64, frame: &[u8]) -> Result<(), SyncError> {
+        if !self.still_allowed(conn)? {
+            self.send_error(
+                conn,
+                "this device or session was revoked; sign in again".into(),
+            );
+            return Err(SyncError::Revoked);
+        }
         let msg = match Message::decode(frame) {
             Ok(m) => m,
             Err(e) => {
