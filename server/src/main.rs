@@ -6,6 +6,7 @@ mod api;
 mod audit;
 mod auth;
 mod cards;
+mod cardstock;
 mod club;
 mod codec;
 mod conflicts;

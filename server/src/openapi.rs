@@ -403,6 +403,74 @@ pub fn document() -> Value {
             )],
         ),
         (
+            "/api/card-stock/loans",
+            vec![
+                (
+                    "get",
+                    op(
+                        "Sample and borrowed card loans (?open, ?overdue)",
+                        "card stock",
+                        None,
+                        true,
+                    ),
+                ),
+                (
+                    "post",
+                    op(
+                        "Sign a card out: a sample for 24 hours or a borrowed card for 36 hours",
+                        "card stock",
+                        Some(obj(
+                            &[
+                                ("card", string(20)),
+                                ("kind", json!({"enum": ["sample", "borrowed"]})),
+                                ("holder", uuid()),
+                            ],
+                            &["card", "kind", "holder"],
+                        )),
+                        true,
+                    ),
+                ),
+            ],
+        ),
+        (
+            "/api/card-stock/loans/{id}/return",
+            vec![(
+                "post",
+                op(
+                    "A lent card comes back (late is flagged)",
+                    "card stock",
+                    None,
+                    true,
+                ),
+            )],
+        ),
+        (
+            "/api/card-stock/write-offs",
+            vec![
+                (
+                    "get",
+                    op(
+                        "Sold cards written off, and those still waiting for their receipt",
+                        "card stock",
+                        None,
+                        true,
+                    ),
+                ),
+                (
+                    "post",
+                    op(
+                        "Write a sold card off against the receipt of its fee",
+                        "card stock",
+                        Some(obj(
+                            &[("card", string(20)), ("receipt", string(32))],
+                            &["card", "receipt"],
+                        )),
+                        true,
+                    ),
+                ),
+            ],
+        ),
+        (
             "/api/complaints",
             vec![
                 (
@@ -726,6 +794,7 @@ mod tests {
             include_str!("openapi.rs"),
             include_str!("club.rs"),
             include_str!("export.rs"),
+            include_str!("cardstock.rs"),
             include_str!("club/complaints.rs"),
             include_str!("club/events.rs"),
             include_str!("club/partners.rs"),

@@ -31,6 +31,8 @@ pub enum Op {
     ResolveConflicts,
     /// Check out card stock to a device (001 会员卡管理制度: a manager signs).
     ManageCards,
+    /// Write off a sold card against the receipt of its fee (finance reconciles, 001).
+    WriteOffCards,
     /// Hand a member an invitation code for the member app.
     InviteMember,
     /// Record an on-site visit.
@@ -180,6 +182,11 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
         Op::ManageCards,
         "manage_cards",
         [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::WriteOffCards,
+        "write_off_cards",
+        [G, S, S, N, N, N, N, S, N, N],
     ),
     (
         Op::InviteMember,

@@ -91,6 +91,7 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
         .merge(crate::conflicts::routes())
         .merge(crate::openapi::routes())
         .merge(crate::export::routes())
+        .merge(crate::cardstock::routes())
         .merge(crate::club::routes())
         .route("/sync", get(crate::ws::sync_endpoint))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
