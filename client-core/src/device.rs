@@ -5,7 +5,9 @@
 //! recording and sync methods, and writes back what [`Device::take_dirty`] returns: a directory
 //! natively, IndexedDB in the browser.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 use automerge::Automerge;
 use carclub_protocol::DocumentId;
@@ -137,6 +139,14 @@ pub struct Device {
     pub(crate) session: Option<SyncSession>,
     /// Sync states kept between sessions (what the server is known to hold), by document.
     pub(crate) saved_states: HashMap<DocumentId, Vec<u8>>,
+    directory_cache: RefCell<Option<DirectoryCache>>,
+}
+
+/// The directory as read at some heads of its document.
+struct DirectoryCache {
+    heads: Vec<automerge::ChangeHash>,
+    directory: Rc<Directory>,
+    members: Rc<Vec<DocumentId>>,
 }
 
 fn field<T>(
@@ -159,6 +169,7 @@ impl Device {
             dirty: BTreeSet::new(),
             session: None,
             saved_states: HashMap::new(),
+            directory_cache: RefCell::new(None),
         };
         for (key, value) in entries {
             if key == KEY_REGISTRATION {
@@ -588,14 +599,43 @@ impl Device {
             .unwrap_or_default()
     }
 
-    /// The store's member directory as last synced.
-    pub(crate) fn directory(&self) -> Directory {
-        self.reg
+    /// The store's member directory as last synced, read once per change of the directory
+    /// document (a device holding thousands of members consults it on every sync frame).
+    pub(crate) fn directory(&self) -> Rc<Directory> {
+        self.directory_view().0
+    }
+
+    /// The member files the directory lists.
+    pub(crate) fn directory_members(&self) -> Rc<Vec<DocumentId>> {
+        self.directory_view().1
+    }
+
+    fn directory_view(&self) -> (Rc<Directory>, Rc<Vec<DocumentId>>) {
+        let id = self
+            .reg
             .as_ref()
-            .and_then(|r| r.docs.directory.parse::<DocumentId>().ok())
-            .and_then(|id| self.docs.get(&id))
-            .and_then(docs::read_object)
-            .unwrap_or_default()
+            .and_then(|r| r.docs.directory.parse::<DocumentId>().ok());
+        let doc = id.and_then(|id| self.docs.get(&id));
+        let heads = doc.map(|d| d.get_heads()).unwrap_or_default();
+        if let Some(cache) = self.directory_cache.borrow().as_ref()
+            && cache.heads == heads
+        {
+            return (cache.directory.clone(), cache.members.clone());
+        }
+        let directory: Directory = doc.and_then(docs::read_object).unwrap_or_default();
+        let members: Vec<DocumentId> = directory
+            .members
+            .values()
+            .filter_map(|e| e.url.parse().ok())
+            .collect();
+        let cache = DirectoryCache {
+            heads,
+            directory: Rc::new(directory),
+            members: Rc::new(members),
+        };
+        let view = (cache.directory.clone(), cache.members.clone());
+        *self.directory_cache.borrow_mut() = Some(cache);
+        view
     }
 
     /// Events not yet answered by the server.

@@ -18,6 +18,7 @@
 //! ```
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use automerge::sync::{self, SyncDoc};
 use carclub_protocol::DocumentId;
@@ -90,12 +91,7 @@ impl Device {
             .iter()
             .filter_map(|u| u.parse().ok())
             .collect();
-        ids.extend(
-            self.directory()
-                .members
-                .values()
-                .filter_map(|e| e.url.parse::<DocumentId>().ok()),
-        );
+        ids.extend(self.directory_members().iter().copied());
         ids
     }
 
@@ -200,7 +196,7 @@ impl Device {
             } => {
                 let message = sync::Message::decode(&data)
                     .map_err(|e| ClientError::Protocol(e.to_string()))?;
-                let directory_before = self.directory();
+                let members_before = self.directory_members();
                 let Some(session) = self.session.as_mut() else {
                     return Ok(out);
                 };
@@ -214,16 +210,11 @@ impl Device {
                 }
                 out.extend(self.offer(document_id));
                 // New members in the directory: fetch their files too.
-                let directory_after = self.directory();
-                if directory_after != directory_before {
-                    let new: Vec<DocumentId> = directory_after
-                        .members
-                        .values()
-                        .filter(|e| !directory_before.members.values().any(|b| b.url == e.url))
-                        .filter_map(|e| e.url.parse().ok())
-                        .collect();
-                    for id in new {
-                        out.extend(self.offer(id));
+                let members_after = self.directory_members();
+                if !Rc::ptr_eq(&members_after, &members_before) {
+                    let known: HashSet<&DocumentId> = members_before.iter().collect();
+                    for id in members_after.iter().filter(|id| !known.contains(id)) {
+                        out.extend(self.offer(*id));
                     }
                 }
             }

@@ -47,7 +47,7 @@ pub struct MemberView {
 /// Every member the device knows, sorted by name then id.
 pub fn members(device: &Device) -> Vec<MemberView> {
     let mut out: BTreeMap<String, MemberView> = BTreeMap::new();
-    for (id, entry) in device.directory().members {
+    for (id, entry) in device.directory().members.clone() {
         let file: Option<MemberFile> = entry
             .url
             .parse::<DocumentId>()

@@ -109,7 +109,17 @@ pub fn sync(device: &mut Device, store: &DirStore, timeout: Duration) -> Result<
             ws.send(WsMessage::Binary(frame.into()))
                 .map_err(|e| NetError::Closed(Some(e.to_string())))?;
         }
-        while !device.sync_complete() {
+        // Completion is checked when the exchange settles (a frame needed no answer, or the line
+        // went quiet), not after every frame: a first sync of thousands of documents is thousands of
+        // frames. What arrived is written to local storage at the same moments.
+        let mut settled = false;
+        loop {
+            if settled {
+                store.write(device.take_dirty())?;
+                if device.sync_complete() {
+                    break;
+                }
+            }
             if started.elapsed() > timeout {
                 return Err(NetError::Timeout {
                     secs: timeout.as_secs(),
@@ -118,11 +128,12 @@ pub fn sync(device: &mut Device, store: &DirStore, timeout: Duration) -> Result<
             }
             match ws.read() {
                 Ok(WsMessage::Binary(frame)) => {
-                    for reply in device.sync_receive(&frame)? {
+                    let replies = device.sync_receive(&frame)?;
+                    settled = replies.is_empty();
+                    for reply in replies {
                         ws.send(WsMessage::Binary(reply.into()))
                             .map_err(|e| NetError::Closed(Some(e.to_string())))?;
                     }
-                    store.write(device.take_dirty())?;
                 }
                 Ok(WsMessage::Close(_)) => return Err(NetError::Closed(device.sync_error())),
                 Ok(_) => {}
@@ -130,7 +141,10 @@ pub fn sync(device: &mut Device, store: &DirStore, timeout: Duration) -> Result<
                     if matches!(
                         e.kind(),
                         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) => {}
+                    ) =>
+                {
+                    settled = true;
+                }
                 Err(_) => return Err(NetError::Closed(device.sync_error())),
             }
         }
