@@ -944,7 +944,7 @@ function renderMemberCard(member) {
   card.dataset.tier = tier ?? '';
   card.dataset.status = status ?? '';
   $('member-tier').textContent = translated('tier', tier);
-  $('member-card-number').textContent = (member.card ?? '').replace(/(.{4})(?=.)/g, '$1 ');
+  $('member-card-number').textContent = member.card ?? '';
   $('member-card-number').dataset.card = member.card ?? '';
   $('member-name').textContent = member.name ?? '';
   $('member-valid').textContent = state.valid_until ? formatDate(state.valid_until) : t('member.valid.none');
@@ -952,7 +952,8 @@ function renderMemberCard(member) {
   badge.textContent = translated('status', status);
   badge.className = `mcard-status mstatus-${status}`;
   $('member-points').textContent = Number(state.points ?? 0).toLocaleString(lang());
-  $('member-plate').textContent = member.plate ?? '—';
+  const plates = (member.vehicles ?? []).map((v) => v.plate).filter(Boolean);
+  $('member-plate').textContent = member.plate ?? (plates.join(' / ') || '—');
 
   const period = state.benefits_period;
   $('member-benefits-period').textContent =
@@ -1017,8 +1018,8 @@ function renderEvents(events) {
         ),
       );
       if (!e.attended && !past) {
-        const yes = el('button', { type: 'button', class: `btn btn-small ${answer === true ? 'btn-primary' : ''}`, dataset: { rsvp: 'yes' }, disabled: full || null }, t('member.rsvp.attend'));
-        const no = el('button', { type: 'button', class: `btn btn-small ${answer === false ? 'btn-primary' : ''}`, dataset: { rsvp: 'no' } }, t('member.rsvp.decline'));
+        const yes = el('button', { type: 'button', class: `btn btn-small ${answer === true ? 'btn-primary' : ''}`, dataset: { rsvp: 'yes' }, disabled: full || null }, (answer === true ? '✓ ' : '') + t('member.rsvp.attend'));
+        const no = el('button', { type: 'button', class: `btn btn-small ${answer === false ? 'btn-primary' : ''}`, dataset: { rsvp: 'no' } }, (answer === false ? '✓ ' : '') + t('member.rsvp.decline'));
         yes.addEventListener('click', () => answerEvent(e.id, true, item));
         no.addEventListener('click', () => answerEvent(e.id, false, item));
         item.append(el('div', { class: 'event-actions' }, yes, no), el('p', { class: 'error', hidden: true }));
