@@ -957,7 +957,7 @@ function renderMemberCard(member) {
 
   const period = state.benefits_period;
   $('member-benefits-period').textContent =
-    period?.start && period?.end ? t('member.benefits.period', { from: formatDate(period.start), to: formatDate(period.end) }) : '';
+    period?.from && period?.to ? t('member.benefits.period', { from: formatDate(period.from), to: formatDate(period.to) }) : '';
   const benefits = state.benefits ?? [];
   $('member-benefits').replaceChildren(
     ...(benefits.length
