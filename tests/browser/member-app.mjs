@@ -126,6 +126,8 @@ await step('a wrong invitation code is refused with a message', async () => {
   await form.locator('[name=password]').fill(opts.password);
   await form.locator('button[type=submit]').click();
   await page.waitForSelector('#member-signup-error:not([hidden])');
+  const said = await page.locator('#member-signup-error').innerText();
+  if (!said.includes('邀请码无效')) throw new Error(`the refusal is not explained in Chinese: ${said}`);
   await shot('02-signup-error');
 });
 

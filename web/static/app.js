@@ -799,11 +799,21 @@ async function memberFetch(path, options = {}) {
   }
   if (res.status === 401 && app.memberToken) {
     memberSignOut(false);
+    renderMemberAuth();
     showError('member-login-error', t('office.session_expired'));
     throw new Error(t('office.session_expired'));
   }
-  if (!res.ok) throw new Error(await problemMessage(res));
+  if (!res.ok) {
+    const err = new Error(await problemMessage(res));
+    err.status = res.status;
+    throw err;
+  }
   return res.json();
+}
+
+/** The server's words (English) for the mistakes members make most, in the page's language. */
+function memberMessage(err, known) {
+  return known[err?.status] ? t(known[err.status]) : messageOf(err);
 }
 
 function keepMemberToken(token) {
@@ -852,7 +862,8 @@ async function onMemberLogin(event) {
       renderMemberAuth();
       loadMember(me);
     } catch (err) {
-      showError('member-login-error', t('member.login.failed', { msg: messageOf(err) }));
+      const msg = memberMessage(err, { 401: 'member.login.wrong', 403: 'member.login.wrong' });
+      showError('member-login-error', t('member.login.failed', { msg }));
     }
   });
 }
@@ -881,7 +892,10 @@ async function onMemberSignup(event) {
       flash(t('member.signup.done'));
       loadMember();
     } catch (err) {
-      showError('member-signup-error', t('member.signup.failed', { msg: messageOf(err) }));
+      const msg = /invitation code/i.test(messageOf(err))
+        ? t('member.signup.bad_code')
+        : memberMessage(err, { 409: 'member.signup.taken' });
+      showError('member-signup-error', t('member.signup.failed', { msg }));
     }
   });
 }
