@@ -85,7 +85,11 @@ fn run_browser(args: &[String]) -> (bool, String) {
 #[test]
 fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
     let root = common::root();
-    require(&root.join("web/dist/index.html"), "the built web app", "scripts/build-web");
+    require(
+        &root.join("web/dist/index.html"),
+        "the built web app",
+        "scripts/build-web",
+    );
     require(
         &root.join("web/dist/pkg/carclub_web_bg.wasm"),
         "the web app's wasm",
@@ -104,12 +108,22 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
     // Enrolled on site by a field device, then synced.
     let device = Device::new(&tmp.path().join("device"));
     device.register(&server, "展厅平板");
-    let member = device.enroll("陈静", "13900000001", "LSVAB1234567890XY", "粤A12345", "R-001");
+    let member = device.enroll(
+        "陈静",
+        "13900000001",
+        "LSVAB1234567890XY",
+        "粤A12345",
+        "R-001",
+    );
     device.ok(&["sync"]);
 
     // Approved, and an order settled so the member has points.
     let op = |body: Value| {
-        let (s, v) = server.post(&format!("/api/members/{member}/operations"), &body, Some(&admin));
+        let (s, v) = server.post(
+            &format!("/api/members/{member}/operations"),
+            &body,
+            Some(&admin),
+        );
         assert_eq!(s, 200, "{body}: {v}");
         v["state"].clone()
     };
@@ -139,7 +153,11 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
         ev["invited"].as_array().unwrap().contains(&json!(member)),
         "the member is invited: {ev}"
     );
-    let (s, inv) = server.post(&format!("/api/members/{member}/invitations"), &json!({}), Some(&admin));
+    let (s, inv) = server.post(
+        &format!("/api/members/{member}/invitations"),
+        &json!({}),
+        Some(&admin),
+    );
     assert_eq!(s, 201, "{inv}");
     let code = inv["code"].as_str().expect("code").to_owned();
 
@@ -176,7 +194,10 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
         .find(|i| i["member"] == member.as_str())
         .cloned()
         .unwrap_or(Value::Null);
-    assert_eq!(mine["rsvp"]["attending"], true, "the RSVP is recorded: {ev}");
+    assert_eq!(
+        mine["rsvp"]["attending"], true,
+        "the RSVP is recorded: {ev}"
+    );
     assert_eq!(ev["accepted"], 1, "{ev}");
 
     // The complaint is about the member, at the level they filed.
