@@ -12,6 +12,8 @@ const SYNC_EVERY_MS = 30_000;
 const DB_NAME = 'carclub';
 const DB_STORE = 'kv';
 const TOKEN_KEY = 'carclub.office.token';
+const MEMBER_TOKEN_KEY = 'carclub.member.token';
+const SCREENS = ['field', 'office', 'member'];
 
 const $ = (id) => document.getElementById(id);
 
@@ -25,7 +27,18 @@ const app = {
   syncAgain: false, // something was recorded during the sync under way: sync once more after it
   syncError: null,
   officeToken: sessionStorage.getItem(TOKEN_KEY),
+  // A member keeps their own sign-in on their phone (it is their device, not a shared one).
+  memberToken: storedMemberToken(),
+  memberAuth: 'login',
 };
+
+function storedMemberToken() {
+  try {
+    return localStorage.getItem(MEMBER_TOKEN_KEY);
+  } catch (_) {
+    return null;
+  }
+}
 
 // ---------------------------------------------------------------- IndexedDB
 
@@ -182,10 +195,11 @@ function conflictText(conflict) {
 // ---------------------------------------------------------------- screens
 
 function setScreen(screen) {
-  app.screen = screen === 'office' ? 'office' : 'field';
+  app.screen = SCREENS.includes(screen) ? screen : 'field';
   if (location.hash !== `#${app.screen}`) history.replaceState(null, '', `#${app.screen}`);
   render();
   if (app.screen === 'office' && app.officeToken) loadOffice();
+  if (app.screen === 'member' && app.memberToken) loadMember();
 }
 
 function render() {
@@ -197,8 +211,13 @@ function render() {
   $('screen-register').hidden = !(app.screen === 'field' && !registered);
   $('screen-field').hidden = !(app.screen === 'field' && registered);
   $('screen-office').hidden = app.screen !== 'office';
+  $('screen-member').hidden = app.screen !== 'member';
+  // Members have no device to sync: the indicator is staff's.
+  $('syncbar').hidden = app.screen === 'member';
+  document.body.dataset.screen = app.screen;
   if (app.screen === 'field' && registered) renderField();
   if (app.screen === 'office') renderOffice();
+  if (app.screen === 'member') renderMemberAuth();
   renderSync();
 }
 
@@ -753,6 +772,356 @@ function resolveForm(conflict, byId) {
   return form;
 }
 
+// ---------------------------------------------------------------- member: my card
+
+function renderMemberAuth() {
+  const signedIn = !!app.memberToken;
+  $('member-auth').hidden = signedIn;
+  $('member-main').hidden = !signedIn;
+  const signup = app.memberAuth === 'signup';
+  $('member-login-form').hidden = signup;
+  $('member-signup-form').hidden = !signup;
+  for (const seg of document.querySelectorAll('[data-auth]')) {
+    seg.classList.toggle('active', seg.dataset.auth === app.memberAuth);
+    seg.setAttribute('aria-selected', String(seg.dataset.auth === app.memberAuth));
+  }
+}
+
+async function memberFetch(path, options = {}) {
+  const headers = { ...(options.headers ?? {}) };
+  if (app.memberToken) headers.authorization = `Bearer ${app.memberToken}`;
+  if (options.body) headers['content-type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(path, { ...options, headers });
+  } catch (_) {
+    throw new Error(navigator.onLine ? t('error.network') : t('member.offline'));
+  }
+  if (res.status === 401 && app.memberToken) {
+    memberSignOut(false);
+    renderMemberAuth();
+    showError('member-login-error', t('office.session_expired'));
+    throw new Error(t('office.session_expired'));
+  }
+  if (!res.ok) {
+    const err = new Error(await problemMessage(res));
+    err.status = res.status;
+    throw err;
+  }
+  return res.json();
+}
+
+/** The server's words (English) for the mistakes members make most, in the page's language. */
+function memberMessage(err, known) {
+  return known[err?.status] ? t(known[err.status]) : messageOf(err);
+}
+
+function keepMemberToken(token) {
+  app.memberToken = token;
+  try {
+    localStorage.setItem(MEMBER_TOKEN_KEY, token);
+  } catch (_) {
+    // Not remembered: signed in for this page only.
+  }
+}
+
+async function withBusy(form, busyKey, action) {
+  const button = form.querySelector('button[type=submit]');
+  const label = button.textContent;
+  button.disabled = true;
+  button.textContent = t(busyKey);
+  try {
+    await action();
+  } finally {
+    button.disabled = false;
+    button.textContent = label;
+  }
+}
+
+async function onMemberLogin(event) {
+  event.preventDefault();
+  const form = event.target;
+  showError('member-login-error', null);
+  if (!navigator.onLine) return showError('member-login-error', t('member.offline'));
+  await withBusy(form, 'member.busy', async () => {
+    try {
+      const body = await memberFetch('/api/login', {
+        method: 'POST',
+        body: JSON.stringify({ username: form.username.value.trim(), password: form.password.value }),
+      });
+      if (!body?.token) throw new Error(t('error.network'));
+      keepMemberToken(body.token);
+      const me = await memberFetch('/api/me');
+      if (!me?.member) {
+        // A staff account: this screen is the member's own.
+        await memberFetch('/api/logout', { method: 'POST' }).catch(() => {});
+        memberSignOut(false);
+        throw new Error(t('member.login.not_member'));
+      }
+      form.reset();
+      renderMemberAuth();
+      loadMember(me);
+    } catch (err) {
+      const msg = memberMessage(err, { 401: 'member.login.wrong', 403: 'member.login.wrong' });
+      showError('member-login-error', t('member.login.failed', { msg }));
+    }
+  });
+}
+
+async function onMemberSignup(event) {
+  event.preventDefault();
+  const form = event.target;
+  showError('member-signup-error', null);
+  const code = form.code.value.trim();
+  const username = form.username.value.trim();
+  const password = form.password.value;
+  if (!code || !username) return showError('member-signup-error', t('member.signup.missing'));
+  if (password.length < 8) return showError('member-signup-error', t('member.signup.short'));
+  if (!navigator.onLine) return showError('member-signup-error', t('member.offline'));
+  await withBusy(form, 'member.busy', async () => {
+    try {
+      const body = await memberFetch('/api/member-signup', {
+        method: 'POST',
+        body: JSON.stringify({ code, username, password }),
+      });
+      if (!body?.token) throw new Error(t('error.network'));
+      keepMemberToken(body.token);
+      form.reset();
+      app.memberAuth = 'login';
+      renderMemberAuth();
+      flash(t('member.signup.done'));
+      loadMember();
+    } catch (err) {
+      const msg = /invitation code/i.test(messageOf(err))
+        ? t('member.signup.bad_code')
+        : memberMessage(err, { 409: 'member.signup.taken' });
+      showError('member-signup-error', t('member.signup.failed', { msg }));
+    }
+  });
+}
+
+function memberSignOut(tellServer) {
+  if (tellServer && app.memberToken) {
+    fetch('/api/logout', { method: 'POST', headers: { authorization: `Bearer ${app.memberToken}` } }).catch(() => {});
+  }
+  app.memberToken = null;
+  try {
+    localStorage.removeItem(MEMBER_TOKEN_KEY);
+  } catch (_) {
+    // Nothing stored.
+  }
+  for (const id of ['member-benefits', 'member-events', 'member-complaints']) $(id).replaceChildren();
+  renderMemberAuth();
+}
+
+/** A day (`2027-11-24`) or a time, as a date for people. */
+function formatDate(day) {
+  if (!day) return '';
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00`) : Date.parse(day);
+  if (!Number.isFinite(ms)) return String(day);
+  return new Intl.DateTimeFormat(lang(), { year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(ms));
+}
+
+function translated(prefix, value) {
+  const key = `${prefix}.${value}`;
+  const text = t(key);
+  return text === key ? value ?? '' : text;
+}
+
+/** Loads the member's own file, events and complaints; `me` when already fetched. */
+async function loadMember(me = null) {
+  showError('member-error', null);
+  document.body.dataset.member = 'loading';
+  try {
+    const [mine, events, complaints] = await Promise.all([
+      me ? Promise.resolve(me) : memberFetch('/api/me'),
+      memberFetch('/api/club-events'),
+      memberFetch('/api/complaints'),
+    ]);
+    if (!mine?.member) throw new Error(t('member.login.not_member'));
+    renderMemberCard(mine.member);
+    renderEvents(events.events ?? []);
+    renderComplaints(complaints.complaints ?? []);
+    document.body.dataset.member = 'ready';
+  } catch (err) {
+    if (!app.memberToken) return;
+    showError('member-error', t('office.failed', { msg: messageOf(err) }));
+    document.body.dataset.member = 'failed';
+  }
+}
+
+function renderMemberCard(member) {
+  const state = member.state ?? {};
+  const tier = state.tier ?? member.tier;
+  const status = state.status ?? member.status;
+  const card = $('member-card');
+  card.dataset.tier = tier ?? '';
+  card.dataset.status = status ?? '';
+  $('member-tier').textContent = translated('tier', tier);
+  $('member-card-number').textContent = member.card ?? '';
+  $('member-card-number').dataset.card = member.card ?? '';
+  $('member-name').textContent = member.name ?? '';
+  $('member-valid').textContent = state.valid_until ? formatDate(state.valid_until) : t('member.valid.none');
+  const badge = $('member-status');
+  badge.textContent = translated('status', status);
+  badge.className = `mcard-status mstatus-${status}`;
+  $('member-points').textContent = Number(state.points ?? 0).toLocaleString(lang());
+  const plates = (member.vehicles ?? []).map((v) => v.plate).filter(Boolean);
+  $('member-plate').textContent = member.plate ?? (plates.join(' / ') || '—');
+
+  const period = state.benefits_period;
+  $('member-benefits-period').textContent =
+    period?.from && period?.to ? t('member.benefits.period', { from: formatDate(period.from), to: formatDate(period.to) }) : '';
+  const benefits = state.benefits ?? [];
+  $('member-benefits').replaceChildren(
+    ...(benefits.length
+      ? benefits.map((b) => {
+          let value;
+          let meter = null;
+          if (b.kind === 'allowance') {
+            value = t('member.benefit.left', { n: b.remaining ?? 0, of: b.per_year });
+            const pct = b.per_year ? Math.round(((b.remaining ?? 0) / b.per_year) * 100) : 0;
+            meter = el('div', { class: 'meter' }, el('span', { style: `width:${pct}%` }));
+          } else if (b.kind === 'discount') value = t('member.benefit.discount', { n: b.percent });
+          else if (b.kind === 'free_km') value = t('member.benefit.km', { n: b.km });
+          else value = t('member.benefit.service');
+          return el(
+            'li',
+            { class: `benefit benefit-${b.kind}${b.available === false ? ' unavailable' : ''}`, dataset: { benefit: b.id } },
+            el('div', { class: 'benefit-head' }, el('span', { class: 'benefit-name' }, b.name), el('span', { class: 'benefit-value' }, value)),
+            meter,
+            b.available === false ? el('div', { class: 'member-line muted' }, t('member.benefit.unavailable')) : null,
+          );
+        })
+      : [el('li', { class: 'empty' }, t('member.benefits.empty'))]),
+  );
+}
+
+function renderEvents(events) {
+  const list = $('member-events');
+  const shown = events
+    .filter((e) => e.invited !== false)
+    .sort((a, b) => String(a.starts_at).localeCompare(String(b.starts_at)));
+  if (!shown.length) {
+    list.replaceChildren(el('li', { class: 'empty' }, t('member.events.empty')));
+    return;
+  }
+  list.replaceChildren(
+    ...shown.map((e) => {
+      const answer = e.rsvp?.attending;
+      const full = e.capacity != null && e.accepted >= e.capacity && answer !== true;
+      const past = Date.parse(e.starts_at) < Date.now() - 86_400_000;
+      const state = e.attended ? 'attended' : answer === true ? 'yes' : answer === false ? 'no' : 'open';
+      const item = el(
+        'li',
+        { class: `event event-${state}`, dataset: { eventId: e.id, rsvp: state } },
+        el(
+          'div',
+          { class: 'member-head' },
+          el('strong', { class: 'event-title' }, e.title),
+          el('span', { class: `badge badge-rsvp-${state}` }, t(`member.rsvp.${state}`)),
+        ),
+        el('div', { class: 'member-line' }, `${formatTime(e.starts_at)} · ${e.place ?? ''}`),
+        el(
+          'div',
+          { class: 'member-line muted' },
+          [translated('event.kind', e.kind), t('member.event.places', { n: e.accepted ?? 0, of: e.capacity }),
+            e.points ? t('member.event.points', { n: e.points }) : null]
+            .filter(Boolean)
+            .join(' · '),
+        ),
+      );
+      if (!e.attended && !past) {
+        const yes = el('button', { type: 'button', class: `btn btn-small ${answer === true ? 'btn-primary' : ''}`, dataset: { rsvp: 'yes' }, disabled: full || null }, (answer === true ? '✓ ' : '') + t('member.rsvp.attend'));
+        const no = el('button', { type: 'button', class: `btn btn-small ${answer === false ? 'btn-primary' : ''}`, dataset: { rsvp: 'no' } }, (answer === false ? '✓ ' : '') + t('member.rsvp.decline'));
+        yes.addEventListener('click', () => answerEvent(e.id, true, item));
+        no.addEventListener('click', () => answerEvent(e.id, false, item));
+        item.append(el('div', { class: 'event-actions' }, yes, no), el('p', { class: 'error', hidden: true }));
+      }
+      return item;
+    }),
+  );
+}
+
+async function answerEvent(id, attending, item) {
+  const error = item.querySelector('.error');
+  for (const b of item.querySelectorAll('button')) b.disabled = true;
+  try {
+    await memberFetch(`/api/club-events/${encodeURIComponent(id)}/rsvp`, {
+      method: 'POST',
+      body: JSON.stringify({ attending }),
+    });
+    flash(t(attending ? 'member.rsvp.done_yes' : 'member.rsvp.done_no'));
+    const { events = [] } = await memberFetch('/api/club-events');
+    renderEvents(events);
+  } catch (err) {
+    for (const b of item.querySelectorAll('button')) b.disabled = false;
+    if (error) {
+      error.textContent = messageOf(err);
+      error.hidden = false;
+    }
+  }
+}
+
+function complaintState(c) {
+  if (!c.open) return 'closed';
+  if (c.answer) return 'answered';
+  if (c.overdue) return 'overdue';
+  return 'open';
+}
+
+function renderComplaints(complaints) {
+  const list = $('member-complaints');
+  if (!complaints.length) {
+    list.replaceChildren(el('li', { class: 'empty' }, t('member.complaints.empty')));
+    return;
+  }
+  const sorted = [...complaints].sort((a, b) => String(b.filed_at).localeCompare(String(a.filed_at)));
+  list.replaceChildren(
+    ...sorted.map((c) => {
+      const state = complaintState(c);
+      return el(
+        'li',
+        { class: 'complaint', dataset: { complaintId: c.id, state } },
+        el(
+          'div',
+          { class: 'member-head' },
+          el('span', { class: 'member-line muted' }, `${formatTime(c.filed_at)} · ${translated('channel', c.channel)}`),
+          el('span', { class: `badge badge-complaint-${state}` }, t(`member.complaint.${state}`)),
+        ),
+        el('div', { class: 'complaint-text' }, c.text),
+        c.answer ? el('div', { class: 'complaint-answer' }, t('member.complaint.reply', { text: c.answer.text })) : null,
+      );
+    }),
+  );
+}
+
+async function onComplaint(event) {
+  event.preventDefault();
+  const form = event.target;
+  showError('complaint-error', null);
+  const text = form.text.value.trim();
+  if (!text) {
+    showError('complaint-error', t('member.complaint.empty'));
+    form.text.focus();
+    return;
+  }
+  await withBusy(form, 'member.busy', async () => {
+    try {
+      await memberFetch('/api/complaints', {
+        method: 'POST',
+        body: JSON.stringify({ channel: form.channel.value, level: 'complaint', text }),
+      });
+      form.text.value = '';
+      flash(t('member.complaint.done'));
+      const { complaints = [] } = await memberFetch('/api/complaints');
+      renderComplaints(complaints);
+    } catch (err) {
+      showError('complaint-error', messageOf(err));
+    }
+  });
+}
+
 // ---------------------------------------------------------------- start
 
 function wire() {
@@ -764,6 +1133,7 @@ function wire() {
     translatePage();
     render();
     if (app.screen === 'office' && app.officeToken) loadOffice();
+    if (app.screen === 'member' && app.memberToken) loadMember();
   });
   $('sync-now').addEventListener('click', () => sync());
   $('flash').addEventListener('click', () => {
@@ -785,6 +1155,16 @@ function wire() {
     loadMembers(event.target.q.value.trim());
   });
   $('office-logout').addEventListener('click', signOut);
+  for (const seg of document.querySelectorAll('[data-auth]')) {
+    seg.addEventListener('click', () => {
+      app.memberAuth = seg.dataset.auth;
+      renderMemberAuth();
+    });
+  }
+  $('member-login-form').addEventListener('submit', onMemberLogin);
+  $('member-signup-form').addEventListener('submit', onMemberSignup);
+  $('member-logout').addEventListener('click', () => memberSignOut(true));
+  $('complaint-form').addEventListener('submit', onComplaint);
   window.addEventListener('online', () => sync());
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') sync();

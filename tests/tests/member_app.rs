@@ -1,0 +1,217 @@
+//! The member screen (我的会员卡) of the web app in a real browser against the real server: a member
+//! enrolled by a field device, approved and with points from a settled order activates their login
+//! with an invitation code, sees their card, answers yes to a club event and files a complaint; the
+//! server then has the answer and the complaint.
+//!
+//! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
+//! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
+
+mod common;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::{ADMIN_PASSWORD, Device, Server};
+use serde_json::{Value, json};
+
+const BROWSER_RUN: Duration = Duration::from_secs(240);
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+fn ts(ms: i64) -> String {
+    serde_json::to_value(carclub_shared::Timestamp::from_millis(ms))
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn require(path: &Path, what: &str, fix: &str) {
+    assert!(
+        path.exists(),
+        "{what} is missing ({}): run `{fix}` from the repository root first",
+        path.display()
+    );
+}
+
+/// Runs the browser script to its end (or kills it at the deadline); returns success and output.
+fn run_browser(args: &[String]) -> (bool, String) {
+    let root = common::root();
+    let mut child = Command::new("node")
+        .current_dir(&root)
+        .arg(root.join("tests/browser/member-app.mjs"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node runs (is Node.js installed?)");
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let out = read(Box::new(child.stdout.take().expect("stdout")));
+    let err = read(Box::new(child.stderr.take().expect("stderr")));
+    let deadline = Instant::now() + BROWSER_RUN;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for node") {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let mut output = out.join().unwrap_or_default();
+    output.push_str(&err.join().unwrap_or_default());
+    match status {
+        Some(status) => (status.success(), output),
+        None => (false, format!("{output}\nkilled after {BROWSER_RUN:?}")),
+    }
+}
+
+#[test]
+fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
+    let root = common::root();
+    require(
+        &root.join("web/dist/index.html"),
+        "the built web app",
+        "scripts/build-web",
+    );
+    require(
+        &root.join("web/dist/pkg/carclub_web_bg.wasm"),
+        "the web app's wasm",
+        "scripts/build-web",
+    );
+    require(
+        &root.join("tests/js/node_modules/playwright-core"),
+        "the browser driver (playwright-core)",
+        "npm install --prefix tests/js",
+    );
+
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
+    let admin = server.login("admin", ADMIN_PASSWORD);
+
+    // Enrolled on site by a field device, then synced.
+    let device = Device::new(&tmp.path().join("device"));
+    device.register(&server, "展厅平板");
+    let member = device.enroll(
+        "陈静",
+        "13900000001",
+        "LSVAB1234567890XY",
+        "粤A12345",
+        "R-001",
+    );
+    device.ok(&["sync"]);
+
+    // Approved, and an order settled so the member has points.
+    let op = |body: Value| {
+        let (s, v) = server.post(
+            &format!("/api/members/{member}/operations"),
+            &body,
+            Some(&admin),
+        );
+        assert_eq!(s, 200, "{body}: {v}");
+        v["state"].clone()
+    };
+    let st = op(json!({"type": "enrollment_approved"}));
+    assert_eq!(st["status"], "active", "{st}");
+    let st = op(json!({"type": "order_settled", "order": {"receipt": "S-1",
+        "lines": [{"category": "labor", "amount": 100_000}], "promotion": false}}));
+    let points = st["points"].as_u64().expect("points");
+    assert!(points > 0, "the order earned points: {st}");
+    let tier = st["tier"].as_str().expect("tier").to_owned();
+    assert_eq!(tier, "standard");
+
+    let (s, file) = server.get(&format!("/api/members/{member}"), Some(&admin));
+    assert_eq!(s, 200, "{file}");
+    let card = file["card"].as_str().expect("a card number").to_owned();
+
+    // A club event for the active members, and the invitation code the store hands over.
+    let (s, ev) = server.post(
+        "/api/club-events",
+        &json!({"title": "车主讲堂：冬季保养", "kind": "lecture", "starts_at": ts(now_ms() + 7 * 86_400_000),
+                "place": "本店二楼", "capacity": 20}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{ev}");
+    let event = ev["id"].as_str().expect("event id").to_owned();
+    assert!(
+        ev["invited"].as_array().unwrap().contains(&json!(member)),
+        "the member is invited: {ev}"
+    );
+    let (s, inv) = server.post(
+        &format!("/api/members/{member}/invitations"),
+        &json!({}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{inv}");
+    let code = inv["code"].as_str().expect("code").to_owned();
+
+    let shots = root.join("target/screenshots");
+    let args: Vec<String> = [
+        ("--base", server.base.clone()),
+        ("--code", code),
+        ("--card", card.clone()),
+        ("--tier", "一般卡".to_owned()),
+        ("--points", points.to_string()),
+        ("--event", event.clone()),
+        ("--username", "chenjing".to_owned()),
+        ("--shots", shots.display().to_string()),
+    ]
+    .into_iter()
+    .flat_map(|(k, v)| [k.to_owned(), v])
+    .collect();
+    let (passed, output) = run_browser(&args);
+    println!("{output}");
+    assert!(
+        passed,
+        "the browser run failed (screenshots in {}, server log {}):\n{output}",
+        shots.display(),
+        server.log.display()
+    );
+
+    // The answer is on the server, given by the member's own login.
+    let (s, ev) = server.get(&format!("/api/club-events/{event}"), Some(&admin));
+    assert_eq!(s, 200, "{ev}");
+    let mine = ev["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["member"] == member.as_str())
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        mine["rsvp"]["attending"], true,
+        "the RSVP is recorded: {ev}"
+    );
+    assert_eq!(ev["accepted"], 1, "{ev}");
+
+    // The complaint is about the member, at the level they filed.
+    let (s, list) = server.get(&format!("/api/complaints?member={member}"), Some(&admin));
+    assert_eq!(s, 200, "{list}");
+    let complaints = list["complaints"].as_array().unwrap();
+    assert_eq!(complaints.len(), 1, "{list}");
+    assert_eq!(complaints[0]["level"], "complaint");
+    assert_eq!(complaints[0]["channel"], "phone");
+
+    // The member's login sees their own file only.
+    let me = server.login("chenjing", "member-pw-2026");
+    let (s, v) = server.get("/api/me", Some(&me));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["member"]["card"], card.as_str());
+    assert_eq!(server.get("/api/members", Some(&me)).0, 403);
+}
