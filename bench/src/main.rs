@@ -11,7 +11,7 @@ mod server;
 mod wire;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,14 @@ use server::Server;
 use wire::{SyncStats, Until};
 
 /// Members one device can enroll (its card block).
-const PER_DEVICE: usize = 200;
+const CARD_BLOCK: usize = 200;
+static PER_DEVICE_CELL: OnceLock<usize> = OnceLock::new();
+
+/// Members each seeding device enrolls.
+fn per_device() -> usize {
+    *PER_DEVICE_CELL.get().unwrap_or(&CARD_BLOCK)
+}
+
 /// The longest any one sync may take before the benchmark gives up.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(3600);
 
@@ -39,6 +46,9 @@ struct Cli {
     /// Seeding devices working at once.
     #[arg(long, global = true, default_value_t = 2)]
     seeders: usize,
+    /// Members each seeding device enrolls (at most its block of 200 cards).
+    #[arg(long, global = true, default_value_t = 50)]
+    per_device: usize,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -85,6 +95,9 @@ enum Scenario {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    PER_DEVICE_CELL
+        .set(cli.per_device.clamp(1, CARD_BLOCK))
+        .map_err(|_| anyhow::anyhow!("set twice"))?;
     let tmp = tempfile::tempdir()?;
     let data = match &cli.data {
         Some(d) => d.clone(),
@@ -140,10 +153,11 @@ fn outcome_counts(device: &Device) -> (usize, usize) {
     (accepted, outcomes.len() - accepted)
 }
 
-/// Enrolls `members` members through `ceil(members / 200)` registered devices, each enrolling
+/// Enrolls `members` members through `ceil(members / per_device)` registered devices, each enrolling
 /// offline and then syncing until every event is acknowledged (journal and status only).
 fn populate(base: &str, members: usize, first: usize, seeders: usize) -> anyhow::Result<Duration> {
-    let devices = members.div_ceil(PER_DEVICE);
+    let per = per_device();
+    let devices = members.div_ceil(per);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
@@ -158,8 +172,8 @@ fn populate(base: &str, members: usize, first: usize, seeders: usize) -> anyhow:
                             return Ok(());
                         }
                         let mut device = wire::register(base, &format!("seeder {d}"))?;
-                        let from = first + d * PER_DEVICE;
-                        let to = (first + members).min(from + PER_DEVICE);
+                        let from = first + d * per;
+                        let to = (first + members).min(from + per);
                         for i in from..to {
                             device.enroll_input(enrollment(i, "S"), now_ms())?;
                         }
@@ -169,7 +183,7 @@ fn populate(base: &str, members: usize, first: usize, seeders: usize) -> anyhow:
                             bail!("seeder {d}: {accepted} accepted, {rejected} rejected");
                         }
                         let n = done.fetch_add(to - from, Ordering::Relaxed) + to - from;
-                        if n % 5000 < PER_DEVICE || n == members {
+                        if n % 5000 < per || n == members {
                             eprintln!(
                                 "  populated {n}/{members} members in {:.1} s",
                                 started.elapsed().as_secs_f64()
@@ -213,7 +227,7 @@ fn server_with(data: &Path, members: usize, seeders: usize) -> anyhow::Result<Se
             println!(
                 "populate: {members} members by {} devices ({seeders} at once) in {:.1} s \
                  ({:.0} enrollments/s), server CPU {}",
-                members.div_ceil(PER_DEVICE),
+                members.div_ceil(per_device()),
                 took.as_secs_f64(),
                 members as f64 / took.as_secs_f64(),
                 secs(cpu)
@@ -251,6 +265,7 @@ fn fresh_device_sync(
     let cpu = server.cpu().zip(cpu0).map(|(a, b)| a - b);
     let held = device.members().len();
     println!("first sync: {}", stats.line());
+    probe(&store)?;
     println!(
         "first sync: {} B on the wire, {} frames, server CPU {}, device shows {held} members \
          (expected {expect})",
@@ -259,6 +274,22 @@ fn fresh_device_sync(
         secs(cpu)
     );
     Ok((device, store, stats))
+}
+
+/// Times, on a copy of the device loaded from its store, opening it and building its member view.
+fn probe(store: &DirStore) -> anyhow::Result<()> {
+    let t = Instant::now();
+    let copy = Device::open(store.load_all()?)?;
+    let open_took = t.elapsed();
+    let t = Instant::now();
+    let shown = copy.members().len();
+    let members_took = t.elapsed();
+    println!(
+        "device cost per call: Device::open {:.1} ms, members() {:.1} ms ({shown} members)",
+        open_took.as_secs_f64() * 1000.0,
+        members_took.as_secs_f64() * 1000.0,
+    );
+    Ok(())
 }
 
 fn first_sync(data: &Path, tmp: &Path, members: usize, seeders: usize) -> anyhow::Result<()> {
