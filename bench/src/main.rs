@@ -11,8 +11,8 @@ mod server;
 mod wire;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -369,13 +369,7 @@ fn concurrent(data: &Path, devices: usize, visits: usize, rounds: usize) -> anyh
     }
     // A first sync each, so the measured rounds are steady state.
     for device in &mut fleet {
-        wire::sync(
-            device,
-            &server.base,
-            None,
-            Until::Complete,
-            SYNC_TIMEOUT,
-        )?;
+        wire::sync(device, &server.base, None, Until::Complete, SYNC_TIMEOUT)?;
     }
     let latencies: Mutex<Vec<Duration>> = Mutex::new(Vec::new());
     let acknowledged = AtomicUsize::new(0);
@@ -408,7 +402,10 @@ fn concurrent(data: &Path, devices: usize, visits: usize, rounds: usize) -> anyh
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| bail!("a device thread panicked")))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| bail!("a device thread panicked"))
+            })
             .collect()
     });
     let wall = started.elapsed();

@@ -56,7 +56,10 @@ impl Server {
             .args(["--data", data.to_str().context("data path")?])
             .args(["--listen", "127.0.0.1:0"])
             .env("CARCLUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or("warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or("warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
@@ -70,7 +73,10 @@ impl Server {
                         break a.trim().to_owned();
                     }
                 }
-                _ => bail!("the server exited before listening (see {}.log)", data.display()),
+                _ => bail!(
+                    "the server exited before listening (see {}.log)",
+                    data.display()
+                ),
             }
         };
         std::thread::spawn(move || for _ in lines {});

@@ -152,9 +152,9 @@ pub fn sync(
         Until::Acknowledged => Some(own_docs(device)?),
     };
     let send = |ws: &mut tungstenite::WebSocket<Counting>,
-                    stats: &mut SyncStats,
-                    allowed: &Option<Vec<DocumentId>>,
-                    frame: Vec<u8>|
+                stats: &mut SyncStats,
+                allowed: &Option<Vec<DocumentId>>,
+                frame: Vec<u8>|
      -> anyhow::Result<()> {
         if let Some(allowed) = allowed {
             match Message::decode(&frame) {

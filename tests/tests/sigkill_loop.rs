@@ -94,7 +94,8 @@ fn listed(server: &Server) -> BTreeMap<String, Value> {
         .collect()
 }
 
-fn assert_all_acked_present(server: &Server, acked: &Acked, when: &str) {
+/// Checks every acknowledged enrollment is listed; how many were checked.
+fn assert_all_acked_present(server: &Server, acked: &Acked, when: &str) -> usize {
     let snapshot = acked.lock().unwrap().clone();
     let on_server = listed(server);
     for (id, (device, name)) in &snapshot {
@@ -103,6 +104,7 @@ fn assert_all_acked_present(server: &Server, acked: &Acked, when: &str) {
             "{when}: device {device} saw {name} ({id}) acknowledged, but the server lost it"
         );
     }
+    snapshot.len()
 }
 
 fn open_device(server: &Server, home: &std::path::Path, name: &str) -> (Device, DirStore) {
@@ -183,16 +185,24 @@ fn acknowledged_enrollments_survive_repeated_sigkill() {
         })
         .collect();
 
+    let mut checked = 0;
     for kill in 0..KILLS {
-        std::thread::sleep(Duration::from_millis(100 + rng.below(900)));
+        std::thread::sleep(Duration::from_millis(200 + rng.below(1300)));
         server.kill();
         // Down for a moment: devices fail to connect and keep working offline.
         std::thread::sleep(Duration::from_millis(rng.below(200)));
         // `start` waits until the reopened store answers; then nothing acknowledged is missing.
         server = Server::start(&data, "127.0.0.1:0");
         *base.write().unwrap() = server.base.clone();
-        assert_all_acked_present(&server, &acked, &format!("after kill {kill} (seed {seed})"));
+        let n =
+            assert_all_acked_present(&server, &acked, &format!("after kill {kill} (seed {seed})"));
+        println!("kill {kill}: all {n} enrollments acknowledged so far are on the server");
+        checked = checked.max(n);
     }
+    assert!(
+        checked > 0,
+        "no enrollment was acknowledged between kills (seed {seed})"
+    );
     stop.store(true, Ordering::Relaxed);
     let mut devices: Vec<(Device, DirStore)> = Vec::new();
     for w in workers {
@@ -220,10 +230,7 @@ fn acknowledged_enrollments_survive_repeated_sigkill() {
     let on_server = listed(&server);
     let acked = acked.lock().unwrap().clone();
     assert_all_acked_present(&server, &Arc::new(Mutex::new(acked.clone())), "at the end");
-    let enrolled: usize = devices
-        .iter()
-        .map(|(d, _)| d.journal_events().len())
-        .sum();
+    let enrolled: usize = devices.iter().map(|(d, _)| d.journal_events().len()).sum();
     assert_eq!(
         acked.len(),
         enrolled,
