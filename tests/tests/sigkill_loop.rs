@@ -126,7 +126,7 @@ fn open_device(server: &Server, home: &std::path::Path, name: &str) -> (Device, 
 fn sync_once(device: &mut Device, store: &DirStore, base: &RwLock<String>) -> bool {
     let url = base.read().unwrap().clone();
     device.set_server(&url).unwrap();
-    native::sync(device, store, Duration::from_secs(10)).is_ok()
+    native::sync(device, store, Duration::from_secs(30)).is_ok()
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn acknowledged_enrollments_survive_repeated_sigkill() {
     }
 
     // Everything uploads, then everyone fetches everything.
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_secs(300);
     for round in 0..2 {
         for (index, (device, store)) in devices.iter_mut().enumerate() {
             while !sync_once(device, store, &base) || device.pending_events() > 0 {
