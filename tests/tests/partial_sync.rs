@@ -114,8 +114,14 @@ fn register(server: &Server, name: &str) -> Value {
     body
 }
 
-/// A native device for a registration answer, enrolled with one member and synced.
-fn enroll_and_sync(server: &Server, home: &std::path::Path, reg: &Value, n: u32) {
+/// A native device for a registration answer, enrolled with one member and synced; the documents
+/// it then holds in its store.
+fn enroll_and_sync(
+    server: &Server,
+    home: &std::path::Path,
+    reg: &Value,
+    n: u32,
+) -> BTreeSet<DocumentId> {
     let store = DirStore::open(home).unwrap();
     let mut device = carclub_client::Device::open(Vec::new()).unwrap();
     device.apply_registration(&reg.to_string()).unwrap();
@@ -140,6 +146,12 @@ fn enroll_and_sync(server: &Server, home: &std::path::Path, reg: &Value, n: u32)
         .unwrap();
     native::sync(&mut device, &store, Duration::from_secs(60)).unwrap();
     assert_eq!(device.pending_events(), 0);
+    store
+        .load_all()
+        .unwrap()
+        .into_iter()
+        .filter_map(|(k, _)| k.strip_prefix("doc/").and_then(|id| id.parse().ok()))
+        .collect()
 }
 
 #[test]
@@ -150,7 +162,24 @@ fn a_device_receives_only_documents_it_may_see() {
     let other = register(&server, "other");
     // Both devices have written their journals and received a status with an outcome.
     enroll_and_sync(&server, &tmp.path().join("mine"), &mine, 1);
-    enroll_and_sync(&server, &tmp.path().join("other"), &other, 2);
+    let other_holds = enroll_and_sync(&server, &tmp.path().join("other"), &other, 2);
+    // A real device's sync fetched the store's documents but not another device's own.
+    let third_holds = enroll_and_sync(
+        &server,
+        &tmp.path().join("mine-again"),
+        &register(&server, "third"),
+        3,
+    );
+    for kind in ["journal", "status"] {
+        assert!(other_holds.contains(&doc(&other, kind)));
+        for reg in [&mine, &other] {
+            assert!(
+                !third_holds.contains(&doc(reg, kind)),
+                "a device holds another device's {kind}"
+            );
+        }
+    }
+    assert!(third_holds.contains(&doc(&mine, "directory")));
 
     let mut peer = Peer::connect(&server, mine["token"].as_str().unwrap());
 
@@ -202,8 +231,8 @@ fn a_device_receives_only_documents_it_may_see() {
     let members: Vec<&DocumentId> = listed.iter().filter(|id| !allowed.contains(id)).collect();
     assert_eq!(
         members.len(),
-        2,
-        "besides its own documents, the summary lists the two member files: {listed:?}"
+        3,
+        "besides its own documents, the summary lists the three member files: {listed:?}"
     );
 
     // The back office (a session without a device) sees member documents but no device's
