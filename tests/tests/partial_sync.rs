@@ -1,0 +1,256 @@
+//! Partial sync: a device receives only the documents it may see. Another device's journal and
+//! status are unavailable to it (and to the back office), and the `carclub-heads` summary it gets
+//! lists only documents it may read.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use automerge::Automerge;
+use automerge::sync::SyncDoc;
+use carclub_client::native::{self, DirStore};
+use carclub_protocol::DocumentId;
+use carclub_protocol::wire::{Message, PeerMetadata};
+use common::{ADMIN_PASSWORD, Server};
+use serde_json::{Value, json};
+use tungstenite::Message as Ws;
+
+/// A raw automerge-repo peer (the same as `bad_input.rs`).
+struct Peer {
+    ws: tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
+}
+
+impl Peer {
+    fn connect(server: &Server, token: &str) -> Peer {
+        let (ws, _) = tungstenite::connect(format!("ws://{}/sync?token={token}", server.addr))
+            .expect("connects");
+        if let tungstenite::stream::MaybeTlsStream::Plain(s) = ws.get_ref() {
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        }
+        let mut peer = Peer { ws };
+        peer.send(&Message::Join {
+            sender_id: "test-peer".into(),
+            supported_protocol_versions: vec!["1".into()],
+            peer_metadata: PeerMetadata::default(),
+        });
+        assert!(matches!(peer.recv(), Message::Peer { .. }));
+        peer
+    }
+    fn send(&mut self, m: &Message) {
+        self.ws.send(Ws::Binary(m.encode().into())).unwrap();
+    }
+    fn recv(&mut self) -> Message {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            assert!(Instant::now() < deadline, "no answer from the server");
+            if let Ws::Binary(b) = self.ws.read().expect("server answers") {
+                return Message::decode(&b).expect("server frames decode");
+            }
+        }
+    }
+    /// Asks for `doc` as a peer that does not hold it; the server's first answer about it.
+    fn request(&mut self, doc: DocumentId) -> Message {
+        let mut state = automerge::sync::State::new();
+        let data = Automerge::new()
+            .generate_sync_message(&mut state)
+            .expect("a first sync message")
+            .encode();
+        self.send(&Message::Request {
+            sender_id: "test-peer".into(),
+            target_id: "server".into(),
+            document_id: doc,
+            data,
+        });
+        loop {
+            match self.recv() {
+                m @ (Message::Sync { .. } | Message::DocUnavailable { .. })
+                    if doc_of(&m) == Some(doc) =>
+                {
+                    return m;
+                }
+                Message::Error { message, .. } => panic!("server error: {message}"),
+                _ => {}
+            }
+        }
+    }
+    /// Sends a change cursor; the documents the server's summary lists.
+    fn summary(&mut self, cursor: u64) -> BTreeSet<DocumentId> {
+        self.send(&Message::HeadsSummary {
+            sender_id: "test-peer".into(),
+            target_id: "server".into(),
+            cursor,
+            entries: Vec::new(),
+        });
+        loop {
+            if let Message::HeadsSummary { entries, .. } = self.recv() {
+                return entries.into_iter().map(|(id, _)| id).collect();
+            }
+        }
+    }
+}
+
+fn doc_of(m: &Message) -> Option<DocumentId> {
+    match m {
+        Message::Sync { document_id, .. }
+        | Message::Request { document_id, .. }
+        | Message::DocUnavailable { document_id, .. } => Some(*document_id),
+        _ => None,
+    }
+}
+
+fn doc(reg: &Value, kind: &str) -> DocumentId {
+    reg["docs"][kind].as_str().unwrap().parse().unwrap()
+}
+
+/// Registers a device over HTTP; the registration answer.
+fn register(server: &Server, name: &str) -> Value {
+    let (status, body) = server.post(
+        "/api/devices",
+        &json!({"username": "admin", "password": ADMIN_PASSWORD, "name": name}),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// A native device for a registration answer, enrolled with one member and synced; the documents
+/// it then holds in its store.
+fn enroll_and_sync(
+    server: &Server,
+    home: &std::path::Path,
+    reg: &Value,
+    n: u32,
+) -> BTreeSet<DocumentId> {
+    let store = DirStore::open(home).unwrap();
+    let mut device = carclub_client::Device::open(Vec::new()).unwrap();
+    device.apply_registration(&reg.to_string()).unwrap();
+    device.set_server(&server.base).unwrap();
+    device
+        .enroll_input(
+            carclub_client::EnrollInput {
+                name: format!("会员{n}"),
+                phone: format!("1380013{n:04}"),
+                vin: format!("LSVAU2180N21{n:05}"),
+                plate: format!("粤B{n:05}"),
+                tier: "standard".into(),
+                fee_fen: 18000,
+                receipt: Some(format!("R-P-{n}")),
+                card: None,
+                id_number: None,
+                model: None,
+                documents_seen: Vec::new(),
+            },
+            native::now_ms(),
+        )
+        .unwrap();
+    native::sync(&mut device, &store, Duration::from_secs(60)).unwrap();
+    assert_eq!(device.pending_events(), 0);
+    store
+        .load_all()
+        .unwrap()
+        .into_iter()
+        .filter_map(|(k, _)| k.strip_prefix("doc/").and_then(|id| id.parse().ok()))
+        .collect()
+}
+
+#[test]
+fn a_device_receives_only_documents_it_may_see() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
+    let mine = register(&server, "mine");
+    let other = register(&server, "other");
+    // Both devices have written their journals and received a status with an outcome.
+    enroll_and_sync(&server, &tmp.path().join("mine"), &mine, 1);
+    let other_holds = enroll_and_sync(&server, &tmp.path().join("other"), &other, 2);
+    // A real device's sync fetched the store's documents but not another device's own.
+    let third_holds = enroll_and_sync(
+        &server,
+        &tmp.path().join("mine-again"),
+        &register(&server, "third"),
+        3,
+    );
+    for kind in ["journal", "status"] {
+        assert!(other_holds.contains(&doc(&other, kind)));
+        for reg in [&mine, &other] {
+            assert!(
+                !third_holds.contains(&doc(reg, kind)),
+                "a device holds another device's {kind}"
+            );
+        }
+    }
+    assert!(third_holds.contains(&doc(&mine, "directory")));
+
+    let mut peer = Peer::connect(&server, mine["token"].as_str().unwrap());
+
+    // Its own documents and the store's directory are served.
+    for kind in ["journal", "status", "directory"] {
+        let answer = peer.request(doc(&mine, kind));
+        assert!(
+            matches!(answer, Message::Sync { .. }),
+            "own {kind}: {answer:?}"
+        );
+    }
+    // The other device's journal and status are not, though both exist and have content.
+    for kind in ["journal", "status"] {
+        let answer = peer.request(doc(&other, kind));
+        assert!(
+            matches!(answer, Message::DocUnavailable { .. }),
+            "the other device's {kind}: {answer:?}"
+        );
+    }
+
+    // The heads summary from the start lists what the device may read, and nothing else.
+    let listed = peer.summary(0);
+    for kind in ["status", "directory"] {
+        assert!(
+            listed.contains(&doc(&mine, kind)),
+            "own {kind} missing from the summary"
+        );
+    }
+    for kind in ["journal", "status"] {
+        assert!(
+            !listed.contains(&doc(&other, kind)),
+            "the other device's {kind} is listed in my summary"
+        );
+    }
+    // Every listed document is one the device may fetch (a fresh connection each, so no earlier
+    // exchange on this one decides what the server answers).
+    for id in &listed {
+        let answer = Peer::connect(&server, mine["token"].as_str().unwrap()).request(*id);
+        assert!(
+            matches!(answer, Message::Sync { .. }),
+            "listed but not served: {id} {answer:?}"
+        );
+    }
+    // Own journal, own status, directory, two member files.
+    let allowed: BTreeSet<DocumentId> = ["journal", "status", "directory"]
+        .iter()
+        .map(|k| doc(&mine, k))
+        .collect();
+    let members: Vec<&DocumentId> = listed.iter().filter(|id| !allowed.contains(id)).collect();
+    assert_eq!(
+        members.len(),
+        3,
+        "besides its own documents, the summary lists the three member files: {listed:?}"
+    );
+
+    // The back office (a session without a device) sees member documents but no device's
+    // journal or status.
+    let admin = server.login("admin", ADMIN_PASSWORD);
+    let mut office = Peer::connect(&server, &admin);
+    let office_listed = office.summary(0);
+    for reg in [&mine, &other] {
+        for kind in ["journal", "status"] {
+            assert!(!office_listed.contains(&doc(reg, kind)));
+            let answer = office.request(doc(reg, kind));
+            assert!(
+                matches!(answer, Message::DocUnavailable { .. }),
+                "back office reading a device's {kind}: {answer:?}"
+            );
+        }
+    }
+    for id in members {
+        assert!(office_listed.contains(id));
+    }
+}
