@@ -7,7 +7,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use automerge::Automerge;
 use carclub_protocol::DocumentId;
@@ -145,8 +145,8 @@ pub struct Device {
 /// The directory as read at some heads of its document.
 struct DirectoryCache {
     heads: Vec<automerge::ChangeHash>,
-    directory: Rc<Directory>,
-    members: Rc<Vec<DocumentId>>,
+    directory: Arc<Directory>,
+    members: Arc<Vec<DocumentId>>,
 }
 
 fn field<T>(
@@ -601,16 +601,16 @@ impl Device {
 
     /// The store's member directory as last synced, read once per change of the directory
     /// document (a device holding thousands of members consults it on every sync frame).
-    pub(crate) fn directory(&self) -> Rc<Directory> {
+    pub(crate) fn directory(&self) -> Arc<Directory> {
         self.directory_view().0
     }
 
     /// The member files the directory lists.
-    pub(crate) fn directory_members(&self) -> Rc<Vec<DocumentId>> {
+    pub(crate) fn directory_members(&self) -> Arc<Vec<DocumentId>> {
         self.directory_view().1
     }
 
-    fn directory_view(&self) -> (Rc<Directory>, Rc<Vec<DocumentId>>) {
+    fn directory_view(&self) -> (Arc<Directory>, Arc<Vec<DocumentId>>) {
         let id = self
             .reg
             .as_ref()
@@ -630,8 +630,8 @@ impl Device {
             .collect();
         let cache = DirectoryCache {
             heads,
-            directory: Rc::new(directory),
-            members: Rc::new(members),
+            directory: Arc::new(directory),
+            members: Arc::new(members),
         };
         let view = (cache.directory.clone(), cache.members.clone());
         *self.directory_cache.borrow_mut() = Some(cache);

@@ -18,7 +18,7 @@
 //! ```
 
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use automerge::sync::{self, SyncDoc};
 use carclub_protocol::DocumentId;
@@ -211,7 +211,7 @@ impl Device {
                 out.extend(self.offer(document_id));
                 // New members in the directory: fetch their files too.
                 let members_after = self.directory_members();
-                if !Rc::ptr_eq(&members_after, &members_before) {
+                if !Arc::ptr_eq(&members_after, &members_before) {
                     let known: HashSet<&DocumentId> = members_before.iter().collect();
                     for id in members_after.iter().filter(|id| !known.contains(id)) {
                         out.extend(self.offer(*id));
