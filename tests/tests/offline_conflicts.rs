@@ -1,5 +1,5 @@
 //! What offline devices do together that breaks an invariant is kept and listed as a conflict:
-//! the same points redeemed on two devices, a benefit used beyond its allowance, a receipt counted
+//! a card number issued twice, the same points redeemed on two devices, a benefit used beyond its allowance, a receipt counted
 //! twice; and a retried upload never earns points twice.
 
 mod common;
@@ -36,6 +36,36 @@ fn offline_devices_that_overdraw_or_overuse_raise_conflicts_and_retries_count_on
 
     let member = d1.enroll(20, "积分会员", 1, "guest", 30000);
     d1.sync(&server);
+    // A device restored from an old copy issues its first card again, to another person.
+    let reissued = d1.card_first;
+    let twin = d1.record(
+        19,
+        json!({
+            "type": "enrolled", "member": carclub_shared::MemberId::new(), "person": {"name": "同卡会员", "phone": "13900000777"},
+            "vehicle": {"vin": "LSVAU2180N9000777", "plate": "粤B90777"}, "tier": "guest", "channel": {"kind": "desk"},
+            "fee": 30000, "receipt": "R-TWIN-1", "card": format!("{}{reissued:08}", d1.card_prefix)
+        }),
+    );
+    d1.sync(&server);
+    let listed = conflicts(&server, &manager);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["kind"], "duplicate_card");
+    assert!(
+        listed[0]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e == twin.as_str())
+    );
+    let (code, body) = server.post(
+        &format!(
+            "/api/conflicts/{}/resolve",
+            common::urlencode(listed[0]["id"].as_str().unwrap())
+        ),
+        &json!({"note": "the second person gets a new card"}),
+        Some(&manager),
+    );
+    assert_eq!(code, 200, "{body}");
     assert_eq!(
         operate(
             &server,
@@ -54,7 +84,11 @@ fn offline_devices_that_overdraw_or_overuse_raise_conflicts_and_retries_count_on
         700,
         "preset B: 1 point per 10 yuan"
     );
-    assert!(conflicts(&server, &manager).is_empty());
+    assert!(
+        conflicts(&server, &manager)
+            .iter()
+            .all(|c| c["resolved"] == true)
+    );
 
     // A settlement uploaded, then the very same event again (a retry): it earns once.
     d1.record(0, json!({"type": "order_settled", "member": member, "order": {"receipt": "S-2", "lines": [{"category": "cash", "amount": 100000}], "promotion": false}}));
@@ -84,7 +118,10 @@ fn offline_devices_that_overdraw_or_overuse_raise_conflicts_and_retries_count_on
     d1.sync(&server);
     d2.sync(&server);
 
-    let listed = conflicts(&server, &manager);
+    let listed: Vec<Value> = conflicts(&server, &manager)
+        .into_iter()
+        .filter(|c| c["resolved"] == false)
+        .collect();
     let kinds: Vec<&str> = listed.iter().map(|c| c["kind"].as_str().unwrap()).collect();
     for kind in ["points_overdrawn", "benefit_overused", "duplicate_receipt"] {
         assert_eq!(
