@@ -9,17 +9,12 @@
 
 mod common;
 
-use std::io::Read;
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::{ADMIN_PASSWORD, Server};
 use serde_json::Value;
 
 const ADMIN: &str = "admin";
-const BROWSER_RUN: Duration = Duration::from_secs(240);
-
 /// A value that differs between runs, for the names of the people enrolled.
 fn nonce() -> u128 {
     SystemTime::now()
@@ -29,87 +24,32 @@ fn nonce() -> u128 {
         ^ u128::from(std::process::id())
 }
 
-/// Panics with what to run when something the test needs but does not build is missing.
-fn require(path: &Path, what: &str, fix: &str) {
-    assert!(
-        path.exists(),
-        "{what} is missing ({}): run `{fix}` from the repository root first",
-        path.display()
-    );
-}
-
-/// Runs the browser script to its end (or kills it at the deadline); returns success and its output.
-fn run_browser(server: &Server, member: &str, shots: &Path) -> (bool, String) {
-    let root = common::root();
-    let mut child = Command::new("node")
-        .current_dir(&root)
-        .arg(root.join("tests/browser/offline-enroll.mjs"))
-        .args(["--base", &server.base, "--user", ADMIN])
-        .args(["--password", ADMIN_PASSWORD, "--name", member])
-        .arg("--shots")
-        .arg(shots)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node runs (is Node.js installed?)");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let read = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    };
-    let out = read(Box::new(stdout));
-    let err = read(Box::new(stderr));
-
-    let deadline = Instant::now() + BROWSER_RUN;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for node") {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let mut output = out.join().unwrap_or_default();
-    output.push_str(&err.join().unwrap_or_default());
-    match status {
-        Some(status) => (status.success(), output),
-        None => (false, format!("{output}\nkilled after {BROWSER_RUN:?}")),
-    }
-}
-
 #[test]
 fn offline_enrollment_in_the_browser_reaches_the_server() {
     let root = common::root();
-    require(
-        &root.join("web/dist/index.html"),
-        "the built web app",
-        "scripts/build-web",
-    );
-    require(
-        &root.join("web/dist/pkg/carclub_web_bg.wasm"),
-        "the web app's wasm",
-        "scripts/build-web",
-    );
-    require(
-        &root.join("tests/js/node_modules/playwright-core"),
-        "the browser driver (playwright-core)",
-        "npm install --prefix tests/js",
-    );
+    common::browser::require_web_app();
 
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
     let member = format!("王测试{}", nonce() % 100_000);
     let shots = root.join("target/screenshots");
 
-    let (passed, output) = run_browser(&server, &member, &shots);
+    let args: Vec<String> = [
+        "--base",
+        &server.base,
+        "--user",
+        ADMIN,
+        "--password",
+        ADMIN_PASSWORD,
+        "--name",
+        &member,
+        "--shots",
+        &shots.to_string_lossy(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (passed, output) = common::browser::run_script("offline-enroll.mjs", &args);
     println!("{output}");
     assert!(
         passed,

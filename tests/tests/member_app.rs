@@ -8,15 +8,10 @@
 
 mod common;
 
-use std::io::Read;
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::{ADMIN_PASSWORD, Device, Server};
 use serde_json::{Value, json};
-
-const BROWSER_RUN: Duration = Duration::from_secs(240);
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -33,73 +28,10 @@ fn ts(ms: i64) -> String {
         .to_owned()
 }
 
-fn require(path: &Path, what: &str, fix: &str) {
-    assert!(
-        path.exists(),
-        "{what} is missing ({}): run `{fix}` from the repository root first",
-        path.display()
-    );
-}
-
-/// Runs the browser script to its end (or kills it at the deadline); returns success and output.
-fn run_browser(args: &[String]) -> (bool, String) {
-    let root = common::root();
-    let mut child = Command::new("node")
-        .current_dir(&root)
-        .arg(root.join("tests/browser/member-app.mjs"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node runs (is Node.js installed?)");
-    let read = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    };
-    let out = read(Box::new(child.stdout.take().expect("stdout")));
-    let err = read(Box::new(child.stderr.take().expect("stderr")));
-    let deadline = Instant::now() + BROWSER_RUN;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for node") {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let mut output = out.join().unwrap_or_default();
-    output.push_str(&err.join().unwrap_or_default());
-    match status {
-        Some(status) => (status.success(), output),
-        None => (false, format!("{output}\nkilled after {BROWSER_RUN:?}")),
-    }
-}
-
 #[test]
 fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
     let root = common::root();
-    require(
-        &root.join("web/dist/index.html"),
-        "the built web app",
-        "scripts/build-web",
-    );
-    require(
-        &root.join("web/dist/pkg/carclub_web_bg.wasm"),
-        "the web app's wasm",
-        "scripts/build-web",
-    );
-    require(
-        &root.join("tests/js/node_modules/playwright-core"),
-        "the browser driver (playwright-core)",
-        "npm install --prefix tests/js",
-    );
+    common::browser::require_web_app();
 
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
@@ -175,7 +107,7 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
     .into_iter()
     .flat_map(|(k, v)| [k.to_owned(), v])
     .collect();
-    let (passed, output) = run_browser(&args);
+    let (passed, output) = common::browser::run_script("member-app.mjs", &args);
     println!("{output}");
     assert!(
         passed,
