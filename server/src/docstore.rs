@@ -31,7 +31,7 @@ struct Entry {
 
 /// How many documents stay in memory; beyond it the least recently used saved ones are dropped
 /// (they reload from the store on next use).
-pub const CACHE_DOCS: usize = 5_000;
+pub const CACHE_DOCS: usize = 20_000;
 
 /// The documents the server holds.
 #[derive(Default)]
