@@ -20,10 +20,12 @@ use serde_json::{Value, json};
 use crate::api::{ApiError, ApiJson, AppState, Caller, mask};
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
+use crate::core::Core;
 use crate::fold::{self, Mode, StoredEvent};
 use crate::ledger;
 use crate::perm::{self, Op, Target};
 use crate::store::Batch;
+use carclub_protocol::DocumentId;
 
 /// How far back an operation may be dated (a paper record keyed in later).
 const MAX_BACKDATE_DAYS: i64 = 3 * 366;
@@ -113,6 +115,37 @@ fn console(p: &Principal) -> DeviceId {
     p.device.unwrap_or(DeviceId(p.user.id.0))
 }
 
+/// Builds the event of an operation `p` does through the API and folds it online (refused on
+/// any objection of the permission matrix or the program engine). Returns the event, and the batch
+/// and documents it touched, for the caller to add to and commit.
+pub(crate) fn fold_online(
+    core: &mut Core,
+    p: &Principal,
+    at: Timestamp,
+    body: EventBody,
+) -> Result<(Event, Batch, Vec<DocumentId>), ApiError> {
+    let event = Event {
+        id: EventId::new(),
+        at,
+        device: console(p),
+        seq: core.store.next_id()?,
+        author: p.user.id,
+        body,
+    };
+    let mut batch = Batch::default();
+    let mut touched = Vec::new();
+    fold::apply(
+        core,
+        p,
+        None,
+        &event,
+        Mode::Online,
+        &mut batch,
+        &mut touched,
+    )?;
+    Ok((event, batch, touched))
+}
+
 /// The event body of an operation: the JSON object with the member from the path.
 fn body_of(mut v: Value, member: MemberId) -> Result<(EventBody, Option<Timestamp>), ApiError> {
     let Value::Object(map) = &mut v else {
@@ -169,25 +202,7 @@ async fn operate(
     }
     let mut guard = st.core();
     let core = &mut *guard;
-    let event = Event {
-        id: EventId::new(),
-        at,
-        device: console(&p),
-        seq: core.store.next_id()?,
-        author: p.user.id,
-        body,
-    };
-    let mut batch = Batch::default();
-    let mut touched = Vec::new();
-    fold::apply(
-        core,
-        &p,
-        None,
-        &event,
-        Mode::Online,
-        &mut batch,
-        &mut touched,
-    )?;
+    let (event, mut batch, touched) = fold_online(core, &p, at, body)?;
     let store = core
         .members
         .get(&member)

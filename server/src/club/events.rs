@@ -8,9 +8,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carclub_protocol::docs;
-use carclub_shared::{
-    DeviceId, Event, EventBody, EventId, MemberId, ShortText, StoreId, Timestamp, UserId,
-};
+use carclub_shared::{EventBody, EventId, MemberId, ShortText, StoreId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -19,7 +17,7 @@ use crate::api::{ApiError, ApiJson, AppState, Caller};
 use crate::audit::Entry;
 use crate::auth::{Principal, Role};
 use crate::core::Core;
-use crate::fold::{self, Mode, StoredEvent};
+use crate::fold::StoredEvent;
 use crate::ledger;
 use crate::perm::{self, Op, Scope, Target};
 use crate::store::Batch;
@@ -386,25 +384,8 @@ async fn attend(
         )));
     }
     let activity = ShortText::parse(&e.title).ok();
-    let event = Event {
-        id: EventId::new(),
-        at,
-        device: p.device.unwrap_or(DeviceId(p.user.id.0)),
-        seq: core.store.next_id()?,
-        author: p.user.id,
-        body: EventBody::EventAttended { member, activity },
-    };
-    let mut batch = Batch::default();
-    let mut touched = Vec::new();
-    fold::apply(
-        core,
-        &p,
-        None,
-        &event,
-        Mode::Online,
-        &mut batch,
-        &mut touched,
-    )?;
+    let (event, mut batch, touched) =
+        crate::ops::fold_online(core, &p, at, EventBody::EventAttended { member, activity })?;
     let stored = StoredEvent {
         event: serde_json::to_value(&event).unwrap_or_default(),
         outcome: docs::Outcome::Accepted {
