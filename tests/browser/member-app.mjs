@@ -12,9 +12,8 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRequire } from 'node:module';
 
-const { chromium } = createRequire(new URL('../js/package.json', import.meta.url))('playwright-core');
+import { launch, phone } from './phone.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -44,29 +43,8 @@ for (const file of readdirSync(opts.shots)) {
   if (/^member-.*\.png$/.test(file)) rmSync(join(opts.shots, file));
 }
 
-const browser = await chromium.launch({
-  executablePath: opts.chromium,
-  headless: !opts.headed,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
-const context = await browser.newContext({
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  locale: 'zh-CN',
-  timezoneId: 'Asia/Shanghai',
-  serviceWorkers: 'allow',
-});
-context.setDefaultTimeout(TIMEOUT);
+const browser = await launch(opts.chromium, opts.headed);
+const context = await phone(browser, TIMEOUT, { serviceWorkers: 'allow' });
 const page = await context.newPage();
 
 const pageErrors = [];

@@ -13,11 +13,8 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRequire } from 'node:module';
 
-// playwright-core is pinned and installed with the other Node test tools in tests/js
-// (`npm install --prefix tests/js`, done by scripts/test).
-const { chromium } = createRequire(new URL('../js/package.json', import.meta.url))('playwright-core');
+import { launch, phone } from './phone.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -51,29 +48,8 @@ for (const file of readdirSync(opts.shots)) {
   if (/^(\d\d-.*|failed-\d+)\.png$/.test(file)) rmSync(join(opts.shots, file));
 }
 
-const browser = await chromium.launch({
-  executablePath: opts.chromium,
-  headless: !opts.headed,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
-const context = await browser.newContext({
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  locale: 'zh-CN',
-  timezoneId: 'Asia/Shanghai',
-  serviceWorkers: 'allow',
-});
-context.setDefaultTimeout(TIMEOUT);
+const browser = await launch(opts.chromium, opts.headed);
+const context = await phone(browser, TIMEOUT, { serviceWorkers: 'allow' });
 const page = await context.newPage();
 
 const pageErrors = [];
@@ -235,15 +211,7 @@ const other = {
   plate: `京B${rand(5)}`,
   receipt: `SJ-${rand(6)}`,
 };
-const contextB = await browser.newContext({
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  locale: 'zh-CN',
-  timezoneId: 'Asia/Shanghai',
-});
-contextB.setDefaultTimeout(TIMEOUT);
+const contextB = await phone(browser, TIMEOUT);
 const pageB = await contextB.newPage();
 pageB.on('pageerror', (err) => pageErrors.push(`second device: ${err.message}`));
 const otherItem = () => listed(pageB, other.name);
