@@ -33,7 +33,7 @@ pub(crate) struct SyncSession {
     server: Option<String>,
     states: HashMap<DocumentId, sync::State>,
     unavailable: HashSet<DocumentId>,
-    /// The server's cursor, once its summary arrived.
+    /// The server's cursor, once the last page of its summary arrived.
     cursor: Option<u64>,
     pub(crate) last_error: Option<String>,
 }
@@ -148,6 +148,7 @@ impl Device {
                     target_id: sender_id,
                     cursor: self.cursor(),
                     entries: Vec::new(),
+                    more: false,
                 };
                 out.push(summary.encode());
                 // The device's own documents always take part (three small exchanges): the journal
@@ -163,10 +164,27 @@ impl Device {
                 }
             }
             Message::HeadsSummary {
-                cursor, entries, ..
+                cursor,
+                entries,
+                more,
+                ..
             } => {
                 if let Some(s) = self.session.as_mut() {
-                    s.cursor = Some(cursor);
+                    if more {
+                        // A page of a long answer: ask for the next one right away.
+                        if let Some(server) = s.server.clone() {
+                            let next = Message::HeadsSummary {
+                                sender_id: s.peer_id.clone(),
+                                target_id: server,
+                                cursor,
+                                entries: Vec::new(),
+                                more: false,
+                            };
+                            out.push(next.encode());
+                        }
+                    } else {
+                        s.cursor = Some(cursor);
+                    }
                 }
                 for (id, heads) in entries {
                     let mut theirs: Vec<[u8; 32]> = heads;
@@ -239,7 +257,7 @@ impl Device {
         let Some(session) = &self.session else {
             return false;
         };
-        if session.server.is_none() {
+        if session.server.is_none() || session.cursor.is_none() {
             return false;
         }
         let in_step = |id: &DocumentId| {

@@ -268,6 +268,9 @@ pub enum Message {
         cursor: u64,
         /// `entries`: `[[documentId, [head, …]], …]`, each head a 32-byte change hash.
         entries: Vec<SummaryEntry>,
+        /// `more` (absent means false): the server's answer is paged and this page ends at
+        /// `cursor`; the device asks again from there for the next page.
+        more: bool,
     },
     /// Any other `type`: to be ignored (only the type name is kept).
     Unknown {
@@ -543,8 +546,9 @@ impl Message {
                 target_id,
                 cursor,
                 entries,
+                more,
             } => {
-                e.map(5);
+                e.map(if *more { 6 } else { 5 });
                 e.entry_text("type", HEADS_SUMMARY_TYPE);
                 e.entry_text("senderId", sender_id);
                 e.entry_text("targetId", target_id);
@@ -559,6 +563,10 @@ impl Message {
                     for head in heads {
                         e.bytes(head);
                     }
+                }
+                if *more {
+                    e.text("more");
+                    e.bool(true);
                 }
             }
             Message::Unknown { type_name } => {
@@ -655,6 +663,7 @@ impl Message {
                 target_id: f.id("targetId")?,
                 cursor: f.uint("cursor")?,
                 entries: f.summary_entries()?,
+                more: f.opt_bool("more")?.unwrap_or(false),
             },
             _ => Message::Unknown { type_name },
         };
@@ -770,6 +779,14 @@ impl<'a> Fields<'a> {
             .transpose()
     }
 
+    fn opt_bool(&self, field: &'static str) -> Result<Option<bool>, WireError> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(WireError::WrongType { field }),
+        }
+    }
+
     fn id(&self, field: &'static str) -> Result<String, WireError> {
         self.text(field, MAX_ID_LEN)
     }
@@ -807,18 +824,9 @@ impl<'a> Fields<'a> {
             return Err(WireError::WrongType { field: FIELD });
         };
         let inner = Fields(entries);
-        let is_ephemeral = match inner.get("isEphemeral") {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => {
-                return Err(WireError::WrongType {
-                    field: "isEphemeral",
-                });
-            }
-        };
         Ok(PeerMetadata {
             storage_id: inner.opt_text("storageId", MAX_ID_LEN)?,
-            is_ephemeral,
+            is_ephemeral: inner.opt_bool("isEphemeral")?.unwrap_or(false),
         })
     }
 
@@ -1162,6 +1170,7 @@ mod tests {
             target_id: "t".into(),
             cursor: 42,
             entries: vec![(doc(), vec![[7; 32]])],
+            more: false,
         }
         .encode();
         let value: Value = ciborium::de::from_reader(&frame[..]).unwrap();
@@ -1297,13 +1306,15 @@ mod tests {
                 proptest::collection::vec(
                     (doc_id(), proptest::collection::vec(any::<[u8; 32]>(), 0..3)),
                     0..4
-                )
+                ),
+                any::<bool>()
             )
-                .prop_map(|(s, t, entries)| Message::HeadsSummary {
+                .prop_map(|(s, t, entries, more)| Message::HeadsSummary {
                     sender_id: s,
                     target_id: t,
                     cursor: entries.len() as u64 * 1_000_003,
-                    entries
+                    entries,
+                    more
                 }),
             "x-[a-z]{1,10}".prop_map(|type_name| Message::Unknown { type_name }),
         ]

@@ -3,9 +3,10 @@
 //! upload and acknowledging it are one step.
 //!
 //! Acknowledgement rule: after a device's changes are applied, everything they caused (the journal
-//! chunk, the folded events, the member files, indexes, conflicts) is written in one atomic batch
-//! and flushed; only then are sync messages generated, and those carry the heads that tell the
-//! device its upload is held.
+//! chunk, the folded events, the member files, indexes, conflicts) is written in one atomic batch.
+//! Every frame sent after it carries the batch's generation, and the connection's writer releases it
+//! only once a flush covers that generation (group commit, `durable.rs`): the heads that tell a
+//! device its upload is held never leave before the upload is durable.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::auth::{Accounts, DeviceRecord, Principal};
 use crate::docstore::DocStore;
+use crate::durable::Durability;
 use crate::fold::Conflict;
 use crate::store::{Batch, Store, StoreError};
 
@@ -41,11 +43,34 @@ pub enum Access {
     Write,
 }
 
+/// A frame for a connection's writer, with the generation that must be durable before it leaves.
+pub type Outbound = (u64, Vec<u8>);
+
+/// Tunable bounds of the server's work.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most documents kept in memory.
+    pub cache_docs: usize,
+    /// Most documents in one page of a heads summary: a first sync of a large store arrives in
+    /// pages the device asks for one after the other.
+    pub summary_page: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            cache_docs: crate::docstore::CACHE_DOCS,
+            // About 0.5 MB on the wire.
+            summary_page: 5_000,
+        }
+    }
+}
+
 /// One open sync connection.
 pub struct Conn {
     pub principal: Principal,
     peer_id: Option<String>,
-    out: UnboundedSender<Vec<u8>>,
+    out: UnboundedSender<Outbound>,
     opened_ms: i64,
     states: HashMap<DocumentId, sync::State>,
     warned_read_only: HashSet<DocumentId>,
@@ -54,12 +79,14 @@ pub struct Conn {
 /// The server's state.
 pub struct Core {
     pub(crate) store: Arc<dyn Store>,
+    durable: Arc<Durability>,
     pub(crate) accounts: Accounts,
     pub(crate) docs: DocStore,
     pub(crate) meta: HashMap<DocumentId, DocMeta>,
     pub(crate) members: BTreeMap<MemberId, docs::MemberFile>,
     pub(crate) conflicts: BTreeMap<String, Conflict>,
     pub(crate) journal_pos: HashMap<DeviceId, u64>,
+    pub(crate) limits: Limits,
     conns: HashMap<u64, Conn>,
     next_conn: u64,
     peer_id: String,
@@ -128,6 +155,7 @@ impl Core {
         };
         let docs = DocStore::open(store.as_ref())?;
         Ok(Self {
+            durable: Arc::new(Durability::new(store.clone())),
             store,
             accounts,
             docs,
@@ -135,6 +163,7 @@ impl Core {
             members,
             conflicts,
             journal_pos,
+            limits: Limits::default(),
             conns: HashMap::new(),
             next_conn: 1,
             peer_id,
@@ -234,7 +263,7 @@ impl Core {
     }
 
     /// Registers a new connection; returns its id.
-    pub fn connect(&mut self, principal: Principal, out: UnboundedSender<Vec<u8>>) -> u64 {
+    pub fn connect(&mut self, principal: Principal, out: UnboundedSender<Outbound>) -> u64 {
         let id = self.next_conn;
         self.next_conn += 1;
         self.conns.insert(
@@ -258,17 +287,20 @@ impl Core {
         self.conns.remove(&conn);
     }
 
-    /// Queues an encoded frame for a connection.
+    /// The store's group commit.
+    pub fn durable(&self) -> Arc<Durability> {
+        self.durable.clone()
+    }
+
+    /// Queues an encoded frame for a connection, to leave once what the server holds now is durable.
     pub fn send_raw(&self, conn: u64, frame: Vec<u8>) -> bool {
         self.conns
             .get(&conn)
-            .is_some_and(|c| c.out.send(frame).is_ok())
+            .is_some_and(|c| c.out.send((self.durable.applied(), frame)).is_ok())
     }
 
     fn send(&self, conn: u64, msg: Message) {
-        if let Some(c) = self.conns.get(&conn) {
-            let _ = c.out.send(msg.encode());
-        }
+        self.send_raw(conn, msg.encode());
     }
 
     fn target(&self, conn: u64) -> String {
@@ -293,8 +325,13 @@ impl Core {
     /// Handles one frame from a connection.
     pub fn handle_frame(&mut self, conn: u64, frame: &[u8]) -> Result<(), SyncError> {
         let result = self.dispatch(conn, frame);
-        self.docs.trim(crate::docstore::CACHE_DOCS);
+        self.trim_cache();
         result
+    }
+
+    /// Lets the least recently used documents leave memory, down to the cache's bound.
+    pub(crate) fn trim_cache(&mut self) {
+        self.docs.trim(self.limits.cache_docs);
     }
 
     /// Whether the connection's session still stands: its device not revoked, its person not
@@ -457,7 +494,7 @@ impl Core {
             }) {
                 touched = self.fold_journal(&principal, device, &id, &mut batch);
             }
-            if let Err(e) = self.store.commit(batch) {
+            if let Err(e) = self.durable.apply(batch) {
                 // Nothing was acknowledged: drop the in-memory copies so they reload what is durable.
                 self.docs.evict(&id);
                 for t in &touched {
@@ -477,24 +514,31 @@ impl Core {
         Ok(())
     }
 
-    /// Answers a device's change cursor with the heads of every document it may read that changed
-    /// after it, and the current cursor.
+    /// Answers a device's change cursor with the heads of the documents it may read that changed
+    /// after it, at most [`Limits::summary_page`] of them: the answer's cursor is where this page ends, and
+    /// `more` tells the device to ask again from there. No document is loaded: the change sequence
+    /// holds the heads.
     fn send_changes(&mut self, conn: u64, since: u64) -> Result<(), SyncError> {
         let Some(principal) = self.conns.get(&conn).map(|c| c.principal.clone()) else {
             return Ok(());
         };
-        let cursor = self.docs.cursor();
-        let changed: Vec<DocumentId> = self
-            .docs
-            .changed_since(since)
-            .filter(|id| self.access(&principal, id) != Access::None)
-            .collect();
-        let mut entries = Vec::with_capacity(changed.len());
-        for id in changed {
-            if self.docs.load(self.store.as_ref(), &id)?
-                && let Some(doc) = self.docs.get(&id)
-            {
-                entries.push((id, doc.get_heads().iter().map(|h| h.0).collect()));
+        let (page, more) = {
+            let mut readable = self
+                .docs
+                .changes_since(since)
+                .filter(|(_, id)| self.access(&principal, id) != Access::None);
+            let page: Vec<(u64, DocumentId)> =
+                readable.by_ref().take(self.limits.summary_page).collect();
+            (page, readable.next().is_some())
+        };
+        let cursor = match page.last() {
+            Some((seq, _)) if more => *seq,
+            _ => self.docs.cursor(),
+        };
+        let mut entries = Vec::with_capacity(page.len());
+        for (_, id) in page {
+            if let Some(heads) = self.docs.saved_heads(self.store.as_ref(), &id)? {
+                entries.push((id, heads.iter().map(|h| h.0).collect()));
             }
         }
         self.send(
@@ -504,6 +548,7 @@ impl Core {
                 target_id: self.target(conn),
                 cursor,
                 entries,
+                more,
             },
         );
         Ok(())
@@ -527,7 +572,7 @@ impl Core {
                 document_id: id,
                 data: msg.encode(),
             };
-            let _ = c.out.send(frame.encode());
+            let _ = c.out.send((self.durable.applied(), frame.encode()));
         }
     }
 

@@ -2,13 +2,16 @@
 //! numbered in the order they change.
 //!
 //! A document is stored as a run of chunks under `doc/<id><seq>`: each change to a document writes
-//! only what is new since the last save (`save_after`), and after [`COMPACT_AFTER`] chunks the run is
-//! replaced by one full save in the same atomic batch. Loading concatenates the chunks, which
-//! Automerge reads as one document. Documents are loaded on first use and kept in memory.
+//! only what is new since the last save (`save_after`). Once the increments together outweigh the
+//! last full save (and at least [`COMPACT_MIN_BYTES`]), the run is replaced by one full save in the
+//! same atomic batch, so the bytes written stay proportional to the bytes changed even for a store
+//! directory of 100,000 entries. Loading concatenates the chunks, which Automerge reads as one
+//! document. Documents are loaded on first use; at most [`CACHE_DOCS`] stay in memory.
 //!
 //! Every save also moves the document to the end of the *change sequence* (`chg/<seq>` →
-//! document id, one entry per document): a reconnecting device names the last position it saw and
-//! learns exactly which documents changed since, so re-sync costs what changed, not what exists.
+//! document id and its heads, one entry per document): a reconnecting device names the last
+//! position it saw and learns exactly which documents changed since, and their heads, without one
+//! document being loaded, so re-sync costs what changed, not what exists.
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
@@ -18,20 +21,33 @@ use carclub_protocol::DocumentId;
 
 use crate::store::{Batch, Store, StoreError};
 
-/// How many incremental chunks a document may have before it is compacted.
-pub const COMPACT_AFTER: u64 = 32;
+/// Increments below this many bytes never trigger a compaction (small documents compact after a
+/// few kilobytes of changes, not after every one).
+pub const COMPACT_MIN_BYTES: usize = 8 * 1024;
 
 struct Entry {
     doc: Automerge,
     saved_heads: Vec<ChangeHash>,
     first_seq: u64,
     next_seq: u64,
+    /// Bytes of the first chunk of the run (the last full save).
+    base_bytes: usize,
+    /// Bytes of the chunks after it.
+    incr_bytes: usize,
     last_used: Cell<u64>,
 }
 
 /// How many documents stay in memory; beyond it the least recently used saved ones are dropped
-/// (they reload from the store on next use).
-pub const CACHE_DOCS: usize = 20_000;
+/// (they reload from the store on next use). Nothing on the sync path needs a document loaded
+/// just to learn its heads, so the cap bounds memory without making summaries reload documents.
+pub const CACHE_DOCS: usize = 2_000;
+
+/// Where a document stands in the change sequence.
+struct Position {
+    seq: u64,
+    /// Its heads as of that save (absent only in entries written before heads were recorded).
+    heads: Option<Box<[ChangeHash]>>,
+}
 
 /// The documents the server holds.
 #[derive(Default)]
@@ -39,8 +55,8 @@ pub struct DocStore {
     docs: HashMap<DocumentId, Entry>,
     /// Change sequence number → the document whose latest change it is.
     changes: BTreeMap<u64, DocumentId>,
-    /// Document → its position in the change sequence.
-    positions: HashMap<DocumentId, u64>,
+    /// Document → its position in the change sequence and its heads there.
+    positions: HashMap<DocumentId, Position>,
     seq: u64,
     clock: Cell<u64>,
 }
@@ -49,6 +65,35 @@ fn change_key(seq: u64) -> Vec<u8> {
     let mut k = b"chg/".to_vec();
     k.extend_from_slice(&seq.to_be_bytes());
     k
+}
+
+/// A change-sequence value: the document id, then its heads.
+fn change_value(id: &DocumentId, heads: &[ChangeHash]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(16 + 32 * heads.len());
+    v.extend_from_slice(id.as_bytes());
+    for h in heads {
+        v.extend_from_slice(&h.0);
+    }
+    v
+}
+
+/// Reads a change-sequence entry back.
+fn parse_change(k: &[u8], v: &[u8]) -> Option<(u64, DocumentId, Option<Box<[ChangeHash]>>)> {
+    let seq = u64::from_be_bytes(k.get(4..12)?.try_into().ok()?);
+    let id = DocumentId::from_bytes(v.get(..16)?.try_into().ok()?);
+    let rest = &v[16..];
+    if rest.is_empty() {
+        return Some((seq, id, None));
+    }
+    if rest.len() % 32 != 0 {
+        return None;
+    }
+    let heads = rest
+        .chunks_exact(32)
+        .map(|c| c.try_into().map(ChangeHash))
+        .collect::<Result<Box<[ChangeHash]>, _>>()
+        .ok()?;
+    Some((seq, id, Some(heads)))
 }
 
 fn prefix(id: &DocumentId) -> Vec<u8> {
@@ -68,20 +113,14 @@ impl DocStore {
     pub fn open(store: &dyn Store) -> Result<Self, StoreError> {
         let mut docs = DocStore::default();
         for (k, v) in store.scan(b"chg/")? {
-            let seq = k
-                .get(4..12)
-                .and_then(|b| b.try_into().ok())
-                .map(u64::from_be_bytes);
-            let id: Option<[u8; 16]> = v.as_slice().try_into().ok();
-            let (Some(seq), Some(id)) = (seq, id) else {
+            let Some((seq, id, heads)) = parse_change(&k, &v) else {
                 return Err(StoreError::Corrupt {
                     key: "chg/".into(),
                     reason: "bad change entry".into(),
                 });
             };
-            let id = DocumentId::from_bytes(id);
             docs.changes.insert(seq, id);
-            docs.positions.insert(id, seq);
+            docs.positions.insert(id, Position { seq, heads });
             docs.seq = docs.seq.max(seq);
         }
         Ok(docs)
@@ -92,11 +131,33 @@ impl DocStore {
         self.seq
     }
 
-    /// Documents whose latest change comes after `cursor`, oldest first.
-    pub fn changed_since(&self, cursor: u64) -> impl Iterator<Item = DocumentId> + '_ {
+    /// Documents whose latest change comes after `cursor`, oldest first, with their positions.
+    pub fn changes_since(&self, cursor: u64) -> impl Iterator<Item = (u64, DocumentId)> + '_ {
         self.changes
             .range(cursor.saturating_add(1)..)
-            .map(|(_, id)| *id)
+            .map(|(seq, id)| (*seq, *id))
+    }
+
+    /// The heads of `id` as last saved, without loading it when the change sequence records them;
+    /// `None` if the document was never saved.
+    pub fn saved_heads(
+        &mut self,
+        store: &dyn Store,
+        id: &DocumentId,
+    ) -> Result<Option<Vec<ChangeHash>>, StoreError> {
+        if let Some(heads) = self.positions.get(id).and_then(|p| p.heads.as_ref()) {
+            return Ok(Some(heads.to_vec()));
+        }
+        if !self.load(store, id)? {
+            return Ok(None);
+        }
+        Ok(self.docs.get(id).map(|e| e.saved_heads.clone()))
+    }
+
+    /// How many documents are in memory.
+    #[cfg(test)]
+    pub fn loaded(&self) -> usize {
+        self.docs.len()
     }
 
     /// Loads `id` from `store` into memory if it is not there; whether the document exists.
@@ -115,6 +176,8 @@ impl DocStore {
             u64::from_be_bytes(b)
         };
         let (first_seq, next_seq) = (seq(&first.0), seq(&last.0) + 1);
+        let base_bytes = first.1.len();
+        let incr_bytes = chunks[1..].iter().map(|(_, v)| v.len()).sum();
         let bytes: Vec<u8> = chunks.iter().flat_map(|(_, v)| v.iter().copied()).collect();
         let doc = Automerge::load(&bytes).map_err(|e| StoreError::Corrupt {
             key: format!("document {id}"),
@@ -128,6 +191,8 @@ impl DocStore {
                 saved_heads,
                 first_seq,
                 next_seq,
+                base_bytes,
+                incr_bytes,
                 last_used: Cell::new(self.clock.get()),
             },
         );
@@ -143,6 +208,8 @@ impl DocStore {
                 saved_heads: Vec::new(),
                 first_seq: 0,
                 next_seq: 0,
+                base_bytes: 0,
+                incr_bytes: 0,
                 last_used: Cell::new(self.clock.get()),
             },
         );
@@ -195,8 +262,9 @@ impl DocStore {
         self.docs.remove(id);
     }
 
-    /// Writes what changed in `id` since its last save into `batch`, compacting long runs, and
-    /// moves the document to the end of the change sequence. Whether anything was written.
+    /// Writes what changed in `id` since its last save into `batch`, compacting once the increments
+    /// outweigh the last full save, and moves the document (with its heads) to the end of the
+    /// change sequence. Whether anything was written.
     pub fn save(&mut self, id: &DocumentId, batch: &mut Batch) -> bool {
         let Some(e) = self.docs.get_mut(id) else {
             return false;
@@ -205,24 +273,36 @@ impl DocStore {
         if heads == e.saved_heads {
             return false;
         }
-        if e.next_seq - e.first_seq >= COMPACT_AFTER {
-            for seq in e.first_seq..e.next_seq {
-                batch.delete(chunk_key(id, seq));
+        let increment = (e.next_seq > e.first_seq).then(|| e.doc.save_after(&e.saved_heads));
+        match increment {
+            Some(chunk) if e.incr_bytes + chunk.len() < e.base_bytes.max(COMPACT_MIN_BYTES) => {
+                e.incr_bytes += chunk.len();
+                batch.put(chunk_key(id, e.next_seq), chunk);
             }
-            batch.put(chunk_key(id, e.next_seq), e.doc.save());
-            e.first_seq = e.next_seq;
-        } else {
-            batch.put(chunk_key(id, e.next_seq), e.doc.save_after(&e.saved_heads));
+            _ => {
+                for seq in e.first_seq..e.next_seq {
+                    batch.delete(chunk_key(id, seq));
+                }
+                let full = e.doc.save();
+                e.base_bytes = full.len();
+                e.incr_bytes = 0;
+                batch.put(chunk_key(id, e.next_seq), full);
+                e.first_seq = e.next_seq;
+            }
         }
         e.next_seq += 1;
-        e.saved_heads = heads;
         self.seq += 1;
-        if let Some(old) = self.positions.insert(*id, self.seq) {
-            self.changes.remove(&old);
-            batch.delete(change_key(old));
+        batch.put(change_key(self.seq), change_value(id, &heads));
+        e.saved_heads = heads;
+        let position = Position {
+            seq: self.seq,
+            heads: Some(e.saved_heads.clone().into_boxed_slice()),
+        };
+        if let Some(old) = self.positions.insert(*id, position) {
+            self.changes.remove(&old.seq);
+            batch.delete(change_key(old.seq));
         }
         self.changes.insert(self.seq, *id);
-        batch.put(change_key(self.seq), id.as_bytes().to_vec());
         true
     }
 }
@@ -241,29 +321,48 @@ mod tests {
         let id = DocumentId::from_bytes([7; 16]);
         let mut docs = DocStore::default();
         docs.insert_new(id, Automerge::new());
-        for i in 0..(COMPACT_AFTER * 2 + 5) {
+        let saves = 400u64;
+        let mut most_chunks = 0;
+        for i in 0..saves {
             let doc = docs.get_mut(&id).unwrap();
             let mut tx = doc.transaction();
-            tx.put(ROOT, "n", i as i64).unwrap();
+            tx.put(ROOT, format!("field{}", i % 50), i as i64).unwrap();
             tx.commit();
             let mut b = Batch::default();
             docs.save(&id, &mut b);
             store.commit(b).unwrap();
+            most_chunks = most_chunks.max(store.scan(&prefix(&id)).unwrap().len());
         }
-        let chunks = store.scan(&prefix(&id)).unwrap().len() as u64;
+        let stored: usize = store
+            .scan(&prefix(&id))
+            .unwrap()
+            .iter()
+            .map(|(_, v)| v.len())
+            .sum();
+        let full = docs.get(&id).unwrap().save().len();
         assert!(
-            chunks <= COMPACT_AFTER,
-            "compaction keeps the run short: {chunks}"
+            (most_chunks as u64) < saves / 4,
+            "compaction keeps the run short: {most_chunks} chunks"
+        );
+        assert!(
+            stored <= full.max(COMPACT_MIN_BYTES) * 2 + full,
+            "the run never grows far beyond a full save: {stored} B stored, full save {full} B"
         );
         let heads = docs.get(&id).unwrap().get_heads();
         let mut fresh = DocStore::open(&store).unwrap();
-        assert_eq!(fresh.cursor(), COMPACT_AFTER * 2 + 5);
+        assert_eq!(fresh.cursor(), saves);
         assert_eq!(
-            fresh.changed_since(0).collect::<Vec<_>>(),
+            fresh.changes_since(0).map(|(_, id)| id).collect::<Vec<_>>(),
             vec![id],
             "one entry per document"
         );
-        assert_eq!(fresh.changed_since(fresh.cursor()).count(), 0);
+        assert_eq!(fresh.changes_since(fresh.cursor()).count(), 0);
+        assert_eq!(
+            fresh.saved_heads(&store, &id).unwrap(),
+            Some(heads.clone()),
+            "the change sequence knows the heads"
+        );
+        assert_eq!(fresh.loaded(), 0, "learning the heads loaded nothing");
         assert!(fresh.load(&store, &id).unwrap());
         assert_eq!(fresh.get(&id).unwrap().get_heads(), heads);
         assert!(
@@ -271,5 +370,35 @@ mod tests {
                 .load(&store, &DocumentId::from_bytes([8; 16]))
                 .unwrap()
         );
+    }
+
+    #[test]
+    fn change_entries_without_heads_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let id = DocumentId::from_bytes([9; 16]);
+        let mut docs = DocStore::default();
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "n", 1).unwrap();
+        tx.commit();
+        let heads = doc.get_heads();
+        docs.insert_new(id, doc);
+        let mut b = Batch::default();
+        docs.save(&id, &mut b);
+        // An entry as written before heads were recorded: the id alone.
+        b.put(change_key(1), id.as_bytes().to_vec());
+        store.commit(b).unwrap();
+        let mut fresh = DocStore::open(&store).unwrap();
+        assert_eq!(fresh.saved_heads(&store, &id).unwrap(), Some(heads));
+        assert_eq!(
+            fresh.loaded(),
+            1,
+            "without recorded heads the document loads"
+        );
+        let mut bad = Batch::default();
+        bad.put(change_key(2), vec![1, 2, 3]);
+        store.commit(bad).unwrap();
+        assert!(DocStore::open(&store).is_err(), "a torn entry is reported");
     }
 }

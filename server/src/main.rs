@@ -12,6 +12,7 @@ mod codec;
 mod conflicts;
 mod core;
 mod docstore;
+mod durable;
 mod export;
 mod fold;
 mod ledger;
@@ -42,6 +43,12 @@ struct Cli {
     /// Directory of the built web app (default: web/dist beside the working directory or the sources).
     #[arg(long)]
     web: Option<PathBuf>,
+    /// Most member files and other documents kept in memory (least recently used ones leave).
+    #[arg(long, default_value_t = core::Limits::default().cache_docs)]
+    cache_docs: usize,
+    /// Most documents listed in one page of a device's heads summary.
+    #[arg(long, default_value_t = core::Limits::default().summary_page)]
+    summary_page: usize,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -81,6 +88,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 data: cli.data,
                 listen: cli.listen,
                 web: cli.web,
+                limits: core::Limits {
+                    cache_docs: cli.cache_docs.max(1),
+                    summary_page: cli.summary_page.max(1),
+                },
             }))
         }
     }

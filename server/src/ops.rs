@@ -239,6 +239,7 @@ async fn operate(
     for t in touched {
         core.broadcast(t, None);
     }
+    core.trim_cache();
     let state = ledger::state(core, &Batch::default(), member, store);
     tracing::info!(user = %p.user.username, event = %event.id, kind = event.body.kind(), "operation recorded");
     Ok(Json(json!({"event": event.id, "state": state})))

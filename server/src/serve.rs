@@ -20,6 +20,7 @@ pub struct Options {
     pub data: PathBuf,
     pub listen: SocketAddr,
     pub web: Option<PathBuf>,
+    pub limits: crate::core::Limits,
 }
 
 /// The largest JSON body the API accepts.
@@ -79,7 +80,8 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
     let store: Arc<dyn Store> = Arc::new(SledStore::open(&opts.data)?);
     let accounts = Accounts::new(store.clone());
     bootstrap(&store, &accounts)?;
-    let core = Core::open(store.clone())?;
+    let mut core = Core::open(store.clone())?;
+    core.limits = opts.limits;
     let state = AppState {
         core: Arc::new(Mutex::new(core)),
         accounts,

@@ -1,9 +1,9 @@
 //! Storage: a small key-value trait with atomic, durable batches, and its sled implementation.
 //!
-//! Everything the server keeps goes through [`Store`]: a batch is applied atomically and is durable
-//! when [`Store::commit`] returns, so the server acknowledges a device's upload only after the
-//! commit that holds it. A second backend (e.g. a shared SQL database for several instances) needs
-//! only these four operations.
+//! Everything the server keeps goes through [`Store`]: a batch is applied atomically, and is durable
+//! when [`Store::commit`] returns, or once a later [`Store::flush`] returns. The server acknowledges
+//! a device's upload only after a flush that covers it (see `durable.rs` for group commit). A second
+//! backend (e.g. a shared SQL database for several instances) needs only these operations.
 
 use std::path::Path;
 
@@ -44,8 +44,19 @@ pub trait Store: Send + Sync + 'static {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Every key and value whose key starts with `prefix`, in key order.
     fn scan(&self, prefix: &[u8]) -> Result<Entries, StoreError>;
+    /// Applies `batch` atomically: readers see all of it or none of it, and after a crash the store
+    /// holds a prefix of the applied batches. Not yet durable.
+    fn apply(&self, batch: Batch) -> Result<(), StoreError>;
+    /// Makes every batch applied before this call durable.
+    fn flush(&self) -> Result<(), StoreError>;
     /// Applies `batch` atomically; durable when this returns.
-    fn commit(&self, batch: Batch) -> Result<(), StoreError>;
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+        if batch.ops.is_empty() {
+            return Ok(());
+        }
+        self.apply(batch)?;
+        self.flush()
+    }
     /// A number that grows on every call, unique across restarts.
     fn next_id(&self) -> Result<u64, StoreError>;
 }
@@ -81,7 +92,7 @@ impl Store for SledStore {
             .collect()
     }
 
-    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+    fn apply(&self, batch: Batch) -> Result<(), StoreError> {
         if batch.ops.is_empty() {
             return Ok(());
         }
@@ -93,6 +104,10 @@ impl Store for SledStore {
             }
         }
         self.db.apply_batch(b)?;
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         Ok(())
     }

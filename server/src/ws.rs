@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::api::{AppState, bearer, problem};
 use crate::auth::Principal;
+use crate::core::Outbound;
 
 #[derive(Deserialize)]
 pub struct SyncQuery {
@@ -44,12 +45,23 @@ pub async fn sync_endpoint(
 
 async fn run(socket: WebSocket, st: AppState, principal: Principal) {
     let (mut sink, mut stream) = socket.split();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Outbound>();
     let user = principal.user.username.clone();
-    let conn = st.core().connect(principal, tx);
+    let (conn, durable) = {
+        let mut core = st.core();
+        (core.connect(principal, tx), core.durable())
+    };
     tracing::info!(conn, %user, "sync connection opened");
     let writer = tokio::spawn(async move {
-        while let Some(frame) = rx.recv().await {
+        while let Some((generation, frame)) = rx.recv().await {
+            if !durable.is_durable(generation) {
+                let d = durable.clone();
+                match tokio::task::spawn_blocking(move || d.wait(generation)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => flush_failed(&e.to_string()),
+                    Err(e) => flush_failed(&e.to_string()),
+                }
+            }
             if sink.send(WsMessage::Binary(frame.into())).await.is_err() {
                 break;
             }
@@ -93,4 +105,11 @@ async fn run(socket: WebSocket, st: AppState, principal: Principal) {
     st.core().disconnect(conn);
     let _ = writer.await;
     tracing::info!(conn, "sync connection closed");
+}
+
+/// The store could not make applied batches durable: the server's memory now holds changes the
+/// disk may not. Stop, so that a restart serves exactly what is durable; nothing unflushed was sent.
+fn flush_failed(error: &str) -> ! {
+    tracing::error!(%error, "the store could not flush; stopping so a restart recovers what is durable");
+    std::process::exit(70)
 }

@@ -74,18 +74,38 @@ impl Peer {
             }
         }
     }
-    /// Sends a change cursor; the documents the server's summary lists.
+    /// Sends a change cursor; the documents the server's summary lists, following its pages.
     fn summary(&mut self, cursor: u64) -> BTreeSet<DocumentId> {
-        self.send(&Message::HeadsSummary {
-            sender_id: "test-peer".into(),
-            target_id: "server".into(),
-            cursor,
-            entries: Vec::new(),
-        });
+        self.pages(cursor).into_iter().flatten().collect()
+    }
+    /// Sends a change cursor and asks for every further page; the documents of each page.
+    fn pages(&mut self, mut cursor: u64) -> Vec<Vec<DocumentId>> {
+        let mut pages = Vec::new();
         loop {
-            if let Message::HeadsSummary { entries, .. } = self.recv() {
-                return entries.into_iter().map(|(id, _)| id).collect();
+            self.send(&Message::HeadsSummary {
+                sender_id: "test-peer".into(),
+                target_id: "server".into(),
+                cursor,
+                entries: Vec::new(),
+                more: false,
+            });
+            let (next, entries, more) = loop {
+                if let Message::HeadsSummary {
+                    cursor,
+                    entries,
+                    more,
+                    ..
+                } = self.recv()
+                {
+                    break (cursor, entries, more);
+                }
+            };
+            pages.push(entries.into_iter().map(|(id, _)| id).collect());
+            if !more {
+                return pages;
             }
+            assert!(next > cursor, "a page moves the cursor on");
+            cursor = next;
         }
     }
 }
@@ -253,4 +273,47 @@ fn a_device_receives_only_documents_it_may_see() {
     for id in members {
         assert!(office_listed.contains(id));
     }
+}
+
+#[test]
+fn a_long_summary_arrives_in_pages_and_a_small_cache_serves_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Pages of two documents, at most three documents in the server's memory.
+    let server = Server::start_with(
+        &tmp.path().join("data"),
+        "127.0.0.1:0",
+        &["--summary-page", "2", "--cache-docs", "3"],
+    );
+    let mine = register(&server, "mine");
+    for n in 1..=4 {
+        let reg = register(&server, &format!("seed-{n}"));
+        enroll_and_sync(&server, &tmp.path().join(format!("seed-{n}")), &reg, n);
+    }
+    let mut peer = Peer::connect(&server, mine["token"].as_str().unwrap());
+    let pages = peer.pages(0);
+    assert!(pages.len() >= 3, "paged: {pages:?}");
+    assert!(
+        pages.iter().all(|p| p.len() <= 2),
+        "pages of two: {pages:?}"
+    );
+    let listed: Vec<DocumentId> = pages.into_iter().flatten().collect();
+    let unique: BTreeSet<DocumentId> = listed.iter().copied().collect();
+    assert_eq!(unique.len(), listed.len(), "no document on two pages");
+    // Its status, the directory and the four member files (its journal exists once it syncs).
+    assert!(unique.contains(&doc(&mine, "status")));
+    assert!(unique.contains(&doc(&mine, "directory")));
+    assert_eq!(unique.len(), 6, "{unique:?}");
+
+    // A real device follows the pages: it ends holding all four members and its own enrollment.
+    let holds = enroll_and_sync(&server, &tmp.path().join("mine"), &mine, 5);
+    for id in &unique {
+        assert!(holds.contains(id), "the device missed {id}");
+    }
+    // From the start again, the pages list everything it may read now, its journal included.
+    let again = Peer::connect(&server, mine["token"].as_str().unwrap()).summary(0);
+    assert_eq!(
+        again.len(),
+        8,
+        "five member files, status, directory, journal: {again:?}"
+    );
 }

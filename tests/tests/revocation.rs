@@ -14,6 +14,7 @@ fn summary() -> Message {
         target_id: "s".into(),
         cursor: 0,
         entries: vec![],
+        more: false,
     }
 }
 

@@ -93,6 +93,7 @@ fn a_device_of_one_store_never_receives_another_stores_members() {
         target_id: "s".into(),
         cursor: 0,
         entries: vec![],
+        more: false,
     });
     let Message::HeadsSummary { entries, .. } = peer.recv() else {
         panic!("a summary answers a summary")

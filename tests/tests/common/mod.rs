@@ -78,6 +78,11 @@ impl Server {
     /// Starts the server on `data`, listening on `listen` (e.g. `127.0.0.1:0`), and waits until it
     /// answers.
     pub fn start(data: &Path, listen: &str) -> Server {
+        Self::start_with(data, listen, &[])
+    }
+
+    /// Like [`Server::start`], with extra command-line options for the server.
+    pub fn start_with(data: &Path, listen: &str, options: &[&str]) -> Server {
         let log = data.with_extension("log");
         let log_file = std::fs::OpenOptions::new()
             .create(true)
@@ -86,6 +91,7 @@ impl Server {
             .expect("server log file");
         let mut child = Command::new(bin("carclub-server"))
             .args(["--data", data.to_str().unwrap(), "--listen", listen])
+            .args(options)
             .env("CARCLUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
