@@ -78,14 +78,14 @@ fn change_value(id: &DocumentId, heads: &[ChangeHash]) -> Vec<u8> {
 }
 
 /// Reads a change-sequence entry back.
-fn parse_change(k: &[u8], v: &[u8]) -> Option<(u64, DocumentId, Option<Box<[ChangeHash]>>)> {
+fn parse_change(k: &[u8], v: &[u8]) -> Option<(u64, DocumentId, Position)> {
     let seq = u64::from_be_bytes(k.get(4..12)?.try_into().ok()?);
     let id = DocumentId::from_bytes(v.get(..16)?.try_into().ok()?);
     let rest = &v[16..];
     if rest.is_empty() {
-        return Some((seq, id, None));
+        return Some((seq, id, Position { seq, heads: None }));
     }
-    if rest.len() % 32 != 0 {
+    if !rest.len().is_multiple_of(32) {
         return None;
     }
     let heads = rest
@@ -93,7 +93,14 @@ fn parse_change(k: &[u8], v: &[u8]) -> Option<(u64, DocumentId, Option<Box<[Chan
         .map(|c| c.try_into().map(ChangeHash))
         .collect::<Result<Box<[ChangeHash]>, _>>()
         .ok()?;
-    Some((seq, id, Some(heads)))
+    Some((
+        seq,
+        id,
+        Position {
+            seq,
+            heads: Some(heads),
+        },
+    ))
 }
 
 fn prefix(id: &DocumentId) -> Vec<u8> {
@@ -113,14 +120,14 @@ impl DocStore {
     pub fn open(store: &dyn Store) -> Result<Self, StoreError> {
         let mut docs = DocStore::default();
         for (k, v) in store.scan(b"chg/")? {
-            let Some((seq, id, heads)) = parse_change(&k, &v) else {
+            let Some((seq, id, position)) = parse_change(&k, &v) else {
                 return Err(StoreError::Corrupt {
                     key: "chg/".into(),
                     reason: "bad change entry".into(),
                 });
             };
             docs.changes.insert(seq, id);
-            docs.positions.insert(id, Position { seq, heads });
+            docs.positions.insert(id, position);
             docs.seq = docs.seq.max(seq);
         }
         Ok(docs)
