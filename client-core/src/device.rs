@@ -139,14 +139,47 @@ pub struct Device {
     pub(crate) session: Option<SyncSession>,
     /// Sync states kept between sessions (what the server is known to hold), by document.
     pub(crate) saved_states: HashMap<DocumentId, Vec<u8>>,
-    directory_cache: RefCell<Option<DirectoryCache>>,
+    directory_cache: ReadCache<(Arc<Directory>, Arc<Vec<DocumentId>>)>,
+    journal_cache: RefCell<JournalCache>,
+    status_cache: ReadCache<Arc<DeviceStatus>>,
 }
 
-/// The directory as read at some heads of its document.
-struct DirectoryCache {
+/// The journal's events as read so far. The journal is a list only this device appends to, so a
+/// change to it is read from where the last read ended.
+#[derive(Default)]
+struct JournalCache {
     heads: Vec<automerge::ChangeHash>,
-    directory: Arc<Directory>,
-    members: Arc<Vec<DocumentId>>,
+    /// Entries read, malformed ones included.
+    read: usize,
+    events: Arc<Vec<Event>>,
+}
+
+/// A value read from a document, kept until the document's heads change: a device holding
+/// thousands of members or events consults them on every frame and every recorded event, and
+/// reading a whole document each time made work grow with the square of its size.
+struct ReadCache<T> {
+    cell: RefCell<Option<(Vec<automerge::ChangeHash>, T)>>,
+}
+
+impl<T: Clone> ReadCache<T> {
+    fn new() -> Self {
+        Self {
+            cell: RefCell::new(None),
+        }
+    }
+
+    /// The value for `doc` as it is now: cached if its heads did not move, else `read` again.
+    fn get(&self, doc: Option<&Automerge>, read: impl FnOnce(Option<&Automerge>) -> T) -> T {
+        let heads = doc.map(|d| d.get_heads()).unwrap_or_default();
+        if let Some((cached, value)) = self.cell.borrow().as_ref()
+            && *cached == heads
+        {
+            return value.clone();
+        }
+        let value = read(doc);
+        *self.cell.borrow_mut() = Some((heads, value.clone()));
+        value
+    }
 }
 
 fn field<T>(
@@ -169,7 +202,9 @@ impl Device {
             dirty: BTreeSet::new(),
             session: None,
             saved_states: HashMap::new(),
-            directory_cache: RefCell::new(None),
+            directory_cache: ReadCache::new(),
+            journal_cache: RefCell::new(JournalCache::default()),
+            status_cache: ReadCache::new(),
         };
         for (key, value) in entries {
             if key == KEY_REGISTRATION {
@@ -304,19 +339,28 @@ impl Device {
 
     /// Every event in the device's journal.
     pub fn journal_events(&self) -> Vec<Event> {
-        let Ok(id) = self.journal_id() else {
-            return Vec::new();
+        self.journal().to_vec()
+    }
+
+    /// Every event in the device's journal; what was appended since the last call is all that
+    /// is read.
+    pub(crate) fn journal(&self) -> Arc<Vec<Event>> {
+        let Some(doc) = self.journal_id().ok().and_then(|id| self.docs.get(&id)) else {
+            return Arc::default();
         };
-        let Some(doc) = self.docs.get(&id) else {
-            return Vec::new();
-        };
-        docs::journal::entries(doc, 0)
-            .into_iter()
-            .filter_map(|e| match e {
+        let heads = doc.get_heads();
+        let mut cache = self.journal_cache.borrow_mut();
+        if cache.heads != heads {
+            let new = docs::journal::entries(doc, cache.read);
+            cache.read += new.len();
+            let events = Arc::make_mut(&mut cache.events);
+            events.extend(new.into_iter().filter_map(|e| match e {
                 docs::journal::Entry::Event(e) => Some(*e),
                 docs::journal::Entry::Malformed { .. } => None,
-            })
-            .collect()
+            }));
+            cache.heads = heads;
+        }
+        cache.events.clone()
     }
 
     fn record(&mut self, body: EventBody, now_ms: i64) -> Result<Event, ClientError> {
@@ -398,9 +442,9 @@ impl Device {
 
     /// Card numbers already issued by this device.
     fn issued_cards(&self) -> BTreeSet<String> {
-        self.journal_events()
-            .into_iter()
-            .filter_map(|e| match e.body {
+        self.journal()
+            .iter()
+            .filter_map(|e| match &e.body {
                 EventBody::Enrolled(en) => Some(en.card.to_string()),
                 _ => None,
             })
@@ -425,7 +469,7 @@ impl Device {
             .iter()
             .flat_map(|r| r.card_blocks.iter().cloned())
             .collect();
-        blocks.extend(self.status().card_blocks.into_values());
+        blocks.extend(self.status().card_blocks.values().cloned());
         blocks.sort_by_key(CardBlock::key);
         blocks.dedup();
         blocks
@@ -590,13 +634,15 @@ impl Device {
     }
 
     /// The server's status document: the outcome of each uploaded event.
-    pub(crate) fn status(&self) -> DeviceStatus {
-        self.reg
+    pub(crate) fn status(&self) -> Arc<DeviceStatus> {
+        let doc = self
+            .reg
             .as_ref()
             .and_then(|r| r.docs.status.parse::<DocumentId>().ok())
-            .and_then(|id| self.docs.get(&id))
-            .and_then(docs::read_object)
-            .unwrap_or_default()
+            .and_then(|id| self.docs.get(&id));
+        self.status_cache.get(doc, |doc| {
+            Arc::new(doc.and_then(docs::read_object).unwrap_or_default())
+        })
     }
 
     /// The store's member directory as last synced, read once per change of the directory
@@ -616,32 +662,21 @@ impl Device {
             .as_ref()
             .and_then(|r| r.docs.directory.parse::<DocumentId>().ok());
         let doc = id.and_then(|id| self.docs.get(&id));
-        let heads = doc.map(|d| d.get_heads()).unwrap_or_default();
-        if let Some(cache) = self.directory_cache.borrow().as_ref()
-            && cache.heads == heads
-        {
-            return (cache.directory.clone(), cache.members.clone());
-        }
-        let directory: Directory = doc.and_then(docs::read_object).unwrap_or_default();
-        let members: Vec<DocumentId> = directory
-            .members
-            .values()
-            .filter_map(|e| e.url.parse().ok())
-            .collect();
-        let cache = DirectoryCache {
-            heads,
-            directory: Arc::new(directory),
-            members: Arc::new(members),
-        };
-        let view = (cache.directory.clone(), cache.members.clone());
-        *self.directory_cache.borrow_mut() = Some(cache);
-        view
+        self.directory_cache.get(doc, |doc| {
+            let directory: Directory = doc.and_then(docs::read_object).unwrap_or_default();
+            let members: Vec<DocumentId> = directory
+                .members
+                .values()
+                .filter_map(|e| e.url.parse().ok())
+                .collect();
+            (Arc::new(directory), Arc::new(members))
+        })
     }
 
     /// Events not yet answered by the server.
     pub fn pending_events(&self) -> usize {
         let status = self.status();
-        self.journal_events()
+        self.journal()
             .iter()
             .filter(|e| !status.events.contains_key(&e.id.to_string()))
             .count()
@@ -649,7 +684,7 @@ impl Device {
 
     /// Outcomes of this device's events, by event id.
     pub fn outcomes(&self) -> BTreeMap<String, Outcome> {
-        self.status().events
+        self.status().events.clone()
     }
 
     /// The number of pending events and the time of the last completed sync, as JSON.

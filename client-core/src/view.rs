@@ -72,8 +72,9 @@ pub fn members(device: &Device) -> Vec<MemberView> {
             },
         );
     }
-    let outcomes = device.outcomes();
-    for event in device.journal_events() {
+    let status = device.status();
+    let outcomes = &status.events;
+    for event in device.journal().iter() {
         let EventBody::Enrolled(e) = &event.body else {
             continue;
         };

@@ -1,6 +1,8 @@
 //! The three handbook programs (DOMAIN.md §3), shipped as program files in `shared/presets/`
 //! and loaded through the same validating loader as any club's own file.
 
+use std::sync::OnceLock;
+
 use super::Program;
 
 const A: &str = include_str!("../../presets/a.toml");
@@ -8,14 +10,19 @@ const B: &str = include_str!("../../presets/b.toml");
 const C: &str = include_str!("../../presets/c.toml");
 
 pub(super) fn preset(name: &str) -> Option<Program> {
-    let text = match name.trim().to_ascii_uppercase().as_str() {
-        "A" => A,
-        "B" => B,
-        "C" => C,
+    // Parsed once per process: the server projects a member on every event it folds.
+    static PARSED: OnceLock<[Option<Program>; 3]> = OnceLock::new();
+    let parsed = PARSED.get_or_init(|| {
+        // The preset files are checked by the tests below, so a failure here is a build defect.
+        [A, B, C].map(|text| Program::from_toml_str(text).ok())
+    });
+    let index = match name.trim().to_ascii_uppercase().as_str() {
+        "A" => 0,
+        "B" => 1,
+        "C" => 2,
         _ => return None,
     };
-    // The preset files are checked by the tests below, so a failure here is a build defect.
-    Program::from_toml_str(text).ok()
+    parsed[index].clone()
 }
 
 #[cfg(test)]
