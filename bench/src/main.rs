@@ -27,6 +27,12 @@ use wire::{SyncStats, Until};
 /// Members one device can enroll (its card block).
 const CARD_BLOCK: usize = 200;
 static PER_DEVICE_CELL: OnceLock<usize> = OnceLock::new();
+static SERVER_ARGS: OnceLock<Vec<String>> = OnceLock::new();
+
+/// Extra options every server the benchmark starts gets.
+fn server_args() -> &'static [String] {
+    SERVER_ARGS.get().map_or(&[], Vec::as_slice)
+}
 
 /// Members each seeding device enrolls.
 fn per_device() -> usize {
@@ -49,6 +55,9 @@ struct Cli {
     /// Members each seeding device enrolls (at most its block of 200 cards).
     #[arg(long, global = true, default_value_t = 50)]
     per_device: usize,
+    /// An option for the server, e.g. `--server-arg=--cache-docs=5000` (repeatable).
+    #[arg(long = "server-arg", global = true, allow_hyphen_values = true)]
+    server_args: Vec<String>,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -97,6 +106,9 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     PER_DEVICE_CELL
         .set(cli.per_device.clamp(1, CARD_BLOCK))
+        .map_err(|_| anyhow::anyhow!("set twice"))?;
+    SERVER_ARGS
+        .set(cli.server_args.clone())
         .map_err(|_| anyhow::anyhow!("set twice"))?;
     let tmp = tempfile::tempdir()?;
     let data = match &cli.data {

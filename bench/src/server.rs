@@ -55,6 +55,7 @@ impl Server {
         let mut child = Command::new(server_binary()?)
             .args(["--data", data.to_str().context("data path")?])
             .args(["--listen", "127.0.0.1:0"])
+            .args(crate::server_args())
             .env("CARCLUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env(
                 "RUST_LOG",

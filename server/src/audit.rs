@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::api::{ApiError, AppState, Caller};
 use crate::auth::Principal;
 use crate::perm::{self, Op};
-use crate::store::{Batch, Store, StoreError};
+use crate::store::{Batch, Order, Store, StoreError};
 
 /// One audit record.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -95,16 +95,20 @@ pub async fn query(
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let scope = perm::check_any(&p, Op::ViewAudit)?;
     let limit = q.limit.unwrap_or(200).clamp(1, 1000);
-    let rows = st.accounts.store.scan(b"audit/")?;
-    let list: Vec<AuditRecord> = rows
-        .iter()
-        .rev()
-        .filter_map(|(_, v)| serde_json::from_slice::<AuditRecord>(v).ok())
-        .filter(|r| perm::within(&p, scope, r.store, r.member))
-        .filter(|r| q.member.is_none_or(|m| r.member == Some(m)))
-        .filter(|r| q.user.is_none_or(|u| r.user == u))
-        .filter(|r| q.action.as_deref().is_none_or(|a| r.action == a))
-        .take(limit)
-        .collect();
+    // Newest first, reading only as far back as the page needs.
+    let mut list: Vec<AuditRecord> = Vec::new();
+    st.accounts
+        .store
+        .visit(b"audit/", Order::Reverse, &mut |_, v| {
+            if let Ok(r) = serde_json::from_slice::<AuditRecord>(v)
+                && perm::within(&p, scope, r.store, r.member)
+                && q.member.is_none_or(|m| r.member == Some(m))
+                && q.user.is_none_or(|u| r.user == u)
+                && q.action.as_deref().is_none_or(|a| r.action == a)
+            {
+                list.push(r);
+            }
+            Ok(list.len() < limit)
+        })?;
     Ok(Json(json!({ "records": list })))
 }

@@ -24,7 +24,7 @@ use crate::auth::{Accounts, DeviceRecord, Principal};
 use crate::docstore::DocStore;
 use crate::durable::Durability;
 use crate::fold::Conflict;
-use crate::store::{Batch, Store, StoreError};
+use crate::store::{Batch, Order, Store, StoreError};
 
 /// What a document is and whom it belongs to.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,37 +112,40 @@ impl Core {
     pub fn open(store: Arc<dyn Store>) -> Result<Self, StoreError> {
         let accounts = Accounts::new(store.clone());
         let mut meta = HashMap::new();
-        for (k, v) in store.scan(b"docmeta/")? {
+        store.visit(b"docmeta/", Order::Forward, &mut |k, v| {
             let id: [u8; 16] = k[8..]
                 .try_into()
                 .map_err(|_| corrupt("docmeta", "bad key"))?;
-            let m: DocMeta = crate::codec::decode(&v)?;
+            let m: DocMeta = crate::codec::decode(v)?;
             meta.insert(DocumentId::from_bytes(id), m);
-        }
+            Ok(true)
+        })?;
         let mut members = BTreeMap::new();
-        for (_, v) in store.scan(b"member/")? {
+        store.visit(b"member/", Order::Forward, &mut |_, v| {
             let m: docs::MemberFile =
-                serde_json::from_slice(&v).map_err(|e| corrupt("member", &e.to_string()))?;
+                serde_json::from_slice(v).map_err(|e| corrupt("member", &e.to_string()))?;
             members.insert(m.id, m);
-        }
+            Ok(true)
+        })?;
         let mut conflicts = BTreeMap::new();
-        for (_, v) in store.scan(b"conflict/")? {
+        store.visit(b"conflict/", Order::Forward, &mut |_, v| {
             let c: Conflict =
-                serde_json::from_slice(&v).map_err(|e| corrupt("conflict", &e.to_string()))?;
+                serde_json::from_slice(v).map_err(|e| corrupt("conflict", &e.to_string()))?;
             conflicts.insert(c.id.clone(), c);
-        }
+            Ok(true)
+        })?;
         let mut journal_pos = HashMap::new();
-        for (k, v) in store.scan(b"journalpos/")? {
+        store.visit(b"journalpos/", Order::Forward, &mut |k, v| {
             let device: DeviceId = String::from_utf8_lossy(&k[11..])
                 .parse()
                 .map_err(|_| corrupt("journalpos", "bad key"))?;
             let pos = u64::from_be_bytes(
-                v.as_slice()
-                    .try_into()
+                v.try_into()
                     .map_err(|_| corrupt("journalpos", "bad value"))?,
             );
             journal_pos.insert(device, pos);
-        }
+            Ok(true)
+        })?;
         let peer_id = match store.get(b"meta/peer-id")? {
             Some(v) => String::from_utf8_lossy(&v).into_owned(),
             None => {

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use automerge::{Automerge, ChangeHash};
 use carclub_protocol::DocumentId;
 
-use crate::store::{Batch, Store, StoreError};
+use crate::store::{Batch, Order, Store, StoreError};
 
 /// Increments below this many bytes never trigger a compaction (small documents compact after a
 /// few kilobytes of changes, not after every one).
@@ -119,8 +119,8 @@ impl DocStore {
     /// Opens the documents of `store`: reads the change sequence (documents load on first use).
     pub fn open(store: &dyn Store) -> Result<Self, StoreError> {
         let mut docs = DocStore::default();
-        for (k, v) in store.scan(b"chg/")? {
-            let Some((seq, id, position)) = parse_change(&k, &v) else {
+        store.visit(b"chg/", Order::Forward, &mut |k, v| {
+            let Some((seq, id, position)) = parse_change(k, v) else {
                 return Err(StoreError::Corrupt {
                     key: "chg/".into(),
                     reason: "bad change entry".into(),
@@ -129,7 +129,8 @@ impl DocStore {
             docs.changes.insert(seq, id);
             docs.positions.insert(id, position);
             docs.seq = docs.seq.max(seq);
-        }
+            Ok(true)
+        })?;
         Ok(docs)
     }
 

@@ -46,6 +46,9 @@ struct Cli {
     /// Most member files and other documents kept in memory (least recently used ones leave).
     #[arg(long, default_value_t = core::Limits::default().cache_docs)]
     cache_docs: usize,
+    /// The store's in-memory page cache, in MiB.
+    #[arg(long, default_value_t = store::DEFAULT_CACHE_BYTES / (1024 * 1024))]
+    store_cache_mib: u64,
     /// Most documents listed in one page of a device's heads summary.
     #[arg(long, default_value_t = core::Limits::default().summary_page)]
     summary_page: usize,
@@ -88,6 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 data: cli.data,
                 listen: cli.listen,
                 web: cli.web,
+                store_cache_mib: cli.store_cache_mib.max(1),
                 limits: core::Limits {
                     cache_docs: cli.cache_docs.max(1),
                     summary_page: cli.summary_page.max(1),

@@ -21,6 +21,8 @@ pub struct Options {
     pub listen: SocketAddr,
     pub web: Option<PathBuf>,
     pub limits: crate::core::Limits,
+    /// The store's page cache, in MiB.
+    pub store_cache_mib: u64,
 }
 
 /// The largest JSON body the API accepts.
@@ -77,7 +79,10 @@ fn web_dir(explicit: Option<PathBuf>) -> Option<PathBuf> {
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn serve(opts: Options) -> anyhow::Result<()> {
     std::fs::create_dir_all(&opts.data)?;
-    let store: Arc<dyn Store> = Arc::new(SledStore::open(&opts.data)?);
+    let store: Arc<dyn Store> = Arc::new(SledStore::open_with_cache(
+        &opts.data,
+        opts.store_cache_mib.saturating_mul(1024 * 1024),
+    )?);
     let accounts = Accounts::new(store.clone());
     bootstrap(&store, &accounts)?;
     let mut core = Core::open(store.clone())?;

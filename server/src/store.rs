@@ -21,6 +21,16 @@ pub enum StoreError {
 /// Keys and values, in key order.
 pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 
+/// What [`Store::visit`] calls with each key and value; `Ok(false)` stops the visit.
+pub type Visitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<bool, StoreError> + 'a;
+
+/// Which way a [`Store::visit`] goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Forward,
+    Reverse,
+}
+
 /// A set of writes applied together.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -42,8 +52,20 @@ impl Batch {
 pub trait Store: Send + Sync + 'static {
     /// The value at `key`.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Visits the keys and values whose key starts with `prefix`, one at a time, in key order or
+    /// in reverse, until `visit` returns `Ok(false)`. Nothing is collected: startup reads 100,000
+    /// member records this way without holding them all at once.
+    fn visit(&self, prefix: &[u8], order: Order, visit: &mut Visitor<'_>)
+    -> Result<(), StoreError>;
     /// Every key and value whose key starts with `prefix`, in key order.
-    fn scan(&self, prefix: &[u8]) -> Result<Entries, StoreError>;
+    fn scan(&self, prefix: &[u8]) -> Result<Entries, StoreError> {
+        let mut out = Vec::new();
+        self.visit(prefix, Order::Forward, &mut |k, v| {
+            out.push((k.to_vec(), v.to_vec()));
+            Ok(true)
+        })?;
+        Ok(out)
+    }
     /// Applies `batch` atomically: readers see all of it or none of it, and after a crash the store
     /// holds a prefix of the applied batches. Not yet durable.
     fn apply(&self, batch: Batch) -> Result<(), StoreError>;
@@ -66,12 +88,22 @@ pub struct SledStore {
     db: sled::Db,
 }
 
+/// The page cache sled keeps in memory unless told otherwise (sled's own default is 1 GiB).
+pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 impl SledStore {
-    /// Opens (or creates) the store in `dir`.
+    /// Opens (or creates) the store in `dir` with the default page cache.
+    #[cfg(test)]
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with_cache(dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Opens (or creates) the store in `dir`, keeping at most about `cache_bytes` of pages in memory.
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
+            .cache_capacity(cache_bytes)
             .open()?;
         Ok(Self { db })
     }
@@ -82,14 +114,34 @@ impl Store for SledStore {
         Ok(self.db.get(key)?.map(|v| v.to_vec()))
     }
 
-    fn scan(&self, prefix: &[u8]) -> Result<Entries, StoreError> {
-        self.db
-            .scan_prefix(prefix)
-            .map(|r| {
-                r.map(|(k, v)| (k.to_vec(), v.to_vec()))
-                    .map_err(StoreError::from)
-            })
-            .collect()
+    fn visit(
+        &self,
+        prefix: &[u8],
+        order: Order,
+        visit: &mut Visitor<'_>,
+    ) -> Result<(), StoreError> {
+        let iter = self.db.scan_prefix(prefix);
+        let mut step = |r: sled::Result<(sled::IVec, sled::IVec)>| -> Result<bool, StoreError> {
+            let (k, v) = r?;
+            visit(&k, &v)
+        };
+        match order {
+            Order::Forward => {
+                for r in iter {
+                    if !step(r)? {
+                        break;
+                    }
+                }
+            }
+            Order::Reverse => {
+                for r in iter.rev() {
+                    if !step(r)? {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     fn apply(&self, batch: Batch) -> Result<(), StoreError> {
