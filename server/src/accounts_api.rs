@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::accounts::INVITATION_TTL_MS;
 use crate::api::{ApiError, ApiJson, AppState, Caller, blocking};
 use crate::audit::{self, Entry};
-use crate::auth::{Principal, Role, User};
+use crate::auth::{Assignment, Principal, Role, User};
 use crate::perm::{self, Op, Target};
 
 /// The routes of the accounts API.
@@ -136,10 +136,7 @@ async fn create_user(
     perm::check(
         &p,
         Op::ManageStaff,
-        Target {
-            store,
-            member: None,
-        },
+        Target::store(store),
     )?;
     if req.role == Role::Member {
         return Err(ApiError::BadRequest(
@@ -213,10 +210,7 @@ fn managed_user(st: &AppState, p: &Principal, raw: &str) -> Result<User, ApiErro
         perm::check(
             p,
             Op::ManageStaff,
-            Target {
-                store: user.store,
-                member: None,
-            },
+            Target::store(user.store),
         )?;
     }
     Ok(user)
@@ -288,19 +282,16 @@ async fn invite(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let member: MemberId = parse_id("member", &id)?;
-    let store = st
+    let (store, company) = st
         .core()
         .members
         .get(&member)
-        .map(|m| m.store)
+        .map(|m| (m.store, m.company))
         .ok_or_else(|| ApiError::NotFound(format!("member {member} is not on file")))?;
     perm::check(
         &p,
         Op::InviteMember,
-        Target {
-            store,
-            member: Some(member),
-        },
+        Target::member(store, member, company),
     )?;
     let code = st.accounts.invite(member, store)?;
     audit::record_now(
@@ -346,6 +337,7 @@ async fn member_signup(
         user: user.clone(),
         device: None,
         member: Some(member),
+        assignment: Assignment::Store,
     };
     audit::record_now(
         st.accounts.store.as_ref(),

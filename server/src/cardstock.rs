@@ -132,10 +132,7 @@ async fn lend(
     perm::check(
         &p,
         Op::ManageCards,
-        Target {
-            store: holder.store,
-            member: None,
-        },
+        Target::store(holder.store),
     )
     .map_err(denied)?;
     if let Some(m) = st.core().members.values().find(|m| m.card == req.card) {
@@ -199,10 +196,7 @@ async fn give_back(
     match perm::check(
         &p,
         Op::ManageCards,
-        Target {
-            store: loan.store,
-            member: None,
-        },
+        Target::store(loan.store),
     ) {
         Ok(()) => {}
         Err(perm::Denied::OtherStore { .. }) => return Err(unknown()),
@@ -297,10 +291,7 @@ async fn write_off(
     perm::check(
         &p,
         Op::WriteOffCards,
-        Target {
-            store,
-            member: None,
-        },
+        Target::store(store),
     )
     .map_err(denied)?;
     if receipt.as_deref() != Some(req.receipt.as_str()) {

@@ -212,23 +212,56 @@ impl Core {
     }
 
     /// What `p` may do with document `id`: a device writes its own journal and reads its status;
-    /// the store directory and member files are read within the scope the permission matrix gives
-    /// (a member reads only their own file).
+    /// directories and member files are read within the scope the permission matrix gives (a
+    /// member reads only their own file). Field staff assigned to companies read the directories
+    /// of those companies and their members' files, never the store's directory; their assignment
+    /// is read afresh, so a reassignment applies from the next request on the same connection.
     pub fn access(&self, p: &Principal, id: &DocumentId) -> Access {
-        use crate::perm::{self, Op};
+        use crate::perm::{self, Op, Scope};
         let Some(meta) = self.meta.get(id) else {
             return Access::None;
         };
-        let sees = |op: Op| {
-            meta.store.is_some_and(|store| {
-                perm::within(p, perm::scope(p.user.role, op), store, meta.member)
-            })
+        let own_device = p.device.is_some() && p.device == meta.device;
+        match meta.kind {
+            DocKind::Journal if own_device => return Access::Write,
+            DocKind::DeviceStatus if own_device => return Access::Read,
+            _ => {}
+        }
+        let Some(store) = meta.store else {
+            return Access::None;
+        };
+        let current = || match self.accounts.assignment(&p.user) {
+            Ok(assignment) => Some(Principal {
+                assignment,
+                ..p.clone()
+            }),
+            Err(e) => {
+                tracing::error!(user = %p.user.id, %e, "assignment unreadable; access refused");
+                None
+            }
+        };
+        let directory_readable = || {
+            let Some(p) = current() else {
+                return false;
+            };
+            match (perm::scope(p.user.role, Op::ListMembers), p.assignment.companies()) {
+                (Scope::Store, Some(_)) => {
+                    store == p.user.store && p.assignment.directories(store).contains(id)
+                }
+                (list, _) => perm::within(&p, list, store, None),
+            }
+        };
+        let file_readable = || {
+            let (Some(p), Some(member)) = (current(), meta.member) else {
+                return false;
+            };
+            let company = self.members.get(&member).and_then(|m| m.company);
+            let scope = perm::scope(p.user.role, Op::ViewMemberFile);
+            perm::within_member(&p, scope, store, member, company)
         };
         match meta.kind {
-            DocKind::Journal if p.device.is_some() && p.device == meta.device => Access::Write,
-            DocKind::DeviceStatus if p.device.is_some() && p.device == meta.device => Access::Read,
-            DocKind::Directory if sees(Op::ListMembers) => Access::Read,
-            DocKind::Member if sees(Op::ViewMemberFile) => Access::Read,
+            DocKind::Directory if directory_readable() => Access::Read,
+            DocKind::Member if file_readable() => Access::Read,
             _ => Access::None,
         }
     }

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use carclub_shared::{Phone, StoreId, Timestamp, UserId};
+use carclub_shared::{CompanyId, Phone, StoreId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::Date;
@@ -20,7 +20,8 @@ use crate::api::{ApiError, ApiJson, AppState, Caller};
 use crate::audit::Entry;
 use crate::auth::{Principal, Role};
 use crate::perm::{self, Op, Scope, Target};
-use crate::store::Batch;
+use crate::core::Core;
+use crate::store::{Batch, StoreError};
 
 record_id!(
     /// A partner merchant.
@@ -46,6 +47,19 @@ pub fn routes() -> Router<AppState> {
             get(list_agreements).post(create_agreement),
         )
         .route("/api/corporate-accounts/{id}", get(get_agreement))
+}
+
+/// The store and name of the company whose agreement has the id `company` (a company's id is its
+/// agreement's), if there is one.
+pub(crate) fn company(core: &Core, company: CompanyId) -> Result<Option<(StoreId, String)>, StoreError> {
+    let Some(raw) = core.store.get(format!("corporate/{company}").as_bytes())? else {
+        return Ok(None);
+    };
+    let a: Agreement = serde_json::from_slice(&raw).map_err(|e| StoreError::Corrupt {
+        key: format!("corporate/{company}"),
+        reason: e.to_string(),
+    })?;
+    Ok(Some((a.store, a.company)))
 }
 
 /// Whether a record of `store` is within `scope`; a member's login sees their own store's.
@@ -126,10 +140,7 @@ async fn create_partner(
     perm::check(
         &p,
         Op::ManagePartners,
-        Target {
-            store,
-            member: None,
-        },
+        Target::store(store),
     )?;
     let core = st.core();
     if st.accounts.store_record(store)?.is_none() {
@@ -201,10 +212,7 @@ async fn deactivate_partner(
     perm::check(
         &p,
         Op::ManagePartners,
-        Target {
-            store: partner.store,
-            member: None,
-        },
+        Target::store(partner.store),
     )?;
     if !partner.active {
         return Err(ApiError::Conflict(format!(
@@ -322,10 +330,7 @@ async fn create_agreement(
     perm::check(
         &p,
         Op::ManageCorporate,
-        Target {
-            store,
-            member: None,
-        },
+        Target::store(store),
     )?;
     let advisor = st
         .accounts
@@ -398,10 +403,7 @@ async fn get_agreement(
     perm::check(
         &p,
         Op::ViewCorporate,
-        Target {
-            store: a.store,
-            member: None,
-        },
+        Target::store(a.store),
     )?;
     Ok(Json(json!(a)))
 }
