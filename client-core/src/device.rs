@@ -16,7 +16,7 @@ use carclub_shared::events::{
     Channel, DocumentKind, Enrollment, Person, Vehicle, VisitEnded, VisitStarted,
 };
 use carclub_shared::{
-    CardNo, DeviceId, Event, EventBody, EventId, LongText, MemberId, Money, Phone, Plate,
+    CardNo, CompanyId, DeviceId, Event, EventBody, EventId, LongText, MemberId, Money, Phone, Plate,
     ReceiptNo, ShortText, Text, TierId, Timestamp, UserId, Vin, VisitId,
 };
 use serde::{Deserialize, Serialize};
@@ -56,7 +56,12 @@ pub struct StoreInfo {
 pub struct DocUrls {
     pub journal: String,
     pub status: String,
+    /// The store's member directory.
     pub directory: String,
+    /// The member directories the user reads: the store's, or (field staff assigned to
+    /// companies) one per company. Absent from older servers' responses: then the store's.
+    #[serde(default)]
+    pub directories: Vec<String>,
 }
 
 /// What registration gave the device (the server's response to `POST /api/devices`).
@@ -142,9 +147,9 @@ pub struct Device {
     directory_cache: RefCell<Option<DirectoryCache>>,
 }
 
-/// The directory as read at some heads of its document.
+/// The directories as read at some heads of their documents.
 struct DirectoryCache {
-    heads: Vec<automerge::ChangeHash>,
+    heads: Vec<(DocumentId, Vec<automerge::ChangeHash>)>,
     directory: Arc<Directory>,
     members: Arc<Vec<DocumentId>>,
 }
@@ -343,6 +348,17 @@ impl Device {
 
     /// Starts an on-site visit at `site`; returns the visit id.
     pub fn start_visit(&mut self, site: &str, now_ms: i64) -> Result<String, ClientError> {
+        self.start_visit_at(site, None, now_ms)
+    }
+
+    /// Starts an on-site visit at `site`, at `company` (a corporate agreement's id) when it is
+    /// one: members enrolled during the visit belong to the company. Returns the visit id.
+    pub fn start_visit_at(
+        &mut self,
+        site: &str,
+        company: Option<CompanyId>,
+        now_ms: i64,
+    ) -> Result<String, ClientError> {
         if let Some(v) = &self.state.visit {
             return Err(ClientError::VisitOpen {
                 site: v.site.clone(),
@@ -354,6 +370,7 @@ impl Device {
             EventBody::VisitStarted(VisitStarted {
                 visit,
                 site: site.clone(),
+                company,
             }),
             now_ms,
         )?;
@@ -599,8 +616,33 @@ impl Device {
             .unwrap_or_default()
     }
 
-    /// The store's member directory as last synced, read once per change of the directory
-    /// document (a device holding thousands of members consults it on every sync frame).
+    /// The member directories this device reads: those the server last listed in the status
+    /// document (they follow the user's assignment), else those of the registration.
+    pub(crate) fn directory_ids(&self) -> Vec<DocumentId> {
+        let Some(reg) = &self.reg else {
+            return Vec::new();
+        };
+        let listed = reg
+            .docs
+            .status
+            .parse::<DocumentId>()
+            .ok()
+            .and_then(|id| self.docs.get(&id))
+            .map(docs::status_directories)
+            .unwrap_or_default();
+        let urls = if !listed.is_empty() {
+            listed
+        } else if !reg.docs.directories.is_empty() {
+            reg.docs.directories.clone()
+        } else {
+            vec![reg.docs.directory.clone()]
+        };
+        urls.iter().filter_map(|u| u.parse().ok()).collect()
+    }
+
+    /// The members of the directories this device reads, as last synced, read once per change of
+    /// a directory document (a device holding thousands of members consults it on every sync
+    /// frame).
     pub(crate) fn directory(&self) -> Arc<Directory> {
         self.directory_view().0
     }
@@ -611,18 +653,25 @@ impl Device {
     }
 
     fn directory_view(&self) -> (Arc<Directory>, Arc<Vec<DocumentId>>) {
-        let id = self
-            .reg
-            .as_ref()
-            .and_then(|r| r.docs.directory.parse::<DocumentId>().ok());
-        let doc = id.and_then(|id| self.docs.get(&id));
-        let heads = doc.map(|d| d.get_heads()).unwrap_or_default();
+        let heads: Vec<(DocumentId, Vec<automerge::ChangeHash>)> = self
+            .directory_ids()
+            .into_iter()
+            .map(|id| {
+                let heads = self.docs.get(&id).map(|d| d.get_heads()).unwrap_or_default();
+                (id, heads)
+            })
+            .collect();
         if let Some(cache) = self.directory_cache.borrow().as_ref()
             && cache.heads == heads
         {
             return (cache.directory.clone(), cache.members.clone());
         }
-        let directory: Directory = doc.and_then(docs::read_object).unwrap_or_default();
+        let mut directory = Directory::default();
+        for (id, _) in &heads {
+            if let Some(d) = self.docs.get(id).and_then(docs::read_object::<Directory>) {
+                directory.members.extend(d.members);
+            }
+        }
         let members: Vec<DocumentId> = directory
             .members
             .values()
