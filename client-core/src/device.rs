@@ -16,8 +16,8 @@ use carclub_shared::events::{
     Channel, DocumentKind, Enrollment, Person, Vehicle, VisitEnded, VisitStarted,
 };
 use carclub_shared::{
-    CardNo, CompanyId, DeviceId, Event, EventBody, EventId, LongText, MemberId, Money, Phone, Plate,
-    ReceiptNo, ShortText, Text, TierId, Timestamp, UserId, Vin, VisitId,
+    CardNo, CompanyId, DeviceId, Event, EventBody, EventId, LongText, MemberId, Money, Phone,
+    Plate, ReceiptNo, ShortText, Text, TierId, Timestamp, UserId, Vin, VisitId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -657,7 +657,11 @@ impl Device {
             .directory_ids()
             .into_iter()
             .map(|id| {
-                let heads = self.docs.get(&id).map(|d| d.get_heads()).unwrap_or_default();
+                let heads = self
+                    .docs
+                    .get(&id)
+                    .map(|d| d.get_heads())
+                    .unwrap_or_default();
                 (id, heads)
             })
             .collect();

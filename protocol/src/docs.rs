@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc};
 use carclub_shared::{
-    CardNo, CompanyId, DeviceId, Event, MemberId, Money, Phone, Plate, StoreId, Timestamp, UserId, Vin,
+    CardNo, CompanyId, DeviceId, Event, MemberId, Money, Phone, Plate, StoreId, Timestamp, UserId,
+    Vin,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

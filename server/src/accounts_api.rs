@@ -146,11 +146,7 @@ async fn create_user(
     ApiJson(req): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let store = req.store.unwrap_or(p.user.store);
-    perm::check(
-        &p,
-        Op::ManageStaff,
-        Target::store(store),
-    )?;
+    perm::check(&p, Op::ManageStaff, Target::store(store))?;
     if req.role == Role::Member {
         return Err(ApiError::BadRequest(
             "member logins are created from an invitation code (POST /api/member-signup)".into(),
@@ -220,11 +216,7 @@ fn managed_user(st: &AppState, p: &Principal, raw: &str) -> Result<User, ApiErro
         .user(id)?
         .ok_or_else(|| ApiError::NotFound(format!("user {id} does not exist")))?;
     if user.id != p.user.id {
-        perm::check(
-            p,
-            Op::ManageStaff,
-            Target::store(user.store),
-        )?;
+        perm::check(p, Op::ManageStaff, Target::store(user.store))?;
     }
     Ok(user)
 }
@@ -403,11 +395,7 @@ async fn invite(
         .get(&member)
         .map(|m| (m.store, m.company))
         .ok_or_else(|| ApiError::NotFound(format!("member {member} is not on file")))?;
-    perm::check(
-        &p,
-        Op::InviteMember,
-        Target::member(store, member, company),
-    )?;
+    perm::check(&p, Op::InviteMember, Target::member(store, member, company))?;
     let code = st.accounts.invite(member, store)?;
     audit::record_now(
         st.accounts.store.as_ref(),

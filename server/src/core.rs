@@ -244,7 +244,10 @@ impl Core {
             let Some(p) = current() else {
                 return false;
             };
-            match (perm::scope(p.user.role, Op::ListMembers), p.assignment.companies()) {
+            match (
+                perm::scope(p.user.role, Op::ListMembers),
+                p.assignment.companies(),
+            ) {
                 (Scope::Store, Some(_)) => {
                     store == p.user.store && p.assignment.directories(store).contains(id)
                 }

@@ -353,8 +353,14 @@ pub fn document() -> Value {
                         "accounts",
                         Some(obj(
                             &[
-                                ("scope", json!({"type": "string", "enum": ["store", "companies"]})),
-                                ("companies", json!({"type": "array", "items": uuid(), "minItems": 1, "maxItems": 100})),
+                                (
+                                    "scope",
+                                    json!({"type": "string", "enum": ["store", "companies"]}),
+                                ),
+                                (
+                                    "companies",
+                                    json!({"type": "array", "items": uuid(), "minItems": 1, "maxItems": 100}),
+                                ),
                             ],
                             &["scope"],
                         )),

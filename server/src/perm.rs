@@ -568,7 +568,11 @@ mod tests {
         let m = MemberId::new();
         assert!(check(&p, Op::ViewMemberFile, Target::member(store, m, Some(mine))).is_ok());
         assert_eq!(
-            check(&p, Op::ViewMemberFile, Target::member(store, m, Some(other))),
+            check(
+                &p,
+                Op::ViewMemberFile,
+                Target::member(store, m, Some(other))
+            ),
             Err(Denied::OtherCompany {
                 op: "view_member_file"
             })

@@ -12,8 +12,8 @@ use super::{ANSWER_DAYS, DAY_MS, load, load_all, member_store, moment, now, save
 use crate::api::{ApiError, ApiJson, AppState, Caller};
 use crate::audit::Entry;
 use crate::auth::{Principal, Role};
-use crate::fold::company_of;
 use crate::core::Core;
+use crate::fold::company_of;
 use crate::perm::{self, Op, Target};
 use crate::store::Batch;
 

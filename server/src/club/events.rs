@@ -156,11 +156,7 @@ async fn create_event(
         ));
     }
     let store = req.store.unwrap_or(p.user.store);
-    perm::check(
-        &p,
-        Op::ManageClubEvents,
-        Target::store(store),
-    )?;
+    perm::check(&p, Op::ManageClubEvents, Target::store(store))?;
     let core = st.core();
     let program = ledger::program_of(&core, store)
         .ok_or_else(|| ApiError::NotFound(format!("store {store} is not known")))?;

@@ -19,8 +19,8 @@ use super::{load, load_all, now, save, text};
 use crate::api::{ApiError, ApiJson, AppState, Caller};
 use crate::audit::Entry;
 use crate::auth::{Principal, Role};
-use crate::perm::{self, Op, Scope, Target};
 use crate::core::Core;
+use crate::perm::{self, Op, Scope, Target};
 use crate::store::{Batch, StoreError};
 
 record_id!(
@@ -51,7 +51,10 @@ pub fn routes() -> Router<AppState> {
 
 /// The store and name of the company whose agreement has the id `company` (a company's id is its
 /// agreement's), if there is one.
-pub(crate) fn company(core: &Core, company: CompanyId) -> Result<Option<(StoreId, String)>, StoreError> {
+pub(crate) fn company(
+    core: &Core,
+    company: CompanyId,
+) -> Result<Option<(StoreId, String)>, StoreError> {
     let Some(raw) = core.store.get(format!("corporate/{company}").as_bytes())? else {
         return Ok(None);
     };
@@ -137,11 +140,7 @@ async fn create_partner(
         ));
     }
     let store = req.store.unwrap_or(p.user.store);
-    perm::check(
-        &p,
-        Op::ManagePartners,
-        Target::store(store),
-    )?;
+    perm::check(&p, Op::ManagePartners, Target::store(store))?;
     let core = st.core();
     if st.accounts.store_record(store)?.is_none() {
         return Err(ApiError::NotFound(format!("store {store} is not known")));
@@ -209,11 +208,7 @@ async fn deactivate_partner(
     let id = PartnerId::parse(&id)?;
     let core = st.core();
     let mut partner: Partner = load(&core, &Partner::key(id), &format!("partner {id}"))?;
-    perm::check(
-        &p,
-        Op::ManagePartners,
-        Target::store(partner.store),
-    )?;
+    perm::check(&p, Op::ManagePartners, Target::store(partner.store))?;
     if !partner.active {
         return Err(ApiError::Conflict(format!(
             "partner {id} is already deactivated"
@@ -327,11 +322,7 @@ async fn create_agreement(
     days.sort();
     days.dedup();
     let store = req.store.unwrap_or(p.user.store);
-    perm::check(
-        &p,
-        Op::ManageCorporate,
-        Target::store(store),
-    )?;
+    perm::check(&p, Op::ManageCorporate, Target::store(store))?;
     let advisor = st
         .accounts
         .user(req.service_advisor)?
@@ -400,10 +391,6 @@ async fn get_agreement(
         &format!("corporate/{id}"),
         &format!("agreement {id}"),
     )?;
-    perm::check(
-        &p,
-        Op::ViewCorporate,
-        Target::store(a.store),
-    )?;
+    perm::check(&p, Op::ViewCorporate, Target::store(a.store))?;
     Ok(Json(json!(a)))
 }
