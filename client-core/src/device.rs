@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use automerge::Automerge;
 use carclub_protocol::DocumentId;
-use carclub_protocol::docs::{self, DeviceStatus, Directory, Outcome};
+use carclub_protocol::docs::{self, CompanyRef, DeviceStatus, Directory, Outcome};
 use carclub_shared::events::{
     Channel, DocumentKind, Enrollment, Person, Vehicle, VisitEnded, VisitStarted,
 };
@@ -74,6 +74,9 @@ pub struct Registration {
     pub docs: DocUrls,
     pub card_blocks: Vec<CardBlock>,
     pub tiers: Vec<TierInfo>,
+    /// The companies the user may start visits at, as of registration.
+    #[serde(default)]
+    pub companies: Vec<CompanyRef>,
     /// The server's base URL (native devices; the browser uses its own origin).
     #[serde(default)]
     pub server: Option<String>,
@@ -614,6 +617,29 @@ impl Device {
             .and_then(|id| self.docs.get(&id))
             .and_then(docs::read_object)
             .unwrap_or_default()
+    }
+
+    /// The companies the user may start visits at: as the server last listed them in the status
+    /// document (they follow the user's assignment), else as of registration.
+    pub fn companies(&self) -> Vec<CompanyRef> {
+        let Some(reg) = &self.reg else {
+            return Vec::new();
+        };
+        let status = reg
+            .docs
+            .status
+            .parse::<DocumentId>()
+            .ok()
+            .and_then(|id| self.docs.get(&id));
+        match status {
+            Some(doc) if !docs::status_directories(doc).is_empty() => docs::status_companies(doc),
+            _ => reg.companies.clone(),
+        }
+    }
+
+    /// [`Device::companies`] as JSON: `[{"id", "name"}…]`.
+    pub fn companies_json(&self) -> String {
+        serde_json::to_string(&self.companies()).unwrap_or_else(|_| "[]".into())
     }
 
     /// The member directories this device reads: those the server last listed in the status

@@ -236,6 +236,16 @@ pub struct DeviceStatus {
     /// the user's assignment changes; empty until then (the registration's directories hold).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub directories: Vec<String>,
+    /// The companies the device's user may visit, written with `directories`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub companies: Vec<CompanyRef>,
+}
+
+/// A company (corporate agreement) a field device may start a visit at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyRef {
+    pub id: CompanyId,
+    pub name: String,
 }
 
 /// An entry of a store's member directory.
@@ -388,6 +398,13 @@ pub fn write_field(doc: &mut Automerge, field: &str, value: &impl Serialize) -> 
 /// The `directories` a device status document lists (document URLs), without reading the rest.
 pub fn status_directories(doc: &Automerge) -> Vec<String> {
     json_am::read_prop(doc, &ROOT, "directories")
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+/// The `companies` a device status document lists, without reading the rest.
+pub fn status_companies(doc: &Automerge) -> Vec<CompanyRef> {
+    json_am::read_prop(doc, &ROOT, "companies")
         .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default()
 }

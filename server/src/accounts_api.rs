@@ -282,15 +282,19 @@ async fn set_assignment(
         core.ensure_directory(&mut batch, user.store, *dir)?;
     }
     let urls: Vec<String> = directories.iter().map(|d| d.url()).collect();
+    let visitable = crate::club::visitable(core, user.store, &assignment)?;
     let mut touched = Vec::new();
     for device in st.accounts.devices_of(user.id)? {
         let status = docs::status_id(device.id);
         if core.docs.load(core.store.as_ref(), &status)?
             && let Some(doc) = core.docs.get_mut(&status)
-            && docs::write_field(doc, "directories", &urls)
         {
-            core.docs.save(&status, &mut batch);
-            touched.push(status);
+            let directories = docs::write_field(doc, "directories", &urls);
+            let companies = docs::write_field(doc, "companies", &visitable);
+            if directories || companies {
+                core.docs.save(&status, &mut batch);
+                touched.push(status);
+            }
         }
     }
     let detail = if names.is_empty() {

@@ -332,10 +332,13 @@ async fn register_device(
         ))
     })?;
     let (device, token) = st.accounts.register_device(&user, &name)?;
-    st.core().setup_device(&device, store.id)?;
-    let directories: Vec<String> = st
-        .accounts
-        .assignment(&user)?
+    let assignment = st.accounts.assignment(&user)?;
+    let companies = {
+        let mut core = st.core();
+        core.setup_device(&device, store.id)?;
+        crate::club::visitable(&core, store.id, &assignment)?
+    };
+    let directories: Vec<String> = assignment
         .directories(store.id)
         .iter()
         .map(|d| d.url())
@@ -352,6 +355,7 @@ async fn register_device(
             "directory": docs::directory_id(store.id).url(),
             "directories": directories,
         },
+        "companies": companies,
         "card_blocks": device.card_blocks,
         "tiers": terms::tiers(&store.program),
     })))

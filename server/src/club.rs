@@ -68,7 +68,7 @@ mod complaints;
 mod events;
 mod partners;
 
-pub(crate) use partners::company;
+pub(crate) use partners::{company, visitable};
 
 /// The routes of complaints and club events.
 pub fn routes() -> Router<AppState> {

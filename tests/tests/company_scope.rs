@@ -348,6 +348,11 @@ fn a_company_scoped_account_reaches_only_its_companies_members() {
         json!([w.company_dir(w.a).url()]),
         "{reg}"
     );
+    assert_eq!(
+        reg["companies"],
+        json!([{"id": w.a, "name": "甲物流有限公司"}]),
+        "the only company it may visit: {reg}"
+    );
     let listed = summary(&w.server, &raw.token);
     assert!(listed.contains(&w.company_dir(w.a)), "{listed:?}");
     assert!(listed.contains(&docs::member_id(w.ma)));
@@ -496,12 +501,23 @@ fn reassignment_widens_and_narrows_at_the_next_sync() {
     let (mut phone, store) = native_device(&w.server, &tmp.path().join("scoped"), "scoped");
     sync(&mut phone, &store);
     assert_eq!(shown(&phone), BTreeSet::from([w.ma]));
+    let visitable =
+        |phone: &Device| -> Vec<CompanyId> { phone.companies().iter().map(|c| c.id).collect() };
+    assert_eq!(visitable(&phone), vec![w.a]);
     let token = JournalDevice::register(&w.server, "scoped", PASSWORD).token;
 
     // Widened to both companies: the next sync brings B's directory and member.
     w.assign_companies(&[w.a, w.b]);
     sync(&mut phone, &store);
     assert_eq!(shown(&phone), BTreeSet::from([w.ma, w.mb]));
+    let mut both = vec![w.a, w.b];
+    both.sort();
+    let mut now_visitable = visitable(&phone);
+    now_visitable.sort();
+    assert_eq!(
+        now_visitable, both,
+        "the device may now visit both companies"
+    );
     assert!(held(&store).contains(&w.company_dir(w.b)));
     assert!(held(&store).contains(&docs::member_id(w.mb)));
 
@@ -509,6 +525,7 @@ fn reassignment_widens_and_narrows_at_the_next_sync() {
     w.assign_companies(&[w.b]);
     sync(&mut phone, &store);
     assert_eq!(shown(&phone), BTreeSet::from([w.mb]));
+    assert_eq!(visitable(&phone), vec![w.b]);
     for id in [w.company_dir(w.a), docs::member_id(w.ma)] {
         assert!(!summary(&w.server, &token).contains(&id));
         assert!(fetch(&w.server, &token, id).is_none(), "{id} still served");

@@ -108,6 +108,11 @@ impl WebDevice {
         self.0.start_visit(site, millis(now_ms)).map_err(js_error)
     }
 
+    /// The companies the user may start visits at, as JSON: `[{"id", "name"}…]`.
+    pub fn companies_json(&self) -> String {
+        self.0.companies_json()
+    }
+
     /// Starts a visit at a company (a corporate agreement's id; empty for none).
     pub fn start_visit_at(
         &mut self,

@@ -18,10 +18,11 @@ use time::Date;
 use super::{load, load_all, now, save, text};
 use crate::api::{ApiError, ApiJson, AppState, Caller};
 use crate::audit::Entry;
-use crate::auth::{Principal, Role};
+use crate::auth::{Assignment, Principal, Role};
 use crate::core::Core;
 use crate::perm::{self, Op, Scope, Target};
 use crate::store::{Batch, StoreError};
+use carclub_protocol::docs::CompanyRef;
 
 record_id!(
     /// A partner merchant.
@@ -63,6 +64,30 @@ pub(crate) fn company(
         reason: e.to_string(),
     })?;
     Ok(Some((a.store, a.company)))
+}
+
+/// The companies a holder of `assignment` in `store` may start visits at: the assigned ones, or
+/// every company under agreement with the store.
+pub(crate) fn visitable(
+    core: &Core,
+    store: StoreId,
+    assignment: &Assignment,
+) -> Result<Vec<CompanyRef>, StoreError> {
+    let mut out = Vec::new();
+    for (_, raw) in core.store.scan(b"corporate/")? {
+        let a: Agreement = serde_json::from_slice(&raw).map_err(|e| StoreError::Corrupt {
+            key: "corporate/".into(),
+            reason: e.to_string(),
+        })?;
+        let id = CompanyId(a.id.0);
+        if a.store == store && assignment.companies().is_none_or(|list| list.contains(&id)) {
+            out.push(CompanyRef {
+                id,
+                name: a.company,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Whether a record of `store` is within `scope`; a member's login sees their own store's.
