@@ -286,7 +286,8 @@ impl Device {
         self.dirty.insert(KEY_STATE.into());
     }
 
-    /// What must be written to local storage since the last call.
+    /// What must be written to local storage since the last call. An empty value means the key
+    /// is to be removed (a document the device no longer reads); no stored value is ever empty.
     pub fn take_dirty(&mut self) -> Vec<(String, Vec<u8>)> {
         let keys = std::mem::take(&mut self.dirty);
         keys.into_iter()
@@ -296,14 +297,24 @@ impl Device {
                 } else if key == KEY_STATE {
                     serde_json::to_vec(&self.state).ok()?
                 } else if let Some(id) = key.strip_prefix(SYNC_PREFIX) {
-                    self.saved_states.get(&id.parse().ok()?)?.clone()
+                    let id: DocumentId = id.parse().ok()?;
+                    self.saved_states.get(&id).cloned().unwrap_or_default()
                 } else {
                     let id: DocumentId = key.strip_prefix(DOC_PREFIX)?.parse().ok()?;
-                    self.docs.get(&id)?.save()
+                    self.docs.get(&id).map(Automerge::save).unwrap_or_default()
                 };
                 Some((key, value))
             })
             .collect()
+    }
+
+    /// Forgets a server document: its content and sync state go, here and (through
+    /// [`Device::take_dirty`]) in local storage.
+    pub(crate) fn forget(&mut self, id: DocumentId) {
+        self.docs.remove(&id);
+        self.saved_states.remove(&id);
+        self.dirty.insert(format!("{DOC_PREFIX}{id}"));
+        self.dirty.insert(format!("{SYNC_PREFIX}{id}"));
     }
 
     pub(crate) fn journal_id(&self) -> Result<DocumentId, ClientError> {

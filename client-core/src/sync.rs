@@ -295,8 +295,29 @@ impl Device {
         let cursor = if complete { session.cursor } else { None };
         if complete {
             self.record_sync(now_ms, cursor, states);
+            self.forget_unread();
         } else {
             self.record_states(states);
+        }
+    }
+
+    /// Forgets the server documents this device no longer reads — a directory its user is no
+    /// longer assigned to and the member files only it listed — once every directory it reads is
+    /// held, so what it shows and keeps is what it may see.
+    fn forget_unread(&mut self) {
+        let held = |id: &DocumentId| self.docs.get(id).is_some_and(|d| !d.get_heads().is_empty());
+        if !self.directory_ids().iter().all(held) {
+            return;
+        }
+        let keep: HashSet<DocumentId> = self.wanted().into_iter().collect();
+        let unread: Vec<DocumentId> = self
+            .docs
+            .keys()
+            .filter(|id| !keep.contains(id))
+            .copied()
+            .collect();
+        for id in unread {
+            self.forget(id);
         }
     }
 }

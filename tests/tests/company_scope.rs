@@ -527,6 +527,7 @@ fn reassignment_widens_and_narrows_at_the_next_sync() {
     assert_eq!(shown(&phone), BTreeSet::from([w.mb]));
     assert_eq!(visitable(&phone), vec![w.b]);
     for id in [w.company_dir(w.a), docs::member_id(w.ma)] {
+        assert!(!held(&store).contains(&id), "the device still keeps {id}");
         assert!(!summary(&w.server, &token).contains(&id));
         assert!(fetch(&w.server, &token, id).is_none(), "{id} still served");
     }
@@ -579,6 +580,10 @@ fn reassignment_widens_and_narrows_at_the_next_sync() {
     sync(&mut phone, &store);
     assert_eq!(shown(&phone), BTreeSet::from([w.ma, w.mb, w.mn]));
     assert!(held(&store).contains(&docs::directory_id(w.store)));
+    assert!(
+        held(&store).contains(&docs::member_id(w.ma)),
+        "fetched again"
+    );
 
     // Assignments that cannot be made are refused and change nothing.
     let (s, v) = w.assign(&w.scoped, json!({"scope": "companies", "companies": []}));

@@ -68,12 +68,15 @@ function readAll(db) {
   });
 }
 
-/** Writes entries in one transaction; resolves once it is committed. */
+/** Writes entries in one transaction (an empty value removes the key); resolves once committed. */
 function writeEntries(db, entries) {
   return new Promise((resolve, reject) => {
     const tx = db.transaction(DB_STORE, 'readwrite', { durability: 'strict' });
     const store = tx.objectStore(DB_STORE);
-    for (const [key, bytes] of entries) store.put(bytes, key);
+    for (const [key, bytes] of entries) {
+      if (bytes.length === 0) store.delete(key);
+      else store.put(bytes, key);
+    }
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(tx.error);
     tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
