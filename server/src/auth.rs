@@ -110,14 +110,62 @@ pub struct Session {
 }
 
 /// Which members of their store a field staff member works with (DESIGN.md "Partial sync").
+/// As JSON: `{"scope": "store"}` or `{"scope": "companies", "companies": [id…]}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "scope", rename_all = "snake_case")]
+#[serde(try_from = "AssignmentJson", into = "AssignmentJson")]
 pub enum Assignment {
     /// The whole store (the default).
     #[default]
     Store,
     /// Only the members of these companies of the store.
     Companies { companies: Companies },
+}
+
+/// The JSON form of an [`Assignment`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignmentJson {
+    scope: AssignmentScope,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    companies: Option<Vec<CompanyId>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AssignmentScope {
+    Store,
+    Companies,
+}
+
+impl TryFrom<AssignmentJson> for Assignment {
+    type Error = String;
+    fn try_from(j: AssignmentJson) -> Result<Self, String> {
+        match (j.scope, j.companies) {
+            (AssignmentScope::Store, None) => Ok(Assignment::Store),
+            (AssignmentScope::Store, Some(_)) => {
+                Err("the whole store takes no list of companies".into())
+            }
+            (AssignmentScope::Companies, None) => Err("name the companies".into()),
+            (AssignmentScope::Companies, Some(list)) => Ok(Assignment::Companies {
+                companies: list.try_into()?,
+            }),
+        }
+    }
+}
+
+impl From<Assignment> for AssignmentJson {
+    fn from(a: Assignment) -> Self {
+        match a {
+            Assignment::Store => AssignmentJson {
+                scope: AssignmentScope::Store,
+                companies: None,
+            },
+            Assignment::Companies { companies } => AssignmentJson {
+                scope: AssignmentScope::Companies,
+                companies: Some(companies.into()),
+            },
+        }
+    }
 }
 
 /// A non-empty, sorted list of companies without repeats.
@@ -539,5 +587,17 @@ mod tests {
         assert!(Assignment::Store.admits(None));
         let json = serde_json::json!({"scope": "companies", "companies": []});
         assert!(serde_json::from_value::<Assignment>(json).is_err());
+        let json = serde_json::json!({"scope": "store", "companies": [a]});
+        assert!(
+            serde_json::from_value::<Assignment>(json).is_err(),
+            "companies with the whole store is a mistake, not ignored"
+        );
+        let json = serde_json::json!({"scope": "companies", "companies": [a, a]});
+        let back: Assignment = serde_json::from_value(json).unwrap();
+        assert_eq!(back.companies(), Some(&[a][..]));
+        assert_eq!(
+            serde_json::to_value(&back).unwrap(),
+            serde_json::json!({"scope": "companies", "companies": [a]})
+        );
     }
 }
