@@ -169,8 +169,7 @@ impl From<Assignment> for AssignmentJson {
 }
 
 /// A non-empty, sorted list of companies without repeats.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "Vec<CompanyId>", into = "Vec<CompanyId>")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Companies(Vec<CompanyId>);
 
 /// The most companies one account may be assigned to.

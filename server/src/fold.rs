@@ -314,10 +314,12 @@ pub(crate) fn apply(
         EventBody::Enrolled(e) => {
             perm::check(p, op, Target::store(p.user.store))?;
             let device = device.ok_or(Refusal::EnrollmentNeedsDevice)?;
+            // The company of the visit the member was enrolled at, if it is one of this store's.
             let company = match &e.channel {
                 Channel::OnSite { visit } => load_visit(core, batch, &visit.to_string()).company,
                 _ => None,
-            };
+            }
+            .filter(|c| known_company(core, p.user.store, *c).is_ok());
             if !p.assignment.admits(company) {
                 return Err(Refusal::EnrollmentOutsideCompanies);
             }
