@@ -11,13 +11,13 @@ use std::sync::Arc;
 
 use automerge::Automerge;
 use carclub_protocol::DocumentId;
-use carclub_protocol::docs::{self, DeviceStatus, Directory, Outcome};
+use carclub_protocol::docs::{self, CompanyRef, DeviceStatus, Directory, Outcome};
 use carclub_shared::events::{
     Channel, DocumentKind, Enrollment, Person, Vehicle, VisitEnded, VisitStarted,
 };
 use carclub_shared::{
-    CardNo, DeviceId, Event, EventBody, EventId, LongText, MemberId, Money, Phone, Plate,
-    ReceiptNo, ShortText, Text, TierId, Timestamp, UserId, Vin, VisitId,
+    CardNo, CompanyId, DeviceId, Event, EventBody, EventId, LongText, MemberId, Money, Phone,
+    Plate, ReceiptNo, ShortText, Text, TierId, Timestamp, UserId, Vin, VisitId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -56,7 +56,12 @@ pub struct StoreInfo {
 pub struct DocUrls {
     pub journal: String,
     pub status: String,
+    /// The store's member directory.
     pub directory: String,
+    /// The member directories the user reads: the store's, or (field staff assigned to
+    /// companies) one per company. Absent from older servers' responses: then the store's.
+    #[serde(default)]
+    pub directories: Vec<String>,
 }
 
 /// What registration gave the device (the server's response to `POST /api/devices`).
@@ -69,6 +74,9 @@ pub struct Registration {
     pub docs: DocUrls,
     pub card_blocks: Vec<CardBlock>,
     pub tiers: Vec<TierInfo>,
+    /// The companies the user may start visits at, as of registration.
+    #[serde(default)]
+    pub companies: Vec<CompanyRef>,
     /// The server's base URL (native devices; the browser uses its own origin).
     #[serde(default)]
     pub server: Option<String>,
@@ -154,11 +162,11 @@ struct JournalCache {
     events: Arc<Vec<Event>>,
 }
 
-/// A value read from a document, kept until the document's heads change: a device holding
-/// thousands of members or events consults them on every frame and every recorded event, and
-/// reading a whole document each time made work grow with the square of its size.
+/// A value read from documents, kept until their heads change: a device holding thousands of
+/// members or events consults them on every frame and every recorded event, and reading a whole
+/// document each time made work grow with the square of its size.
 struct ReadCache<T> {
-    cell: RefCell<Option<(Vec<automerge::ChangeHash>, T)>>,
+    cell: RefCell<Option<(Vec<(DocumentId, Vec<automerge::ChangeHash>)>, T)>>,
 }
 
 impl<T: Clone> ReadCache<T> {
@@ -168,16 +176,25 @@ impl<T: Clone> ReadCache<T> {
         }
     }
 
-    /// The value for `doc` as it is now: cached if its heads did not move, else `read` again.
-    fn get(&self, doc: Option<&Automerge>, read: impl FnOnce(Option<&Automerge>) -> T) -> T {
-        let heads = doc.map(|d| d.get_heads()).unwrap_or_default();
+    /// The value read from `docs` as they are now: cached if their heads did not move, else
+    /// `read` again.
+    fn get(
+        &self,
+        all: &HashMap<DocumentId, Automerge>,
+        docs: &[DocumentId],
+        read: impl FnOnce(Vec<&Automerge>) -> T,
+    ) -> T {
+        let key: Vec<(DocumentId, Vec<automerge::ChangeHash>)> = docs
+            .iter()
+            .map(|id| (*id, all.get(id).map(|d| d.get_heads()).unwrap_or_default()))
+            .collect();
         if let Some((cached, value)) = self.cell.borrow().as_ref()
-            && *cached == heads
+            && *cached == key
         {
             return value.clone();
         }
-        let value = read(doc);
-        *self.cell.borrow_mut() = Some((heads, value.clone()));
+        let value = read(docs.iter().filter_map(|id| all.get(id)).collect());
+        *self.cell.borrow_mut() = Some((key, value.clone()));
         value
     }
 }
@@ -313,7 +330,8 @@ impl Device {
         self.dirty.insert(KEY_STATE.into());
     }
 
-    /// What must be written to local storage since the last call.
+    /// What must be written to local storage since the last call. An empty value means the key
+    /// is to be removed (a document the device no longer reads); no stored value is ever empty.
     pub fn take_dirty(&mut self) -> Vec<(String, Vec<u8>)> {
         let keys = std::mem::take(&mut self.dirty);
         keys.into_iter()
@@ -323,14 +341,24 @@ impl Device {
                 } else if key == KEY_STATE {
                     serde_json::to_vec(&self.state).ok()?
                 } else if let Some(id) = key.strip_prefix(SYNC_PREFIX) {
-                    self.saved_states.get(&id.parse().ok()?)?.clone()
+                    let id: DocumentId = id.parse().ok()?;
+                    self.saved_states.get(&id).cloned().unwrap_or_default()
                 } else {
                     let id: DocumentId = key.strip_prefix(DOC_PREFIX)?.parse().ok()?;
-                    self.docs.get(&id)?.save()
+                    self.docs.get(&id).map(Automerge::save).unwrap_or_default()
                 };
                 Some((key, value))
             })
             .collect()
+    }
+
+    /// Forgets a server document: its content and sync state go, here and (through
+    /// [`Device::take_dirty`]) in local storage.
+    pub(crate) fn forget(&mut self, id: DocumentId) {
+        self.docs.remove(&id);
+        self.saved_states.remove(&id);
+        self.dirty.insert(format!("{DOC_PREFIX}{id}"));
+        self.dirty.insert(format!("{SYNC_PREFIX}{id}"));
     }
 
     pub(crate) fn journal_id(&self) -> Result<DocumentId, ClientError> {
@@ -387,6 +415,17 @@ impl Device {
 
     /// Starts an on-site visit at `site`; returns the visit id.
     pub fn start_visit(&mut self, site: &str, now_ms: i64) -> Result<String, ClientError> {
+        self.start_visit_at(site, None, now_ms)
+    }
+
+    /// Starts an on-site visit at `site`, at `company` (a corporate agreement's id) when it is
+    /// one: members enrolled during the visit belong to the company. Returns the visit id.
+    pub fn start_visit_at(
+        &mut self,
+        site: &str,
+        company: Option<CompanyId>,
+        now_ms: i64,
+    ) -> Result<String, ClientError> {
         if let Some(v) = &self.state.visit {
             return Err(ClientError::VisitOpen {
                 site: v.site.clone(),
@@ -398,6 +437,7 @@ impl Device {
             EventBody::VisitStarted(VisitStarted {
                 visit,
                 site: site.clone(),
+                company,
             }),
             now_ms,
         )?;
@@ -635,18 +675,71 @@ impl Device {
 
     /// The server's status document: the outcome of each uploaded event.
     pub(crate) fn status(&self) -> Arc<DeviceStatus> {
-        let doc = self
+        let ids: Vec<DocumentId> = self
             .reg
             .as_ref()
             .and_then(|r| r.docs.status.parse::<DocumentId>().ok())
-            .and_then(|id| self.docs.get(&id));
-        self.status_cache.get(doc, |doc| {
-            Arc::new(doc.and_then(docs::read_object).unwrap_or_default())
+            .into_iter()
+            .collect();
+        self.status_cache.get(&self.docs, &ids, |docs| {
+            Arc::new(
+                docs.first()
+                    .and_then(|d| docs::read_object(d))
+                    .unwrap_or_default(),
+            )
         })
     }
 
-    /// The store's member directory as last synced, read once per change of the directory
-    /// document (a device holding thousands of members consults it on every sync frame).
+    /// The companies the user may start visits at: as the server last listed them in the status
+    /// document (they follow the user's assignment), else as of registration.
+    pub fn companies(&self) -> Vec<CompanyRef> {
+        let Some(reg) = &self.reg else {
+            return Vec::new();
+        };
+        let status = reg
+            .docs
+            .status
+            .parse::<DocumentId>()
+            .ok()
+            .and_then(|id| self.docs.get(&id));
+        match status {
+            Some(doc) if !docs::status_directories(doc).is_empty() => docs::status_companies(doc),
+            _ => reg.companies.clone(),
+        }
+    }
+
+    /// [`Device::companies`] as JSON: `[{"id", "name"}…]`.
+    pub fn companies_json(&self) -> String {
+        serde_json::to_string(&self.companies()).unwrap_or_else(|_| "[]".into())
+    }
+
+    /// The member directories this device reads: those the server last listed in the status
+    /// document (they follow the user's assignment), else those of the registration.
+    pub(crate) fn directory_ids(&self) -> Vec<DocumentId> {
+        let Some(reg) = &self.reg else {
+            return Vec::new();
+        };
+        let listed = reg
+            .docs
+            .status
+            .parse::<DocumentId>()
+            .ok()
+            .and_then(|id| self.docs.get(&id))
+            .map(docs::status_directories)
+            .unwrap_or_default();
+        let urls = if !listed.is_empty() {
+            listed
+        } else if !reg.docs.directories.is_empty() {
+            reg.docs.directories.clone()
+        } else {
+            vec![reg.docs.directory.clone()]
+        };
+        urls.iter().filter_map(|u| u.parse().ok()).collect()
+    }
+
+    /// The members of the directories this device reads, as last synced, read once per change of
+    /// a directory document (a device holding thousands of members consults it on every sync
+    /// frame).
     pub(crate) fn directory(&self) -> Arc<Directory> {
         self.directory_view().0
     }
@@ -657,13 +750,14 @@ impl Device {
     }
 
     fn directory_view(&self) -> (Arc<Directory>, Arc<Vec<DocumentId>>) {
-        let id = self
-            .reg
-            .as_ref()
-            .and_then(|r| r.docs.directory.parse::<DocumentId>().ok());
-        let doc = id.and_then(|id| self.docs.get(&id));
-        self.directory_cache.get(doc, |doc| {
-            let directory: Directory = doc.and_then(docs::read_object).unwrap_or_default();
+        let ids = self.directory_ids();
+        self.directory_cache.get(&self.docs, &ids, |docs| {
+            let mut directory = Directory::default();
+            for doc in docs {
+                if let Some(d) = docs::read_object::<Directory>(doc) {
+                    directory.members.extend(d.members);
+                }
+            }
             let members: Vec<DocumentId> = directory
                 .members
                 .values()

@@ -82,15 +82,22 @@ impl Device {
         format!("{ws}/sync?token={token}")
     }
 
-    /// The documents this device syncs.
-    fn wanted(&self) -> Vec<DocumentId> {
+    /// The device's own documents and the directories it reads: these always take part.
+    fn own(&self) -> Vec<DocumentId> {
         let Some(reg) = &self.reg else {
             return Vec::new();
         };
-        let mut ids: Vec<DocumentId> = [&reg.docs.journal, &reg.docs.status, &reg.docs.directory]
+        let mut ids: Vec<DocumentId> = [&reg.docs.journal, &reg.docs.status]
             .iter()
             .filter_map(|u| u.parse().ok())
             .collect();
+        ids.extend(self.directory_ids());
+        ids
+    }
+
+    /// The documents this device syncs.
+    fn wanted(&self) -> Vec<DocumentId> {
+        let mut ids = self.own();
         ids.extend(self.directory_members().iter().copied());
         ids
     }
@@ -151,15 +158,10 @@ impl Device {
                     more: false,
                 };
                 out.push(summary.encode());
-                // The device's own documents always take part (three small exchanges): the journal
-                // uploads, the status brings the outcomes, the directory brings new members.
-                let reg = self.registration()?;
-                let own: Vec<DocumentId> =
-                    [&reg.docs.journal, &reg.docs.status, &reg.docs.directory]
-                        .iter()
-                        .filter_map(|u| u.parse().ok())
-                        .collect();
-                for id in own {
+                // The device's own documents always take part (a few small exchanges): the journal
+                // uploads, the status brings the outcomes, the directories bring new members.
+                self.registration()?;
+                for id in self.own() {
                     out.extend(self.offer(id));
                 }
             }
@@ -215,6 +217,7 @@ impl Device {
                 let message = sync::Message::decode(&data)
                     .map_err(|e| ClientError::Protocol(e.to_string()))?;
                 let members_before = self.directory_members();
+                let directories_before = self.directory_ids();
                 let Some(session) = self.session.as_mut() else {
                     return Ok(out);
                 };
@@ -227,7 +230,13 @@ impl Device {
                     self.mark_doc(document_id);
                 }
                 out.extend(self.offer(document_id));
-                // New members in the directory: fetch their files too.
+                // A directory newly listed (a reassignment): fetch it.
+                for id in self.directory_ids() {
+                    if !directories_before.contains(&id) {
+                        out.extend(self.offer(id));
+                    }
+                }
+                // New members in the directories: fetch their files too.
                 let members_after = self.directory_members();
                 if !Arc::ptr_eq(&members_after, &members_before) {
                     let known: HashSet<&DocumentId> = members_before.iter().collect();
@@ -304,8 +313,29 @@ impl Device {
         let cursor = if complete { session.cursor } else { None };
         if complete {
             self.record_sync(now_ms, cursor, states);
+            self.forget_unread();
         } else {
             self.record_states(states);
+        }
+    }
+
+    /// Forgets the server documents this device no longer reads — a directory its user is no
+    /// longer assigned to and the member files only it listed — once every directory it reads is
+    /// held, so what it shows and keeps is what it may see.
+    fn forget_unread(&mut self) {
+        let held = |id: &DocumentId| self.docs.get(id).is_some_and(|d| !d.get_heads().is_empty());
+        if !self.directory_ids().iter().all(held) {
+            return;
+        }
+        let keep: HashSet<DocumentId> = self.wanted().into_iter().collect();
+        let unread: Vec<DocumentId> = self
+            .docs
+            .keys()
+            .filter(|id| !keep.contains(id))
+            .copied()
+            .collect();
+        for id in unread {
+            self.forget(id);
         }
     }
 }

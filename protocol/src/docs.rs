@@ -5,6 +5,7 @@
 //! | journal | the device id | that device only | `{kind: "journal", device, events: [event…]}`, append-only |
 //! | device status | the device id | the server | `{kind: "device-status", device, events: {event id: outcome}}` |
 //! | directory | the store id | the server | `{kind: "directory", store, members: {member id: entry}}` |
+//! | company directory | the store and company ids | the server | a directory of the members of one company |
 //! | member file | the member id | the server | [`MemberFile`] |
 //!
 //! A device writes only its own journal; the server validates every event in it and folds the
@@ -17,7 +18,8 @@ use std::collections::BTreeMap;
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc};
 use carclub_shared::{
-    CardNo, DeviceId, Event, MemberId, Money, Phone, Plate, StoreId, Timestamp, UserId, Vin,
+    CardNo, CompanyId, DeviceId, Event, MemberId, Money, Phone, Plate, StoreId, Timestamp, UserId,
+    Vin,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -71,6 +73,19 @@ pub fn status_id(device: DeviceId) -> DocumentId {
 /// The member directory of a store.
 pub fn directory_id(store: StoreId) -> DocumentId {
     doc_id(DocKind::Directory, &store.0)
+}
+/// The member directory of one company of a store: what a field staff member assigned to the
+/// company reads instead of the store's directory. Its layout is a [`Directory`]'s.
+pub fn company_directory_id(store: StoreId, company: CompanyId) -> DocumentId {
+    let digest = Sha256::new()
+        .chain_update(b"carclub/company-directory/")
+        .chain_update(store.as_bytes())
+        .chain_update(b"/")
+        .chain_update(company.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    DocumentId::from_bytes(bytes)
 }
 /// A member's file.
 pub fn member_id(member: MemberId) -> DocumentId {
@@ -217,6 +232,20 @@ pub struct DeviceStatus {
     pub events: BTreeMap<String, Outcome>,
     #[serde(default)]
     pub card_blocks: BTreeMap<String, CardBlock>,
+    /// The member directories the device's user may read now (document URLs), written when
+    /// the user's assignment changes; empty until then (the registration's directories hold).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub directories: Vec<String>,
+    /// The companies the device's user may visit, written with `directories`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub companies: Vec<CompanyRef>,
+}
+
+/// A company (corporate agreement) a field device may start a visit at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyRef {
+    pub id: CompanyId,
+    pub name: String,
 }
 
 /// An entry of a store's member directory.
@@ -278,6 +307,10 @@ pub struct MemberFile {
     pub events: Vec<String>,
     #[serde(default)]
     pub conflicts: Vec<ConflictRef>,
+    /// The company (corporate agreement) the member belongs to: the one they were enrolled at
+    /// on site, or as the back office set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<CompanyId>,
 }
 
 /// Writes `value` (a JSON object) as the whole content of a server-owned document, with its kind,
@@ -323,6 +356,57 @@ pub fn write_entry(doc: &mut Automerge, field: &str, key: &str, value: &impl Ser
         }
     }
     doc.get_heads() != before
+}
+
+/// Removes entry `key` of the map `field` at the root of a server-owned document. Returns
+/// whether anything changed.
+pub fn remove_entry(doc: &mut Automerge, field: &str, key: &str) -> bool {
+    let map = match doc.get(ROOT, field) {
+        Ok(Some((automerge::Value::Object(ObjType::Map), id))) => id,
+        _ => return false,
+    };
+    if !matches!(doc.get(&map, key), Ok(Some(_))) {
+        return false;
+    }
+    let mut tx = doc.transaction();
+    if tx.delete(&map, key).is_err() {
+        tx.rollback();
+        return false;
+    }
+    tx.commit();
+    true
+}
+
+/// Sets the root field `field` of a server-owned document to `value` when it differs. Returns
+/// whether anything changed.
+pub fn write_field(doc: &mut Automerge, field: &str, value: &impl Serialize) -> bool {
+    let Ok(want) = serde_json::to_value(value) else {
+        return false;
+    };
+    if json_am::read_prop(doc, &ROOT, field).as_ref() == Some(&want) {
+        return false;
+    }
+    let mut tx = doc.transaction();
+    if json_am::put(&mut tx, &ROOT, field.into(), &want).is_err() {
+        tx.rollback();
+        return false;
+    }
+    tx.commit();
+    true
+}
+
+/// The `directories` a device status document lists (document URLs), without reading the rest.
+pub fn status_directories(doc: &Automerge) -> Vec<String> {
+    json_am::read_prop(doc, &ROOT, "directories")
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+/// The `companies` a device status document lists, without reading the rest.
+pub fn status_companies(doc: &Automerge) -> Vec<CompanyRef> {
+    json_am::read_prop(doc, &ROOT, "companies")
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
 }
 
 /// Reads a server-owned document as `T`; `None` if it does not have that shape (yet).
@@ -374,5 +458,31 @@ mod tests {
         let back = read_object::<Directory>(&doc).unwrap();
         assert_eq!(back.members["m1"].status, "active");
         assert_eq!(back.members.len(), 2);
+
+        assert!(remove_entry(&mut doc, "members", "m2"));
+        assert!(!remove_entry(&mut doc, "members", "m2"));
+        assert_eq!(read_object::<Directory>(&doc).unwrap().members.len(), 1);
+    }
+
+    #[test]
+    fn company_directories_differ_by_store_and_company() {
+        let (s1, s2) = (StoreId::new(), StoreId::new());
+        let (c1, c2) = (CompanyId::new(), CompanyId::new());
+        let d = company_directory_id(s1, c1);
+        assert_eq!(d, company_directory_id(s1, c1));
+        assert_ne!(d, company_directory_id(s1, c2));
+        assert_ne!(d, company_directory_id(s2, c1));
+        assert_ne!(d, directory_id(s1));
+    }
+
+    #[test]
+    fn a_status_field_is_written_only_when_it_differs() {
+        let mut doc = Automerge::new();
+        write_object(&mut doc, DocKind::DeviceStatus, &DeviceStatus::default());
+        let dirs = vec!["automerge:a".to_string()];
+        assert!(write_field(&mut doc, "directories", &dirs));
+        assert!(!write_field(&mut doc, "directories", &dirs));
+        assert_eq!(read_object::<DeviceStatus>(&doc).unwrap().directories, dirs);
+        assert_eq!(status_directories(&doc), dirs);
     }
 }

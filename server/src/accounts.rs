@@ -9,7 +9,9 @@ use carclub_shared::{DeviceId, MemberId, StoreId, UserId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Accounts, AuthError, DeviceRecord, Role, StoreRecord, User, new_token, now_ms};
+use crate::auth::{
+    Accounts, Assignment, AuthError, DeviceRecord, Role, StoreRecord, User, new_token, now_ms,
+};
 use crate::codec;
 use crate::store::{Batch, StoreError};
 
@@ -30,6 +32,10 @@ fn invitation_key(code: &str) -> Vec<u8> {
     k
 }
 
+fn assignment_key(user: UserId) -> String {
+    format!("assignment/{user}")
+}
+
 impl Accounts {
     /// Since when `user`'s login sessions are revoked, if ever.
     pub fn sessions_revoked_at(&self, user: UserId) -> Result<Option<i64>, StoreError> {
@@ -46,6 +52,37 @@ impl Accounts {
     /// The member file a member's login belongs to.
     pub fn member_of(&self, user: UserId) -> Result<Option<MemberId>, StoreError> {
         self.get(format!("member-login/{user}").as_bytes())
+    }
+
+    /// Which members `user` works with: for field staff, the stored assignment (the whole store
+    /// unless assigned to companies); everyone else, their scope in the permission matrix.
+    pub fn assignment(&self, user: &User) -> Result<Assignment, StoreError> {
+        if user.role != Role::FieldStaff {
+            return Ok(Assignment::Store);
+        }
+        let stored: Option<Vec<u8>> = self.store.get(assignment_key(user.id).as_bytes())?;
+        match stored {
+            None => Ok(Assignment::Store),
+            Some(v) => serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
+                key: assignment_key(user.id),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Writes `user`'s assignment into `batch`.
+    pub fn put_assignment(
+        &self,
+        batch: &mut Batch,
+        user: UserId,
+        assignment: &Assignment,
+    ) -> Result<(), StoreError> {
+        let value = serde_json::to_vec(assignment).map_err(|e| StoreError::Corrupt {
+            key: assignment_key(user),
+            reason: e.to_string(),
+        })?;
+        batch.put(assignment_key(user), value);
+        Ok(())
     }
 
     /// Every user of the group.

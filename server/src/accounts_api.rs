@@ -15,8 +15,10 @@ use serde_json::{Value, json};
 use crate::accounts::INVITATION_TTL_MS;
 use crate::api::{ApiError, ApiJson, AppState, Caller, blocking};
 use crate::audit::{self, Entry};
-use crate::auth::{Principal, Role, User};
+use crate::auth::{Assignment, Principal, Role, User};
 use crate::perm::{self, Op, Target};
+use crate::store::Batch;
+use carclub_protocol::docs;
 
 /// The routes of the accounts API.
 pub fn routes() -> Router<AppState> {
@@ -25,6 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/users", get(list_users).post(create_user))
         .route("/api/users/{id}/revoke-sessions", post(revoke_sessions))
         .route("/api/users/{id}/devices", get(user_devices))
+        .route(
+            "/api/users/{id}/assignment",
+            get(get_assignment).put(set_assignment),
+        )
         .route("/api/devices/{id}/revoke", post(revoke_device))
         .route("/api/members/{id}/invitations", post(invite))
         .route("/api/member-signup", post(member_signup))
@@ -38,6 +44,13 @@ async fn permissions() -> Json<Value> {
 
 fn user_json(u: &User) -> Value {
     json!({"id": u.id, "username": u.username, "name": u.name, "role": u.role, "store": u.store})
+}
+
+/// A user with their assignment (field staff: the whole store or some companies).
+fn staff_json(st: &AppState, u: &User) -> Result<Value, ApiError> {
+    let mut v = user_json(u);
+    v["assignment"] = json!(st.accounts.assignment(u)?);
+    Ok(v)
 }
 
 fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
@@ -133,14 +146,7 @@ async fn create_user(
     ApiJson(req): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let store = req.store.unwrap_or(p.user.store);
-    perm::check(
-        &p,
-        Op::ManageStaff,
-        Target {
-            store,
-            member: None,
-        },
-    )?;
+    perm::check(&p, Op::ManageStaff, Target::store(store))?;
     if req.role == Role::Member {
         return Err(ApiError::BadRequest(
             "member logins are created from an invitation code (POST /api/member-signup)".into(),
@@ -197,8 +203,8 @@ async fn list_users(
         .users()?
         .iter()
         .filter(|u| perm::within(&p, scope, u.store, None))
-        .map(user_json)
-        .collect();
+        .map(|u| staff_json(&st, u))
+        .collect::<Result<_, _>>()?;
     Ok(Json(json!({ "users": users })))
 }
 
@@ -210,16 +216,115 @@ fn managed_user(st: &AppState, p: &Principal, raw: &str) -> Result<User, ApiErro
         .user(id)?
         .ok_or_else(|| ApiError::NotFound(format!("user {id} does not exist")))?;
     if user.id != p.user.id {
-        perm::check(
-            p,
-            Op::ManageStaff,
-            Target {
-                store: user.store,
-                member: None,
-            },
-        )?;
+        perm::check(p, Op::ManageStaff, Target::store(user.store))?;
     }
     Ok(user)
+}
+
+/// The field staff account `raw` names, if `p` manages staff of its store.
+fn managed_field_staff(st: &AppState, p: &Principal, raw: &str) -> Result<User, ApiError> {
+    let id: UserId = parse_id("user", raw)?;
+    let user = st
+        .accounts
+        .user(id)?
+        .ok_or_else(|| ApiError::NotFound(format!("user {id} does not exist")))?;
+    perm::check(p, Op::ManageStaff, Target::store(user.store))?;
+    if user.role != Role::FieldStaff {
+        return Err(ApiError::Unprocessable(format!(
+            "only field staff are assigned to companies; {} is a {} and sees what the role allows",
+            user.username,
+            user.role.as_str()
+        )));
+    }
+    Ok(user)
+}
+
+/// `GET /api/users/{id}/assignment`: which members a field staff account works with.
+async fn get_assignment(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let user = managed_field_staff(&st, &p, &id)?;
+    Ok(Json(staff_json(&st, &user)?))
+}
+
+/// `PUT /api/users/{id}/assignment`: assigns a field staff account to the whole store or to
+/// companies (corporate agreements) of its store. The user's devices learn the directories they
+/// now read through their status documents at the next sync; every request and sync message
+/// after this one is checked against the new assignment.
+async fn set_assignment(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+    ApiJson(assignment): ApiJson<Assignment>,
+) -> Result<Json<Value>, ApiError> {
+    let user = managed_field_staff(&st, &p, &id)?;
+    let mut guard = st.core();
+    let core = &mut *guard;
+    let mut names = Vec::new();
+    for company in assignment.companies().unwrap_or_default() {
+        match crate::club::company(core, *company)? {
+            Some((store, name)) if store == user.store => names.push(name),
+            _ => {
+                return Err(ApiError::Unprocessable(format!(
+                    "company {company} has no corporate agreement with the store of {}",
+                    user.username
+                )));
+            }
+        }
+    }
+    let mut batch = Batch::default();
+    st.accounts
+        .put_assignment(&mut batch, user.id, &assignment)?;
+    let directories = assignment.directories(user.store);
+    for dir in &directories {
+        core.ensure_directory(&mut batch, user.store, *dir)?;
+    }
+    let urls: Vec<String> = directories.iter().map(|d| d.url()).collect();
+    let visitable = crate::club::visitable(core, user.store, &assignment)?;
+    let mut touched = Vec::new();
+    for device in st.accounts.devices_of(user.id)? {
+        let status = docs::status_id(device.id);
+        if core.docs.load(core.store.as_ref(), &status)?
+            && let Some(doc) = core.docs.get_mut(&status)
+        {
+            let directories = docs::write_field(doc, "directories", &urls);
+            let companies = docs::write_field(doc, "companies", &visitable);
+            if directories || companies {
+                core.docs.save(&status, &mut batch);
+                touched.push(status);
+            }
+        }
+    }
+    let detail = if names.is_empty() {
+        format!("{} to the whole store", user.username)
+    } else {
+        format!("{} to {}", user.username, names.join(", "))
+    };
+    audit::record(
+        core.store.as_ref(),
+        &mut batch,
+        &p,
+        Entry {
+            action: "assign_staff",
+            store: user.store,
+            member: None,
+            detail,
+        },
+    )?;
+    if let Err(e) = core.store.commit(batch) {
+        for t in &touched {
+            core.docs.evict(t);
+        }
+        return Err(e.into());
+    }
+    for t in touched {
+        core.broadcast(t, None);
+    }
+    drop(guard);
+    tracing::info!(user = %user.username, by = %p.user.username, "assignment changed");
+    Ok(Json(staff_json(&st, &user)?))
 }
 
 async fn revoke_sessions(
@@ -288,20 +393,13 @@ async fn invite(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let member: MemberId = parse_id("member", &id)?;
-    let store = st
+    let (store, company) = st
         .core()
         .members
         .get(&member)
-        .map(|m| m.store)
+        .map(|m| (m.store, m.company))
         .ok_or_else(|| ApiError::NotFound(format!("member {member} is not on file")))?;
-    perm::check(
-        &p,
-        Op::InviteMember,
-        Target {
-            store,
-            member: Some(member),
-        },
-    )?;
+    perm::check(&p, Op::InviteMember, Target::member(store, member, company))?;
     let code = st.accounts.invite(member, store)?;
     audit::record_now(
         st.accounts.store.as_ref(),
@@ -346,6 +444,7 @@ async fn member_signup(
         user: user.clone(),
         device: None,
         member: Some(member),
+        assignment: Assignment::Store,
     };
     audit::record_now(
         st.accounts.store.as_ref(),

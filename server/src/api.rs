@@ -133,7 +133,12 @@ impl From<Refusal> for ApiError {
             | Refusal::FutureDate(_)
             | Refusal::NoMember
             | Refusal::EnrollmentNeedsDevice => ApiError::BadRequest(e.to_string()),
-            Refusal::Enrollment(_) => ApiError::Unprocessable(e.to_string()),
+            Refusal::Enrollment(_) | Refusal::UnknownCompany(_) => {
+                ApiError::Unprocessable(e.to_string())
+            }
+            Refusal::VisitOutsideCompanies | Refusal::EnrollmentOutsideCompanies => {
+                ApiError::Forbidden(e.to_string())
+            }
             Refusal::NoProgram(_) | Refusal::Storage(_) => ApiError::Internal(e.to_string()),
         }
     }
@@ -327,7 +332,17 @@ async fn register_device(
         ))
     })?;
     let (device, token) = st.accounts.register_device(&user, &name)?;
-    st.core().setup_device(&device, store.id)?;
+    let assignment = st.accounts.assignment(&user)?;
+    let companies = {
+        let mut core = st.core();
+        core.setup_device(&device, store.id)?;
+        crate::club::visitable(&core, store.id, &assignment)?
+    };
+    let directories: Vec<String> = assignment
+        .directories(store.id)
+        .iter()
+        .map(|d| d.url())
+        .collect();
     tracing::info!(user = %user.username, device = %device.id, "device registered");
     Ok(Json(json!({
         "device_id": device.id,
@@ -338,7 +353,9 @@ async fn register_device(
             "journal": docs::journal_id(device.id).url(),
             "status": docs::status_id(device.id).url(),
             "directory": docs::directory_id(store.id).url(),
+            "directories": directories,
         },
+        "companies": companies,
         "card_blocks": device.card_blocks,
         "tiers": terms::tiers(&store.program),
     })))
@@ -371,7 +388,7 @@ async fn members(
     let list: Vec<Value> = core
         .members
         .values()
-        .filter(|m| perm::within(&p, scope, m.store, Some(m.id)))
+        .filter(|m| perm::within_member(&p, scope, m.store, m.id, m.company))
         .filter(|m| {
             q.is_empty()
                 || m.name.to_uppercase().contains(&q)
@@ -386,7 +403,7 @@ async fn members(
             json!({
                 "id": m.id,
                 "name": m.name,
-                "phone": if perm::within(&p, contact, m.store, Some(m.id)) {
+                "phone": if perm::within_member(&p, contact, m.store, m.id, m.company) {
                     m.phone.to_string()
                 } else {
                     mask(m.phone.as_str())
@@ -397,6 +414,7 @@ async fn members(
                 "card": m.card,
                 "status": m.status,
                 "store": m.store,
+                "company": m.company,
                 "enrolled_at": m.enrolled_at,
                 "url": docs::member_id(m.id).url(),
                 "conflicts": m.conflicts,

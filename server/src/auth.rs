@@ -10,7 +10,7 @@ use std::sync::Arc;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use carclub_shared::{DeviceId, MemberId, StoreId, Timestamp, UserId};
+use carclub_shared::{CompanyId, DeviceId, MemberId, StoreId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -109,6 +109,131 @@ pub struct Session {
     pub expires_ms: Option<i64>,
 }
 
+/// Which members of their store a field staff member works with (DESIGN.md "Partial sync").
+/// As JSON: `{"scope": "store"}` or `{"scope": "companies", "companies": [id…]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "AssignmentJson", into = "AssignmentJson")]
+pub enum Assignment {
+    /// The whole store (the default).
+    #[default]
+    Store,
+    /// Only the members of these companies of the store.
+    Companies { companies: Companies },
+}
+
+/// The JSON form of an [`Assignment`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignmentJson {
+    scope: AssignmentScope,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    companies: Option<Vec<CompanyId>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AssignmentScope {
+    Store,
+    Companies,
+}
+
+impl TryFrom<AssignmentJson> for Assignment {
+    type Error = String;
+    fn try_from(j: AssignmentJson) -> Result<Self, String> {
+        match (j.scope, j.companies) {
+            (AssignmentScope::Store, None) => Ok(Assignment::Store),
+            (AssignmentScope::Store, Some(_)) => {
+                Err("the whole store takes no list of companies".into())
+            }
+            (AssignmentScope::Companies, None) => Err("name the companies".into()),
+            (AssignmentScope::Companies, Some(list)) => Ok(Assignment::Companies {
+                companies: list.try_into()?,
+            }),
+        }
+    }
+}
+
+impl From<Assignment> for AssignmentJson {
+    fn from(a: Assignment) -> Self {
+        match a {
+            Assignment::Store => AssignmentJson {
+                scope: AssignmentScope::Store,
+                companies: None,
+            },
+            Assignment::Companies { companies } => AssignmentJson {
+                scope: AssignmentScope::Companies,
+                companies: Some(companies.into()),
+            },
+        }
+    }
+}
+
+/// A non-empty, sorted list of companies without repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Companies(Vec<CompanyId>);
+
+/// The most companies one account may be assigned to.
+pub const MAX_COMPANIES: usize = 100;
+
+impl TryFrom<Vec<CompanyId>> for Companies {
+    type Error = String;
+    fn try_from(mut list: Vec<CompanyId>) -> Result<Self, String> {
+        list.sort();
+        list.dedup();
+        match list.len() {
+            0 => Err("assign at least one company, or the whole store".into()),
+            n if n > MAX_COMPANIES => Err(format!("assign at most {MAX_COMPANIES} companies")),
+            _ => Ok(Self(list)),
+        }
+    }
+}
+
+impl From<Companies> for Vec<CompanyId> {
+    fn from(c: Companies) -> Self {
+        c.0
+    }
+}
+
+impl Companies {
+    /// The companies, sorted.
+    pub fn as_slice(&self) -> &[CompanyId] {
+        &self.0
+    }
+}
+
+impl Assignment {
+    /// Whether a member belonging to `company` (or to none) is within the assignment.
+    pub fn admits(&self, company: Option<CompanyId>) -> bool {
+        match self {
+            Assignment::Store => true,
+            Assignment::Companies { companies } => {
+                company.is_some_and(|c| companies.0.contains(&c))
+            }
+        }
+    }
+
+    /// The member directories a holder of this assignment in `store` reads: the store's, or one
+    /// per assigned company.
+    pub fn directories(&self, store: StoreId) -> Vec<carclub_protocol::DocumentId> {
+        use carclub_protocol::docs;
+        match self.companies() {
+            None => vec![docs::directory_id(store)],
+            Some(list) => list
+                .iter()
+                .map(|c| docs::company_directory_id(store, *c))
+                .collect(),
+        }
+    }
+
+    /// The assigned companies; `None` for the whole store.
+    pub fn companies(&self) -> Option<&[CompanyId]> {
+        match self {
+            Assignment::Store => None,
+            Assignment::Companies { companies } => Some(companies.as_slice()),
+        }
+    }
+}
+
 /// The authenticated caller of a request or a sync connection.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -116,6 +241,8 @@ pub struct Principal {
     pub device: Option<DeviceId>,
     /// The member file a member's login belongs to.
     pub member: Option<MemberId>,
+    /// Which members of the store the caller works with (field staff may be limited to companies).
+    pub assignment: Assignment,
 }
 
 /// Why a caller was not let in.
@@ -397,10 +524,12 @@ impl Accounts {
             .filter(|u| !u.disabled)
             .ok_or(AuthError::NoSession)?;
         let member = self.member_of(user.id)?;
+        let assignment = self.assignment(&user)?;
         Ok(Principal {
             user,
             device: session.device,
             member,
+            assignment,
         })
     }
 }
@@ -442,5 +571,32 @@ mod tests {
         assert!(device.card_blocks[0].contains(&format!("C{:08}", device.card_blocks[0].first)));
         assert!(!device.card_blocks[0].contains("C99999999999"));
         assert!(format!("{user:?}").find("argon2").is_none());
+    }
+
+    #[test]
+    fn company_lists_are_never_empty_and_admit_only_their_companies() {
+        let (a, b) = (CompanyId::new(), CompanyId::new());
+        assert!(Companies::try_from(Vec::new()).is_err());
+        let list = Companies::try_from(vec![b, a, b]).unwrap();
+        assert_eq!(list.as_slice().len(), 2);
+        let scoped = Assignment::Companies { companies: list };
+        assert!(scoped.admits(Some(a)));
+        assert!(!scoped.admits(Some(CompanyId::new())));
+        assert!(!scoped.admits(None));
+        assert!(Assignment::Store.admits(None));
+        let json = serde_json::json!({"scope": "companies", "companies": []});
+        assert!(serde_json::from_value::<Assignment>(json).is_err());
+        let json = serde_json::json!({"scope": "store", "companies": [a]});
+        assert!(
+            serde_json::from_value::<Assignment>(json).is_err(),
+            "companies with the whole store is a mistake, not ignored"
+        );
+        let json = serde_json::json!({"scope": "companies", "companies": [a, a]});
+        let back: Assignment = serde_json::from_value(json).unwrap();
+        assert_eq!(back.companies(), Some(&[a][..]));
+        assert_eq!(
+            serde_json::to_value(&back).unwrap(),
+            serde_json::json!({"scope": "companies", "companies": [a]})
+        );
     }
 }

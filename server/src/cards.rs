@@ -44,10 +44,7 @@ fn device_in_scope(
     let unknown = || ApiError::NotFound(format!("no device {id}"));
     let device = st.accounts.device(id)?.ok_or_else(unknown)?;
     let owner = st.accounts.user(device.user)?.ok_or_else(unknown)?;
-    let target = perm::Target {
-        store: owner.store,
-        member: None,
-    };
+    let target = perm::Target::store(owner.store);
     match perm::check(p, Op::ManageCards, target) {
         Ok(()) => {}
         Err(perm::Denied::OtherStore { .. }) => return Err(unknown()),

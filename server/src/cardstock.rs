@@ -129,15 +129,7 @@ async fn lend(
         .accounts
         .user(req.holder)?
         .ok_or_else(|| ApiError::NotFound(format!("no person {}", req.holder)))?;
-    perm::check(
-        &p,
-        Op::ManageCards,
-        Target {
-            store: holder.store,
-            member: None,
-        },
-    )
-    .map_err(denied)?;
+    perm::check(&p, Op::ManageCards, Target::store(holder.store)).map_err(denied)?;
     if let Some(m) = st.core().members.values().find(|m| m.card == req.card) {
         return Err(ApiError::Conflict(format!(
             "card {} was issued to member {}; it is not stock",
@@ -196,14 +188,7 @@ async fn give_back(
         return Err(unknown());
     }
     let mut loan: Loan = load(&st, &format!("loan/{id}"))?.ok_or_else(unknown)?;
-    match perm::check(
-        &p,
-        Op::ManageCards,
-        Target {
-            store: loan.store,
-            member: None,
-        },
-    ) {
+    match perm::check(&p, Op::ManageCards, Target::store(loan.store)) {
         Ok(()) => {}
         Err(perm::Denied::OtherStore { .. }) => return Err(unknown()),
         Err(e) => return Err(denied(e)),
@@ -294,15 +279,7 @@ async fn write_off(
             })?;
         (member.store, member.receipt.clone())
     };
-    perm::check(
-        &p,
-        Op::WriteOffCards,
-        Target {
-            store,
-            member: None,
-        },
-    )
-    .map_err(denied)?;
+    perm::check(&p, Op::WriteOffCards, Target::store(store)).map_err(denied)?;
     if receipt.as_deref() != Some(req.receipt.as_str()) {
         return Err(ApiError::Conflict(format!(
             "card {} was sold against receipt {}, not {}",

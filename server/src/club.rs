@@ -68,6 +68,8 @@ mod complaints;
 mod events;
 mod partners;
 
+pub(crate) use partners::{company, visitable};
+
 /// The routes of complaints and club events.
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -27,10 +27,7 @@ pub fn routes() -> Router<AppState> {
 fn conflict_in_scope(core: &Core, p: &Principal, id: &str, op: Op) -> Result<Conflict, ApiError> {
     let unknown = || ApiError::NotFound(format!("no conflict {id}"));
     let conflict = core.conflicts.get(id).ok_or_else(unknown)?;
-    let target = perm::Target {
-        store: conflict.store,
-        member: None,
-    };
+    let target = perm::Target::store(conflict.store);
     match perm::check(p, op, target) {
         Ok(()) => Ok(conflict.clone()),
         Err(perm::Denied::OtherStore { .. }) => Err(unknown()),

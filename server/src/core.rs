@@ -244,24 +244,71 @@ impl Core {
     }
 
     /// What `p` may do with document `id`: a device writes its own journal and reads its status;
-    /// the store directory and member files are read within the scope the permission matrix gives
-    /// (a member reads only their own file).
+    /// directories and member files are read within the scope the permission matrix gives (a
+    /// member reads only their own file). Field staff assigned to companies read the directories
+    /// of those companies and their members' files, never the store's directory; their assignment
+    /// is read afresh, so a reassignment applies from the next request on the same connection.
     pub fn access(&self, p: &Principal, id: &DocumentId) -> Access {
-        use crate::perm::{self, Op};
+        self.access_now(p, self.current(p).as_ref(), id)
+    }
+
+    /// [`Core::access`] with `p`'s current assignment already read (`current`, `None` if it could
+    /// not be), for checking many documents at once.
+    fn access_now(&self, p: &Principal, current: Option<&Principal>, id: &DocumentId) -> Access {
+        use crate::perm::{self, Op, Scope};
         let Some(meta) = self.meta.get(id) else {
             return Access::None;
         };
-        let sees = |op: Op| {
-            meta.store.is_some_and(|store| {
-                perm::within(p, perm::scope(p.user.role, op), store, meta.member)
-            })
+        let own_device = p.device.is_some() && p.device == meta.device;
+        match meta.kind {
+            DocKind::Journal if own_device => return Access::Write,
+            DocKind::DeviceStatus if own_device => return Access::Read,
+            _ => {}
+        }
+        let Some(store) = meta.store else {
+            return Access::None;
+        };
+        let directory_readable = || {
+            let Some(p) = current else {
+                return false;
+            };
+            match (
+                perm::scope(p.user.role, Op::ListMembers),
+                p.assignment.companies(),
+            ) {
+                (Scope::Store, Some(_)) => {
+                    store == p.user.store && p.assignment.directories(store).contains(id)
+                }
+                (list, _) => perm::within(p, list, store, None),
+            }
+        };
+        let file_readable = || {
+            let (Some(p), Some(member)) = (current, meta.member) else {
+                return false;
+            };
+            let company = self.members.get(&member).and_then(|m| m.company);
+            let scope = perm::scope(p.user.role, Op::ViewMemberFile);
+            perm::within_member(p, scope, store, member, company)
         };
         match meta.kind {
-            DocKind::Journal if p.device.is_some() && p.device == meta.device => Access::Write,
-            DocKind::DeviceStatus if p.device.is_some() && p.device == meta.device => Access::Read,
-            DocKind::Directory if sees(Op::ListMembers) => Access::Read,
-            DocKind::Member if sees(Op::ViewMemberFile) => Access::Read,
+            DocKind::Directory if directory_readable() => Access::Read,
+            DocKind::Member if file_readable() => Access::Read,
             _ => Access::None,
+        }
+    }
+
+    /// `p` with the assignment it has now, or `None` if that cannot be read. An assignment that
+    /// is already current is kept as it is (no store read).
+    fn current(&self, p: &Principal) -> Option<Principal> {
+        match self.accounts.assignment(&p.user) {
+            Ok(assignment) => Some(Principal {
+                assignment,
+                ..p.clone()
+            }),
+            Err(e) => {
+                tracing::error!(user = %p.user.id, %e, "assignment unreadable; access refused");
+                None
+            }
         }
     }
 
@@ -525,11 +572,11 @@ impl Core {
         let Some(principal) = self.conns.get(&conn).map(|c| c.principal.clone()) else {
             return Ok(());
         };
+        let current = self.current(&principal);
         let (page, more) = {
-            let mut readable = self
-                .docs
-                .changes_since(since)
-                .filter(|(_, id)| self.access(&principal, id) != Access::None);
+            let mut readable = self.docs.changes_since(since).filter(|(_, id)| {
+                self.access_now(&principal, current.as_ref(), id) != Access::None
+            });
             let page: Vec<(u64, DocumentId)> =
                 readable.by_ref().take(self.limits.summary_page).collect();
             (page, readable.next().is_some())
@@ -580,15 +627,31 @@ impl Core {
     }
 
     /// Sends what changed in `id` to every connection syncing it, except `skip`.
+    /// A connection whose user may no longer read `id` (narrowed, reassigned) stops syncing it and
+    /// is told the document is unavailable.
     pub(crate) fn broadcast(&mut self, id: DocumentId, skip: Option<u64>) {
-        let conns: Vec<u64> = self
+        let conns: Vec<(u64, bool)> = self
             .conns
             .iter()
             .filter(|(k, c)| Some(**k) != skip && c.states.contains_key(&id))
-            .map(|(k, _)| *k)
+            .map(|(k, c)| (*k, self.access(&c.principal, &id) != Access::None))
             .collect();
-        for conn in conns {
-            self.reply(conn, id);
+        for (conn, allowed) in conns {
+            if allowed {
+                self.reply(conn, id);
+            } else {
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.states.remove(&id);
+                }
+                self.send(
+                    conn,
+                    Message::DocUnavailable {
+                        sender_id: self.peer_id.clone(),
+                        target_id: self.target(conn),
+                        document_id: id,
+                    },
+                );
+            }
         }
     }
 

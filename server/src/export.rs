@@ -41,9 +41,9 @@ async fn export(State(st): State<AppState>, Caller(p): Caller) -> Result<Respons
     for m in core
         .members
         .values()
-        .filter(|m| perm::within(&p, scope, m.store, Some(m.id)))
+        .filter(|m| perm::within_member(&p, scope, m.store, m.id, m.company))
     {
-        let phone = if perm::within(&p, contact, m.store, Some(m.id)) {
+        let phone = if perm::within_member(&p, contact, m.store, m.id, m.company) {
             m.phone.to_string()
         } else {
             mask(m.phone.as_str())

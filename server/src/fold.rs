@@ -14,7 +14,9 @@ use carclub_protocol::docs::{
     self, ConflictRef, DeviceStatus, DirectoryEntry, DocKind, MemberFile, Outcome, VehicleEntry,
 };
 use carclub_shared::events::{Channel, Enrollment};
-use carclub_shared::{DeviceId, Event, EventBody, EventId, MemberId, Money, StoreId, Timestamp};
+use carclub_shared::{
+    CompanyId, DeviceId, Event, EventBody, EventId, MemberId, Money, StoreId, Timestamp,
+};
 use serde::{Deserialize, Serialize};
 
 use carclub_shared::projection::{CardKind, CardStatus, MemberState, Violation};
@@ -233,6 +235,37 @@ pub enum Refusal {
     Storage(#[from] StoreError),
     #[error("{}", ledger::describe(.0))]
     Engine(Violation),
+    #[error("company {0} has no corporate agreement with this store")]
+    UnknownCompany(CompanyId),
+    #[error(
+        "you are assigned to some companies of your store; start visits only at one of them (name its agreement)"
+    )]
+    VisitOutsideCompanies,
+    #[error(
+        "you are assigned to some companies of your store; enroll members only on site during a visit at one of them"
+    )]
+    EnrollmentOutsideCompanies,
+}
+
+/// The company `member` belongs to, if any.
+pub(crate) fn company_of(core: &Core, member: MemberId) -> Option<CompanyId> {
+    core.members.get(&member).and_then(|m| m.company)
+}
+
+/// `p` as of now: the company assignment of field staff is read afresh, so a reassignment
+/// applies to the next event even on a connection opened before it.
+fn current(core: &Core, p: &Principal) -> Result<Principal, StoreError> {
+    let mut fresh = p.clone();
+    fresh.assignment = core.accounts.assignment(&p.user)?;
+    Ok(fresh)
+}
+
+/// Checks that `company` has an agreement with `store`.
+fn known_company(core: &Core, store: StoreId, company: CompanyId) -> Result<(), Refusal> {
+    match crate::club::company(core, company)? {
+        Some((s, _)) if s == store => Ok(()),
+        _ => Err(Refusal::UnknownCompany(company)),
+    }
 }
 
 /// Validates one event — who, role and store scope from the permission matrix, then the program
@@ -263,47 +296,51 @@ pub(crate) fn apply(
         return Err(Refusal::FutureDate(event.at));
     }
     let op = perm::op_of(&event.body);
+    let p = &current(core, p)?;
     match &event.body {
         EventBody::VisitStarted(_) | EventBody::VisitEnded(_) => {
-            perm::check(
-                p,
-                op,
-                Target {
-                    store: p.user.store,
-                    member: None,
-                },
-            )?;
+            perm::check(p, op, Target::store(p.user.store))?;
+            if let EventBody::VisitStarted(v) = &event.body {
+                if let Some(company) = v.company {
+                    known_company(core, p.user.store, company)?;
+                }
+                if !p.assignment.admits(v.company) {
+                    return Err(Refusal::VisitOutsideCompanies);
+                }
+            }
             record_visit(core, p, event, batch);
             Ok(None)
         }
         EventBody::Enrolled(e) => {
-            perm::check(
-                p,
-                op,
-                Target {
-                    store: p.user.store,
-                    member: None,
-                },
-            )?;
+            perm::check(p, op, Target::store(p.user.store))?;
             let device = device.ok_or(Refusal::EnrollmentNeedsDevice)?;
-            enroll(core, p, device, event, e, batch, touched).map_err(Refusal::Enrollment)?;
+            // The company of the visit the member was enrolled at, if it is one of this store's.
+            let company = match &e.channel {
+                Channel::OnSite { visit } => load_visit(core, batch, &visit.to_string()).company,
+                _ => None,
+            }
+            .filter(|c| known_company(core, p.user.store, *c).is_ok());
+            if !p.assignment.admits(company) {
+                return Err(Refusal::EnrollmentOutsideCompanies);
+            }
+            enroll(core, p, device, event, e, company, batch, touched)
+                .map_err(Refusal::Enrollment)?;
             Ok(Some(e.member))
         }
         body => {
             let member = body.member().ok_or(Refusal::NoMember)?;
-            let store = core
+            let (store, company) = core
                 .members
                 .get(&member)
-                .map(|m| m.store)
+                .map(|m| (m.store, m.company))
                 .ok_or(Refusal::UnknownMember(member))?;
-            perm::check(
-                p,
-                op,
-                Target {
-                    store,
-                    member: Some(member),
-                },
-            )?;
+            perm::check(p, op, Target::member(store, member, company))?;
+            if let EventBody::CompanyChanged {
+                company: Some(new), ..
+            } = body
+            {
+                known_company(core, store, *new)?;
+            }
             let program = ledger::program_of(core, store).ok_or(Refusal::NoProgram(store))?;
             let events = ledger::member_events(core, batch, member);
             let objections = ledger::judge(&program, &events, event);
@@ -365,6 +402,14 @@ pub(crate) fn apply(
             if let Some(file) = core.members.get_mut(&member) {
                 file.events.push(event.id.to_string());
             }
+            if let EventBody::CompanyChanged { company: new, .. } = body {
+                if let Some(file) = core.members.get_mut(&member) {
+                    file.company = *new;
+                }
+                if let Some(old) = company.filter(|old| Some(*old) != *new) {
+                    leave_company_directory(core, store, old, member, batch, touched);
+                }
+            }
             refresh_member(core, member, batch, touched);
             Ok(Some(member))
         }
@@ -382,17 +427,27 @@ pub struct VisitRecord {
     pub ended_at: Option<Timestamp>,
     pub notes: Option<String>,
     pub enrolled: Vec<MemberId>,
+    /// The company the visit was at, if it was at one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<CompanyId>,
 }
 
 fn visit_key(id: &str) -> String {
     format!("visit/{id}")
 }
 
-fn load_visit(core: &Core, id: &str) -> VisitRecord {
-    core.store
-        .get(visit_key(id).as_bytes())
-        .ok()
-        .flatten()
+/// A visit as stored, or as written earlier in `batch` (a visit started in the same upload as
+/// its enrollments).
+fn load_visit(core: &Core, batch: &Batch, id: &str) -> VisitRecord {
+    let key = visit_key(id).into_bytes();
+    let pending = batch
+        .ops
+        .iter()
+        .rev()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.clone());
+    pending
+        .unwrap_or_else(|| core.store.get(&key).ok().flatten())
         .and_then(|v| serde_json::from_slice(&v).ok())
         .unwrap_or_else(|| VisitRecord {
             id: id.to_owned(),
@@ -406,13 +461,14 @@ fn record_visit(core: &mut Core, p: &Principal, event: &Event, batch: &mut Batch
         EventBody::VisitEnded(v) => v.visit,
         _ => return,
     };
-    let mut visit = load_visit(core, &visit_id.to_string());
+    let mut visit = load_visit(core, batch, &visit_id.to_string());
     visit.staff = p.user.username.clone();
     visit.device = event.device.to_string();
     match &event.body {
         EventBody::VisitStarted(v) => {
             visit.site = Some(v.site.to_string());
             visit.started_at = Some(event.at);
+            visit.company = v.company;
         }
         EventBody::VisitEnded(v) => {
             visit.ended_at = Some(event.at);
@@ -426,12 +482,14 @@ fn record_visit(core: &mut Core, p: &Principal, event: &Event, batch: &mut Batch
     );
 }
 
+#[allow(clippy::too_many_arguments)]
 fn enroll(
     core: &mut Core,
     p: &Principal,
     device: &DeviceRecord,
     event: &Event,
     e: &Enrollment,
+    company: Option<CompanyId>,
     batch: &mut Batch,
     touched: &mut Vec<DocumentId>,
 ) -> Result<(), String> {
@@ -515,6 +573,7 @@ fn enroll(
         enrolled_on: event.device,
         events: vec![event.id.to_string()],
         conflicts: Vec::new(),
+        company,
     };
     let member_doc = docs::member_id(e.member);
     core.set_meta(
@@ -531,7 +590,7 @@ fn enroll(
     core.members.insert(e.member, file);
     ledger::keep(batch, e.member, event);
     if let Channel::OnSite { visit } = &e.channel {
-        let mut v = load_visit(core, &visit.to_string());
+        let mut v = load_visit(core, batch, &visit.to_string());
         v.enrolled.push(e.member);
         batch.put(visit_key(&v.id), serde_json::to_vec(&v).unwrap_or_default());
     }
@@ -731,10 +790,6 @@ pub(crate) fn refresh_member(
     if write(core, doc_id, DocKind::Member, &doc, batch) {
         touched.push(doc_id);
     }
-    let dir_id = docs::directory_id(file.store);
-    if core.ensure_directory(batch, file.store, dir_id).is_err() {
-        return;
-    }
     let entry = DirectoryEntry {
         url: doc_id.url(),
         name: file.name.clone(),
@@ -745,12 +800,44 @@ pub(crate) fn refresh_member(
         status: file.status.clone(),
         conflicts: file.conflicts.len(),
     };
+    let mut dirs = vec![docs::directory_id(file.store)];
+    dirs.extend(
+        file.company
+            .map(|c| docs::company_directory_id(file.store, c)),
+    );
+    for dir_id in dirs {
+        if core.ensure_directory(batch, file.store, dir_id).is_err() {
+            return;
+        }
+        if core
+            .docs
+            .load(core.store.as_ref(), &dir_id)
+            .unwrap_or(false)
+            && let Some(doc) = core.docs.get_mut(&dir_id)
+            && docs::write_entry(doc, "members", &member.to_string(), &entry)
+        {
+            core.docs.save(&dir_id, batch);
+            touched.push(dir_id);
+        }
+    }
+}
+
+/// Takes `member` out of the directory of the company they no longer belong to.
+fn leave_company_directory(
+    core: &mut Core,
+    store: StoreId,
+    company: CompanyId,
+    member: MemberId,
+    batch: &mut Batch,
+    touched: &mut Vec<DocumentId>,
+) {
+    let dir_id = docs::company_directory_id(store, company);
     if core
         .docs
         .load(core.store.as_ref(), &dir_id)
         .unwrap_or(false)
         && let Some(doc) = core.docs.get_mut(&dir_id)
-        && docs::write_entry(doc, "members", &member.to_string(), &entry)
+        && docs::remove_entry(doc, "members", &member.to_string())
     {
         core.docs.save(&dir_id, batch);
         touched.push(dir_id);

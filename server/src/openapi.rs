@@ -335,6 +335,41 @@ pub fn document() -> Value {
             vec![("get", op("A person's devices", "accounts", None, true))],
         ),
         (
+            "/api/users/{id}/assignment",
+            vec![
+                (
+                    "get",
+                    op(
+                        "Which members a field staff account works with: the whole store or some companies",
+                        "accounts",
+                        None,
+                        true,
+                    ),
+                ),
+                (
+                    "put",
+                    op(
+                        "Assign a field staff account to the whole store ({\"scope\": \"store\"}) or to companies (corporate agreements) of its store ({\"scope\": \"companies\", \"companies\": [id…]})",
+                        "accounts",
+                        Some(obj(
+                            &[
+                                (
+                                    "scope",
+                                    json!({"type": "string", "enum": ["store", "companies"]}),
+                                ),
+                                (
+                                    "companies",
+                                    json!({"type": "array", "items": uuid(), "minItems": 1, "maxItems": 100}),
+                                ),
+                            ],
+                            &["scope"],
+                        )),
+                        true,
+                    ),
+                ),
+            ],
+        ),
+        (
             "/api/permissions",
             vec![(
                 "get",

@@ -55,10 +55,7 @@ fn store_of(st: &AppState, member: MemberId) -> Result<StoreId, ApiError> {
 /// The member's full file and state as `p` may see it; the view is audited.
 fn file_view(st: &AppState, p: &Principal, member: MemberId) -> Result<Value, ApiError> {
     let store = store_of(st, member)?;
-    let target = Target {
-        store,
-        member: Some(member),
-    };
+    let target = Target::member(store, member, fold::company_of(&st.core(), member));
     perm::check(p, Op::ViewMemberFile, target)?;
     let contact = perm::check(p, Op::SeeContact, target).is_ok();
     let core = st.core();
@@ -264,10 +261,7 @@ async fn quote(
     perm::check(
         &p,
         Op::SettleOrder,
-        Target {
-            store,
-            member: Some(member),
-        },
+        Target::member(store, member, fold::company_of(&st.core(), member)),
     )?;
     let core = st.core();
     let program = ledger::program_of(&core, store)

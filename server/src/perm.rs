@@ -4,7 +4,7 @@
 //! `docs/permissions.md` holds the same table for people; a test checks that it matches
 //! [`markdown_table`] character for character.
 
-use carclub_shared::{EventBody, MemberId, StoreId};
+use carclub_shared::{CompanyId, EventBody, MemberId, StoreId};
 
 use crate::auth::{Principal, Role};
 
@@ -91,6 +91,8 @@ pub enum Op {
     ManageCorporate,
     /// See corporate agreements.
     ViewCorporate,
+    /// Set or change the company (corporate agreement) a member belongs to.
+    SetCompany,
 }
 
 /// How far a permission reaches.
@@ -100,7 +102,8 @@ pub enum Scope {
     None,
     /// Only the caller's own member file (a member).
     Own,
-    /// The members and staff of the caller's store.
+    /// The members and staff of the caller's store (for field staff assigned to companies, the
+    /// members of those companies only).
     Store,
     /// Every store of the group.
     Group,
@@ -305,6 +308,11 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
         "view_corporate",
         [G, S, S, S, N, S, S, N, N, N],
     ),
+    (
+        Op::SetCompany,
+        "set_company",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
 ];
 
 /// The scope `role` has for `op`.
@@ -347,6 +355,7 @@ pub fn op_of(body: &EventBody) -> Op {
         WithdrawalRequested { .. } => Op::RequestWithdrawal,
         WithdrawalDecided { .. } => Op::DecideWithdrawal,
         Expired { .. } => Op::RecordExpiry,
+        CompanyChanged { .. } => Op::SetCompany,
     }
 }
 
@@ -362,13 +371,39 @@ pub enum Denied {
     OtherStore { op: &'static str },
     #[error("you are allowed {op} only for your own membership")]
     NotYours { op: &'static str },
+    #[error(
+        "you are assigned to some companies of your store; {op} is allowed only for their members"
+    )]
+    OtherCompany { op: &'static str },
 }
 
-/// What an operation is done to: a store, and maybe one member.
+/// What an operation is done to: a store, and maybe one member with the company they belong to.
 #[derive(Debug, Clone, Copy)]
 pub struct Target {
     pub store: StoreId,
     pub member: Option<MemberId>,
+    /// The company the member belongs to (`None` for no member, or a member of no company).
+    pub company: Option<CompanyId>,
+}
+
+impl Target {
+    /// A store-level target (no member).
+    pub fn store(store: StoreId) -> Self {
+        Self {
+            store,
+            member: None,
+            company: None,
+        }
+    }
+
+    /// A member of `store` belonging to `company`.
+    pub fn member(store: StoreId, member: MemberId, company: Option<CompanyId>) -> Self {
+        Self {
+            store,
+            member: Some(member),
+            company,
+        }
+    }
 }
 
 /// Whether `p` may do `op` to `target`.
@@ -376,8 +411,11 @@ pub fn check(p: &Principal, op: Op, target: Target) -> Result<(), Denied> {
     let op_name = name(op);
     match scope(p.user.role, op) {
         Scope::Group => Ok(()),
-        Scope::Store if target.store == p.user.store => Ok(()),
-        Scope::Store => Err(Denied::OtherStore { op: op_name }),
+        Scope::Store if target.store != p.user.store => Err(Denied::OtherStore { op: op_name }),
+        Scope::Store if target.member.is_some() && !p.assignment.admits(target.company) => {
+            Err(Denied::OtherCompany { op: op_name })
+        }
+        Scope::Store => Ok(()),
         Scope::Own if target.member.is_some() && target.member == p.member => Ok(()),
         Scope::Own => Err(Denied::NotYours { op: op_name }),
         Scope::None => Err(Denied::Role {
@@ -398,13 +436,32 @@ pub fn check_any(p: &Principal, op: Op) -> Result<Scope, Denied> {
     }
 }
 
-/// Whether a record of `store` (and maybe `member`) is within `scope` for `p`.
+/// Whether a record of `store` (and maybe about `member`) is within `scope` for `p`. A record
+/// about a member is outside the reach of field staff assigned to companies, who do not know its
+/// company: use [`within_member`] for member records.
 pub fn within(p: &Principal, scope: Scope, store: StoreId, member: Option<MemberId>) -> bool {
     match scope {
         Scope::Group => true,
-        Scope::Store => store == p.user.store,
+        Scope::Store => {
+            store == p.user.store && (member.is_none() || p.assignment.companies().is_none())
+        }
         Scope::Own => member.is_some() && member == p.member,
         Scope::None => false,
+    }
+}
+
+/// Whether `member` of `store`, belonging to `company`, is within `scope` for `p`: as
+/// [`within`], and for field staff assigned to companies, only members of those companies.
+pub fn within_member(
+    p: &Principal,
+    scope: Scope,
+    store: StoreId,
+    member: MemberId,
+    company: Option<CompanyId>,
+) -> bool {
+    match scope {
+        Scope::Store => store == p.user.store && p.assignment.admits(company),
+        s => within(p, s, store, Some(member)),
     }
 }
 
@@ -449,6 +506,7 @@ pub fn markdown_table() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Assignment;
 
     #[test]
     fn the_documented_table_is_the_code_table() {
@@ -477,5 +535,84 @@ mod tests {
         assert_eq!(scope(Role::Member, Op::ViewMemberFile), Scope::Own);
         assert_eq!(scope(Role::Member, Op::ListMembers), Scope::None);
         assert_eq!(scope(Role::Admin, Op::RecordExpiry), Scope::None);
+    }
+
+    fn staff(role: Role, store: StoreId, assignment: Assignment) -> Principal {
+        Principal {
+            user: crate::auth::User {
+                id: carclub_shared::UserId::new(),
+                username: "x".into(),
+                name: "x".into(),
+                role,
+                store,
+                password_hash: String::new(),
+                disabled: false,
+            },
+            device: None,
+            member: None,
+            assignment,
+        }
+    }
+
+    fn assigned(companies: &[CompanyId]) -> Assignment {
+        Assignment::Companies {
+            companies: companies.to_vec().try_into().unwrap(),
+        }
+    }
+
+    #[test]
+    fn company_scoped_field_staff_reach_only_their_companies_members() {
+        let store = StoreId::new();
+        let (mine, other) = (CompanyId::new(), CompanyId::new());
+        let p = staff(Role::FieldStaff, store, assigned(&[mine]));
+        let m = MemberId::new();
+        assert!(check(&p, Op::ViewMemberFile, Target::member(store, m, Some(mine))).is_ok());
+        assert_eq!(
+            check(
+                &p,
+                Op::ViewMemberFile,
+                Target::member(store, m, Some(other))
+            ),
+            Err(Denied::OtherCompany {
+                op: "view_member_file"
+            })
+        );
+        assert!(check(&p, Op::ViewMemberFile, Target::member(store, m, None)).is_err());
+        assert!(matches!(
+            check(&p, Op::Renew, Target::member(StoreId::new(), m, Some(mine))),
+            Err(Denied::OtherStore { .. })
+        ));
+        // Store-level operations are unchanged.
+        assert!(check(&p, Op::Visit, Target::store(store)).is_ok());
+        assert!(check(&p, Op::ViewPartners, Target::store(store)).is_ok());
+
+        let list = scope(p.user.role, Op::ListMembers);
+        assert!(within_member(&p, list, store, m, Some(mine)));
+        assert!(!within_member(&p, list, store, m, Some(other)));
+        assert!(!within_member(&p, list, store, m, None));
+        assert!(!within(&p, list, store, Some(m)));
+        assert!(within(&p, list, store, None));
+    }
+
+    #[test]
+    fn store_wide_staff_and_managers_are_unaffected_by_companies() {
+        let store = StoreId::new();
+        let m = MemberId::new();
+        let company = Some(CompanyId::new());
+        for p in [
+            staff(Role::FieldStaff, store, Assignment::Store),
+            staff(Role::ClubManager, store, Assignment::Store),
+        ] {
+            let target = Target::member(store, m, company);
+            assert!(check(&p, Op::ViewMemberFile, target).is_ok());
+            assert!(check(&p, Op::ViewMemberFile, Target::member(store, m, None)).is_ok());
+            let list = scope(p.user.role, Op::ListMembers);
+            assert!(within_member(&p, list, store, m, company));
+            assert!(within(&p, list, store, Some(m)));
+        }
+        let manager = staff(Role::ClubManager, store, Assignment::Store);
+        assert!(check(&manager, Op::SetCompany, Target::member(store, m, None)).is_ok());
+        let field = staff(Role::FieldStaff, store, Assignment::Store);
+        assert!(check(&field, Op::SetCompany, Target::member(store, m, None)).is_err());
     }
 }

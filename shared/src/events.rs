@@ -160,6 +160,12 @@ pub enum EventBody {
     WithdrawalDecided { member: MemberId, accepted: bool },
     /// The membership expired unrenewed (recorded by the server; the projection also sees it from dates).
     Expired { member: MemberId },
+    /// The back office set (or, with no company, cleared) the company a member belongs to.
+    CompanyChanged {
+        member: MemberId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        company: Option<CompanyId>,
+    },
 }
 
 fn one() -> u32 {
@@ -192,6 +198,7 @@ impl EventBody {
             | CardReissued { member, .. }
             | WithdrawalRequested { member, .. }
             | WithdrawalDecided { member, .. }
+            | CompanyChanged { member, .. }
             | Expired { member } => Some(*member),
         }
     }
@@ -223,6 +230,7 @@ impl EventBody {
             WithdrawalRequested { .. } => "withdrawal_requested",
             WithdrawalDecided { .. } => "withdrawal_decided",
             Expired { .. } => "expired",
+            CompanyChanged { .. } => "company_changed",
         }
     }
 
@@ -258,6 +266,10 @@ pub struct VisitStarted {
     pub visit: VisitId,
     /// Where: the company or compound.
     pub site: ShortText,
+    /// The company (corporate agreement) the visit is at, if it is at one: members enrolled
+    /// during the visit belong to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<CompanyId>,
 }
 
 /// The end of an on-site visit.
@@ -369,6 +381,30 @@ mod tests {
         );
         let back: Event = serde_json::from_value(serde_json::to_value(&e).unwrap()).unwrap();
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn visits_without_a_company_still_decode_and_stay_unchanged() {
+        let old = serde_json::json!({
+            "id": "01900000-0000-7000-8000-000000000001",
+            "at": "2026-03-01T10:00:00+08:00",
+            "device": "01900000-0000-7000-8000-000000000002",
+            "seq": 1,
+            "author": "01900000-0000-7000-8000-000000000003",
+            "type": "visit_started",
+            "visit": "01900000-0000-7000-8000-000000000005",
+            "site": "华南物流园"
+        });
+        let e: Event = serde_json::from_value(old.clone()).unwrap();
+        let EventBody::VisitStarted(v) = &e.body else {
+            panic!("not a visit: {e:?}");
+        };
+        assert_eq!(v.company, None);
+        assert_eq!(serde_json::to_value(&e).unwrap(), old);
+        let mut at_company = old;
+        at_company["company"] = "01900000-0000-7000-8000-0000000000c0".into();
+        let e: Event = serde_json::from_value(at_company.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&e).unwrap(), at_company);
     }
 
     #[test]

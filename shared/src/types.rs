@@ -137,6 +137,11 @@ id_type!(
     UserId
 );
 id_type!(
+    /// A company under a corporate agreement (大客户协议): the agreement's id. Members enrolled on
+    /// site at the company belong to it; field staff may be assigned to it.
+    CompanyId
+);
+id_type!(
     /// A store (4S店), a branch of the club.
     StoreId
 );

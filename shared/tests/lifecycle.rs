@@ -472,6 +472,7 @@ fn every_event_type_is_documented_with_a_valid_example() {
         "withdrawal_requested",
         "withdrawal_decided",
         "expired",
+        "company_changed",
     ];
     assert_eq!(kinds, expected);
 }

@@ -22,6 +22,9 @@ const { values: opts } = parseArgs({
     user: { type: 'string', default: 'admin' },
     password: { type: 'string' },
     name: { type: 'string' },
+    // A field staff account and a company under agreement: the back office assigns one to the other.
+    'field-staff': { type: 'string' },
+    company: { type: 'string' },
     shots: { type: 'string', default: join('target', 'screenshots') },
     chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
     headed: { type: 'boolean', default: false },
@@ -297,12 +300,27 @@ await step('the back office resolves the conflict and the devices see it cleared
   await listed(page, other.name, 'synced').waitFor();
 });
 
+if (opts['field-staff'] && opts.company) {
+  await step('the back office assigns a field staff member to a company', async () => {
+    await page.click('.tab[data-screen="office"]');
+    const staff = page.locator('#office-staff li').filter({ hasText: opts['field-staff'] });
+    await staff.waitFor();
+    await staff.locator('label', { hasText: opts.company }).locator('input[type=checkbox]').check();
+    await staff.locator('button[type=submit]').click();
+    await expectText('#flash', `已更新 ${opts['field-staff']} 的负责范围`);
+    await page.locator('#office-staff li').filter({ hasText: opts['field-staff'] })
+      .locator('input[value=companies]:checked').waitFor({ state: 'attached' });
+    await shot('12-office-staff');
+    await page.click('.tab[data-screen="field"]');
+  });
+}
+
 await step('English is available', async () => {
   await page.click('#lang-switch');
   await expectText('.tab[data-screen="office"]', 'Office');
   await expectText('#sync-pending', 'Synced');
   await expectText('#members li.member .badge', 'Synced');
-  await shot('12-field-english');
+  await shot('13-field-english');
   await page.click('#lang-switch');
   await expectText('.tab[data-screen="field"]', '现场');
 });

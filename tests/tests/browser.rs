@@ -33,6 +33,7 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
     let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
     let member = format!("王测试{}", nonce() % 100_000);
     let shots = root.join("target/screenshots");
+    let (staff, company) = field_staff_and_company(&server);
 
     let args: Vec<String> = [
         "--base",
@@ -45,6 +46,10 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
         &member,
         "--shots",
         &shots.to_string_lossy(),
+        "--field-staff",
+        "field1",
+        "--company",
+        COMPANY,
     ]
     .iter()
     .map(|s| s.to_string())
@@ -108,4 +113,45 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
         "the back office resolved the conflict in the browser: {:#?}",
         vehicle[0]
     );
+
+    // The back office assigned the field staff member to the company in the browser.
+    let (status, body) = server.get(&format!("/api/users/{staff}/assignment"), Some(&token));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["assignment"],
+        serde_json::json!({"scope": "companies", "companies": [company]}),
+        "{body}"
+    );
+}
+
+const COMPANY: &str = "丙汽配有限公司";
+
+/// A field staff account (`field1`) and a company under agreement with the administrator's store:
+/// their ids.
+fn field_staff_and_company(server: &Server) -> (String, String) {
+    let token = server.login(ADMIN, ADMIN_PASSWORD);
+    let (_, me) = server.get("/api/me", Some(&token));
+    let store = me["user"]["store"].clone();
+    let user = |username: &str, role: &str| -> String {
+        let (status, v) = server.post(
+            "/api/users",
+            &serde_json::json!({"username": username, "name": username,
+                                "password": "staff-password-1", "role": role, "store": store}),
+            Some(&token),
+        );
+        assert_eq!(status, 201, "{v}");
+        v["id"].as_str().unwrap_or_default().to_owned()
+    };
+    let advisor = user("advisor1", "service_advisor");
+    let staff = user("field1", "field_staff");
+    let (status, a) = server.post(
+        "/api/corporate-accounts",
+        &serde_json::json!({"company": COMPANY, "term_start": "2026-03-01",
+                            "fleet_price_note": "车队价", "service_advisor": advisor,
+                            "contact": {"name": "赵经理", "phone": "13800138001"},
+                            "on_site_check_days": []}),
+        Some(&token),
+    );
+    assert_eq!(status, 201, "{a}");
+    (staff, a["id"].as_str().unwrap_or_default().to_owned())
 }

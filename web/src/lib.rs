@@ -108,6 +108,30 @@ impl WebDevice {
         self.0.start_visit(site, millis(now_ms)).map_err(js_error)
     }
 
+    /// The companies the user may start visits at, as JSON: `[{"id", "name"}…]`.
+    pub fn companies_json(&self) -> String {
+        self.0.companies_json()
+    }
+
+    /// Starts a visit at a company (a corporate agreement's id; empty for none).
+    pub fn start_visit_at(
+        &mut self,
+        site: &str,
+        company: &str,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        let company = match company.trim() {
+            "" => None,
+            raw => Some(
+                raw.parse::<carclub_shared::CompanyId>()
+                    .map_err(|e| JsValue::from_str(&e.to_string()))?,
+            ),
+        };
+        self.0
+            .start_visit_at(site, company, millis(now_ms))
+            .map_err(js_error)
+    }
+
     /// The visit under way, as JSON `{"id","site","started_at"}`, or `null`.
     pub fn current_visit_json(&self) -> String {
         self.0.current_visit_json()

@@ -68,12 +68,15 @@ function readAll(db) {
   });
 }
 
-/** Writes entries in one transaction; resolves once it is committed. */
+/** Writes entries in one transaction (an empty value removes the key); resolves once committed. */
 function writeEntries(db, entries) {
   return new Promise((resolve, reject) => {
     const tx = db.transaction(DB_STORE, 'readwrite', { durability: 'strict' });
     const store = tx.objectStore(DB_STORE);
-    for (const [key, bytes] of entries) store.put(bytes, key);
+    for (const [key, bytes] of entries) {
+      if (bytes.length === 0) store.delete(key);
+      else store.put(bytes, key);
+    }
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(tx.error);
     tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
@@ -250,6 +253,8 @@ function renderField() {
   if (!form.card.value) form.card.value = device.next_card() ?? '';
   const cardsLeft = device.next_card() != null;
   form.card.placeholder = cardsLeft ? '' : t('enroll.card.none');
+
+  renderVisitCompanies(device);
 
   const visit = json(device.current_visit_json(), null);
   const inVisit = visit && typeof visit === 'object';
@@ -523,10 +528,32 @@ function pointAtField(form, errorNode) {
   input.focus();
 }
 
+/** The companies (corporate agreements) the user may start a visit at, as a choice on the form. */
+function renderVisitCompanies(device) {
+  const companies = json(device.companies_json(), []);
+  const select = $('visit-company');
+  const chosen = select.value;
+  select.replaceChildren(
+    el('option', { value: '' }, t('visit.company.none')),
+    ...companies.map((c) => el('option', { value: c.id }, c.name)),
+  );
+  if (companies.some((c) => c.id === chosen)) select.value = chosen;
+  $('visit-company-label').hidden = !companies.length;
+}
+
+function onVisitCompany(event) {
+  const form = $('visit-form');
+  const option = event.target.selectedOptions[0];
+  if (event.target.value && !form.site.value.trim()) form.site.value = option?.textContent ?? '';
+}
+
 async function onStartVisit(event) {
   event.preventDefault();
   const form = event.target;
-  const ok = await record('visit-error', () => app.device.start_visit(form.site.value.trim(), Date.now()));
+  const company = form.company.value;
+  const ok = await record('visit-error', () =>
+    app.device.start_visit_at(form.site.value.trim(), company, Date.now()),
+  );
   if (ok) {
     form.reset();
     flash(t('visit.started'));
@@ -637,12 +664,88 @@ function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
   $('office-members').replaceChildren();
   $('office-conflicts').replaceChildren();
+  $('office-staff').replaceChildren();
+  $('office-staff-card').hidden = true;
   renderOffice();
 }
 
 function loadOffice() {
   loadMembers($('office-search-form').q.value.trim());
   loadConflicts();
+  loadStaff();
+}
+
+/** Field staff and the companies each works with; shown to those who manage staff. */
+async function loadStaff() {
+  const card = $('office-staff-card');
+  let users;
+  let agreements;
+  try {
+    ({ users = [] } = await officeFetch('/api/users'));
+    ({ agreements = [] } = await officeFetch('/api/corporate-accounts'));
+  } catch (_) {
+    // Not a role that manages staff: the card stays hidden.
+    card.hidden = true;
+    return;
+  }
+  card.hidden = false;
+  const field = users.filter((u) => u.role === 'field_staff');
+  $('office-staff').replaceChildren(
+    ...(field.length
+      ? field.map((u) => assignmentForm(u, agreements.filter((a) => a.store === u.store)))
+      : [el('li', { class: 'empty' }, t('office.staff.empty'))]),
+  );
+}
+
+/** One field staff member's scope: the whole store, or companies of the store. */
+function assignmentForm(user, agreements) {
+  const scoped = user.assignment?.scope === 'companies';
+  const assigned = new Set(user.assignment?.companies ?? []);
+  const radio = (value, checked) =>
+    el('input', { type: 'radio', name: `scope-${user.id}`, value, checked: checked || null });
+  const whole = radio('store', !scoped);
+  const some = radio('companies', scoped);
+  const boxes = agreements.map((a) =>
+    el('input', { type: 'checkbox', name: 'company', value: a.id, checked: assigned.has(a.id) || null }),
+  );
+  const error = el('p', { class: 'error', hidden: true });
+  const form = el(
+    'form',
+    { class: 'assignment', novalidate: true, dataset: { userId: user.id } },
+    el('div', { class: 'member-head' }, el('strong', {}, user.name), el('span', { class: 'muted' }, user.username)),
+    el('label', {}, whole, ' ', t('office.staff.store')),
+    el('label', {}, some, ' ', t('office.staff.companies')),
+    agreements.length
+      ? agreements.map((a, i) => el('label', { class: 'member-line' }, boxes[i], ' ', a.company))
+      : el('div', { class: 'member-line muted' }, t('office.staff.no_agreements')),
+    el('button', { class: 'btn btn-primary', type: 'submit' }, t('office.staff.save')),
+    error,
+  );
+  for (const box of boxes) box.addEventListener('change', () => { if (box.checked) some.checked = true; });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    const companies = boxes.filter((b) => b.checked).map((b) => b.value);
+    if (some.checked && !companies.length) {
+      error.textContent = t('office.staff.pick');
+      error.hidden = false;
+      return;
+    }
+    const body = some.checked ? { scope: 'companies', companies } : { scope: 'store' };
+    try {
+      await officeFetch(`/api/users/${encodeURIComponent(user.id)}/assignment`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      flash(t('office.staff.saved', { name: user.name }));
+      loadOffice();
+    } catch (err) {
+      error.textContent = messageOf(err);
+      error.hidden = false;
+    }
+  });
+  return el('li', { class: 'conflict' }, form);
 }
 
 async function loadMembers(q) {
@@ -1142,6 +1245,7 @@ function wire() {
   });
   $('register-form').addEventListener('submit', onRegister);
   $('visit-form').addEventListener('submit', onStartVisit);
+  $('visit-company').addEventListener('change', onVisitCompany);
   $('visit-end-form').addEventListener('submit', onEndVisit);
   $('enroll-form').addEventListener('submit', onEnroll);
   $('enroll-form').addEventListener('input', (event) => event.target.removeAttribute('aria-invalid'));

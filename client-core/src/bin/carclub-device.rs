@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use carclub_client::native::{self, DirStore, NetError};
 use carclub_client::{ClientError, Device, EnrollInput};
+use carclub_shared::CompanyId;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -98,6 +99,9 @@ enum VisitAction {
     Start {
         #[arg(long)]
         site: String,
+        /// The company (corporate agreement id) the visit is at, if it is at one.
+        #[arg(long)]
+        company: Option<CompanyId>,
     },
     /// Ends the visit in progress.
     End {
@@ -142,9 +146,9 @@ fn run(cli: Cli) -> Result<(), NetError> {
             println!("registered: {}", device.whoami_json());
         }
         Command::Visit {
-            action: VisitAction::Start { site },
+            action: VisitAction::Start { site, company },
         } => {
-            let id = device.start_visit(&site, now)?;
+            let id = device.start_visit_at(&site, company, now)?;
             println!("visit started: {id}");
         }
         Command::Visit {

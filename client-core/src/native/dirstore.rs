@@ -38,13 +38,19 @@ impl DirStore {
         Ok(out)
     }
 
-    /// Writes every key and value durably.
+    /// Writes every key and value durably; an empty value removes the key.
     pub fn write(&self, entries: Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
         for (key, value) in entries {
             let path = self.dir.join(file_name(&key));
+            if value.is_empty() {
+                match fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                    _ => continue,
+                }
+            }
             let tmp = self.dir.join(format!("{}.tmp", file_name(&key)));
             let mut f = fs::File::create(&tmp)?;
             f.write_all(&value)?;
@@ -76,5 +82,11 @@ mod tests {
                 ("state".into(), b"3".to_vec())
             ]
         );
+        s.write(vec![
+            ("doc/abc".into(), Vec::new()),
+            ("doc/never".into(), Vec::new()),
+        ])
+        .unwrap();
+        assert_eq!(s.load_all().unwrap(), vec![("state".into(), b"3".to_vec())]);
     }
 }

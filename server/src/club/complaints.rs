@@ -13,6 +13,7 @@ use crate::api::{ApiError, ApiJson, AppState, Caller};
 use crate::audit::Entry;
 use crate::auth::{Principal, Role};
 use crate::core::Core;
+use crate::fold::company_of;
 use crate::perm::{self, Op, Target};
 use crate::store::Batch;
 
@@ -167,7 +168,11 @@ async fn file_complaint(
         Some(m) => member_store(&core, m)?,
         None => p.user.store,
     };
-    perm::check(&p, Op::FileComplaint, Target { store, member })?;
+    let target = match member {
+        Some(m) => Target::member(store, m, company_of(&core, m)),
+        None => Target::store(store),
+    };
+    perm::check(&p, Op::FileComplaint, target)?;
     let c = Complaint {
         id: ComplaintId::new(),
         store,
@@ -237,14 +242,11 @@ async fn list_complaints(
 fn visible_complaint(core: &Core, p: &Principal, raw: &str, op: Op) -> Result<Complaint, ApiError> {
     let id = ComplaintId::parse(raw)?;
     let c: Complaint = load(core, &Complaint::key(id), &format!("complaint {id}"))?;
-    perm::check(
-        p,
-        op,
-        Target {
-            store: c.store,
-            member: c.member,
-        },
-    )?;
+    let target = match c.member {
+        Some(m) => Target::member(c.store, m, company_of(core, m)),
+        None => Target::store(c.store),
+    };
+    perm::check(p, op, target)?;
     Ok(c)
 }
 

@@ -17,7 +17,7 @@ use crate::api::{ApiError, ApiJson, AppState, Caller};
 use crate::audit::Entry;
 use crate::auth::{Principal, Role};
 use crate::core::Core;
-use crate::fold::StoredEvent;
+use crate::fold::{StoredEvent, company_of};
 use crate::ledger;
 use crate::perm::{self, Op, Scope, Target};
 use crate::store::Batch;
@@ -156,14 +156,7 @@ async fn create_event(
         ));
     }
     let store = req.store.unwrap_or(p.user.store);
-    perm::check(
-        &p,
-        Op::ManageClubEvents,
-        Target {
-            store,
-            member: None,
-        },
-    )?;
+    perm::check(&p, Op::ManageClubEvents, Target::store(store))?;
     let core = st.core();
     let program = ledger::program_of(&core, store)
         .ok_or_else(|| ApiError::NotFound(format!("store {store} is not known")))?;
@@ -297,10 +290,7 @@ async fn rsvp(
     perm::check(
         &p,
         Op::Rsvp,
-        Target {
-            store: e.store,
-            member: Some(member),
-        },
+        Target::member(e.store, member, company_of(&core, member)),
     )?;
     if !e.invited.contains(&member) {
         return Err(ApiError::Forbidden(format!(
@@ -362,10 +352,7 @@ async fn attend(
     perm::check(
         &p,
         Op::Attendance,
-        Target {
-            store: e.store,
-            member: Some(member),
-        },
+        Target::member(e.store, member, company_of(core, member)),
     )?;
     if store != e.store {
         return Err(ApiError::Conflict(format!(

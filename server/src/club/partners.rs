@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use carclub_shared::{Phone, StoreId, Timestamp, UserId};
+use carclub_shared::{CompanyId, Phone, StoreId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::Date;
@@ -18,9 +18,11 @@ use time::Date;
 use super::{load, load_all, now, save, text};
 use crate::api::{ApiError, ApiJson, AppState, Caller};
 use crate::audit::Entry;
-use crate::auth::{Principal, Role};
+use crate::auth::{Assignment, Principal, Role};
+use crate::core::Core;
 use crate::perm::{self, Op, Scope, Target};
-use crate::store::Batch;
+use crate::store::{Batch, StoreError};
+use carclub_protocol::docs::CompanyRef;
 
 record_id!(
     /// A partner merchant.
@@ -46,6 +48,46 @@ pub fn routes() -> Router<AppState> {
             get(list_agreements).post(create_agreement),
         )
         .route("/api/corporate-accounts/{id}", get(get_agreement))
+}
+
+/// The store and name of the company whose agreement has the id `company` (a company's id is its
+/// agreement's), if there is one.
+pub(crate) fn company(
+    core: &Core,
+    company: CompanyId,
+) -> Result<Option<(StoreId, String)>, StoreError> {
+    let Some(raw) = core.store.get(format!("corporate/{company}").as_bytes())? else {
+        return Ok(None);
+    };
+    let a: Agreement = serde_json::from_slice(&raw).map_err(|e| StoreError::Corrupt {
+        key: format!("corporate/{company}"),
+        reason: e.to_string(),
+    })?;
+    Ok(Some((a.store, a.company)))
+}
+
+/// The companies a holder of `assignment` in `store` may start visits at: the assigned ones, or
+/// every company under agreement with the store.
+pub(crate) fn visitable(
+    core: &Core,
+    store: StoreId,
+    assignment: &Assignment,
+) -> Result<Vec<CompanyRef>, StoreError> {
+    let mut out = Vec::new();
+    for (_, raw) in core.store.scan(b"corporate/")? {
+        let a: Agreement = serde_json::from_slice(&raw).map_err(|e| StoreError::Corrupt {
+            key: "corporate/".into(),
+            reason: e.to_string(),
+        })?;
+        let id = CompanyId(a.id.0);
+        if a.store == store && assignment.companies().is_none_or(|list| list.contains(&id)) {
+            out.push(CompanyRef {
+                id,
+                name: a.company,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Whether a record of `store` is within `scope`; a member's login sees their own store's.
@@ -123,14 +165,7 @@ async fn create_partner(
         ));
     }
     let store = req.store.unwrap_or(p.user.store);
-    perm::check(
-        &p,
-        Op::ManagePartners,
-        Target {
-            store,
-            member: None,
-        },
-    )?;
+    perm::check(&p, Op::ManagePartners, Target::store(store))?;
     let core = st.core();
     if st.accounts.store_record(store)?.is_none() {
         return Err(ApiError::NotFound(format!("store {store} is not known")));
@@ -198,14 +233,7 @@ async fn deactivate_partner(
     let id = PartnerId::parse(&id)?;
     let core = st.core();
     let mut partner: Partner = load(&core, &Partner::key(id), &format!("partner {id}"))?;
-    perm::check(
-        &p,
-        Op::ManagePartners,
-        Target {
-            store: partner.store,
-            member: None,
-        },
-    )?;
+    perm::check(&p, Op::ManagePartners, Target::store(partner.store))?;
     if !partner.active {
         return Err(ApiError::Conflict(format!(
             "partner {id} is already deactivated"
@@ -319,14 +347,7 @@ async fn create_agreement(
     days.sort();
     days.dedup();
     let store = req.store.unwrap_or(p.user.store);
-    perm::check(
-        &p,
-        Op::ManageCorporate,
-        Target {
-            store,
-            member: None,
-        },
-    )?;
+    perm::check(&p, Op::ManageCorporate, Target::store(store))?;
     let advisor = st
         .accounts
         .user(req.service_advisor)?
@@ -395,13 +416,6 @@ async fn get_agreement(
         &format!("corporate/{id}"),
         &format!("agreement {id}"),
     )?;
-    perm::check(
-        &p,
-        Op::ViewCorporate,
-        Target {
-            store: a.store,
-            member: None,
-        },
-    )?;
+    perm::check(&p, Op::ViewCorporate, Target::store(a.store))?;
     Ok(Json(json!(a)))
 }

@@ -139,7 +139,9 @@ impl<'p> Engine<'p> {
     fn apply_body(&mut self, e: &Event, day: Date, receipt_reused: bool) -> Result<(), Rejection> {
         let p = self.program;
         match &e.body {
-            EventBody::VisitStarted(_) | EventBody::VisitEnded(_) => {}
+            EventBody::VisitStarted(_)
+            | EventBody::VisitEnded(_)
+            | EventBody::CompanyChanged { .. } => {}
             EventBody::Enrolled(en) => {
                 if matches!(
                     self.status,

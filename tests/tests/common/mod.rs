@@ -211,6 +211,20 @@ impl Server {
         (s, v)
     }
 
+    /// PUT JSON to `path`; the status and the body as JSON.
+    pub fn put(&self, path: &str, body: &Value, token: Option<&str>) -> (u16, Value) {
+        let mut req = Self::agent()
+            .put(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json");
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        let mut r = req.send(body.to_string()).expect("request is sent");
+        let status = r.status().as_u16();
+        let text = r.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     /// Signs in as `user` and returns the bearer token.
     pub fn login(&self, user: &str, password: &str) -> String {
         let (status, body) = self.post(
