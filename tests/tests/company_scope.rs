@@ -219,6 +219,7 @@ fn summary(server: &Server, token: &str) -> BTreeSet<DocumentId> {
         target_id: "server".into(),
         cursor: 0,
         entries: Vec::new(),
+        more: false,
     });
     loop {
         if let Message::HeadsSummary { entries, .. } = peer.recv() {
@@ -230,7 +231,12 @@ fn summary(server: &Server, token: &str) -> BTreeSet<DocumentId> {
 /// Fetches document `id` over a fresh connection as `token`: its content, or `None` when the
 /// server answers `doc-unavailable`.
 fn fetch(server: &Server, token: &str, id: DocumentId) -> Option<Automerge> {
-    let mut peer = Peer::connect(server, token);
+    fetch_on(&mut Peer::connect(server, token), id)
+}
+
+/// Fetches document `id` over an open connection: its content, or `None` when the server answers
+/// `doc-unavailable`.
+fn fetch_on(peer: &mut Peer, id: DocumentId) -> Option<Automerge> {
     let mut doc = Automerge::new();
     let mut state = sync::State::new();
     peer.send(&Message::Request {
@@ -608,4 +614,50 @@ fn reassignment_widens_and_narrows_at_the_next_sync() {
     );
     assert_eq!(s, 403, "field staff do not assign: {v}");
     assert_eq!(w.listed(&scoped), BTreeSet::from([w.ma, w.mb, w.mn]));
+}
+
+#[test]
+fn an_open_connection_stops_receiving_a_member_once_narrowed() {
+    let w = World::new();
+    w.assign_companies(&[w.a, w.b]);
+    let token = w.server.login("scoped", PASSWORD);
+    let mut peer = Peer::connect(&w.server, &token);
+    let file_a = docs::member_id(w.ma);
+    let file_b = docs::member_id(w.mb);
+    assert!(
+        fetch_on(&mut peer, file_a).is_some(),
+        "A's member is readable"
+    );
+    assert!(
+        fetch_on(&mut peer, file_b).is_some(),
+        "B's member is readable"
+    );
+
+    // Narrowed to B while the connection stays open; then both members' files change.
+    w.assign_companies(&[w.b]);
+    for m in [w.ma, w.mb] {
+        let (s, v) = operate(
+            &w.server,
+            &w.admin,
+            &m.to_string(),
+            json!({"type": "manual_grant", "points": 10, "reason": "活动补录"}),
+        );
+        assert_eq!(s, 200, "{v}");
+    }
+    // The change to B's file arrives; A's file is withdrawn, never sent.
+    let (mut got_b, mut withdrawn_a) = (false, false);
+    while !(got_b && withdrawn_a) {
+        match peer.recv() {
+            Message::Sync { document_id, .. } => {
+                assert_ne!(document_id, file_a, "a narrowed connection got A's member");
+                got_b |= document_id == file_b;
+            }
+            Message::DocUnavailable { document_id, .. } => {
+                assert_eq!(document_id, file_a);
+                withdrawn_a = true;
+            }
+            Message::Error { message, .. } => panic!("server error: {message}"),
+            _ => {}
+        }
+    }
 }
