@@ -166,8 +166,11 @@ struct JournalCache {
 /// members or events consults them on every frame and every recorded event, and reading a whole
 /// document each time made work grow with the square of its size.
 struct ReadCache<T> {
-    cell: RefCell<Option<(Vec<(DocumentId, Vec<automerge::ChangeHash>)>, T)>>,
+    cell: RefCell<Option<(HeadsKey, T)>>,
 }
+
+/// Documents and their heads when a cached value was read.
+type HeadsKey = Vec<(DocumentId, Vec<automerge::ChangeHash>)>;
 
 impl<T: Clone> ReadCache<T> {
     fn new() -> Self {
@@ -184,7 +187,7 @@ impl<T: Clone> ReadCache<T> {
         docs: &[DocumentId],
         read: impl FnOnce(Vec<&Automerge>) -> T,
     ) -> T {
-        let key: Vec<(DocumentId, Vec<automerge::ChangeHash>)> = docs
+        let key: HeadsKey = docs
             .iter()
             .map(|id| (*id, all.get(id).map(|d| d.get_heads()).unwrap_or_default()))
             .collect();
