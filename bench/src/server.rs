@@ -57,6 +57,11 @@ impl Server {
             .args(["--listen", "127.0.0.1:0"])
             .args(crate::server_args())
             .env("CARCLUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            // As `scripts/run` starts it, unless the caller chose otherwise.
+            .env(
+                "MALLOC_ARENA_MAX",
+                std::env::var("MALLOC_ARENA_MAX").unwrap_or("2".into()),
+            )
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or("warn".into()),

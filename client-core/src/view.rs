@@ -6,8 +6,10 @@
 
 use std::collections::BTreeMap;
 
+use automerge::ROOT;
 use carclub_protocol::DocumentId;
-use carclub_protocol::docs::{self, ConflictRef, MemberFile, Outcome};
+use carclub_protocol::docs::{self, ConflictRef, Outcome};
+use carclub_protocol::json_am;
 use carclub_shared::EventBody;
 use serde::Serialize;
 
@@ -48,18 +50,23 @@ pub struct MemberView {
 pub fn members(device: &Device) -> Vec<MemberView> {
     let mut out: BTreeMap<String, MemberView> = BTreeMap::new();
     for (id, entry) in device.directory().members.clone() {
-        let file: Option<MemberFile> = entry
+        // Only the two fields the list needs: a member file also holds the member's whole state.
+        let file = entry
             .url
             .parse::<DocumentId>()
             .ok()
-            .and_then(|d| device.docs.get(&d))
-            .and_then(docs::read_object);
+            .and_then(|d| device.docs.get(&d));
+        let field = |name: &str| file.and_then(|doc| json_am::read_prop(doc, &ROOT, name));
+        let phone = field("phone").and_then(|v| v.as_str().map(str::to_owned));
+        let conflicts: Vec<ConflictRef> = field("conflicts")
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
         out.insert(
             id.clone(),
             MemberView {
                 id,
                 name: entry.name,
-                phone: file.as_ref().map(|f| f.phone.to_string()),
+                phone,
                 vin: entry.vin.to_string(),
                 plate: entry.plate.to_string(),
                 tier: entry.tier,
@@ -67,7 +74,7 @@ pub fn members(device: &Device) -> Vec<MemberView> {
                 status: entry.status,
                 sync: SyncState::Synced,
                 reason: None,
-                conflicts: file.map(|f| f.conflicts).unwrap_or_default(),
+                conflicts,
                 url: entry.url,
             },
         );
