@@ -16,9 +16,10 @@ use crate::accounts::INVITATION_TTL_MS;
 use crate::api::{ApiError, ApiJson, AppState, Caller, blocking};
 use crate::audit::{self, Entry};
 use crate::auth::{Assignment, Principal, Role, User};
+use crate::core::Core;
 use crate::perm::{self, Op, Target};
-use crate::store::Batch;
-use carclub_protocol::docs;
+use crate::store::{Batch, StoreError};
+use carclub_protocol::{DocumentId, docs};
 
 /// The routes of the accounts API.
 pub fn routes() -> Router<AppState> {
@@ -277,26 +278,7 @@ async fn set_assignment(
     let mut batch = Batch::default();
     st.accounts
         .put_assignment(&mut batch, user.id, &assignment)?;
-    let directories = assignment.directories(user.store);
-    for dir in &directories {
-        core.ensure_directory(&mut batch, user.store, *dir)?;
-    }
-    let urls: Vec<String> = directories.iter().map(|d| d.url()).collect();
-    let visitable = crate::club::visitable(core, user.store, &assignment)?;
-    let mut touched = Vec::new();
-    for device in st.accounts.devices_of(user.id)? {
-        let status = docs::status_id(device.id);
-        if core.docs.load(core.store.as_ref(), &status)?
-            && let Some(doc) = core.docs.get_mut(&status)
-        {
-            let directories = docs::write_field(doc, "directories", &urls);
-            let companies = docs::write_field(doc, "companies", &visitable);
-            if directories || companies {
-                core.docs.save(&status, &mut batch);
-                touched.push(status);
-            }
-        }
-    }
+    let touched = publish_reach(core, &user, &assignment, &mut batch)?;
     let detail = if names.is_empty() {
         format!("{} to the whole store", user.username)
     } else {
@@ -325,6 +307,38 @@ async fn set_assignment(
     drop(guard);
     tracing::info!(user = %user.username, by = %p.user.username, "assignment changed");
     Ok(Json(staff_json(&st, &user)?))
+}
+
+/// Writes what `user` reaches under `assignment` (the directories they read, the companies they
+/// may visit) into the status documents of their devices, which is how devices learn of it at
+/// their next sync. Returns the documents changed.
+pub(crate) fn publish_reach(
+    core: &mut Core,
+    user: &User,
+    assignment: &Assignment,
+    batch: &mut Batch,
+) -> Result<Vec<DocumentId>, StoreError> {
+    let directories = assignment.directories(user.store);
+    for dir in &directories {
+        core.ensure_directory(batch, user.store, *dir)?;
+    }
+    let urls: Vec<String> = directories.iter().map(|d| d.url()).collect();
+    let visitable = crate::club::visitable(core, user.store, assignment)?;
+    let mut touched = Vec::new();
+    for device in core.accounts.devices_of(user.id)? {
+        let status = docs::status_id(device.id);
+        if core.docs.load(core.store.as_ref(), &status)?
+            && let Some(doc) = core.docs.get_mut(&status)
+        {
+            let directories = docs::write_field(doc, "directories", &urls);
+            let companies = docs::write_field(doc, "companies", &visitable);
+            if directories || companies {
+                core.docs.save(&status, batch);
+                touched.push(status);
+            }
+        }
+    }
+    Ok(touched)
 }
 
 async fn revoke_sessions(

@@ -39,6 +39,8 @@ struct World {
     mn: MemberId,
     scoped: String,
     wide: String,
+    /// The service advisor agreements name.
+    advisor: String,
 }
 
 fn agreement(server: &Server, admin: &str, advisor: &str, company: &str) -> CompanyId {
@@ -115,6 +117,7 @@ impl World {
             mn,
             scoped,
             wide,
+            advisor,
         };
         assert_eq!(
             w.company(ma),
@@ -660,4 +663,33 @@ fn an_open_connection_stops_receiving_a_member_once_narrowed() {
             _ => {}
         }
     }
+}
+
+#[test]
+fn store_wide_field_staff_may_visit_a_company_signed_after_they_registered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = World::new();
+    let (mut wide, store) = native_device(&w.server, &tmp.path().join("wide"), "wide");
+    let (mut scoped, scoped_store) = native_device(&w.server, &tmp.path().join("scoped"), "scoped");
+    w.assign_companies(&[w.a]);
+    sync(&mut wide, &store);
+    sync(&mut scoped, &scoped_store);
+    let visitable =
+        |d: &Device| -> BTreeSet<CompanyId> { d.companies().iter().map(|c| c.id).collect() };
+    assert_eq!(visitable(&wide), BTreeSet::from([w.a, w.b]));
+    assert_eq!(visitable(&scoped), BTreeSet::from([w.a]));
+
+    let c = agreement(&w.server, &w.admin, &w.advisor, "丙机械有限公司");
+    sync(&mut wide, &store);
+    sync(&mut scoped, &scoped_store);
+    assert_eq!(
+        visitable(&wide),
+        BTreeSet::from([w.a, w.b, c]),
+        "the new company reaches store-wide staff at their next sync"
+    );
+    assert_eq!(
+        visitable(&scoped),
+        BTreeSet::from([w.a]),
+        "company-scoped staff keep their companies"
+    );
 }

@@ -358,7 +358,7 @@ async fn create_agreement(
                 req.service_advisor
             ))
         })?;
-    let core = st.core();
+    let mut core = st.core();
     let a = Agreement {
         id: AgreementId::new(),
         store,
@@ -388,7 +388,39 @@ async fn create_agreement(
             detail: format!("{} from {} to {}", a.company, a.term_start, a.term_end),
         },
     )?;
+    publish_new_company(&st, &mut core, store)?;
     Ok((StatusCode::CREATED, Json(json!(a))))
+}
+
+/// Tells the devices of the store's field staff who may visit the new company (those assigned to
+/// the whole store) that they may now start visits there.
+fn publish_new_company(st: &AppState, core: &mut Core, store: StoreId) -> Result<(), ApiError> {
+    let mut batch = Batch::default();
+    let mut touched = Vec::new();
+    for user in st.accounts.users()? {
+        if user.role != Role::FieldStaff || user.store != store || user.disabled {
+            continue;
+        }
+        let assignment = st.accounts.assignment(&user)?;
+        if assignment.companies().is_none() {
+            touched.extend(crate::accounts_api::publish_reach(
+                core,
+                &user,
+                &assignment,
+                &mut batch,
+            )?);
+        }
+    }
+    if let Err(e) = core.store.commit(batch) {
+        for t in &touched {
+            core.docs.evict(t);
+        }
+        return Err(e.into());
+    }
+    for t in touched {
+        core.broadcast(t, None);
+    }
+    Ok(())
 }
 
 async fn list_agreements(
