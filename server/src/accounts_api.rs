@@ -295,15 +295,7 @@ async fn set_assignment(
             detail,
         },
     )?;
-    if let Err(e) = core.store.commit(batch) {
-        for t in &touched {
-            core.docs.evict(t);
-        }
-        return Err(e.into());
-    }
-    for t in touched {
-        core.broadcast(t, None);
-    }
+    core.commit_and_broadcast(batch, touched)?;
     drop(guard);
     tracing::info!(user = %user.username, by = %p.user.username, "assignment changed");
     Ok(Json(staff_json(&st, &user)?))

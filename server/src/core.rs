@@ -379,6 +379,27 @@ impl Core {
         result
     }
 
+    /// Commits `batch` (durable when this returns), then sends what changed in the `touched`
+    /// documents to the connections syncing them. If the commit fails, nothing is sent and the
+    /// in-memory copies are dropped so the next use reloads what is durable.
+    pub(crate) fn commit_and_broadcast(
+        &mut self,
+        batch: Batch,
+        touched: Vec<DocumentId>,
+    ) -> Result<(), StoreError> {
+        if let Err(e) = self.store.commit(batch) {
+            for t in &touched {
+                self.docs.evict(t);
+            }
+            return Err(e);
+        }
+        for t in touched {
+            self.broadcast(t, None);
+        }
+        self.trim_cache();
+        Ok(())
+    }
+
     /// Lets the least recently used documents leave memory, down to the cache's bound.
     pub(crate) fn trim_cache(&mut self) {
         self.docs.trim(self.limits.cache_docs);

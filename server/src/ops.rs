@@ -227,16 +227,7 @@ async fn operate(
             detail: format!("event {}", event.id),
         },
     )?;
-    if let Err(e) = core.store.commit(batch) {
-        for t in &touched {
-            core.docs.evict(t);
-        }
-        return Err(e.into());
-    }
-    for t in touched {
-        core.broadcast(t, None);
-    }
-    core.trim_cache();
+    core.commit_and_broadcast(batch, touched)?;
     let state = ledger::state(core, &Batch::default(), member, store);
     tracing::info!(user = %p.user.username, event = %event.id, kind = event.body.kind(), "operation recorded");
     Ok(Json(json!({"event": event.id, "state": state})))

@@ -411,15 +411,7 @@ fn publish_new_company(st: &AppState, core: &mut Core, store: StoreId) -> Result
             )?);
         }
     }
-    if let Err(e) = core.store.commit(batch) {
-        for t in &touched {
-            core.docs.evict(t);
-        }
-        return Err(e.into());
-    }
-    for t in touched {
-        core.broadcast(t, None);
-    }
+    core.commit_and_broadcast(batch, touched)?;
     Ok(())
 }
 
