@@ -283,6 +283,9 @@ pub struct ConflictRef {
     pub id: String,
     pub kind: String,
     pub summary: String,
+    /// The summary in Chinese (absent in files written before it was kept).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary_zh: String,
 }
 
 /// A member's file as the server keeps it.

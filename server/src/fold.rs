@@ -66,6 +66,9 @@ pub struct Conflict {
     pub id: String,
     pub kind: ConflictKind,
     pub summary: String,
+    /// The summary in Chinese, as the staff read it.
+    #[serde(default)]
+    pub summary_zh: String,
     pub members: Vec<MemberId>,
     pub events: Vec<EventId>,
     pub created_at: Timestamp,
@@ -73,6 +76,15 @@ pub struct Conflict {
     pub resolved: bool,
     /// What the back office can do about it.
     pub resolution: String,
+    /// The resolution in Chinese.
+    #[serde(default)]
+    pub resolution_zh: String,
+}
+
+/// A text in English and in Chinese.
+pub(crate) struct Said {
+    pub en: String,
+    pub zh: String,
 }
 
 /// An event as the server keeps it: the event and what became of it.
@@ -359,7 +371,10 @@ pub(crate) fn apply(
                         ..
                     } => (
                         ConflictKind::PointsOverdrawn,
-                        format!("{requested} points redeemed with {available} held"),
+                        Said {
+                            en: format!("{requested} points redeemed with {available} held"),
+                            zh: format!("兑换 {requested} 积分，当时仅有 {available} 积分"),
+                        },
                     ),
                     Violation::BenefitOverused {
                         benefit,
@@ -368,13 +383,19 @@ pub(crate) fn apply(
                         ..
                     } => (
                         ConflictKind::BenefitOverused,
-                        format!(
-                            "benefit {benefit} used {used} times of an allowance of {allowance} a year"
-                        ),
+                        Said {
+                            en: format!(
+                                "benefit {benefit} used {used} times of an allowance of {allowance} a year"
+                            ),
+                            zh: format!("权益 {benefit} 已用 {used} 次，每年限 {allowance} 次"),
+                        },
                     ),
                     Violation::ReceiptCountedTwice { receipt, .. } => (
                         ConflictKind::ReceiptCountedTwice,
-                        format!("receipt {receipt} was uploaded again"),
+                        Said {
+                            en: format!("receipt {receipt} was uploaded again"),
+                            zh: format!("收据 {receipt} 被重复上传"),
+                        },
                     ),
                     _ => continue,
                 };
@@ -597,7 +618,7 @@ fn enroll(
 
     let mut involved = vec![e.member];
     let mut check =
-        |core: &mut Core, kind: ConflictKind, index: String, value: String, what: String| {
+        |core: &mut Core, kind: ConflictKind, index: String, value: String, what: Said| {
             let key = format!("idx/{index}/{value}");
             let mut holders: Vec<MemberId> = core
                 .store
@@ -618,14 +639,20 @@ fn enroll(
         ConflictKind::SecondCardOnVehicle,
         "vin".into(),
         e.vehicle.vin.to_string(),
-        format!("vehicle {}", e.vehicle.vin),
+        Said {
+            en: format!("vehicle {}", e.vehicle.vin),
+            zh: format!("车辆 {}", e.vehicle.vin),
+        },
     );
     check(
         core,
         ConflictKind::CardIssuedTwice,
         "card".into(),
         e.card.to_string(),
-        format!("card {}", e.card),
+        Said {
+            en: format!("card {}", e.card),
+            zh: format!("卡号 {}", e.card),
+        },
     );
     if let Some(r) = &e.receipt {
         check(
@@ -633,7 +660,10 @@ fn enroll(
             ConflictKind::ReceiptCountedTwice,
             "receipt".into(),
             r.to_string(),
-            format!("receipt {r}"),
+            Said {
+                en: format!("receipt {r}"),
+                zh: format!("收据 {r}"),
+            },
         );
     }
     involved.sort();
@@ -649,7 +679,7 @@ fn raise(
     core: &mut Core,
     kind: ConflictKind,
     value: &str,
-    what: &str,
+    what: &Said,
     holders: &[MemberId],
     event: &Event,
     store: StoreId,
@@ -661,26 +691,58 @@ fn raise(
         .filter_map(|m| core.members.get(m))
         .map(|m| format!("{} ({})", m.name, m.card))
         .collect();
+    let (n, en_names, zh_names) = (holders.len(), names.join(", "), names.join("、"));
+    let (w, wz) = (&what.en, &what.zh);
     let (summary, resolution) = match kind {
         ConflictKind::SecondCardOnVehicle => (
-            format!("{what} was enrolled {} times: {}", holders.len(), names.join(", ")),
-            "one car, one card: keep one enrollment and withdraw the others with a refund of their fee".to_string(),
+            Said {
+                en: format!("{w} was enrolled {n} times: {en_names}"),
+                zh: format!("{wz} 被登记入会 {n} 次：{zh_names}"),
+            },
+            Said {
+                en: "one car, one card: keep one enrollment and withdraw the others with a refund of their fee".into(),
+                zh: "一车一卡：保留一份入会，其余办理退会并退还会费".into(),
+            },
         ),
         ConflictKind::CardIssuedTwice => (
-            format!("{what} was issued to {} members: {}", holders.len(), names.join(", ")),
-            "reissue a new card number to all but one member".to_string(),
+            Said {
+                en: format!("{w} was issued to {n} members: {en_names}"),
+                zh: format!("{wz} 发给了 {n} 位会员：{zh_names}"),
+            },
+            Said {
+                en: "reissue a new card number to all but one member".into(),
+                zh: "除一位会员外，其余会员补发新卡号".into(),
+            },
         ),
         ConflictKind::ReceiptCountedTwice => (
-            format!("{what} was counted for {} enrollments: {}", holders.len(), names.join(", ")),
-            "check the cash handed to finance against the receipt book and correct the receipt numbers".to_string(),
+            Said {
+                en: format!("{w} was counted for {n} enrollments: {en_names}"),
+                zh: format!("{wz} 被 {n} 份入会重复计入：{zh_names}"),
+            },
+            Said {
+                en: "check the cash handed to finance against the receipt book and correct the receipt numbers".into(),
+                zh: "核对交财务的现金与收据簿，更正收据号".into(),
+            },
         ),
         ConflictKind::PointsOverdrawn => (
-            format!("{}: {what}; the redemption was recorded but not deducted", names.join(", ")),
-            "confirm with the member which redemption stands and reverse the goods or service of the other".to_string(),
+            Said {
+                en: format!("{en_names}: {w}; the redemption was recorded but not deducted"),
+                zh: format!("{zh_names}：{wz}；兑换已记录但未扣减积分"),
+            },
+            Said {
+                en: "confirm with the member which redemption stands and reverse the goods or service of the other".into(),
+                zh: "与会员确认哪次兑换有效，撤回另一次兑换的礼品或服务".into(),
+            },
         ),
         ConflictKind::BenefitOverused => (
-            format!("{}: {what}", names.join(", ")),
-            "charge the extra use at the member's discounted price or write it off as goodwill, and note which".to_string(),
+            Said {
+                en: format!("{en_names}: {w}"),
+                zh: format!("{zh_names}：{wz}"),
+            },
+            Said {
+                en: "charge the extra use at the member's discounted price or write it off as goodwill, and note which".into(),
+                zh: "超出部分按会员优惠价收费，或作为客情赠送核销，并注明处理方式".into(),
+            },
         ),
     };
     let conflict = core
@@ -690,14 +752,17 @@ fn raise(
             id: id.clone(),
             kind,
             summary: String::new(),
+            summary_zh: String::new(),
             members: Vec::new(),
             events: Vec::new(),
             created_at: now(),
             store,
             resolved: false,
-            resolution: resolution.clone(),
+            resolution: resolution.en.clone(),
+            resolution_zh: resolution.zh.clone(),
         });
-    conflict.summary = summary;
+    conflict.summary = summary.en;
+    conflict.summary_zh = summary.zh;
     conflict.members = holders.to_vec();
     // The records that collide: for enrollments, each holder's own and this one; otherwise the
     // event that went beyond the limit.
@@ -764,6 +829,7 @@ pub(crate) fn refresh_member(
             id: c.id.clone(),
             kind: c.kind.as_str().into(),
             summary: c.summary.clone(),
+            summary_zh: c.summary_zh.clone(),
         })
         .collect();
     let Some(store) = core.members.get(&member).map(|f| f.store) else {

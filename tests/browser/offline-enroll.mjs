@@ -258,6 +258,8 @@ await step('both devices upload; each shows the enrollment in conflict', async (
   await shot('07-conflict-second-device', pageB);
   await page.click('#sync-now');
   await listed(page, member.name, 'conflict').waitFor();
+  // The conflict reads in Chinese on the device.
+  await listed(page, member.name, 'conflict').locator('.member-conflicts li', { hasText: '被登记入会 2 次' }).waitFor();
   await shot('08-conflict-first-device');
   await contextB.close();
 });
@@ -273,7 +275,13 @@ await step('the back office finds the member on the server', async () => {
   await page.fill('#office-search-form [name=q]', member.name);
   await page.click('#office-search-form button[type=submit]');
   await officeRow(member.name).waitFor();
-  await page.locator('#office-conflicts li.conflict').filter({ hasText: '一车多卡' }).filter({ hasText: other.name }).waitFor();
+  await page
+    .locator('#office-conflicts li.conflict')
+    .filter({ hasText: '一车多卡' })
+    .filter({ hasText: other.name })
+    .filter({ hasText: '被登记入会 2 次' })
+    .filter({ hasText: '一车一卡：保留一份入会' })
+    .waitFor();
   await shot('10-office-phone');
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.fill('#office-search-form [name=q]', '');

@@ -124,6 +124,17 @@ fn offline_enrollments_reach_the_back_office_and_conflicts_are_explicit() {
             .unwrap()
             .contains(SHARED_VIN)
     );
+    let zh = vin_conflicts[0]["summary_zh"].as_str().unwrap();
+    assert!(
+        zh.contains(SHARED_VIN) && zh.contains("被登记入会 2 次"),
+        "the summary in Chinese: {zh}"
+    );
+    assert!(
+        vin_conflicts[0]["resolution_zh"]
+            .as_str()
+            .unwrap()
+            .starts_with("一车一卡")
+    );
     assert_eq!(
         conflicts.len(),
         1,

@@ -190,9 +190,15 @@ function conflictKind(kind) {
   return text === key ? kind ?? '' : text;
 }
 
+/** A server text in the language in use: its Chinese form (`<field>_zh`) where the app speaks Chinese. */
+function said(record, field) {
+  const zh = record?.[`${field}_zh`];
+  return lang() === 'zh-CN' && zh ? zh : record?.[field];
+}
+
 function conflictText(conflict) {
   if (typeof conflict === 'string') return conflict;
-  return conflict?.summary ?? conflictKind(conflict?.kind);
+  return said(conflict, 'summary') ?? conflictKind(conflict?.kind);
 }
 
 // ---------------------------------------------------------------- screens
@@ -811,7 +817,7 @@ async function loadConflicts() {
           el(
             'div',
             { class: 'member-head' },
-            el('strong', {}, c.summary ?? conflictKind(c.kind)),
+            el('strong', {}, conflictText(c)),
             el('span', { class: 'badge badge-conflict' }, conflictKind(c.kind)),
           ),
           el(
@@ -821,7 +827,7 @@ async function loadConflicts() {
             c.created_at ? ` · ${formatTime(c.created_at)}` : '',
           ),
           c.resolution
-            ? el('div', { class: 'member-line' }, t('office.conflicts.resolution', { text: c.resolution }))
+            ? el('div', { class: 'member-line' }, t('office.conflicts.resolution', { text: said(c, 'resolution') }))
             : null,
           resolveForm(c, byId),
         ),
