@@ -82,8 +82,9 @@ fn now() -> Timestamp {
     Timestamp::from_datetime(time::OffsetDateTime::now_utc())
 }
 
-/// The moment something happened: now, or an earlier moment keyed in later.
-fn moment(at: Option<Timestamp>, what: &str) -> Result<Timestamp, ApiError> {
+/// The moment something happened: now, or an earlier moment keyed in later (never in the
+/// future, at most three years back).
+pub(crate) fn moment(at: Option<Timestamp>, what: &str) -> Result<Timestamp, ApiError> {
     let now = now();
     let Some(at) = at else { return Ok(now) };
     if at.millis() > now.millis() + SKEW_MS {

@@ -27,8 +27,8 @@ use crate::perm::{self, Op, Target};
 use crate::store::Batch;
 use carclub_protocol::DocumentId;
 
-/// How far back an operation may be dated (a paper record keyed in later).
-const MAX_BACKDATE_DAYS: i64 = 3 * 366;
+/// How far back anyone may date an operation; further back needs [`Op::Backdate`].
+const BACKDATE_GRACE_MS: i64 = 24 * 3600 * 1000;
 
 /// The routes of club operations.
 pub fn routes() -> Router<AppState> {
@@ -191,14 +191,16 @@ async fn operate(
     let member = member_id(&id)?;
     let (body, at) = body_of(raw, member)?;
     let now = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
-    let at = at.unwrap_or(now);
-    if at.millis() < now.millis() - MAX_BACKDATE_DAYS * 24 * 3600 * 1000 {
-        return Err(ApiError::BadRequest(format!(
-            "\"at\" may be at most {MAX_BACKDATE_DAYS} days in the past"
-        )));
-    }
+    let at = crate::club::moment(at, "\"at\"")?;
     let mut guard = st.core();
     let core = &mut *guard;
+    if at.millis() < now.millis() - BACKDATE_GRACE_MS {
+        let (store, company) = core
+            .members
+            .get(&member)
+            .map_or((p.user.store, None), |m| (m.store, m.company));
+        perm::check(&p, Op::Backdate, Target::member(store, member, company))?;
+    }
     let (event, mut batch, touched) = fold_online(core, &p, at, body)?;
     let store = core
         .members

@@ -93,6 +93,9 @@ pub enum Op {
     ViewCorporate,
     /// Set or change the company (corporate agreement) a member belongs to.
     SetCompany,
+    /// Date a member operation more than a day back (a paper record keyed in later): points and
+    /// tiers follow the date, so only managers may.
+    Backdate,
 }
 
 /// How far a permission reaches.
@@ -313,6 +316,7 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
         "set_company",
         [G, S, S, N, N, N, N, N, N, N],
     ),
+    (Op::Backdate, "backdate", [G, S, S, N, N, N, N, N, N, N]),
 ];
 
 /// The scope `role` has for `op`.

@@ -87,9 +87,21 @@ fn a_members_year_through_the_api() {
     assert_eq!(s, 200, "{q}");
     assert_eq!(q["discount"], 75_000, "guest labor discount 5 %: {q}");
     assert_eq!(q["points"], 1425, "1 point per 10 yuan paid: {q}");
-    let st = ok(operate(
+    // Dated 300 days back: a paper record keyed in later. Finance may date an operation within
+    // the last day only; the club manager keys it in.
+    let (s, v) = operate(
         &server,
         &fin,
+        &member,
+        json!({"type": "order_settled", "order": order, "at": ago(300)}),
+    );
+    assert_eq!(s, 403, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("backdate"), "{v}");
+    let (_, f) = file(&server, &cm, &member);
+    assert_eq!(f["state"]["points"], 0, "the refused settlement changed nothing");
+    let st = ok(operate(
+        &server,
+        &cm,
         &member,
         json!({"type": "order_settled", "order": order, "at": ago(300)}),
     ));
@@ -98,7 +110,7 @@ fn a_members_year_through_the_api() {
     // A benefit used, registered with its value.
     let st = ok(operate(
         &server,
-        &care,
+        &cm,
         &member,
         json!({"type": "benefit_used", "benefit": "free_wash", "value": 3000, "at": ago(290)}),
     ));
@@ -125,14 +137,14 @@ fn a_members_year_through_the_api() {
     let order2 = json!({"lines": [{"category": "labor", "amount": 600_000}], "card": card, "receipt": "S-2"});
     let st = ok(operate(
         &server,
-        &fin,
+        &cm,
         &member,
         json!({"type": "order_settled", "order": order2, "at": ago(200)}),
     ));
     assert_eq!(st["points"], 552, "8 % off, then 1 point per 10 yuan");
     let st = ok(operate(
         &server,
-        &fin,
+        &cm,
         &member,
         json!({"type": "points_redeemed", "points": 500, "item": "100 yuan voucher", "at": ago(150)}),
     ));
@@ -152,19 +164,19 @@ fn a_members_year_through_the_api() {
     let new_card = phone.next_card();
     ok(operate(
         &server,
-        &care,
+        &cm,
         &member,
         json!({"type": "card_lost", "card": card, "at": ago(100)}),
     ));
     ok(operate(
         &server,
-        &care,
+        &cm,
         &member,
         json!({"type": "temporary_card_issued", "card": temp, "at": ago(100)}),
     ));
     let st = ok(operate(
         &server,
-        &care,
+        &cm,
         &member,
         json!({"type": "card_reissued", "card": new_card, "replaces": card, "fee": 2000, "receipt": "R-RE-1", "at": ago(98)}),
     ));
