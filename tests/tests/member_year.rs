@@ -98,7 +98,10 @@ fn a_members_year_through_the_api() {
     assert_eq!(s, 403, "{v}");
     assert!(v["detail"].as_str().unwrap().contains("backdate"), "{v}");
     let (_, f) = file(&server, &cm, &member);
-    assert_eq!(f["state"]["points"], 0, "the refused settlement changed nothing");
+    assert_eq!(
+        f["state"]["points"], 0,
+        "the refused settlement changed nothing"
+    );
     let st = ok(operate(
         &server,
         &cm,
