@@ -699,15 +699,11 @@ impl Device {
         let Some(reg) = &self.reg else {
             return Vec::new();
         };
-        let status = reg
-            .docs
-            .status
-            .parse::<DocumentId>()
-            .ok()
-            .and_then(|id| self.docs.get(&id));
-        match status {
-            Some(doc) if !docs::status_directories(doc).is_empty() => docs::status_companies(doc),
-            _ => reg.companies.clone(),
+        let status = self.status();
+        if status.directories.is_empty() {
+            reg.companies.clone()
+        } else {
+            status.companies.clone()
         }
     }
 
@@ -722,20 +718,13 @@ impl Device {
         let Some(reg) = &self.reg else {
             return Vec::new();
         };
-        let listed = reg
-            .docs
-            .status
-            .parse::<DocumentId>()
-            .ok()
-            .and_then(|id| self.docs.get(&id))
-            .map(docs::status_directories)
-            .unwrap_or_default();
-        let urls = if !listed.is_empty() {
-            listed
+        let status = self.status();
+        let urls = if !status.directories.is_empty() {
+            &status.directories
         } else if !reg.docs.directories.is_empty() {
-            reg.docs.directories.clone()
+            &reg.docs.directories
         } else {
-            vec![reg.docs.directory.clone()]
+            std::slice::from_ref(&reg.docs.directory)
         };
         urls.iter().filter_map(|u| u.parse().ok()).collect()
     }

@@ -398,20 +398,6 @@ pub fn write_field(doc: &mut Automerge, field: &str, value: &impl Serialize) -> 
     true
 }
 
-/// The `directories` a device status document lists (document URLs), without reading the rest.
-pub fn status_directories(doc: &Automerge) -> Vec<String> {
-    json_am::read_prop(doc, &ROOT, "directories")
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
-}
-
-/// The `companies` a device status document lists, without reading the rest.
-pub fn status_companies(doc: &Automerge) -> Vec<CompanyRef> {
-    json_am::read_prop(doc, &ROOT, "companies")
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
-}
-
 /// Reads a server-owned document as `T`; `None` if it does not have that shape (yet).
 pub fn read_object<T: for<'de> Deserialize<'de>>(doc: &Automerge) -> Option<T> {
     serde_json::from_value(json_am::read(doc, &ROOT)).ok()
@@ -486,6 +472,5 @@ mod tests {
         assert!(write_field(&mut doc, "directories", &dirs));
         assert!(!write_field(&mut doc, "directories", &dirs));
         assert_eq!(read_object::<DeviceStatus>(&doc).unwrap().directories, dirs);
-        assert_eq!(status_directories(&doc), dirs);
     }
 }

@@ -8,6 +8,7 @@
 //! only once a flush covers that generation (group commit, `durable.rs`): the heads that tell a
 //! device its upload is held never leave before the upload is durable.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -249,12 +250,17 @@ impl Core {
     /// of those companies and their members' files, never the store's directory; their assignment
     /// is read afresh, so a reassignment applies from the next request on the same connection.
     pub fn access(&self, p: &Principal, id: &DocumentId) -> Access {
-        self.access_now(p, self.current(p).as_ref(), id)
+        self.access_now(p, &OnceCell::new(), id)
     }
 
-    /// [`Core::access`] with `p`'s current assignment already read (`current`, `None` if it could
-    /// not be), for checking many documents at once.
-    fn access_now(&self, p: &Principal, current: Option<&Principal>, id: &DocumentId) -> Access {
+    /// [`Core::access`] with `p`'s current assignment read at most once into `current` (only when
+    /// a document needs it), so many documents can be checked with one read.
+    fn access_now(
+        &self,
+        p: &Principal,
+        current: &OnceCell<Option<Principal>>,
+        id: &DocumentId,
+    ) -> Access {
         use crate::perm::{self, Op, Scope};
         let Some(meta) = self.meta.get(id) else {
             return Access::None;
@@ -268,8 +274,9 @@ impl Core {
         let Some(store) = meta.store else {
             return Access::None;
         };
+        let current = || current.get_or_init(|| self.current(p)).as_ref();
         let directory_readable = || {
-            let Some(p) = current else {
+            let Some(p) = current() else {
                 return false;
             };
             match (
@@ -283,7 +290,7 @@ impl Core {
             }
         };
         let file_readable = || {
-            let (Some(p), Some(member)) = (current, meta.member) else {
+            let (Some(p), Some(member)) = (current(), meta.member) else {
                 return false;
             };
             let company = self.members.get(&member).and_then(|m| m.company);
@@ -297,8 +304,7 @@ impl Core {
         }
     }
 
-    /// `p` with the assignment it has now, or `None` if that cannot be read. An assignment that
-    /// is already current is kept as it is (no store read).
+    /// `p` with the assignment it has now (read from the store), or `None` if that cannot be read.
     fn current(&self, p: &Principal) -> Option<Principal> {
         match self.accounts.assignment(&p.user) {
             Ok(assignment) => Some(Principal {
@@ -593,11 +599,12 @@ impl Core {
         let Some(principal) = self.conns.get(&conn).map(|c| c.principal.clone()) else {
             return Ok(());
         };
-        let current = self.current(&principal);
+        let current = OnceCell::new();
         let (page, more) = {
-            let mut readable = self.docs.changes_since(since).filter(|(_, id)| {
-                self.access_now(&principal, current.as_ref(), id) != Access::None
-            });
+            let mut readable = self
+                .docs
+                .changes_since(since)
+                .filter(|(_, id)| self.access_now(&principal, &current, id) != Access::None);
             let page: Vec<(u64, DocumentId)> =
                 readable.by_ref().take(self.limits.summary_page).collect();
             (page, readable.next().is_some())

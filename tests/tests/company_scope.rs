@@ -216,19 +216,7 @@ fn shown(device: &Device) -> BTreeSet<MemberId> {
 
 /// The documents the heads summary lists for `token` from the beginning.
 fn summary(server: &Server, token: &str) -> BTreeSet<DocumentId> {
-    let mut peer = Peer::connect(server, token);
-    peer.send(&Message::HeadsSummary {
-        sender_id: "test-peer".into(),
-        target_id: "server".into(),
-        cursor: 0,
-        entries: Vec::new(),
-        more: false,
-    });
-    loop {
-        if let Message::HeadsSummary { entries, .. } = peer.recv() {
-            return entries.into_iter().map(|(id, _)| id).collect();
-        }
-    }
+    Peer::connect(server, token).summary(0)
 }
 
 /// Fetches document `id` over a fresh connection as `token`: its content, or `None` when the

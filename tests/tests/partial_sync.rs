@@ -5,119 +5,14 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use automerge::Automerge;
-use automerge::sync::SyncDoc;
 use carclub_client::native::{self, DirStore};
 use carclub_protocol::DocumentId;
-use carclub_protocol::wire::{Message, PeerMetadata};
+use carclub_protocol::wire::Message;
+use common::peer::Peer;
 use common::{ADMIN_PASSWORD, Server};
 use serde_json::{Value, json};
-use tungstenite::Message as Ws;
-
-/// A raw automerge-repo peer (the same as `bad_input.rs`).
-struct Peer {
-    ws: tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
-}
-
-impl Peer {
-    fn connect(server: &Server, token: &str) -> Peer {
-        let (ws, _) = tungstenite::connect(format!("ws://{}/sync?token={token}", server.addr))
-            .expect("connects");
-        if let tungstenite::stream::MaybeTlsStream::Plain(s) = ws.get_ref() {
-            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        }
-        let mut peer = Peer { ws };
-        peer.send(&Message::Join {
-            sender_id: "test-peer".into(),
-            supported_protocol_versions: vec!["1".into()],
-            peer_metadata: PeerMetadata::default(),
-        });
-        assert!(matches!(peer.recv(), Message::Peer { .. }));
-        peer
-    }
-    fn send(&mut self, m: &Message) {
-        self.ws.send(Ws::Binary(m.encode().into())).unwrap();
-    }
-    fn recv(&mut self) -> Message {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            assert!(Instant::now() < deadline, "no answer from the server");
-            if let Ws::Binary(b) = self.ws.read().expect("server answers") {
-                return Message::decode(&b).expect("server frames decode");
-            }
-        }
-    }
-    /// Asks for `doc` as a peer that does not hold it; the server's first answer about it.
-    fn request(&mut self, doc: DocumentId) -> Message {
-        let mut state = automerge::sync::State::new();
-        let data = Automerge::new()
-            .generate_sync_message(&mut state)
-            .expect("a first sync message")
-            .encode();
-        self.send(&Message::Request {
-            sender_id: "test-peer".into(),
-            target_id: "server".into(),
-            document_id: doc,
-            data,
-        });
-        loop {
-            match self.recv() {
-                m @ (Message::Sync { .. } | Message::DocUnavailable { .. })
-                    if doc_of(&m) == Some(doc) =>
-                {
-                    return m;
-                }
-                Message::Error { message, .. } => panic!("server error: {message}"),
-                _ => {}
-            }
-        }
-    }
-    /// Sends a change cursor; the documents the server's summary lists, following its pages.
-    fn summary(&mut self, cursor: u64) -> BTreeSet<DocumentId> {
-        self.pages(cursor).into_iter().flatten().collect()
-    }
-    /// Sends a change cursor and asks for every further page; the documents of each page.
-    fn pages(&mut self, mut cursor: u64) -> Vec<Vec<DocumentId>> {
-        let mut pages = Vec::new();
-        loop {
-            self.send(&Message::HeadsSummary {
-                sender_id: "test-peer".into(),
-                target_id: "server".into(),
-                cursor,
-                entries: Vec::new(),
-                more: false,
-            });
-            let (next, entries, more) = loop {
-                if let Message::HeadsSummary {
-                    cursor,
-                    entries,
-                    more,
-                    ..
-                } = self.recv()
-                {
-                    break (cursor, entries, more);
-                }
-            };
-            pages.push(entries.into_iter().map(|(id, _)| id).collect());
-            if !more {
-                return pages;
-            }
-            assert!(next > cursor, "a page moves the cursor on");
-            cursor = next;
-        }
-    }
-}
-
-fn doc_of(m: &Message) -> Option<DocumentId> {
-    match m {
-        Message::Sync { document_id, .. }
-        | Message::Request { document_id, .. }
-        | Message::DocUnavailable { document_id, .. } => Some(*document_id),
-        _ => None,
-    }
-}
 
 fn doc(reg: &Value, kind: &str) -> DocumentId {
     reg["docs"][kind].as_str().unwrap().parse().unwrap()

@@ -1,6 +1,10 @@
 //! A raw automerge-repo protocol peer for tests that speak the wire protocol themselves.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
+
+use automerge::Automerge;
+use automerge::sync::SyncDoc;
 
 use carclub_protocol::DocumentId;
 use carclub_protocol::wire::{Message, PeerMetadata};
@@ -52,5 +56,74 @@ impl Peer {
             document_id: doc,
             data,
         });
+    }
+    /// Asks for `doc` as a peer that does not hold it; the server's first answer about it.
+    pub fn request(&mut self, doc: DocumentId) -> Message {
+        let mut state = automerge::sync::State::new();
+        let data = Automerge::new()
+            .generate_sync_message(&mut state)
+            .expect("a first sync message")
+            .encode();
+        self.send(&Message::Request {
+            sender_id: "test-peer".into(),
+            target_id: "server".into(),
+            document_id: doc,
+            data,
+        });
+        loop {
+            match self.recv() {
+                m @ (Message::Sync { .. } | Message::DocUnavailable { .. })
+                    if doc_of(&m) == Some(doc) =>
+                {
+                    return m;
+                }
+                Message::Error { message, .. } => panic!("server error: {message}"),
+                _ => {}
+            }
+        }
+    }
+    /// Sends a change cursor; the documents the server's summary lists, following its pages.
+    pub fn summary(&mut self, cursor: u64) -> BTreeSet<DocumentId> {
+        self.pages(cursor).into_iter().flatten().collect()
+    }
+    /// Sends a change cursor and asks for every further page; the documents of each page.
+    pub fn pages(&mut self, mut cursor: u64) -> Vec<Vec<DocumentId>> {
+        let mut pages = Vec::new();
+        loop {
+            self.send(&Message::HeadsSummary {
+                sender_id: "test-peer".into(),
+                target_id: "server".into(),
+                cursor,
+                entries: Vec::new(),
+                more: false,
+            });
+            let (next, entries, more) = loop {
+                if let Message::HeadsSummary {
+                    cursor,
+                    entries,
+                    more,
+                    ..
+                } = self.recv()
+                {
+                    break (cursor, entries, more);
+                }
+            };
+            pages.push(entries.into_iter().map(|(id, _)| id).collect());
+            if !more {
+                return pages;
+            }
+            assert!(next > cursor, "a page moves the cursor on");
+            cursor = next;
+        }
+    }
+}
+
+/// The document a sync, request or unavailable message is about.
+pub fn doc_of(m: &Message) -> Option<DocumentId> {
+    match m {
+        Message::Sync { document_id, .. }
+        | Message::Request { document_id, .. }
+        | Message::DocUnavailable { document_id, .. } => Some(*document_id),
+        _ => None,
     }
 }
