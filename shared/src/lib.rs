@@ -8,12 +8,24 @@
 //! - [`events`]: the facts recorded by devices and the back office.
 //! - [`projection`]: member state on a day from a program and events, quotes, violations.
 //! - [`simulate`]: a program tried on a file of events.
+//! - [`roles`]: the roles and the one seniority ladder behind account creation and complaints.
+//! - [`complaints`]: complaint channels, levels and owners, the answer deadline, their life.
+//! - [`cardstock`]: sample and borrowed card loans and write-offs of sold cards.
+//! - [`dating`]: how far back a moment or a member operation may be dated.
 
+pub mod cardstock;
+pub mod complaints;
+pub mod dating;
 pub mod events;
 pub mod program;
 pub mod projection;
+pub mod roles;
 pub mod simulate;
 pub mod types;
 
+pub use cardstock::{LoanError, LoanKind, WriteOffError};
+pub use complaints::{ComplaintError, ComplaintState};
+pub use dating::DatingError;
 pub use events::{Event, EventBody};
+pub use roles::{CreateRefused, Role, Seniority, UnknownRole};
 pub use types::*;
