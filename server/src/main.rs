@@ -1,29 +1,6 @@
 //! `carclub-server`: the membership club's server.
 
-mod accounts;
-mod accounts_api;
-mod api;
-mod audit;
-mod auth;
-mod cards;
-mod cardstock;
-mod club;
-mod codec;
-mod conflicts;
-mod core;
-mod docstore;
-mod durable;
-mod export;
-mod fold;
-mod ledger;
-mod openapi;
-mod ops;
-mod perm;
-mod serve;
 mod simulate;
-mod store;
-mod terms;
-mod ws;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -44,13 +21,13 @@ struct Cli {
     #[arg(long)]
     web: Option<PathBuf>,
     /// Most member files and other documents kept in memory (least recently used ones leave).
-    #[arg(long, default_value_t = core::Limits::default().cache_docs)]
+    #[arg(long, default_value_t = carclub_server::domain::Limits::default().cache_docs)]
     cache_docs: usize,
     /// The store's in-memory page cache, in MiB.
-    #[arg(long, default_value_t = store::DEFAULT_CACHE_BYTES / (1024 * 1024))]
+    #[arg(long, default_value_t = carclub_server::storage::DEFAULT_CACHE_BYTES / (1024 * 1024))]
     store_cache_mib: u64,
     /// Most documents listed in one page of a device's heads summary.
-    #[arg(long, default_value_t = core::Limits::default().summary_page)]
+    #[arg(long, default_value_t = carclub_server::domain::Limits::default().summary_page)]
     summary_page: usize,
     #[command(subcommand)]
     command: Option<Command>,
@@ -87,12 +64,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(serve::serve(serve::Options {
+            runtime.block_on(carclub_server::app::serve(carclub_server::app::Options {
                 data: cli.data,
                 listen: cli.listen,
                 web: cli.web,
                 store_cache_mib: cli.store_cache_mib.max(1),
-                limits: core::Limits {
+                limits: carclub_server::domain::Limits {
                     cache_docs: cli.cache_docs.max(1),
                     summary_page: cli.summary_page.max(1),
                 },

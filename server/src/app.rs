@@ -1,0 +1,113 @@
+//! Starting the server: open the store, set up a new store on first start, put the layers
+//! together and serve until stopped.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use carclub_shared::StoreId;
+
+use crate::domain::Core;
+use crate::domain::auth::{Accounts, Role, StoreRecord};
+use crate::http::AppState;
+use crate::storage::{Batch, SledStore, Store};
+use crate::sync::Shared;
+
+/// How the server is run.
+pub struct Options {
+    pub data: PathBuf,
+    pub listen: SocketAddr,
+    pub web: Option<PathBuf>,
+    pub limits: crate::domain::Limits,
+    /// The store's page cache, in MiB.
+    pub store_cache_mib: u64,
+}
+
+/// Sets up an empty store: the first branch on preset A and the administrator.
+fn bootstrap(store: &Arc<dyn Store>, accounts: &Accounts) -> anyhow::Result<()> {
+    if accounts.user_by_name("admin")?.is_some() {
+        return Ok(());
+    }
+    let branch = match accounts.stores()?.into_iter().next() {
+        Some(s) => s,
+        None => {
+            let s = StoreRecord {
+                id: StoreId::new(),
+                name: "本店".into(),
+                program: "A".into(),
+            };
+            let mut b = Batch::default();
+            accounts.put_store(&mut b, &s)?;
+            store.commit(b)?;
+            s
+        }
+    };
+    let (password, generated) = match std::env::var("CARCLUB_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (crate::domain::auth::new_token()[..16].to_owned(), true),
+    };
+    accounts.create_user("admin", "管理员", Role::Admin, branch.id, &password)?;
+    if generated {
+        println!(
+            "administrator created: username admin, password {password} (shown once; keep it safe)"
+        );
+    } else {
+        println!("administrator created: username admin, password from CARCLUB_ADMIN_PASSWORD");
+    }
+    Ok(())
+}
+
+/// Where the built web app is.
+fn web_dir(explicit: Option<PathBuf>) -> Option<PathBuf> {
+    if let Some(dir) = explicit {
+        return Some(dir);
+    }
+    let candidates = [
+        PathBuf::from("web/dist"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist"),
+    ];
+    candidates
+        .into_iter()
+        .find(|d| d.join("index.html").is_file())
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub async fn serve(opts: Options) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&opts.data)?;
+    let store: Arc<dyn Store> = Arc::new(SledStore::open_with_cache(
+        &opts.data,
+        opts.store_cache_mib.saturating_mul(1024 * 1024),
+    )?);
+    let accounts = Accounts::new(store.clone());
+    bootstrap(&store, &accounts)?;
+    let mut core = Core::open(store.clone())?;
+    core.limits = opts.limits;
+    let state = AppState::new(Arc::new(Shared::new(core)?));
+    let app = crate::http::router(state, web_dir(opts.web));
+
+    let listener = tokio::net::TcpListener::bind(opts.listen).await?;
+    let addr = listener.local_addr()?;
+    println!("listening on http://{addr}");
+    tracing::info!(%addr, data = %opts.data.display(), "carclub server started");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

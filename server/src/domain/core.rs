@@ -1,0 +1,249 @@
+//! The club's state in memory: documents and what each is, the member index, conflicts and how
+//! far each device's journal is folded, over the store. One lock guards it (the sync layer holds
+//! it, with the connections); every change is committed as one atomic batch.
+//!
+//! A change that other devices must see names the documents it touched; [`Core::commit`] keeps
+//! them in [`Core::take_changed`] for the sync layer to send on, so the domain knows nothing of
+//! connections.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use automerge::Automerge;
+use carclub_protocol::DocumentId;
+use carclub_protocol::docs::{self, DocKind};
+use carclub_shared::{DeviceId, MemberId, StoreId};
+use serde::{Deserialize, Serialize};
+
+use super::auth::{Accounts, DeviceRecord, Principal};
+use super::fold::Conflict;
+use crate::storage::keys::{CONFLICTS, DOC_META, JOURNAL_POS, MEMBERS};
+use crate::storage::{Batch, DocStore, Durability, Order, Store, StoreError};
+
+/// What a document is and whom it belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocMeta {
+    pub kind: DocKind,
+    pub store: Option<StoreId>,
+    pub device: Option<DeviceId>,
+    pub member: Option<MemberId>,
+}
+
+/// Tunable bounds of the server's work.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most documents kept in memory.
+    pub cache_docs: usize,
+    /// Most documents in one page of a heads summary: a first sync of a large store arrives in
+    /// pages the device asks for one after the other.
+    pub summary_page: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            cache_docs: crate::storage::docstore::CACHE_DOCS,
+            // About 0.5 MB on the wire.
+            summary_page: 5_000,
+        }
+    }
+}
+
+/// The server's state.
+pub struct Core {
+    pub store: Arc<dyn Store>,
+    durable: Arc<Durability>,
+    pub accounts: Accounts,
+    pub docs: DocStore,
+    pub meta: HashMap<DocumentId, DocMeta>,
+    pub members: BTreeMap<MemberId, docs::MemberFile>,
+    pub conflicts: BTreeMap<String, Conflict>,
+    pub journal_pos: HashMap<DeviceId, u64>,
+    pub limits: Limits,
+    /// Documents changed by committed batches, not yet handed to the sync layer.
+    changed: Vec<DocumentId>,
+}
+
+impl Core {
+    /// Loads the indexes from `store`.
+    pub fn open(store: Arc<dyn Store>) -> Result<Self, StoreError> {
+        let accounts = Accounts::new(store.clone());
+        let mut meta = HashMap::new();
+        DOC_META.visit_bytes(store.as_ref(), Order::Forward, &mut |k, v| {
+            let id: [u8; 16] = k
+                .try_into()
+                .map_err(|_| StoreError::corrupt(k, "a document id has 16 bytes"))?;
+            let m: DocMeta = crate::storage::codec::decode(v)
+                .map_err(|e| StoreError::corrupt(&DOC_META.key(&DocumentId::from_bytes(id)), e))?;
+            meta.insert(DocumentId::from_bytes(id), m);
+            Ok(true)
+        })?;
+        let mut members = BTreeMap::new();
+        MEMBERS.visit(store.as_ref(), Order::Forward, &mut |_, m: docs::MemberFile| {
+            members.insert(m.id, m);
+            Ok(true)
+        })?;
+        let mut conflicts = BTreeMap::new();
+        CONFLICTS.visit(store.as_ref(), Order::Forward, &mut |_, c: Conflict| {
+            conflicts.insert(c.id.clone(), c);
+            Ok(true)
+        })?;
+        let mut journal_pos = HashMap::new();
+        JOURNAL_POS.visit_bytes(store.as_ref(), Order::Forward, &mut |k, v| {
+            let device: DeviceId = String::from_utf8_lossy(k)
+                .parse()
+                .map_err(|_| StoreError::corrupt(k, "not a device id"))?;
+            let pos = u64::from_be_bytes(
+                v.try_into()
+                    .map_err(|_| StoreError::corrupt(k, "a journal position has 8 bytes"))?,
+            );
+            journal_pos.insert(device, pos);
+            Ok(true)
+        })?;
+        let docs = DocStore::open(store.as_ref())?;
+        Ok(Self {
+            durable: Arc::new(Durability::new(store.clone())),
+            store,
+            accounts,
+            docs,
+            meta,
+            members,
+            conflicts,
+            journal_pos,
+            limits: Limits::default(),
+            changed: Vec::new(),
+        })
+    }
+
+    /// Records what a document is, in memory and in `batch`.
+    pub fn set_meta(
+        &mut self,
+        batch: &mut Batch,
+        id: DocumentId,
+        meta: DocMeta,
+    ) -> Result<(), StoreError> {
+        DOC_META.put(batch, &id, &meta)?;
+        self.meta.insert(id, meta);
+        Ok(())
+    }
+
+    /// Sets up the documents of a newly registered device: its journal (written by the device) and
+    /// its status document (written by the server).
+    pub fn setup_device(
+        &mut self,
+        device: &DeviceRecord,
+        store: StoreId,
+    ) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        let journal = docs::journal_id(device.id);
+        let status = docs::status_id(device.id);
+        let dir = docs::directory_id(store);
+        let owned = |kind| DocMeta {
+            kind,
+            store: Some(store),
+            device: Some(device.id),
+            member: None,
+        };
+        self.set_meta(&mut batch, journal, owned(DocKind::Journal))?;
+        self.set_meta(&mut batch, status, owned(DocKind::DeviceStatus))?;
+        let mut doc = Automerge::new();
+        docs::write_object(
+            &mut doc,
+            DocKind::DeviceStatus,
+            &docs::DeviceStatus::default(),
+        );
+        self.docs.insert_new(status, doc);
+        self.docs.save(&status, &mut batch);
+        self.ensure_directory(&mut batch, store, dir)?;
+        self.store.commit(batch)
+    }
+
+    /// Makes sure a store's directory document exists.
+    pub fn ensure_directory(
+        &mut self,
+        batch: &mut Batch,
+        store: StoreId,
+        dir: DocumentId,
+    ) -> Result<(), StoreError> {
+        if self.meta.contains_key(&dir) {
+            return Ok(());
+        }
+        self.set_meta(
+            batch,
+            dir,
+            DocMeta {
+                kind: DocKind::Directory,
+                store: Some(store),
+                device: None,
+                member: None,
+            },
+        )?;
+        let mut doc = Automerge::new();
+        docs::write_object(&mut doc, DocKind::Directory, &docs::Directory::default());
+        self.docs.insert_new(dir, doc);
+        self.docs.save(&dir, batch);
+        Ok(())
+    }
+
+    /// The store's group commit.
+    pub fn durable(&self) -> Arc<Durability> {
+        self.durable.clone()
+    }
+
+    /// Commits `batch` (durable when this returns) and notes the `touched` documents for the
+    /// sync layer to send on. If the commit fails, nothing is noted and the in-memory copies are
+    /// dropped so the next use reloads what is durable.
+    pub fn commit(&mut self, batch: Batch, touched: Vec<DocumentId>) -> Result<(), StoreError> {
+        if let Err(e) = self.store.commit(batch) {
+            for t in &touched {
+                self.docs.evict(t);
+            }
+            return Err(e);
+        }
+        self.changed.extend(touched);
+        self.trim_cache();
+        Ok(())
+    }
+
+    /// Notes documents changed by a batch committed some other way, for the sync layer.
+    pub fn note_changed(&mut self, touched: Vec<DocumentId>) {
+        self.changed.extend(touched);
+    }
+
+    /// The documents changed since the last call, for the sync layer.
+    pub fn take_changed(&mut self) -> Vec<DocumentId> {
+        let mut changed = std::mem::take(&mut self.changed);
+        changed.sort();
+        changed.dedup();
+        changed
+    }
+
+    /// Lets the least recently used documents leave memory, down to the cache's bound.
+    pub fn trim_cache(&mut self) {
+        self.docs.trim(self.limits.cache_docs);
+    }
+
+    /// Folds the journal entries of `device` not yet folded into `batch`; returns the documents
+    /// it changed.
+    pub fn fold_journal(
+        &mut self,
+        p: &Principal,
+        device: DeviceId,
+        journal: &DocumentId,
+        batch: &mut Batch,
+    ) -> Result<Vec<DocumentId>, StoreError> {
+        let pos = self.journal_pos.get(&device).copied().unwrap_or(0);
+        let Some(doc) = self.docs.get(journal) else {
+            return Ok(Vec::new());
+        };
+        let entries = docs::journal::entries(doc, pos as usize);
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let new_pos = pos + entries.len() as u64;
+        let touched = super::fold::fold_entries(self, p, device, entries, batch)?;
+        self.journal_pos.insert(device, new_pos);
+        JOURNAL_POS.put_bytes(batch, &device, new_pos.to_be_bytes().to_vec());
+        Ok(touched)
+    }
+}

@@ -1,0 +1,622 @@
+//! Graded permissions (DOMAIN.md §7): one table of role × operation → scope, used by every API
+//! route and by the fold of events arriving through sync, so both paths refuse the same things.
+//!
+//! `docs/permissions.md` holds the same table for people; a test checks that it matches
+//! [`markdown_table`] character for character.
+
+use carclub_shared::{CompanyId, EventBody, MemberId, StoreId};
+
+use crate::domain::auth::{Principal, Role};
+
+/// Something a person may or may not do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// Create stores (branches) of the group.
+    ManageStores,
+    /// Create staff accounts, revoke their sessions and devices.
+    ManageStaff,
+    /// Search and list members (contact fields masked unless `SeeContact`).
+    ListMembers,
+    /// Open a member's full file (audited).
+    ViewMemberFile,
+    /// See phone and ID numbers unmasked.
+    SeeContact,
+    /// Export member data.
+    Export,
+    /// Query the audit log.
+    ViewAudit,
+    /// See sync conflicts.
+    ViewConflicts,
+    /// Decide a conflict raised by offline devices.
+    ResolveConflicts,
+    /// Check out card stock to a device (001 会员卡管理制度: a manager signs).
+    ManageCards,
+    /// Write off a sold card against the receipt of its fee (finance reconciles, 001).
+    WriteOffCards,
+    /// Hand a member an invitation code for the member app.
+    InviteMember,
+    /// Record an on-site visit.
+    Visit,
+    /// Enroll a member.
+    Enroll,
+    /// Approve or reject an enrollment.
+    DecideEnrollment,
+    /// Settle an order into points (and quote it).
+    SettleOrder,
+    /// Register a benefit used.
+    UseBenefit,
+    /// Redeem points from the catalogue.
+    RedeemPoints,
+    /// Renew a membership.
+    Renew,
+    /// Sell a tier or approve an upgrade application.
+    Upgrade,
+    /// Grant a tier or points by hand.
+    ManualGrant,
+    /// Report a card lost.
+    ReportCardLost,
+    /// Issue a temporary card or reissue a lost one.
+    ReissueCard,
+    /// Ask to withdraw.
+    RequestWithdrawal,
+    /// Decide a withdrawal request.
+    DecideWithdrawal,
+    /// Record a referral and its conversion.
+    Referral,
+    /// Add a vehicle to a member's file.
+    AddVehicle,
+    /// Record attendance at a club event.
+    Attendance,
+    /// Reward a forum contribution with points.
+    ForumReward,
+    /// Record that a membership expired (the server's own bookkeeping).
+    RecordExpiry,
+    /// File a complaint (at the counter, by phone, letter, comments book or hotline).
+    FileComplaint,
+    /// See complaints.
+    ViewComplaints,
+    /// Escalate, answer and close complaints (within the level's owner, see `club.rs`).
+    HandleComplaint,
+    /// Create club events and their invitation lists.
+    ManageClubEvents,
+    /// See club events (a member: those they are invited to).
+    ViewClubEvents,
+    /// Answer an invitation to a club event.
+    Rsvp,
+    /// Add and deactivate partner merchants.
+    ManagePartners,
+    /// See partner merchants (a member: those of their store valid today).
+    ViewPartners,
+    /// Sign corporate agreements.
+    ManageCorporate,
+    /// See corporate agreements.
+    ViewCorporate,
+    /// Set or change the company (corporate agreement) a member belongs to.
+    SetCompany,
+    /// Date a member operation more than a day back (a paper record keyed in later): points and
+    /// tiers follow the date, so only managers may.
+    Backdate,
+}
+
+/// How far a permission reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Not at all.
+    None,
+    /// Only the caller's own member file (a member).
+    Own,
+    /// The members and staff of the caller's store (for field staff assigned to companies, the
+    /// members of those companies only).
+    Store,
+    /// Every store of the group.
+    Group,
+}
+
+impl Scope {
+    /// The scope as the table and the API write it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::None => "—",
+            Scope::Own => "own",
+            Scope::Store => "store",
+            Scope::Group => "group",
+        }
+    }
+}
+
+/// Every role, in the order of the table's columns.
+pub const ROLES: [Role; 10] = [
+    Role::Admin,
+    Role::GeneralManager,
+    Role::ClubManager,
+    Role::CareSpecialist,
+    Role::ActivitySpecialist,
+    Role::FieldStaff,
+    Role::ServiceAdvisor,
+    Role::Finance,
+    Role::Reception,
+    Role::Member,
+];
+
+const N: Scope = Scope::None;
+const O: Scope = Scope::Own;
+const S: Scope = Scope::Store;
+const G: Scope = Scope::Group;
+
+/// The matrix: each operation, its name, and the scope of each role in [`ROLES`] order
+/// (admin, general manager, club manager, care, activity, field, service advisor, finance,
+/// reception, member).
+pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
+    (
+        Op::ManageStores,
+        "manage_stores",
+        [G, N, N, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::ManageStaff,
+        "manage_staff",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::ListMembers,
+        "list_members",
+        [G, S, S, S, S, S, S, S, S, N],
+    ),
+    (
+        Op::ViewMemberFile,
+        "view_member_file",
+        [G, S, S, S, S, S, S, S, N, O],
+    ),
+    (
+        Op::SeeContact,
+        "see_contact",
+        [G, S, S, S, N, S, N, N, N, O],
+    ),
+    (Op::Export, "export", [G, S, S, N, N, N, N, N, N, N]),
+    (Op::ViewAudit, "view_audit", [G, S, S, N, N, N, N, N, N, N]),
+    (
+        Op::ViewConflicts,
+        "view_conflicts",
+        [G, S, S, S, N, N, N, S, N, N],
+    ),
+    (
+        Op::ResolveConflicts,
+        "resolve_conflicts",
+        [G, S, S, S, N, N, N, N, N, N],
+    ),
+    (
+        Op::ManageCards,
+        "manage_cards",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::WriteOffCards,
+        "write_off_cards",
+        [G, S, S, N, N, N, N, S, N, N],
+    ),
+    (
+        Op::InviteMember,
+        "invite_member",
+        [G, S, S, S, N, S, N, N, S, N],
+    ),
+    (Op::Visit, "visit", [G, S, S, S, S, S, N, N, N, N]),
+    (Op::Enroll, "enroll", [G, S, S, S, N, S, N, N, S, N]),
+    (
+        Op::DecideEnrollment,
+        "decide_enrollment",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::SettleOrder,
+        "settle_order",
+        [G, S, S, N, N, N, S, S, N, N],
+    ),
+    (
+        Op::UseBenefit,
+        "use_benefit",
+        [G, S, S, S, N, N, S, N, S, N],
+    ),
+    (
+        Op::RedeemPoints,
+        "redeem_points",
+        [G, S, S, N, N, N, N, S, N, N],
+    ),
+    (Op::Renew, "renew", [G, S, S, S, N, S, N, S, N, N]),
+    (Op::Upgrade, "upgrade", [G, S, S, N, N, N, N, N, N, N]),
+    (
+        Op::ManualGrant,
+        "manual_grant",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::ReportCardLost,
+        "report_card_lost",
+        [G, S, S, S, N, S, N, N, S, O],
+    ),
+    (
+        Op::ReissueCard,
+        "reissue_card",
+        [G, S, S, S, N, N, N, N, N, N],
+    ),
+    (
+        Op::RequestWithdrawal,
+        "request_withdrawal",
+        [G, S, S, S, N, N, N, N, N, O],
+    ),
+    (
+        Op::DecideWithdrawal,
+        "decide_withdrawal",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (Op::Referral, "referral", [G, S, S, S, N, S, S, N, N, N]),
+    (
+        Op::AddVehicle,
+        "add_vehicle",
+        [G, S, S, S, N, S, S, N, N, N],
+    ),
+    (Op::Attendance, "attendance", [G, S, S, N, S, N, N, N, N, N]),
+    (
+        Op::ForumReward,
+        "forum_reward",
+        [G, S, S, N, S, N, N, N, N, N],
+    ),
+    (
+        Op::RecordExpiry,
+        "record_expiry",
+        [N, N, N, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::FileComplaint,
+        "file_complaint",
+        [G, S, S, S, S, S, S, S, S, O],
+    ),
+    (
+        Op::ViewComplaints,
+        "view_complaints",
+        [G, S, S, S, N, N, N, N, S, O],
+    ),
+    (
+        Op::HandleComplaint,
+        "handle_complaint",
+        [G, S, S, S, N, N, N, N, S, N],
+    ),
+    (
+        Op::ManageClubEvents,
+        "manage_club_events",
+        [G, S, S, N, S, N, N, N, N, N],
+    ),
+    (
+        Op::ViewClubEvents,
+        "view_club_events",
+        [G, S, S, S, S, S, S, S, S, O],
+    ),
+    (Op::Rsvp, "rsvp", [G, S, S, S, S, N, N, N, S, O]),
+    (
+        Op::ManagePartners,
+        "manage_partners",
+        [G, S, S, N, S, N, N, N, N, N],
+    ),
+    (
+        Op::ViewPartners,
+        "view_partners",
+        [G, S, S, S, S, S, S, S, S, O],
+    ),
+    (
+        Op::ManageCorporate,
+        "manage_corporate",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::ViewCorporate,
+        "view_corporate",
+        [G, S, S, S, N, S, S, N, N, N],
+    ),
+    (
+        Op::SetCompany,
+        "set_company",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (Op::Backdate, "backdate", [G, S, S, N, N, N, N, N, N, N]),
+];
+
+/// The scope `role` has for `op`.
+pub fn scope(role: Role, op: Op) -> Scope {
+    let col = ROLES.iter().position(|r| *r == role).unwrap_or(ROLES.len());
+    MATRIX
+        .iter()
+        .find(|(o, _, _)| *o == op)
+        .and_then(|(_, _, row)| row.get(col).copied())
+        .unwrap_or(Scope::None)
+}
+
+/// The name of an operation as the table writes it.
+pub fn name(op: Op) -> &'static str {
+    MATRIX
+        .iter()
+        .find(|(o, _, _)| *o == op)
+        .map_or("unknown", |(_, n, _)| n)
+}
+
+/// The operation an event records.
+pub fn op_of(body: &EventBody) -> Op {
+    use EventBody::*;
+    match body {
+        VisitStarted(_) | VisitEnded(_) => Op::Visit,
+        Enrolled(_) => Op::Enroll,
+        EnrollmentApproved { .. } | EnrollmentRejected { .. } => Op::DecideEnrollment,
+        OrderSettled { .. } => Op::SettleOrder,
+        EventAttended { .. } => Op::Attendance,
+        ForumRewarded { .. } => Op::ForumReward,
+        ReferralRecorded { .. } | ReferralConverted { .. } => Op::Referral,
+        VehicleAdded { .. } => Op::AddVehicle,
+        BenefitUsed { .. } => Op::UseBenefit,
+        PointsRedeemed { .. } => Op::RedeemPoints,
+        Renewed { .. } => Op::Renew,
+        TierPurchased { .. } | UpgradeApproved { .. } => Op::Upgrade,
+        ManualGrant { .. } => Op::ManualGrant,
+        CardLost { .. } => Op::ReportCardLost,
+        TemporaryCardIssued { .. } | CardReissued { .. } => Op::ReissueCard,
+        WithdrawalRequested { .. } => Op::RequestWithdrawal,
+        WithdrawalDecided { .. } => Op::DecideWithdrawal,
+        Expired { .. } => Op::RecordExpiry,
+        CompanyChanged { .. } => Op::SetCompany,
+    }
+}
+
+/// Why an operation was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("your role ({role}) does not allow {op}")]
+    Role {
+        role: &'static str,
+        op: &'static str,
+    },
+    #[error("your role allows {op} only in your own store")]
+    OtherStore { op: &'static str },
+    #[error("you are allowed {op} only for your own membership")]
+    NotYours { op: &'static str },
+    #[error(
+        "you are assigned to some companies of your store; {op} is allowed only for their members"
+    )]
+    OtherCompany { op: &'static str },
+}
+
+/// What an operation is done to: a store, and maybe one member with the company they belong to.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub store: StoreId,
+    pub member: Option<MemberId>,
+    /// The company the member belongs to (`None` for no member, or a member of no company).
+    pub company: Option<CompanyId>,
+}
+
+impl Target {
+    /// A store-level target (no member).
+    pub fn store(store: StoreId) -> Self {
+        Self {
+            store,
+            member: None,
+            company: None,
+        }
+    }
+
+    /// A member of `store` belonging to `company`.
+    pub fn member(store: StoreId, member: MemberId, company: Option<CompanyId>) -> Self {
+        Self {
+            store,
+            member: Some(member),
+            company,
+        }
+    }
+}
+
+/// Whether `p` may do `op` to `target`.
+pub fn check(p: &Principal, op: Op, target: Target) -> Result<(), Denied> {
+    let op_name = name(op);
+    match scope(p.user.role, op) {
+        Scope::Group => Ok(()),
+        Scope::Store if target.store != p.user.store => Err(Denied::OtherStore { op: op_name }),
+        Scope::Store if target.member.is_some() && !p.assignment.admits(target.company) => {
+            Err(Denied::OtherCompany { op: op_name })
+        }
+        Scope::Store => Ok(()),
+        Scope::Own if target.member.is_some() && target.member == p.member => Ok(()),
+        Scope::Own => Err(Denied::NotYours { op: op_name }),
+        Scope::None => Err(Denied::Role {
+            role: p.user.role.as_str(),
+            op: op_name,
+        }),
+    }
+}
+
+/// Whether `p` may do `op` somewhere (for routes that filter by scope afterwards).
+pub fn check_any(p: &Principal, op: Op) -> Result<Scope, Denied> {
+    match scope(p.user.role, op) {
+        Scope::None => Err(Denied::Role {
+            role: p.user.role.as_str(),
+            op: name(op),
+        }),
+        s => Ok(s),
+    }
+}
+
+/// Whether a record of `store` (and maybe about `member`) is within `scope` for `p`. A record
+/// about a member is outside the reach of field staff assigned to companies, who do not know its
+/// company: use [`within_member`] for member records.
+pub fn within(p: &Principal, scope: Scope, store: StoreId, member: Option<MemberId>) -> bool {
+    match scope {
+        Scope::Group => true,
+        Scope::Store => {
+            store == p.user.store && (member.is_none() || p.assignment.companies().is_none())
+        }
+        Scope::Own => member.is_some() && member == p.member,
+        Scope::None => false,
+    }
+}
+
+/// Whether `member` of `store`, belonging to `company`, is within `scope` for `p`: as
+/// [`within`], and for field staff assigned to companies, only members of those companies.
+pub fn within_member(
+    p: &Principal,
+    scope: Scope,
+    store: StoreId,
+    member: MemberId,
+    company: Option<CompanyId>,
+) -> bool {
+    match scope {
+        Scope::Store => store == p.user.store && p.assignment.admits(company),
+        s => within(p, s, store, Some(member)),
+    }
+}
+
+/// The matrix as JSON: for each operation, each role's scope.
+pub fn matrix_json() -> serde_json::Value {
+    let ops: serde_json::Map<String, serde_json::Value> = MATRIX
+        .iter()
+        .map(|(_, name, row)| {
+            let roles: serde_json::Map<String, serde_json::Value> = ROLES
+                .iter()
+                .zip(row)
+                .map(|(r, s)| (r.as_str().to_owned(), s.label().into()))
+                .collect();
+            ((*name).to_owned(), roles.into())
+        })
+        .collect();
+    serde_json::json!({ "operations": ops })
+}
+
+/// The matrix as the markdown table in `docs/permissions.md`.
+#[cfg(test)]
+pub fn markdown_table() -> String {
+    let mut out = String::from("| operation |");
+    for r in ROLES {
+        out.push_str(&format!(" {} |", r.as_str()));
+    }
+    out.push_str("\n| --- |");
+    for _ in ROLES {
+        out.push_str(" --- |");
+    }
+    out.push('\n');
+    for (_, name, row) in MATRIX {
+        out.push_str(&format!("| `{name}` |"));
+        for s in row {
+            out.push_str(&format!(" {} |", s.label()));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::auth::Assignment;
+
+    #[test]
+    fn the_documented_table_is_the_code_table() {
+        let doc = include_str!("../../../docs/permissions.md");
+        assert!(
+            doc.contains(&markdown_table()),
+            "docs/permissions.md must contain exactly this table:\n{}",
+            markdown_table()
+        );
+    }
+
+    #[test]
+    fn every_operation_has_one_row() {
+        let mut names: Vec<&str> = MATRIX.iter().map(|(_, n, _)| *n).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), MATRIX.len());
+    }
+
+    #[test]
+    fn rows_follow_the_handbook() {
+        // 001: only managers approve; finance settles and redeems (003); members act on their own file.
+        assert_eq!(scope(Role::FieldStaff, Op::DecideEnrollment), Scope::None);
+        assert_eq!(scope(Role::ClubManager, Op::DecideEnrollment), Scope::Store);
+        assert_eq!(scope(Role::Finance, Op::RedeemPoints), Scope::Store);
+        assert_eq!(scope(Role::Member, Op::ViewMemberFile), Scope::Own);
+        assert_eq!(scope(Role::Member, Op::ListMembers), Scope::None);
+        assert_eq!(scope(Role::Admin, Op::RecordExpiry), Scope::None);
+    }
+
+    fn staff(role: Role, store: StoreId, assignment: Assignment) -> Principal {
+        Principal {
+            user: crate::domain::auth::User {
+                id: carclub_shared::UserId::new(),
+                username: "x".into(),
+                name: "x".into(),
+                role,
+                store,
+                password_hash: String::new(),
+                disabled: false,
+            },
+            device: None,
+            member: None,
+            assignment,
+        }
+    }
+
+    fn assigned(companies: &[CompanyId]) -> Assignment {
+        Assignment::Companies {
+            companies: companies.to_vec().try_into().unwrap(),
+        }
+    }
+
+    #[test]
+    fn company_scoped_field_staff_reach_only_their_companies_members() {
+        let store = StoreId::new();
+        let (mine, other) = (CompanyId::new(), CompanyId::new());
+        let p = staff(Role::FieldStaff, store, assigned(&[mine]));
+        let m = MemberId::new();
+        assert!(check(&p, Op::ViewMemberFile, Target::member(store, m, Some(mine))).is_ok());
+        assert_eq!(
+            check(
+                &p,
+                Op::ViewMemberFile,
+                Target::member(store, m, Some(other))
+            ),
+            Err(Denied::OtherCompany {
+                op: "view_member_file"
+            })
+        );
+        assert!(check(&p, Op::ViewMemberFile, Target::member(store, m, None)).is_err());
+        assert!(matches!(
+            check(&p, Op::Renew, Target::member(StoreId::new(), m, Some(mine))),
+            Err(Denied::OtherStore { .. })
+        ));
+        // Store-level operations are unchanged.
+        assert!(check(&p, Op::Visit, Target::store(store)).is_ok());
+        assert!(check(&p, Op::ViewPartners, Target::store(store)).is_ok());
+
+        let list = scope(p.user.role, Op::ListMembers);
+        assert!(within_member(&p, list, store, m, Some(mine)));
+        assert!(!within_member(&p, list, store, m, Some(other)));
+        assert!(!within_member(&p, list, store, m, None));
+        assert!(!within(&p, list, store, Some(m)));
+        assert!(within(&p, list, store, None));
+    }
+
+    #[test]
+    fn store_wide_staff_and_managers_are_unaffected_by_companies() {
+        let store = StoreId::new();
+        let m = MemberId::new();
+        let company = Some(CompanyId::new());
+        for p in [
+            staff(Role::FieldStaff, store, Assignment::Store),
+            staff(Role::ClubManager, store, Assignment::Store),
+        ] {
+            let target = Target::member(store, m, company);
+            assert!(check(&p, Op::ViewMemberFile, target).is_ok());
+            assert!(check(&p, Op::ViewMemberFile, Target::member(store, m, None)).is_ok());
+            let list = scope(p.user.role, Op::ListMembers);
+            assert!(within_member(&p, list, store, m, company));
+            assert!(within(&p, list, store, Some(m)));
+        }
+        let manager = staff(Role::ClubManager, store, Assignment::Store);
+        assert!(check(&manager, Op::SetCompany, Target::member(store, m, None)).is_ok());
+        let field = staff(Role::FieldStaff, store, Assignment::Store);
+        assert!(check(&field, Op::SetCompany, Target::member(store, m, None)).is_err());
+    }
+}

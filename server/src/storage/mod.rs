@@ -1,0 +1,17 @@
+//! Storage: the [`Store`] trait with its sled backend, group commit, the document store, the codec
+//! and every key layout.
+//!
+//! Nothing above this layer writes a key prefix or encodes a stored value: the tables in [`keys`]
+//! do both, and report a record that cannot be read with its key.
+
+pub mod codec;
+pub mod docstore;
+pub mod durable;
+pub mod keys;
+mod store;
+
+pub use codec::{CodecError, Format};
+pub use docstore::DocStore;
+pub use durable::Durability;
+pub use keys::{KeyPart, Table};
+pub use store::{Batch, DEFAULT_CACHE_BYTES, Entries, Order, SledStore, Store, StoreError, Visitor};

@@ -1,0 +1,237 @@
+//! Storage: a small key-value trait with atomic, durable batches, and its sled implementation.
+//!
+//! Everything the server keeps goes through [`Store`]: a batch is applied atomically, and is durable
+//! when [`Store::commit`] returns, or once a later [`Store::flush`] returns. The server acknowledges
+//! a device's upload only after a flush that covers it (see `durable.rs` for group commit). A second
+//! backend (e.g. a shared SQL database for several instances) needs only these operations.
+
+use std::path::Path;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the embedded store failed")]
+    Sled(#[from] sled::Error),
+    #[error("a value for {key} could not be encoded")]
+    Encode {
+        key: String,
+        #[source]
+        source: super::CodecError,
+    },
+    #[error("stored record {key} is corrupt")]
+    Corrupt {
+        key: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StoreError {
+    /// A record at `key` that cannot be read, and why.
+    pub fn corrupt(key: &[u8], why: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        StoreError::Corrupt {
+            key: String::from_utf8_lossy(key).into_owned(),
+            source: why.into(),
+        }
+    }
+}
+
+/// Keys and values, in key order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// What [`Store::visit`] calls with each key and value; `Ok(false)` stops the visit.
+pub type Visitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<bool, StoreError> + 'a;
+
+/// Which way a [`Store::visit`] goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Forward,
+    Reverse,
+}
+
+/// A set of writes applied together.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub(super) ops: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl Batch {
+    /// Sets `key` to `value`.
+    pub fn put(&mut self, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.ops.push((key.into(), Some(value.into())));
+    }
+    /// Removes `key`.
+    pub fn delete(&mut self, key: impl Into<Vec<u8>>) {
+        self.ops.push((key.into(), None));
+    }
+    /// Whether the batch writes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+    /// The value this batch last wrote at `key`: `Some(None)` if it removes it, `None` if the
+    /// batch does not touch it.
+    pub fn pending(&self, key: &[u8]) -> Option<Option<&[u8]>> {
+        self.ops
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_deref())
+    }
+    /// The writes of this batch under `prefix`, in the order they were made.
+    pub fn pending_under<'a>(
+        &'a self,
+        prefix: &'a [u8],
+    ) -> impl Iterator<Item = (&'a [u8], Option<&'a [u8]>)> + 'a {
+        self.ops
+            .iter()
+            .filter(move |(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_slice(), v.as_deref()))
+    }
+}
+
+/// Durable key-value storage.
+pub trait Store: Send + Sync + 'static {
+    /// The value at `key`.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Visits the keys and values whose key starts with `prefix`, one at a time, in key order or
+    /// in reverse, until `visit` returns `Ok(false)`. Nothing is collected: startup reads 100,000
+    /// member records this way without holding them all at once.
+    fn visit(&self, prefix: &[u8], order: Order, visit: &mut Visitor<'_>)
+    -> Result<(), StoreError>;
+    /// Every key and value whose key starts with `prefix`, in key order.
+    fn scan(&self, prefix: &[u8]) -> Result<Entries, StoreError> {
+        let mut out = Vec::new();
+        self.visit(prefix, Order::Forward, &mut |k, v| {
+            out.push((k.to_vec(), v.to_vec()));
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+    /// Applies `batch` atomically: readers see all of it or none of it, and after a crash the store
+    /// holds a prefix of the applied batches. Not yet durable.
+    fn apply(&self, batch: Batch) -> Result<(), StoreError>;
+    /// Makes every batch applied before this call durable.
+    fn flush(&self) -> Result<(), StoreError>;
+    /// Applies `batch` atomically; durable when this returns.
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+        if batch.ops.is_empty() {
+            return Ok(());
+        }
+        self.apply(batch)?;
+        self.flush()
+    }
+    /// A number that grows on every call, unique across restarts.
+    fn next_id(&self) -> Result<u64, StoreError>;
+}
+
+/// The embedded sled store.
+pub struct SledStore {
+    db: sled::Db,
+}
+
+/// The page cache sled keeps in memory unless told otherwise (sled's own default is 1 GiB).
+pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir` with the default page cache.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with_cache(dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Opens (or creates) the store in `dir`, keeping at most about `cache_bytes` of pages in memory.
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::HighThroughput)
+            .cache_capacity(cache_bytes)
+            .open()?;
+        Ok(Self { db })
+    }
+}
+
+impl Store for SledStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn visit(
+        &self,
+        prefix: &[u8],
+        order: Order,
+        visit: &mut Visitor<'_>,
+    ) -> Result<(), StoreError> {
+        let iter = self.db.scan_prefix(prefix);
+        let mut step = |r: sled::Result<(sled::IVec, sled::IVec)>| -> Result<bool, StoreError> {
+            let (k, v) = r?;
+            visit(&k, &v)
+        };
+        match order {
+            Order::Forward => {
+                for r in iter {
+                    if !step(r)? {
+                        break;
+                    }
+                }
+            }
+            Order::Reverse => {
+                for r in iter.rev() {
+                    if !step(r)? {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&self, batch: Batch) -> Result<(), StoreError> {
+        if batch.ops.is_empty() {
+            return Ok(());
+        }
+        let mut b = sled::Batch::default();
+        for (k, v) in batch.ops {
+            match v {
+                Some(v) => b.insert(k, v),
+                None => b.remove(k),
+            }
+        }
+        self.db.apply_batch(b)?;
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn next_id(&self) -> Result<u64, StoreError> {
+        Ok(self.db.generate_id()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_visible_after_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = SledStore::open(dir.path()).unwrap();
+            let mut b = Batch::default();
+            b.put(b"a/1".to_vec(), b"one".to_vec());
+            b.put(b"a/2".to_vec(), b"two".to_vec());
+            b.put(b"b/1".to_vec(), b"x".to_vec());
+            s.commit(b).unwrap();
+            let mut b = Batch::default();
+            b.delete(b"a/2".to_vec());
+            s.commit(b).unwrap();
+        }
+        let s = SledStore::open(dir.path()).unwrap();
+        let a = s.scan(b"a/").unwrap();
+        assert_eq!(a, vec![(b"a/1".to_vec(), b"one".to_vec())]);
+        assert_eq!(s.get(b"b/1").unwrap().as_deref(), Some(&b"x"[..]));
+        let first = s.next_id().unwrap();
+        assert!(s.next_id().unwrap() > first);
+    }
+}

@@ -1,0 +1,423 @@
+//! The connection hub: open sync connections, their per-document sync states, and the
+//! acknowledgement rule.
+//!
+//! Acknowledgement rule: after a device's changes are applied, everything they caused (the journal
+//! chunk, the folded events, the member files, indexes, conflicts) is written in one atomic batch.
+//! Every frame sent after it carries the batch's generation, and the connection's writer releases it
+//! only once a flush covers that generation (group commit, `storage/durable.rs`): the heads that tell
+//! a device its upload is held never leave before the upload is durable.
+
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use automerge::Automerge;
+use automerge::sync::{self, SyncDoc};
+use carclub_protocol::DocumentId;
+use carclub_protocol::docs::DocKind;
+use carclub_protocol::wire::{Message, PROTOCOL_VERSION, PeerMetadata};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::access::{Access, access, access_now};
+use crate::domain::Core;
+use crate::domain::auth::Principal;
+use crate::storage::keys::SERVER_META;
+use crate::storage::{Batch, Durability, Store, StoreError};
+
+/// A frame for a connection's writer, with the generation that must be durable before it leaves.
+pub type Outbound = (u64, Vec<u8>);
+
+/// One open sync connection.
+struct Conn {
+    principal: Principal,
+    peer_id: Option<String>,
+    out: UnboundedSender<Outbound>,
+    opened_ms: i64,
+    states: HashMap<DocumentId, sync::State>,
+    warned_read_only: HashSet<DocumentId>,
+}
+
+/// A failure while handling a sync frame that ends the connection.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the session of this connection was revoked")]
+    Revoked,
+}
+
+/// The open connections.
+pub struct Hub {
+    durable: Arc<Durability>,
+    conns: HashMap<u64, Conn>,
+    next_conn: u64,
+    peer_id: String,
+}
+
+impl Hub {
+    /// The hub of a server whose state is `core`; the server's peer id is kept in the store.
+    pub fn open(core: &Core) -> Result<Self, StoreError> {
+        let store: &dyn Store = core.store.as_ref();
+        let peer_id = match SERVER_META.get_bytes(store, "peer-id")? {
+            Some(v) => String::from_utf8_lossy(&v).into_owned(),
+            None => {
+                let id = format!("carclub-server-{}", uuid::Uuid::new_v4());
+                let mut b = Batch::default();
+                SERVER_META.put_bytes(&mut b, "peer-id", id.as_bytes().to_vec());
+                store.commit(b)?;
+                id
+            }
+        };
+        Ok(Self {
+            durable: core.durable(),
+            conns: HashMap::new(),
+            next_conn: 1,
+            peer_id,
+        })
+    }
+
+    /// Registers a new connection; returns its id.
+    pub fn connect(&mut self, principal: Principal, out: UnboundedSender<Outbound>) -> u64 {
+        let id = self.next_conn;
+        self.next_conn += 1;
+        self.conns.insert(
+            id,
+            Conn {
+                principal,
+                peer_id: None,
+                out,
+                opened_ms:
+                    carclub_shared::Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+                        .millis(),
+                states: HashMap::new(),
+                warned_read_only: HashSet::new(),
+            },
+        );
+        id
+    }
+
+    /// Forgets a closed connection.
+    pub fn disconnect(&mut self, conn: u64) {
+        self.conns.remove(&conn);
+    }
+
+    /// Queues an encoded frame for a connection, to leave once what the server holds now is durable.
+    pub fn send_raw(&self, conn: u64, frame: Vec<u8>) -> bool {
+        self.conns
+            .get(&conn)
+            .is_some_and(|c| c.out.send((self.durable.applied(), frame)).is_ok())
+    }
+
+    fn send(&self, conn: u64, msg: Message) {
+        self.send_raw(conn, msg.encode());
+    }
+
+    fn target(&self, conn: u64) -> String {
+        self.conns
+            .get(&conn)
+            .and_then(|c| c.peer_id.clone())
+            .unwrap_or_default()
+    }
+
+    fn send_error(&self, conn: u64, message: String) {
+        tracing::info!(conn, %message, "sync error sent");
+        self.send(
+            conn,
+            Message::Error {
+                sender_id: Some(self.peer_id.clone()),
+                target_id: Some(self.target(conn)),
+                message,
+            },
+        );
+    }
+
+    /// Handles one frame from a connection.
+    pub fn handle_frame(&mut self, core: &mut Core, conn: u64, frame: &[u8]) -> Result<(), SyncError> {
+        let result = self.dispatch(core, conn, frame);
+        core.trim_cache();
+        result
+    }
+
+    /// Whether the connection's session still stands: its device not revoked, its person not
+    /// disabled, its login not revoked since the connection opened. A lost phone stops syncing at
+    /// once, not at its next connection.
+    fn still_allowed(&self, core: &Core, conn: u64) -> Result<bool, StoreError> {
+        let Some(c) = self.conns.get(&conn) else {
+            return Ok(false);
+        };
+        let p = &c.principal;
+        if let Some(d) = p.device
+            && core.accounts.device(d)?.is_none_or(|d| d.revoked)
+        {
+            return Ok(false);
+        }
+        if core.accounts.user(p.user.id)?.is_none_or(|u| u.disabled) {
+            return Ok(false);
+        }
+        if p.device.is_none()
+            && core
+                .accounts
+                .sessions_revoked_at(p.user.id)?
+                .is_some_and(|at| at >= c.opened_ms)
+        {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn dispatch(&mut self, core: &mut Core, conn: u64, frame: &[u8]) -> Result<(), SyncError> {
+        if !self.still_allowed(core, conn)? {
+            self.send_error(
+                conn,
+                "this device or session was revoked; sign in again".into(),
+            );
+            return Err(SyncError::Revoked);
+        }
+        let msg = match Message::decode(frame) {
+            Ok(m) => m,
+            Err(e) => {
+                self.send_error(conn, format!("malformed message: {e}"));
+                return Ok(());
+            }
+        };
+        match msg {
+            Message::Join {
+                sender_id,
+                supported_protocol_versions,
+                ..
+            } => {
+                if !supported_protocol_versions.is_empty()
+                    && !supported_protocol_versions
+                        .iter()
+                        .any(|v| v == PROTOCOL_VERSION)
+                {
+                    self.send_error(conn, format!("unsupported protocol versions {supported_protocol_versions:?}; this server speaks {PROTOCOL_VERSION}"));
+                    return Ok(());
+                }
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.peer_id = Some(sender_id.clone());
+                }
+                self.send(
+                    conn,
+                    Message::Peer {
+                        sender_id: self.peer_id.clone(),
+                        selected_protocol_version: PROTOCOL_VERSION.into(),
+                        target_id: sender_id,
+                        peer_metadata: PeerMetadata {
+                            storage_id: None,
+                            is_ephemeral: false,
+                        },
+                    },
+                );
+                Ok(())
+            }
+            Message::Request {
+                document_id, data, ..
+            }
+            | Message::Sync {
+                document_id, data, ..
+            } => self.handle_sync(core, conn, document_id, &data),
+            Message::HeadsSummary { cursor, .. } => self.send_changes(core, conn, cursor),
+            _ => Ok(()),
+        }
+    }
+
+    fn handle_sync(
+        &mut self,
+        core: &mut Core,
+        conn: u64,
+        id: DocumentId,
+        data: &[u8],
+    ) -> Result<(), SyncError> {
+        let Some(principal) = self.conns.get(&conn).map(|c| c.principal.clone()) else {
+            return Ok(());
+        };
+        let access = access(core, &principal, &id);
+        let unavailable = |core: &Self| {
+            core.send(
+                conn,
+                Message::DocUnavailable {
+                    sender_id: core.peer_id.clone(),
+                    target_id: core.target(conn),
+                    document_id: id,
+                },
+            );
+        };
+        if access == Access::None {
+            unavailable(self);
+            return Ok(());
+        }
+        let message = match sync::Message::decode(data) {
+            Ok(m) => m,
+            Err(e) => {
+                self.send_error(
+                    conn,
+                    format!("malformed sync message for document {id}: {e}"),
+                );
+                return Ok(());
+            }
+        };
+        if !core.docs.load(core.store.as_ref(), &id)? {
+            if access == Access::Write {
+                core.docs.insert_new(id, Automerge::new());
+            } else {
+                unavailable(self);
+                return Ok(());
+            }
+        }
+        let carries_changes = !message.changes.is_empty();
+        let (Some(c), Some(doc)) = (self.conns.get_mut(&conn), core.docs.get_mut(&id)) else {
+            return Ok(());
+        };
+        let state = c.states.entry(id).or_insert_with(|| {
+            if access == Access::Write {
+                sync::State::new()
+            } else {
+                sync::State::new_read_only()
+            }
+        });
+        let warn = access == Access::Read && carries_changes && c.warned_read_only.insert(id);
+        let before = doc.get_heads();
+        let received = doc.receive_sync_message(state, message);
+        let changed = doc.get_heads() != before;
+        if let Err(e) = received {
+            self.send_error(
+                conn,
+                format!("sync message for document {id} could not be applied: {e}"),
+            );
+            return Ok(());
+        }
+        if warn {
+            self.send_error(
+                conn,
+                format!("document {id} is read-only for you: its changes were not applied"),
+            );
+        }
+        let mut touched = Vec::new();
+        if changed {
+            let mut batch = Batch::default();
+            core.docs.save(&id, &mut batch);
+            if let Some(device) = principal.device.filter(|_| {
+                core.meta
+                    .get(&id)
+                    .is_some_and(|m| m.kind == DocKind::Journal)
+            }) {
+                touched = core.fold_journal(&principal, device, &id, &mut batch)?;
+            }
+            if let Err(e) = self.durable.apply(batch) {
+                // Nothing was acknowledged: drop the in-memory copies so they reload what is durable.
+                core.docs.evict(&id);
+                for t in &touched {
+                    core.docs.evict(t);
+                }
+                return Err(e.into());
+            }
+        }
+        // Other documents first, so a device sees its outcomes before the acknowledgement.
+        for t in touched {
+            self.broadcast(core, t, None);
+        }
+        if changed {
+            self.broadcast(core, id, Some(conn));
+        }
+        self.reply(core, conn, id);
+        Ok(())
+    }
+
+    /// Answers a device's change cursor with the heads of the documents it may read that changed
+    /// after it, at most [`Limits::summary_page`] of them: the answer's cursor is where this page ends, and
+    /// `more` tells the device to ask again from there. No document is loaded: the change sequence
+    /// holds the heads.
+    fn send_changes(&mut self, core: &mut Core, conn: u64, since: u64) -> Result<(), SyncError> {
+        let Some(principal) = self.conns.get(&conn).map(|c| c.principal.clone()) else {
+            return Ok(());
+        };
+        let current = OnceCell::new();
+        let (page, more) = {
+            let mut readable = core
+                .docs
+                .changes_since(since)
+                .filter(|(_, id)| access_now(core, &principal, &current, id) != Access::None);
+            let page: Vec<(u64, DocumentId)> =
+                readable.by_ref().take(core.limits.summary_page).collect();
+            (page, readable.next().is_some())
+        };
+        let cursor = match page.last() {
+            Some((seq, _)) if more => *seq,
+            _ => core.docs.cursor(),
+        };
+        let mut entries = Vec::with_capacity(page.len());
+        for (_, id) in page {
+            if let Some(heads) = core.docs.saved_heads(core.store.as_ref(), &id)? {
+                entries.push((id, heads.iter().map(|h| h.0).collect()));
+            }
+        }
+        self.send(
+            conn,
+            Message::HeadsSummary {
+                sender_id: self.peer_id.clone(),
+                target_id: self.target(conn),
+                cursor,
+                entries,
+                more,
+            },
+        );
+        Ok(())
+    }
+
+    /// Sends the sync message (if any) for document `id` to connection `conn`.
+    fn reply(&mut self, core: &Core, conn: u64, id: DocumentId) {
+        let Some(doc) = core.docs.get(&id) else {
+            return;
+        };
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let Some(state) = c.states.get_mut(&id) else {
+            return;
+        };
+        if let Some(msg) = doc.generate_sync_message(state) {
+            let frame = Message::Sync {
+                sender_id: self.peer_id.clone(),
+                target_id: c.peer_id.clone().unwrap_or_default(),
+                document_id: id,
+                data: msg.encode(),
+            };
+            let _ = c.out.send((self.durable.applied(), frame.encode()));
+        }
+    }
+
+    /// Sends what changed in `id` to every connection syncing it, except `skip`.
+    /// A connection whose user may no longer read `id` (narrowed, reassigned) stops syncing it and
+    /// is told the document is unavailable.
+    pub fn broadcast(&mut self, core: &Core, id: DocumentId, skip: Option<u64>) {
+        let conns: Vec<(u64, bool)> = self
+            .conns
+            .iter()
+            .filter(|(k, c)| Some(**k) != skip && c.states.contains_key(&id))
+            .map(|(k, c)| (*k, access(core, &c.principal, &id) != Access::None))
+            .collect();
+        for (conn, allowed) in conns {
+            if allowed {
+                self.reply(core, conn, id);
+            } else {
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.states.remove(&id);
+                }
+                self.send(
+                    conn,
+                    Message::DocUnavailable {
+                        sender_id: self.peer_id.clone(),
+                        target_id: self.target(conn),
+                        document_id: id,
+                    },
+                );
+            }
+        }
+    }
+
+    /// The server's peer id.
+    pub fn peer_id(&self) -> &str {
+        &self.peer_id
+    }
+}
