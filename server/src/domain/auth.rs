@@ -22,40 +22,7 @@ pub const LOGIN_TTL_MS: i64 = 12 * 3600 * 1000;
 /// How many card numbers a newly registered device carries.
 pub const CARD_BLOCK_SIZE: u64 = 200;
 
-/// A role with its graded permissions (DOMAIN.md §7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The group's administrator: every store, every operation.
-    Admin,
-    GeneralManager,
-    ClubManager,
-    CareSpecialist,
-    ActivitySpecialist,
-    FieldStaff,
-    ServiceAdvisor,
-    Finance,
-    Reception,
-    Member,
-}
-
-impl Role {
-    /// The role's name as the API and the permission table write it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::GeneralManager => "general_manager",
-            Role::ClubManager => "club_manager",
-            Role::CareSpecialist => "care_specialist",
-            Role::ActivitySpecialist => "activity_specialist",
-            Role::FieldStaff => "field_staff",
-            Role::ServiceAdvisor => "service_advisor",
-            Role::Finance => "finance",
-            Role::Reception => "reception",
-            Role::Member => "member",
-        }
-    }
-}
+pub use carclub_shared::Role;
 
 /// A person who logs in.
 #[derive(Clone, Serialize, Deserialize)]

@@ -125,18 +125,7 @@ impl Scope {
 }
 
 /// Every role, in the order of the table's columns.
-pub const ROLES: [Role; 10] = [
-    Role::Admin,
-    Role::GeneralManager,
-    Role::ClubManager,
-    Role::CareSpecialist,
-    Role::ActivitySpecialist,
-    Role::FieldStaff,
-    Role::ServiceAdvisor,
-    Role::Finance,
-    Role::Reception,
-    Role::Member,
-];
+pub const ROLES: [Role; 10] = Role::ALL;
 
 const N: Scope = Scope::None;
 const O: Scope = Scope::Own;
