@@ -14,7 +14,7 @@ use crate::storage::keys::AUDIT;
 use crate::storage::{Batch, Order, Store, StoreError};
 
 /// One audit record.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditRecord {
     pub seq: u64,
     pub at: Timestamp,

@@ -2,22 +2,21 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carclub_protocol::docs;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::domain::auth::{Accounts, AuthError, Principal};
+use crate::domain::auth::Accounts;
 
-use crate::domain::fold::Refusal;
-use crate::domain::perm::{self, Denied, Op};
-use crate::storage::StoreError;
+use crate::domain::perm::{self, Op};
 use crate::sync::{Locked, Shared};
+
+pub use super::error::{ApiError, problem};
+pub use super::extract::{ApiJson, Caller, authenticate, bearer, blocking};
 use crate::domain::terms;
 
 /// Shared state of the HTTP handlers.
@@ -42,189 +41,6 @@ impl AppState {
     }
 }
 
-/// An API error: a status and a message a person can act on.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    Unauthorized(String),
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    Unprocessable(String),
-    #[error("{0}")]
-    PayloadTooLarge(String),
-    #[error("the server could not complete the request; it has been logged")]
-    Internal(String),
-}
-
-impl ApiError {
-    fn status(&self) -> StatusCode {
-        match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-}
-
-/// Writes a problem+json response.
-pub fn problem(status: StatusCode, detail: &str) -> Response {
-    let body = json!({
-        "type": "about:blank",
-        "title": status.canonical_reason().unwrap_or("error"),
-        "status": status.as_u16(),
-        "detail": detail,
-    });
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        if let ApiError::Internal(cause) = &self {
-            tracing::error!(%cause, "request failed");
-        }
-        problem(self.status(), &self.to_string())
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        ApiError::Internal(e.to_string())
-    }
-}
-
-impl From<AuthError> for ApiError {
-    fn from(e: AuthError) -> Self {
-        match e {
-            AuthError::BadCredentials | AuthError::NoSession => {
-                ApiError::Unauthorized(e.to_string())
-            }
-            AuthError::UsernameTaken(_) => ApiError::Conflict(e.to_string()),
-            AuthError::WeakPassword => ApiError::BadRequest(e.to_string()),
-            AuthError::Store(s) => s.into(),
-            AuthError::Hash => ApiError::Internal(e.to_string()),
-            AuthError::BadInvitation => ApiError::BadRequest(e.to_string()),
-        }
-    }
-}
-
-impl From<crate::domain::BadId> for ApiError {
-    fn from(e: crate::domain::BadId) -> Self {
-        ApiError::BadRequest(e.to_string())
-    }
-}
-
-impl From<crate::domain::audit::AuditError> for ApiError {
-    fn from(e: crate::domain::audit::AuditError) -> Self {
-        match e {
-            crate::domain::audit::AuditError::Denied(d) => d.into(),
-            crate::domain::audit::AuditError::Store(s) => s.into(),
-        }
-    }
-}
-
-impl From<Denied> for ApiError {
-    fn from(e: Denied) -> Self {
-        ApiError::Forbidden(e.to_string())
-    }
-}
-
-impl From<Refusal> for ApiError {
-    fn from(e: Refusal) -> Self {
-        match e {
-            Refusal::Denied(d) => d.into(),
-            Refusal::UnknownMember(_) => ApiError::NotFound(e.to_string()),
-            Refusal::Engine(_) => ApiError::Conflict(e.to_string()),
-            Refusal::WrongDevice { .. }
-            | Refusal::WrongAuthor
-            | Refusal::FutureDate(_)
-            | Refusal::NoMember
-            | Refusal::EnrollmentNeedsDevice => ApiError::BadRequest(e.to_string()),
-            Refusal::Enrollment(_) | Refusal::UnknownCompany(_) => {
-                ApiError::Unprocessable(e.to_string())
-            }
-            Refusal::VisitOutsideCompanies | Refusal::EnrollmentOutsideCompanies => {
-                ApiError::Forbidden(e.to_string())
-            }
-            Refusal::NoProgram(_) | Refusal::Storage(_) => ApiError::Internal(e.to_string()),
-        }
-    }
-}
-
-/// A JSON body whose rejection is a problem+json response.
-pub struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::BytesRejection(e))
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
-            {
-                Err(ApiError::PayloadTooLarge(
-                    "the request body is too large".into(),
-                ))
-            }
-            Err(e) => Err(ApiError::BadRequest(e.body_text())),
-        }
-    }
-}
-
-/// The bearer token of a request, from the Authorization header.
-pub fn bearer(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(|t| t.trim().to_owned())
-}
-
-/// The authenticated caller, extracted before the body so a request without a valid session gets
-/// 401 whatever it carries.
-pub struct Caller(pub Principal);
-
-impl axum::extract::FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        st: &AppState,
-    ) -> Result<Self, ApiError> {
-        Ok(Caller(principal(st, &parts.headers).await?))
-    }
-}
-
-/// The authenticated caller of a request.
-pub async fn principal(st: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
-    authenticate(st, bearer(headers)).await
-}
-
-/// Runs blocking work (password hashing) off the async threads.
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-}
-
 /// A phone or ID number with its middle hidden, for roles that do not need it (DOMAIN.md §7).
 pub fn mask(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
@@ -236,21 +52,6 @@ pub fn mask(text: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
 }
 
-pub(crate) async fn authenticate(
-    st: &AppState,
-    token: Option<String>,
-) -> Result<Principal, ApiError> {
-    let token = token.ok_or_else(|| {
-        ApiError::Unauthorized("sign in first: send Authorization: Bearer <token>".into())
-    })?;
-    let accounts = st.accounts.clone();
-    Ok(
-        tokio::task::spawn_blocking(move || accounts.authenticate(&token))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??,
-    )
-}
-
 /// The routes of the API.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -260,7 +61,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/devices", post(register_device))
         .route("/api/members", get(members))
         .route("/api/conflicts", get(conflicts))
-        .route("/api/audit", get(crate::http::audit::query))
         .merge(crate::http::accounts::routes())
         .merge(crate::http::ops::routes())
 }
@@ -303,7 +103,7 @@ async fn check_password(
     Ok(
         tokio::task::spawn_blocking(move || accounts.check_password(&username, &password))
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??,
+            .map_err(|e| ApiError::internal(e))??,
     )
 }
 
@@ -349,7 +149,7 @@ async fn register_device(
     }
     let user = check_password(&st, req.username, req.password).await?;
     let store = st.accounts.store_record(user.store)?.ok_or_else(|| {
-        ApiError::Internal(format!(
+        ApiError::internal(format!(
             "store {} of user {} is missing",
             user.store, user.username
         ))

@@ -1,33 +1,67 @@
 //! `GET /api/audit`: the audit log, newest first, within the caller's scope.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use carclub_shared::{MemberId, UserId};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::api::{ApiError, AppState, Caller};
-use crate::domain::audit::{self, AuditFilter};
+use super::error::{ApiError, Errors};
+use super::extract::{ApiQuery, Caller};
+use super::AppState;
+use crate::domain::audit::{self, AuditFilter, AuditRecord};
 
-#[derive(Debug, Deserialize)]
+/// The routes of the audit log.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(audit_log))
+}
+
+/// Which records, and which page.
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Only records about this member.
     member: Option<MemberId>,
+    /// Only records of this person.
     user: Option<UserId>,
+    /// Only this action (e.g. `view_member_file`, `order_settled`).
+    #[param(max_length = 64)]
     action: Option<String>,
-    limit: Option<usize>,
-    /// The cursor of the previous page.
+    /// Most records in the page (default 200).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// The `next` cursor of the previous page: records older than it.
     before: Option<u64>,
 }
 
-/// `GET /api/audit`: the newest records first, within the caller's scope.
-pub async fn query(
+/// A page of audit records, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub records: Vec<AuditRecord>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    pub next: Option<u64>,
+}
+
+/// The audit log: every change and every view of a member's full file, newest first, paged by
+/// sequence number.
+#[utoipa::path(get, path = "/api/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, description = "A page of records", body = AuditPage), Errors))]
+async fn audit_log(
     State(st): State<AppState>,
     Caller(p): Caller,
-    q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let limit = q.limit.unwrap_or(200).clamp(1, 1000);
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let limit = match q.limit {
+        None => 200,
+        Some(n @ 1..=1000) => n as usize,
+        Some(_) => return Err(ApiError::BadRequest("limit is 1 to 1000".into())),
+    };
+    if q.action.as_ref().is_some_and(|a| a.chars().count() > 64) {
+        return Err(ApiError::BadRequest("action has at most 64 characters".into()));
+    }
     let filter = AuditFilter {
         member: q.member,
         user: q.user,
@@ -35,5 +69,5 @@ pub async fn query(
         before: q.before,
     };
     let (records, next) = audit::query(st.accounts.store.as_ref(), &p, &filter, limit)?;
-    Ok(Json(json!({ "records": records, "next": next })))
+    Ok(Json(AuditPage { records, next }))
 }

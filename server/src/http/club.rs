@@ -85,7 +85,7 @@ fn load<T: serde::de::DeserializeOwned>(core: &Core, key: &str, what: &str) -> R
         .store
         .get(key.as_bytes())?
         .ok_or_else(|| ApiError::NotFound(format!("{what} is not on file")))?;
-    serde_json::from_slice(&raw).map_err(|e| ApiError::Internal(format!("{key} is corrupt: {e}")))
+    serde_json::from_slice(&raw).map_err(|e| ApiError::internal(format!("{key} is corrupt: {e}")))
 }
 
 fn load_all<T: serde::de::DeserializeOwned>(core: &Core, prefix: &str) -> Result<Vec<T>, ApiError> {
@@ -94,7 +94,7 @@ fn load_all<T: serde::de::DeserializeOwned>(core: &Core, prefix: &str) -> Result
         .into_iter()
         .map(|(k, v)| {
             serde_json::from_slice(&v).map_err(|e| {
-                ApiError::Internal(format!("{} is corrupt: {e}", String::from_utf8_lossy(&k)))
+                ApiError::internal(format!("{} is corrupt: {e}", String::from_utf8_lossy(&k)))
             })
         })
         .collect()
@@ -109,7 +109,7 @@ fn save(
     record: &impl Serialize,
     entry: Entry<'_>,
 ) -> Result<(), ApiError> {
-    let bytes = serde_json::to_vec(record).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let bytes = serde_json::to_vec(record).map_err(|e| ApiError::internal(e))?;
     batch.put(key, bytes);
     audit::record(core.store.as_ref(), &mut batch, p, entry)?;
     core.store.commit(batch)?;

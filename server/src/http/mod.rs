@@ -10,7 +10,9 @@ pub mod cards;
 pub mod cardstock;
 pub mod club;
 pub mod conflicts;
+pub mod error;
 pub mod export;
+pub mod extract;
 pub mod openapi;
 pub mod ops;
 mod sync;
@@ -21,22 +23,41 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use tower_http::services::{ServeDir, ServeFile};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 pub use api::{ApiError, AppState};
 
 /// The largest JSON body the API accepts.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Every documented operation, each registered with the description of its handler.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(audit::routes())
+}
+
+/// The API's OpenAPI description, as served at `/api/openapi.json`.
+pub fn description() -> utoipa::openapi::OpenApi {
+    api_routes().into_openapi()
+}
+
 /// The whole application: the API, the sync endpoint and (when built) the web app in `web`.
 pub fn router(state: AppState, web: Option<PathBuf>) -> Router {
+    let (documented, description) = api_routes().split_for_parts();
     let mut app = Router::new()
+        .merge(documented)
         .merge(api::routes())
         .merge(cards::routes())
         .merge(conflicts::routes())
-        .merge(openapi::routes())
         .merge(export::routes())
         .merge(cardstock::routes())
         .merge(club::routes())
+        .merge(
+            SwaggerUi::new("/api/docs")
+                .url("/api/openapi.json", description)
+                .config(Config::default().validator_url("none")),
+        )
         .route("/sync", get(sync::sync_endpoint))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);

@@ -65,11 +65,11 @@ fn file_view(st: &AppState, p: &Principal, member: MemberId) -> Result<Value, Ap
         .get(&member)
         .ok_or_else(|| ApiError::NotFound(format!("member {member} is not on file")))?;
     let state = ledger::state(&core, &Batch::default(), member, store)?;
-    let mut v = serde_json::to_value(file).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut v = serde_json::to_value(file).map_err(|e| ApiError::internal(e))?;
     if !contact {
         v["phone"] = Value::String(mask(file.phone.as_str()));
     }
-    v["state"] = serde_json::to_value(&state).map_err(|e| ApiError::Internal(e.to_string()))?;
+    v["state"] = serde_json::to_value(&state).map_err(|e| ApiError::internal(e))?;
     v["url"] = Value::String(docs::member_id(member).url());
     audit::record_now(
         core.store.as_ref(),
@@ -256,10 +256,10 @@ async fn quote(
     )?;
     let core = st.core();
     let program = ledger::program_of(&core, store)
-        .ok_or_else(|| ApiError::Internal(format!("store {store} has no program")))?;
+        .ok_or_else(|| ApiError::internal(format!("store {store} has no program")))?;
     let events = ledger::member_events(&core, &Batch::default(), member)?;
     let q = quote_events(&program, &events, &req.order, ledger::today());
     Ok(Json(
-        serde_json::to_value(q).map_err(|e| ApiError::Internal(e.to_string()))?,
+        serde_json::to_value(q).map_err(|e| ApiError::internal(e))?,
     ))
 }

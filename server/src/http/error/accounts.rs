@@ -1,0 +1,3 @@
+//! How the errors of `domain::accounts` are answered.
+
+use super::ApiError;

@@ -1,0 +1,3 @@
+//! How the errors of `domain::cards` are answered.
+
+use super::ApiError;

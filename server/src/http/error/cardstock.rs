@@ -1,0 +1,3 @@
+//! How the errors of `domain::cardstock` are answered.
+
+use super::ApiError;

@@ -1,0 +1,3 @@
+//! How the errors of `domain::club_events` are answered.
+
+use super::ApiError;

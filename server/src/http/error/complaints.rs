@@ -1,0 +1,3 @@
+//! How the errors of `domain::complaints` are answered.
+
+use super::ApiError;

@@ -1,0 +1,3 @@
+//! How the errors of `domain::conflicts` are answered.
+
+use super::ApiError;

@@ -1,0 +1,3 @@
+//! How the errors of `domain::export` are answered.
+
+use super::ApiError;

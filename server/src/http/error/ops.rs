@@ -1,0 +1,3 @@
+//! How the errors of `domain::ops` are answered.
+
+use super::ApiError;

@@ -1,0 +1,3 @@
+//! How the errors of `domain::partners` are answered.
+
+use super::ApiError;
