@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::{Accounts, DeviceRecord, Principal};
 use super::fold::Conflict;
+use super::members::MemberIndex;
 use crate::storage::keys::{CONFLICTS, DOC_META, JOURNAL_POS, MEMBERS};
 use crate::storage::{Batch, DocStore, Durability, Order, Store, StoreError};
 
@@ -57,6 +58,8 @@ pub struct Core {
     pub docs: DocStore,
     pub meta: HashMap<DocumentId, DocMeta>,
     pub members: BTreeMap<MemberId, docs::MemberFile>,
+    /// Finds members by name, phone, card, VIN or plate; kept with `members`.
+    pub index: MemberIndex,
     pub conflicts: BTreeMap<String, Conflict>,
     pub journal_pos: HashMap<DeviceId, u64>,
     pub limits: Limits,
@@ -101,6 +104,7 @@ impl Core {
             Ok(true)
         })?;
         let docs = DocStore::open(store.as_ref())?;
+        let index = MemberIndex::build(members.values());
         Ok(Self {
             durable: Arc::new(Durability::new(store.clone())),
             store,
@@ -108,6 +112,7 @@ impl Core {
             docs,
             meta,
             members,
+            index,
             conflicts,
             journal_pos,
             limits: Limits::default(),

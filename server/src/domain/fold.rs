@@ -29,7 +29,7 @@ use crate::storage::keys::{CONFLICTS, EVENTS, HOLDERS, MEMBERS, VISITS};
 use crate::storage::{Batch, StoreError};
 
 /// What kind of invariant offline devices broke together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum ConflictKind {
     /// Two cards on one vehicle (一车一卡).
     #[serde(rename = "duplicate_vin")]
@@ -61,7 +61,7 @@ impl ConflictKind {
 }
 
 /// A conflict for the back office to resolve.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Conflict {
     pub id: String,
     pub kind: ConflictKind,
@@ -604,6 +604,7 @@ fn enroll(
             member: Some(e.member),
         },
     )?;
+    core.index.insert(&file);
     core.members.insert(e.member, file);
     ledger::keep(batch, e.member, event)?;
     if let Channel::OnSite { visit } = &e.channel {
@@ -834,11 +835,13 @@ pub(crate) fn refresh_member(
     let Some(file) = core.members.get_mut(&member) else {
         return Ok(());
     };
+    let before = file.clone();
     file.conflicts = conflicts;
     if let Some(state) = &state {
         sync_file(file, state);
     }
     let file = file.clone();
+    core.index.replace(&before, &file);
     MEMBERS.put(batch, &member, &file)?;
     let doc_id = docs::member_id(member);
     let doc = MemberDoc {

@@ -6,7 +6,7 @@ use carclub_shared::program::Program;
 use serde::Serialize;
 
 /// The joining terms of one tier, as devices receive them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TierTerms {
     pub id: String,
     pub name: String,

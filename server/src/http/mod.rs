@@ -13,8 +13,10 @@ pub mod conflicts;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod members;
 pub mod openapi;
 pub mod ops;
+pub mod session;
 mod sync;
 
 use std::path::PathBuf;
@@ -34,7 +36,14 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Every documented operation, each registered with the description of its handler.
 pub fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(audit::routes())
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(session::routes())
+        .merge(members::routes())
+        .merge(audit::routes())
+        .merge(cards::routes())
+        .merge(cardstock::routes())
+        .merge(conflicts::routes())
+        .merge(export::routes())
 }
 
 /// The API's OpenAPI description, as served at `/api/openapi.json`.
@@ -48,10 +57,6 @@ pub fn router(state: AppState, web: Option<PathBuf>) -> Router {
     let mut app = Router::new()
         .merge(documented)
         .merge(api::routes())
-        .merge(cards::routes())
-        .merge(conflicts::routes())
-        .merge(export::routes())
-        .merge(cardstock::routes())
         .merge(club::routes())
         .merge(
             SwaggerUi::new("/api/docs")

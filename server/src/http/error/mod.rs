@@ -11,6 +11,7 @@ mod club_events;
 mod complaints;
 mod conflicts;
 mod export;
+mod members;
 mod ops;
 mod partners;
 
