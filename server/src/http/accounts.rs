@@ -1,469 +1,393 @@
-//! The accounts API: stores, staff, revoking sessions and devices, and members' own logins.
-//!
-//! Who may do what comes from the permission matrix (`manage_stores`, `manage_staff`,
-//! `invite_member`); on top of it nobody creates an account that outranks their own (a club
-//! manager cannot create a general manager), and member logins come only from invitation codes.
+//! The accounts API: stores, staff, revoking sessions and devices, field staff's assignments,
+//! members' own logins and the permission matrix. The rules are in [`crate::domain::accounts`].
 
-use axum::extract::{Path, State};
+use axum::Json;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use carclub_shared::{DeviceId, MemberId, StoreId, UserId};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use carclub_shared::{DeviceId, MemberId, Role, StoreId, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::domain::accounts::INVITATION_TTL_MS;
-use crate::http::api::{ApiError, ApiJson, AppState, Caller, blocking};
-use crate::domain::audit::{self, Entry};
-use crate::domain::auth::{Assignment, Principal, Role, User};
-use crate::domain::Core;
-use crate::domain::perm::{self, Op, Target};
-use crate::storage::{Batch, StoreError};
-use carclub_protocol::{DocumentId, docs};
+use super::AppState;
+use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, blocking};
+use crate::domain::accounts::{
+    self as domain, AssignmentForm, DeviceView, INVITATION_TTL_MS, NewUser, Permissions,
+    StaffView, StoreView, UserView,
+};
+use crate::domain::auth::Assignment;
+
+/// Kept while partners still call it here; the function lives in the domain.
+pub use crate::domain::accounts::publish_reach;
 
 /// The routes of the accounts API.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/stores", get(list_stores).post(create_store))
-        .route("/api/users", get(list_users).post(create_user))
-        .route("/api/users/{id}/revoke-sessions", post(revoke_sessions))
-        .route("/api/users/{id}/devices", get(user_devices))
-        .route(
-            "/api/users/{id}/assignment",
-            get(get_assignment).put(set_assignment),
-        )
-        .route("/api/devices/{id}/revoke", post(revoke_device))
-        .route("/api/members/{id}/invitations", post(invite))
-        .route("/api/member-signup", post(member_signup))
-        .route("/api/permissions", get(permissions))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_stores, create_store))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(revoke_sessions))
+        .routes(routes!(user_devices))
+        .routes(routes!(get_assignment, set_assignment))
+        .routes(routes!(revoke_device))
+        .routes(routes!(invite))
+        .routes(routes!(member_signup))
+        .routes(routes!(permissions))
 }
 
-/// `GET /api/permissions`: the permission matrix, for the app to offer only what is allowed.
-async fn permissions() -> Json<Value> {
-    Json(perm::matrix_json())
-}
-
-fn user_json(u: &User) -> Value {
-    json!({"id": u.id, "username": u.username, "name": u.name, "role": u.role, "store": u.store})
-}
-
-/// A user with their assignment (field staff: the whole store or some companies).
-fn staff_json(st: &AppState, u: &User) -> Result<Value, ApiError> {
-    let mut v = user_json(u);
-    v["assignment"] = json!(st.accounts.assignment(u)?);
-    Ok(v)
-}
-
-fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(ApiError::BadRequest(format!(
-            "{field} must have 1 to {max} characters"
-        )));
+/// The most records of one page, unless `limit` asks for fewer (1 to 1000).
+fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(200),
+        Some(n @ 1..=1000) => Ok(n as usize),
+        Some(_) => Err(ApiError::BadRequest("limit is 1 to 1000".into())),
     }
-    Ok(v.to_owned())
 }
 
-fn parse_id<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::BadRequest(format!("{what} {raw:?} is not a valid id (a UUID)")))
+/// The permission matrix, for the app to offer only what is allowed.
+#[utoipa::path(get, path = "/api/permissions", tag = "accounts", security(()),
+    responses((status = 200, description = "Each operation's scope for each role",
+        body = Permissions)))]
+async fn permissions() -> Json<Permissions> {
+    Json(domain::permissions())
 }
 
-#[derive(Deserialize)]
+/// A store to create.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewStore {
+pub struct NewStore {
+    /// 1 to 64 characters (surrounding spaces dropped).
+    #[schema(max_length = 64)]
     name: String,
+    /// The preset program: `A`, `B` or `C` (either case).
     program: String,
 }
 
+/// Creates a store of the group running a preset program.
+#[utoipa::path(post, path = "/api/stores", tag = "accounts", request_body = NewStore,
+    responses((status = 201, description = "Created", body = StoreView), Errors, BodyErrors))]
 async fn create_store(
     State(st): State<AppState>,
     Caller(p): Caller,
     ApiJson(req): ApiJson<NewStore>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    perm::check_any(&p, Op::ManageStores)?;
-    let name = text("the store name", &req.name, 64)?;
-    let program = req.program.trim().to_uppercase();
-    if crate::domain::terms::program(&program).is_none() {
-        return Err(ApiError::BadRequest(format!(
-            "program {:?} is not known; choose preset A, B or C",
-            req.program
-        )));
-    }
-    let store = st.accounts.create_store(&name, &program)?;
-    audit::record_now(
-        st.accounts.store.as_ref(),
-        &p,
-        Entry {
-            action: "create_store",
-            store: store.id,
-            member: None,
-            detail: format!("{} on program {}", store.name, store.program),
-        },
-    )?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"id": store.id, "name": store.name, "program": store.program})),
-    ))
+) -> Result<(StatusCode, Json<StoreView>), ApiError> {
+    let store = domain::create_store(&st.accounts, &p, &req.name, &req.program)?;
+    Ok((StatusCode::CREATED, Json(store)))
 }
 
+/// Which page of stores.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StoresQuery {
+    /// Most stores in the page (default 200).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// The `next` cursor of the previous page: stores created after this one.
+    after: Option<StoreId>,
+}
+
+/// A page of stores.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoresPage {
+    pub stores: Vec<StoreView>,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<StoreId>,
+}
+
+/// The stores of the group, in id order (creation order), paged by id.
+#[utoipa::path(get, path = "/api/stores", tag = "accounts", params(StoresQuery),
+    responses((status = 200, description = "A page of stores", body = StoresPage), Errors))]
 async fn list_stores(
     State(st): State<AppState>,
     Caller(p): Caller,
-) -> Result<Json<Value>, ApiError> {
-    perm::check_any(&p, Op::ListMembers)?;
-    let stores: Vec<Value> = st
-        .accounts
-        .stores()?
-        .into_iter()
-        .map(|s| json!({"id": s.id, "name": s.name, "program": s.program}))
-        .collect();
-    Ok(Json(json!({ "stores": stores })))
+    ApiQuery(q): ApiQuery<StoresQuery>,
+) -> Result<Json<StoresPage>, ApiError> {
+    let limit = page_limit(q.limit)?;
+    let (stores, more) = domain::list_stores(&st.accounts, &p, q.after, limit)?;
+    let next = if more { stores.last().map(|s| s.id) } else { None };
+    Ok(Json(StoresPage { stores, next }))
 }
 
-#[derive(Deserialize)]
+/// A staff account to create.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewUser {
+pub struct NewUserRequest {
+    /// 1 to 64 letters, digits, `.`, `_` and `-`.
+    #[schema(max_length = 64)]
     username: String,
+    /// 1 to 64 characters.
+    #[schema(max_length = 64)]
     name: String,
+    /// 8 to 128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     password: String,
+    /// A role below the caller's own (any staff role for the administrator); never `member`.
     role: Role,
+    /// The store of the account; the caller's when absent.
     store: Option<StoreId>,
 }
 
-/// How senior a role is, for "nobody creates an account that outranks their own".
-fn rank(role: Role) -> u8 {
-    match role {
-        Role::Admin => 3,
-        Role::GeneralManager => 2,
-        Role::ClubManager => 1,
-        _ => 0,
+impl std::fmt::Debug for NewUserRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUserRequest")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
     }
 }
 
+/// Creates a staff account in a store the caller manages staff of.
+///
+/// Nobody creates an account as senior as their own (a club manager cannot create a general
+/// manager); member logins come only from invitation codes.
+#[utoipa::path(post, path = "/api/users", tag = "accounts", request_body = NewUserRequest,
+    responses((status = 201, description = "Created", body = UserView), Errors, NotFound,
+        (status = 409, description = "The username is taken",
+            content_type = "application/problem+json", body = super::error::Problem),
+        BodyErrors))]
 async fn create_user(
     State(st): State<AppState>,
     Caller(p): Caller,
-    ApiJson(req): ApiJson<NewUser>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let store = req.store.unwrap_or(p.user.store);
-    perm::check(&p, Op::ManageStaff, Target::store(store))?;
-    if req.role == Role::Member {
-        return Err(ApiError::BadRequest(
-            "member logins are created from an invitation code (POST /api/member-signup)".into(),
-        ));
-    }
-    if rank(req.role) >= rank(p.user.role) && p.user.role != Role::Admin {
-        return Err(ApiError::Forbidden(format!(
-            "your role ({}) may not create a {} account",
-            p.user.role.as_str(),
-            req.role.as_str()
-        )));
-    }
-    let username = text("the username", &req.username, 64)?;
-    if !username
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-    {
-        return Err(ApiError::BadRequest(
-            "the username may use letters, digits, '.', '_' and '-'".into(),
-        ));
-    }
-    let name = text("the name", &req.name, 64)?;
-    if st.accounts.store_record(store)?.is_none() {
-        return Err(ApiError::NotFound(format!("store {store} does not exist")));
-    }
+    ApiJson(req): ApiJson<NewUserRequest>,
+) -> Result<(StatusCode, Json<UserView>), ApiError> {
     let accounts = st.accounts.clone();
-    let (role, password) = (req.role, req.password);
-    let user = blocking(move || {
-        accounts
-            .create_user(&username, &name, role, store, &password)
-            .map_err(ApiError::from)
-    })
-    .await?;
-    audit::record_now(
-        st.accounts.store.as_ref(),
-        &p,
-        Entry {
-            action: "create_user",
-            store,
-            member: None,
-            detail: format!("{} as {}", user.username, user.role.as_str()),
-        },
-    )?;
-    Ok((StatusCode::CREATED, Json(user_json(&user))))
+    let new = NewUser {
+        username: req.username,
+        name: req.name,
+        password: req.password,
+        role: req.role,
+        store: req.store,
+    };
+    let user = blocking(move || domain::create_user(&accounts, &p, new).map_err(ApiError::from))
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)))
 }
 
+/// Which page of users.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UsersQuery {
+    /// Most users in the page (default 200).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// The `next` cursor of the previous page: users whose username sorts after this one.
+    #[param(max_length = 64)]
+    after: Option<String>,
+}
+
+/// A page of staff accounts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsersPage {
+    pub users: Vec<StaffView>,
+    /// Pass as `after` for the next page (a username); absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// The accounts the caller manages, with their assignments, sorted by username and paged by
+/// username.
+#[utoipa::path(get, path = "/api/users", tag = "accounts", params(UsersQuery),
+    responses((status = 200, description = "A page of users", body = UsersPage), Errors))]
 async fn list_users(
     State(st): State<AppState>,
     Caller(p): Caller,
-) -> Result<Json<Value>, ApiError> {
-    let scope = perm::check_any(&p, Op::ManageStaff)?;
-    let users: Vec<Value> = st
-        .accounts
-        .users()?
-        .iter()
-        .filter(|u| perm::within(&p, scope, u.store, None))
-        .map(|u| staff_json(&st, u))
-        .collect::<Result<_, _>>()?;
-    Ok(Json(json!({ "users": users })))
-}
-
-/// The user `raw` names, if `p` manages it (or it is `p`).
-fn managed_user(st: &AppState, p: &Principal, raw: &str) -> Result<User, ApiError> {
-    let id: UserId = parse_id("user", raw)?;
-    let user = st
-        .accounts
-        .user(id)?
-        .ok_or_else(|| ApiError::NotFound(format!("user {id} does not exist")))?;
-    if user.id != p.user.id {
-        perm::check(p, Op::ManageStaff, Target::store(user.store))?;
+    ApiQuery(q): ApiQuery<UsersQuery>,
+) -> Result<Json<UsersPage>, ApiError> {
+    let limit = page_limit(q.limit)?;
+    if q.after.as_ref().is_some_and(|a| a.chars().count() > 64) {
+        return Err(ApiError::BadRequest("after has at most 64 characters".into()));
     }
-    Ok(user)
-}
-
-/// The field staff account `raw` names, if `p` manages staff of its store.
-fn managed_field_staff(st: &AppState, p: &Principal, raw: &str) -> Result<User, ApiError> {
-    let id: UserId = parse_id("user", raw)?;
-    let user = st
-        .accounts
-        .user(id)?
-        .ok_or_else(|| ApiError::NotFound(format!("user {id} does not exist")))?;
-    perm::check(p, Op::ManageStaff, Target::store(user.store))?;
-    if user.role != Role::FieldStaff {
-        return Err(ApiError::Unprocessable(format!(
-            "only field staff are assigned to companies; {} is a {} and sees what the role allows",
-            user.username,
-            user.role.as_str()
-        )));
-    }
-    Ok(user)
-}
-
-/// `GET /api/users/{id}/assignment`: which members a field staff account works with.
-async fn get_assignment(
-    State(st): State<AppState>,
-    Caller(p): Caller,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let user = managed_field_staff(&st, &p, &id)?;
-    Ok(Json(staff_json(&st, &user)?))
-}
-
-/// `PUT /api/users/{id}/assignment`: assigns a field staff account to the whole store or to
-/// companies (corporate agreements) of its store. The user's devices learn the directories they
-/// now read through their status documents at the next sync; every request and sync message
-/// after this one is checked against the new assignment.
-async fn set_assignment(
-    State(st): State<AppState>,
-    Caller(p): Caller,
-    Path(id): Path<String>,
-    ApiJson(assignment): ApiJson<Assignment>,
-) -> Result<Json<Value>, ApiError> {
-    let user = managed_field_staff(&st, &p, &id)?;
-    let mut guard = st.core();
-    let core = &mut *guard;
-    let mut names = Vec::new();
-    for company in assignment.companies().unwrap_or_default() {
-        match crate::domain::partners::company(core, *company)? {
-            Some((store, name)) if store == user.store => names.push(name),
-            _ => {
-                return Err(ApiError::Unprocessable(format!(
-                    "company {company} has no corporate agreement with the store of {}",
-                    user.username
-                )));
-            }
-        }
-    }
-    let mut batch = Batch::default();
-    st.accounts
-        .put_assignment(&mut batch, user.id, &assignment)?;
-    let touched = publish_reach(core, &user, &assignment, &mut batch)?;
-    let detail = if names.is_empty() {
-        format!("{} to the whole store", user.username)
+    let (users, more) = domain::list_users(&st.accounts, &p, q.after.as_deref(), limit)?;
+    let next = if more {
+        users.last().map(|u| u.user.username.clone())
     } else {
-        format!("{} to {}", user.username, names.join(", "))
+        None
     };
-    audit::record(
-        core.store.as_ref(),
-        &mut batch,
-        &p,
-        Entry {
-            action: "assign_staff",
-            store: user.store,
-            member: None,
-            detail,
-        },
-    )?;
-    core.commit(batch, touched)?;
-    drop(guard);
-    tracing::info!(user = %user.username, by = %p.user.username, "assignment changed");
-    Ok(Json(staff_json(&st, &user)?))
+    Ok(Json(UsersPage { users, next }))
 }
 
-/// Writes what `user` reaches under `assignment` (the directories they read, the companies they
-/// may visit) into the status documents of their devices, which is how devices learn of it at
-/// their next sync. Returns the documents changed.
-pub(crate) fn publish_reach(
-    core: &mut Core,
-    user: &User,
-    assignment: &Assignment,
-    batch: &mut Batch,
-) -> Result<Vec<DocumentId>, StoreError> {
-    let directories = assignment.directories(user.store);
-    for dir in &directories {
-        core.ensure_directory(batch, user.store, *dir)?;
-    }
-    let urls: Vec<String> = directories.iter().map(|d| d.url()).collect();
-    let visitable = crate::domain::partners::visitable(core, user.store, assignment)?;
-    let mut touched = Vec::new();
-    for device in core.accounts.devices_of(user.id)? {
-        let status = docs::status_id(device.id);
-        if core.docs.load(core.store.as_ref(), &status)?
-            && let Some(doc) = core.docs.get_mut(&status)
-        {
-            let directories = docs::write_field(doc, "directories", &urls);
-            let companies = docs::write_field(doc, "companies", &visitable);
-            if directories || companies {
-                core.docs.save(&status, batch);
-                touched.push(status);
-            }
-        }
-    }
-    Ok(touched)
-}
-
+/// Ends every login session of a user the caller manages (or their own): each token issued
+/// before now is refused from now on. Device tokens are revoked per device.
+#[utoipa::path(post, path = "/api/users/{id}/revoke-sessions", tag = "accounts",
+    params(("id" = UserId, Path, description = "The user's id")),
+    responses((status = 204, description = "Revoked"), Errors, NotFound))]
 async fn revoke_sessions(
     State(st): State<AppState>,
     Caller(p): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> Result<StatusCode, ApiError> {
-    let user = managed_user(&st, &p, &id)?;
-    st.accounts.revoke_sessions(user.id)?;
-    audit::record_now(
-        st.accounts.store.as_ref(),
-        &p,
-        Entry {
-            action: "revoke_sessions",
-            store: user.store,
-            member: None,
-            detail: user.username.clone(),
-        },
-    )?;
+    domain::revoke_sessions(&st.accounts, &p, id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Which page of devices.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DevicesQuery {
+    /// Most devices in the page (default 200).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// The `next` cursor of the previous page: devices registered after this one.
+    after: Option<DeviceId>,
+}
+
+/// A page of devices.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DevicesPage {
+    pub devices: Vec<DeviceView>,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<DeviceId>,
+}
+
+/// The devices registered to a user the caller manages (or to themselves), in id order
+/// (registration order), paged by id.
+#[utoipa::path(get, path = "/api/users/{id}/devices", tag = "accounts",
+    params(("id" = UserId, Path, description = "The user's id"), DevicesQuery),
+    responses((status = 200, description = "A page of devices", body = DevicesPage), Errors,
+        NotFound))]
 async fn user_devices(
     State(st): State<AppState>,
     Caller(p): Caller,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let user = managed_user(&st, &p, &id)?;
-    let devices: Vec<Value> = st
-        .accounts
-        .devices_of(user.id)?
-        .iter()
-        .map(|d| json!({"id": d.id, "name": d.name, "registered_ms": d.registered_ms, "revoked": d.revoked}))
-        .collect();
-    Ok(Json(json!({ "devices": devices })))
+    ApiPath(id): ApiPath<UserId>,
+    ApiQuery(q): ApiQuery<DevicesQuery>,
+) -> Result<Json<DevicesPage>, ApiError> {
+    let limit = page_limit(q.limit)?;
+    let (devices, more) = domain::devices(&st.accounts, &p, id, q.after, limit)?;
+    let next = if more { devices.last().map(|d| d.id) } else { None };
+    Ok(Json(DevicesPage { devices, next }))
 }
 
+/// Which members a field staff account works with: the whole store or some companies.
+#[utoipa::path(get, path = "/api/users/{id}/assignment", tag = "accounts",
+    params(("id" = UserId, Path, description = "The field staff account's id")),
+    responses((status = 200, description = "The account and its assignment", body = StaffView),
+        Errors, NotFound,
+        (status = 422, description = "The account is not field staff",
+            content_type = "application/problem+json", body = super::error::Problem)))]
+async fn get_assignment(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<UserId>,
+) -> Result<Json<StaffView>, ApiError> {
+    Ok(Json(domain::assignment_of(&st.accounts, &p, id)?))
+}
+
+/// Assigns a field staff account to the whole store or to companies (corporate agreements) of
+/// its store.
+///
+/// The user's devices learn the directories they now read through their status documents at the
+/// next sync; every request and sync message after this one is checked against the new
+/// assignment.
+#[utoipa::path(put, path = "/api/users/{id}/assignment", tag = "accounts",
+    params(("id" = UserId, Path, description = "The field staff account's id")),
+    request_body = AssignmentForm,
+    responses((status = 200, description = "The account and its new assignment",
+        body = StaffView), Errors, NotFound, BodyErrors))]
+async fn set_assignment(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<UserId>,
+    ApiJson(assignment): ApiJson<Assignment>,
+) -> Result<Json<StaffView>, ApiError> {
+    Ok(Json(domain::assign(&mut st.core(), &p, id, &assignment)?))
+}
+
+/// Revokes a device of a user the caller manages (or their own): its token stops working at once
+/// (a lost phone stops syncing).
+#[utoipa::path(post, path = "/api/devices/{id}/revoke", tag = "accounts",
+    params(("id" = DeviceId, Path, description = "The device's id")),
+    responses((status = 204, description = "Revoked"), Errors, NotFound))]
 async fn revoke_device(
     State(st): State<AppState>,
     Caller(p): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<DeviceId>,
 ) -> Result<StatusCode, ApiError> {
-    let id: DeviceId = parse_id("device", &id)?;
-    let device = st
-        .accounts
-        .device(id)?
-        .ok_or_else(|| ApiError::NotFound(format!("device {id} does not exist")))?;
-    let owner = managed_user(&st, &p, &device.user.to_string())?;
-    st.accounts.revoke_device(id)?;
-    audit::record_now(
-        st.accounts.store.as_ref(),
-        &p,
-        Entry {
-            action: "revoke_device",
-            store: owner.store,
-            member: None,
-            detail: format!("{} of {}", device.name, owner.username),
-        },
-    )?;
+    domain::revoke_device(&st.accounts, &p, id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// An invitation code to hand to a member.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Invitation {
+    /// 12 characters; works once.
+    pub code: String,
+    /// Seconds until the code stops working.
+    pub expires_in: i64,
+}
+
+/// A single-use code for a member to open their login in the member app.
+#[utoipa::path(post, path = "/api/members/{id}/invitations", tag = "accounts",
+    params(("id" = MemberId, Path, description = "The member's id (UUIDv7)")),
+    responses((status = 201, description = "The code", body = Invitation), Errors, NotFound))]
 async fn invite(
     State(st): State<AppState>,
     Caller(p): Caller,
-    Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let member: MemberId = parse_id("member", &id)?;
-    let (store, company) = st
-        .core()
-        .members
-        .get(&member)
-        .map(|m| (m.store, m.company))
-        .ok_or_else(|| ApiError::NotFound(format!("member {member} is not on file")))?;
-    perm::check(&p, Op::InviteMember, Target::member(store, member, company))?;
-    let code = st.accounts.invite(member, store)?;
-    audit::record_now(
-        st.accounts.store.as_ref(),
-        &p,
-        Entry {
-            action: "invite_member",
-            store,
-            member: Some(member),
-            detail: "invitation code handed over".into(),
-        },
-    )?;
+    ApiPath(member): ApiPath<MemberId>,
+) -> Result<(StatusCode, Json<Invitation>), ApiError> {
+    let code = domain::invite(&st.core(), &p, member)?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"code": code, "expires_in": INVITATION_TTL_MS / 1000})),
+        Json(Invitation {
+            code,
+            expires_in: INVITATION_TTL_MS / 1000,
+        }),
     ))
 }
 
-#[derive(Deserialize)]
+/// A member's login to open.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Signup {
+pub struct Signup {
+    /// The invitation code the store handed over.
+    #[schema(max_length = 64)]
     code: String,
+    /// 1 to 64 characters.
+    #[schema(max_length = 64)]
     username: String,
+    /// 8 to 128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     password: String,
 }
 
+/// A member's login, opened and signed in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedUp {
+    /// The bearer token of the new session.
+    pub token: String,
+    pub user: UserView,
+    /// The member file the login belongs to.
+    pub member: MemberId,
+}
+
+/// Opens a member's own login from an invitation code and signs them in. Needs no session.
+#[utoipa::path(post, path = "/api/member-signup", tag = "accounts", security(()),
+    request_body = Signup,
+    responses((status = 201, description = "Signed up and signed in", body = SignedUp),
+        (status = 400, description = "The code is unknown, used or expired, or a field is malformed",
+            content_type = "application/problem+json", body = super::error::Problem),
+        Conflict, BodyErrors))]
 async fn member_signup(
     State(st): State<AppState>,
     ApiJson(req): ApiJson<Signup>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let code = text("the invitation code", &req.code, 64)?;
-    let username = text("the username", &req.username, 64)?;
+) -> Result<(StatusCode, Json<SignedUp>), ApiError> {
     let accounts = st.accounts.clone();
-    let password = req.password;
-    let (user, member) = blocking(move || {
-        accounts
-            .accept_invitation(&code, &username, &password)
+    let done = blocking(move || {
+        domain::member_signup(&accounts, &req.code, &req.username, &req.password)
             .map_err(ApiError::from)
     })
     .await?;
-    let token = st.accounts.login(&user)?;
-    let p = Principal {
-        user: user.clone(),
-        device: None,
-        member: Some(member),
-        assignment: Assignment::Store,
-    };
-    audit::record_now(
-        st.accounts.store.as_ref(),
-        &p,
-        Entry {
-            action: "member_signup",
-            store: user.store,
-            member: Some(member),
-            detail: user.username.clone(),
-        },
-    )?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"token": token, "user": user_json(&user), "member": member})),
+        Json(SignedUp {
+            token: done.token,
+            user: (&done.user).into(),
+            member: done.member,
+        }),
     ))
 }

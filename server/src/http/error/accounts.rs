@@ -1,3 +1,26 @@
-//! How the errors of `domain::accounts` are answered.
+//! Accounts' errors as responses.
 
 use super::ApiError;
+use crate::domain::accounts::AccountsError;
+
+impl From<AccountsError> for ApiError {
+    fn from(e: AccountsError) -> Self {
+        match e {
+            AccountsError::BadText { .. }
+            | AccountsError::BadUsername
+            | AccountsError::UnknownProgram(_)
+            | AccountsError::MemberByInvitation => ApiError::BadRequest(e.to_string()),
+            AccountsError::Outranked { .. } => ApiError::Forbidden(e.to_string()),
+            AccountsError::UnknownStore(_)
+            | AccountsError::UnknownUser(_)
+            | AccountsError::UnknownDevice(_)
+            | AccountsError::NotOnFile(_) => ApiError::NotFound(e.to_string()),
+            AccountsError::NotFieldStaff { .. } | AccountsError::NotOurCompany { .. } => {
+                ApiError::Unprocessable(e.to_string())
+            }
+            AccountsError::Auth(a) => a.into(),
+            AccountsError::Denied(d) => d.into(),
+            AccountsError::Store(s) => s.into(),
+        }
+    }
+}
