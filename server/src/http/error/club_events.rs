@@ -1,3 +1,30 @@
 //! How the errors of `domain::club_events` are answered.
 
 use super::ApiError;
+use crate::domain::club_events::ClubEventError;
+
+impl From<ClubEventError> for ApiError {
+    fn from(e: ClubEventError) -> Self {
+        use ClubEventError as E;
+        match e {
+            E::BadText { .. }
+            | E::BadMoment { .. }
+            | E::BadCapacity(_)
+            | E::SegmentTooLong
+            | E::UnknownTier(_)
+            | E::UnknownStatus(_)
+            | E::NoMember => ApiError::BadRequest(e.to_string()),
+            E::UnknownStore(_) | E::UnknownMember(_) | E::NotFound(_) => {
+                ApiError::NotFound(e.to_string())
+            }
+            E::NotInvited { .. } => ApiError::Forbidden(e.to_string()),
+            E::Full { .. }
+            | E::OtherStore { .. }
+            | E::BeforeStart { .. }
+            | E::AlreadyAttended { .. } => ApiError::Conflict(e.to_string()),
+            E::Denied(d) => d.into(),
+            E::Refused(r) => r.into(),
+            E::Store(s) => ApiError::internal(s),
+        }
+    }
+}

@@ -1,3 +1,24 @@
 //! How the errors of `domain::complaints` are answered.
 
 use super::ApiError;
+use crate::domain::complaints::ComplaintError;
+
+impl From<ComplaintError> for ApiError {
+    fn from(e: ComplaintError) -> Self {
+        use ComplaintError as E;
+        match e {
+            E::BadText { .. }
+            | E::BadMoment { .. }
+            | E::AnswerBeforeFiling { .. }
+            | E::CloseBeforeAnswer { .. } => ApiError::BadRequest(e.to_string()),
+            E::UnknownMember(_) | E::NotFound(_) => ApiError::NotFound(e.to_string()),
+            E::NotOwner { .. } => ApiError::Forbidden(e.to_string()),
+            E::Closed { .. }
+            | E::NotHigher { .. }
+            | E::AlreadyAnswered { .. }
+            | E::NotAnswered { .. } => ApiError::Conflict(e.to_string()),
+            E::Denied(d) => d.into(),
+            E::Store(s) => ApiError::internal(s),
+        }
+    }
+}

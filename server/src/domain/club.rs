@@ -1,0 +1,56 @@
+//! What the club's own records (complaints, club events) share: the clock, the dating of a moment
+//! keyed in later, bounded texts, a member's store and writing a record with its audit record in
+//! one batch.
+
+use carclub_protocol::DocumentId;
+use carclub_shared::dating::{self, DatingError};
+use carclub_shared::{MemberId, ParseError, StoreId, Text, Timestamp};
+use serde::Serialize;
+
+use super::Core;
+use super::audit::{self, Entry};
+use super::auth::Principal;
+use crate::storage::keys::Table;
+use crate::storage::{Batch, StoreError};
+
+/// The current time.
+pub fn now() -> Timestamp {
+    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+}
+
+/// The moment something happened: now, or an earlier moment keyed in later (never in the
+/// future, at most three years back; `carclub_shared::dating::moment`).
+pub fn moment(at: Option<Timestamp>) -> Result<Timestamp, DatingError> {
+    dating::moment(at, now())
+}
+
+/// A text of at most `N` characters, trimmed, not empty.
+pub fn text<const N: usize>(raw: &str) -> Result<String, ParseError> {
+    Text::<N>::parse(raw).map(|t| t.as_str().to_owned())
+}
+
+/// The store of `member`, if on file.
+pub fn member_store(core: &Core, member: MemberId) -> Option<StoreId> {
+    core.members.get(&member).map(|m| m.store)
+}
+
+/// Writes `record` as `id` of `table` with an audit record for `p`, adding to `batch`, and commits
+/// it; the documents in `touched` (changed by the same batch) go to the sync layer.
+pub fn save<V: Serialize>(
+    core: &mut Core,
+    mut batch: Batch,
+    p: &Principal,
+    (table, id): (&Table<uuid::Uuid>, &uuid::Uuid),
+    record: &V,
+    entry: Entry<'_>,
+    touched: Vec<DocumentId>,
+) -> Result<(), StoreError> {
+    table.put(&mut batch, id, record)?;
+    if let Err(e) = audit::record(core.store.as_ref(), &mut batch, p, entry) {
+        for t in &touched {
+            core.docs.evict(t);
+        }
+        return Err(e);
+    }
+    core.commit(batch, touched)
+}
