@@ -52,9 +52,6 @@ pub struct BadId {
 pub mod accounts;
 pub mod audit;
 pub mod auth;
-pub mod club;
-pub mod club_events;
-pub mod complaints;
 pub mod cards;
 pub mod cardstock;
 pub mod club;
