@@ -190,7 +190,10 @@ pub enum AccountsError {
     NotFieldStaff { username: String, role: Role },
     /// An assignment names a company without an agreement with the user's store.
     #[error("company {company} has no corporate agreement with the store of {username}")]
-    NotOurCompany { company: CompanyId, username: String },
+    NotOurCompany {
+        company: CompanyId,
+        username: String,
+    },
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -380,8 +383,12 @@ pub fn list_stores(
     limit: usize,
 ) -> Result<(Vec<StoreView>, bool), AccountsError> {
     perm::check_any(p, Op::ListMembers)?;
-    let list: Vec<StoreRecord> =
-        STORES.page(accounts.store.as_ref(), after.as_ref(), limit + 1, &mut |_| true)?;
+    let list: Vec<StoreRecord> = STORES.page(
+        accounts.store.as_ref(),
+        after.as_ref(),
+        limit + 1,
+        &mut |_| true,
+    )?;
     let (list, more) = split_page(list, limit);
     Ok((list.into_iter().map(StoreView::from).collect(), more))
 }
@@ -449,9 +456,12 @@ pub fn list_users(
     limit: usize,
 ) -> Result<(Vec<StaffView>, bool), AccountsError> {
     let scope = perm::check_any(p, Op::ManageStaff)?;
-    let list: Vec<User> = USERS.page(accounts.store.as_ref(), after, limit + 1, &mut |u: &User| {
-        perm::within(p, scope, u.store, None)
-    })?;
+    let list: Vec<User> = USERS.page(
+        accounts.store.as_ref(),
+        after,
+        limit + 1,
+        &mut |u: &User| perm::within(p, scope, u.store, None),
+    )?;
     let (list, more) = split_page(list, limit);
     let list = list
         .iter()
@@ -462,9 +472,7 @@ pub fn list_users(
 
 /// The user `id`, if `p` manages it (or it is `p`).
 pub fn managed_user(accounts: &Accounts, p: &Principal, id: UserId) -> Result<User, AccountsError> {
-    let user = accounts
-        .user(id)?
-        .ok_or(AccountsError::UnknownUser(id))?;
+    let user = accounts.user(id)?.ok_or(AccountsError::UnknownUser(id))?;
     if user.id != p.user.id {
         perm::check(p, Op::ManageStaff, Target::store(user.store))?;
     }
@@ -477,9 +485,7 @@ pub fn managed_field_staff(
     p: &Principal,
     id: UserId,
 ) -> Result<User, AccountsError> {
-    let user = accounts
-        .user(id)?
-        .ok_or(AccountsError::UnknownUser(id))?;
+    let user = accounts.user(id)?.ok_or(AccountsError::UnknownUser(id))?;
     perm::check(p, Op::ManageStaff, Target::store(user.store))?;
     if user.role != Role::FieldStaff {
         return Err(AccountsError::NotFieldStaff {
@@ -584,7 +590,11 @@ pub fn publish_reach(
 }
 
 /// Ends every login session of the user `id` (someone `p` manages, or `p`); audited.
-pub fn revoke_sessions(accounts: &Accounts, p: &Principal, id: UserId) -> Result<(), AccountsError> {
+pub fn revoke_sessions(
+    accounts: &Accounts,
+    p: &Principal,
+    id: UserId,
+) -> Result<(), AccountsError> {
     let user = managed_user(accounts, p, id)?;
     accounts.revoke_sessions(user.id)?;
     audit::record_now(
@@ -622,7 +632,11 @@ pub fn devices(
 
 /// Revokes the device `id` of someone `p` manages (or of `p`): its token stops working at once;
 /// audited.
-pub fn revoke_device(accounts: &Accounts, p: &Principal, id: DeviceId) -> Result<(), AccountsError> {
+pub fn revoke_device(
+    accounts: &Accounts,
+    p: &Principal,
+    id: DeviceId,
+) -> Result<(), AccountsError> {
     let device = accounts
         .device(id)?
         .ok_or(AccountsError::UnknownDevice(id))?;

@@ -290,7 +290,12 @@ pub fn record(
 
 /// The discount and points `order` would bring `member` today, before it is settled; changes
 /// nothing. Needs the permission to settle orders for the member.
-pub fn quote(core: &Core, p: &Principal, member: MemberId, order: &Order) -> Result<Quote, OpsError> {
+pub fn quote(
+    core: &Core,
+    p: &Principal,
+    member: MemberId,
+    order: &Order,
+) -> Result<Quote, OpsError> {
     let store = store_of(core, member)?;
     perm::check(
         p,

@@ -14,8 +14,8 @@ use super::AppState;
 use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, blocking};
 use crate::domain::accounts::{
-    self as domain, AssignmentForm, DeviceView, INVITATION_TTL_MS, NewUser, Permissions,
-    StaffView, StoreView, UserView,
+    self as domain, AssignmentForm, DeviceView, INVITATION_TTL_MS, NewUser, Permissions, StaffView,
+    StoreView, UserView,
 };
 use crate::domain::auth::Assignment;
 
@@ -107,7 +107,11 @@ async fn list_stores(
 ) -> Result<Json<StoresPage>, ApiError> {
     let limit = page_limit(q.limit)?;
     let (stores, more) = domain::list_stores(&st.accounts, &p, q.after, limit)?;
-    let next = if more { stores.last().map(|s| s.id) } else { None };
+    let next = if more {
+        stores.last().map(|s| s.id)
+    } else {
+        None
+    };
     Ok(Json(StoresPage { stores, next }))
 }
 
@@ -161,8 +165,8 @@ async fn create_user(
         role: req.role,
         store: req.store,
     };
-    let user = blocking(move || domain::create_user(&accounts, &p, new).map_err(ApiError::from))
-        .await?;
+    let user =
+        blocking(move || domain::create_user(&accounts, &p, new).map_err(ApiError::from)).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -199,7 +203,9 @@ async fn list_users(
 ) -> Result<Json<UsersPage>, ApiError> {
     let limit = page_limit(q.limit)?;
     if q.after.as_ref().is_some_and(|a| a.chars().count() > 64) {
-        return Err(ApiError::BadRequest("after has at most 64 characters".into()));
+        return Err(ApiError::BadRequest(
+            "after has at most 64 characters".into(),
+        ));
     }
     let (users, more) = domain::list_users(&st.accounts, &p, q.after.as_deref(), limit)?;
     let next = if more {
@@ -259,7 +265,11 @@ async fn user_devices(
 ) -> Result<Json<DevicesPage>, ApiError> {
     let limit = page_limit(q.limit)?;
     let (devices, more) = domain::devices(&st.accounts, &p, id, q.after, limit)?;
-    let next = if more { devices.last().map(|d| d.id) } else { None };
+    let next = if more {
+        devices.last().map(|d| d.id)
+    } else {
+        None
+    };
     Ok(Json(DevicesPage { devices, next }))
 }
 

@@ -90,12 +90,13 @@ fn operation_of(mut v: Value, member: MemberId) -> Result<Operation, ApiError> {
             "the operation must be a JSON object with a \"type\"".into(),
         ));
     };
-    let at = match map.remove("at") {
-        None | Some(Value::Null) => None,
-        Some(raw) => Some(serde_json::from_value::<Timestamp>(raw).map_err(|e| {
-            ApiError::BadRequest(format!("\"at\" must be an RFC 3339 time: {e}"))
-        })?),
-    };
+    let at =
+        match map.remove("at") {
+            None | Some(Value::Null) => None,
+            Some(raw) => Some(serde_json::from_value::<Timestamp>(raw).map_err(|e| {
+                ApiError::BadRequest(format!("\"at\" must be an RFC 3339 time: {e}"))
+            })?),
+        };
     if !map.contains_key("member") {
         map.insert("member".into(), Value::String(member.to_string()));
     }
