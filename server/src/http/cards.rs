@@ -1,139 +1,113 @@
-//! Card stock on devices: the back office checks out a block of card numbers to a staff member's
-//! device (DOMAIN.md §2), and the device issues cards from it offline without collisions.
-//!
-//! A block is recorded on the device's record (the server checks every enrollment's card against
-//! it) and written into the device's status document, so the device learns of it on its next sync.
+//! Card blocks on devices: `POST`/`GET /api/devices/{id}/card-blocks` (the rules are in
+//! `domain::cards`).
 
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::routing::post;
-use axum::{Json, Router};
-use carclub_protocol::docs::{self, CardBlock};
+use axum::Json;
+use axum::extract::State;
+use carclub_protocol::docs::CardBlock;
 use carclub_shared::DeviceId;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::http::api::{ApiError, ApiJson, AppState, bearer};
-use crate::domain::auth::{CARD_BLOCK_SIZE, Principal};
-use crate::domain::Core;
-use crate::domain::perm::{self, Op};
-use crate::storage::{Batch, StoreError};
+use super::AppState;
+use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::domain::cards::{self, BlockUse};
 
-/// The routes of card stock.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/devices/{id}/card-blocks", post(check_out).get(list))
+/// The routes of card blocks.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(check_out, list))
 }
 
-#[derive(Deserialize)]
+/// How many cards to check out.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CheckOut {
+pub struct CheckOut {
+    /// Cards in the block.
+    #[schema(minimum = 1, maximum = 200)]
     count: u64,
 }
 
-fn parse_device(id: &str) -> Result<DeviceId, ApiError> {
-    id.parse()
-        .map_err(|_| ApiError::BadRequest(format!("{id:?} is not a device id")))
+/// A block checked out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckedOut {
+    pub block: CardBlock,
+    /// The block's first card number.
+    #[schema(required = true)]
+    pub first_card: Option<String>,
 }
 
-/// The device's record if `p` may manage its card stock.
-fn device_in_scope(
-    st: &AppState,
-    p: &Principal,
-    id: DeviceId,
-) -> Result<crate::domain::auth::DeviceRecord, ApiError> {
-    let unknown = || ApiError::NotFound(format!("no device {id}"));
-    let device = st.accounts.device(id)?.ok_or_else(unknown)?;
-    let owner = st.accounts.user(device.user)?.ok_or_else(unknown)?;
-    let target = perm::Target::store(owner.store);
-    match perm::check(p, Op::ManageCards, target) {
-        Ok(()) => {}
-        Err(perm::Denied::OtherStore { .. }) => return Err(unknown()),
-        Err(denied) => return Err(ApiError::Forbidden(denied.to_string())),
-    }
-    if device.revoked {
-        return Err(ApiError::Conflict(format!(
-            "device {id} is revoked; it cannot receive cards"
-        )));
-    }
-    Ok(device)
+/// Which page of blocks.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BlocksQuery {
+    /// Most blocks in the page (default 200).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// The `next` cursor of the previous page: blocks whose first serial is after it.
+    after: Option<u64>,
 }
 
+/// A device's blocks, in the order they were checked out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceBlocks {
+    pub device: DeviceId,
+    pub blocks: Vec<BlockUse>,
+    /// Pass as `after` for the next page; null on the last page.
+    pub next: Option<u64>,
+}
+
+/// Check out a block of card numbers to a device.
+///
+/// The block is recorded on the device and written into its status document: the device learns
+/// of it on its next sync and issues its cards offline. Managers of the device's store only;
+/// another store's device is not found; a revoked device cannot receive cards (409).
+#[utoipa::path(post, path = "/api/devices/{id}/card-blocks", tag = "cards",
+    params(("id" = DeviceId, Path, description = "The device")),
+    request_body = CheckOut,
+    responses((status = 200, description = "The block checked out", body = CheckedOut),
+        Errors, NotFound, Conflict, BodyErrors))]
 async fn check_out(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<DeviceId>,
     ApiJson(req): ApiJson<CheckOut>,
-) -> Result<Json<Value>, ApiError> {
-    let p = crate::http::api::authenticate(&st, bearer(&headers)).await?;
-    let id = parse_device(&id)?;
-    if !(1..=CARD_BLOCK_SIZE).contains(&req.count) {
-        return Err(ApiError::BadRequest(format!(
-            "count must be 1 to {CARD_BLOCK_SIZE}"
-        )));
-    }
-    let device = device_in_scope(&st, &p, id)?;
-    let block = st.core().check_out_cards(&p, &device, req.count)?;
-    tracing::info!(device = %id, by = %p.user.username, first = block.first, count = block.count, "card block checked out");
-    Ok(Json(
-        json!({ "block": block, "first_card": block.numbers().next().map(|c| c.to_string()) }),
-    ))
+) -> Result<Json<CheckedOut>, ApiError> {
+    let block = cards::check_out(&mut st.core(), &p, id, req.count)?;
+    let first_card = block.numbers().next().map(|c| c.to_string());
+    Ok(Json(CheckedOut { block, first_card }))
 }
 
+/// A device's card blocks and how many cards of each were issued.
+///
+/// Sorted by the block's first serial (the order they were checked out); paged with `limit` and
+/// `after`.
+#[utoipa::path(get, path = "/api/devices/{id}/card-blocks", tag = "cards",
+    params(("id" = DeviceId, Path, description = "The device"), BlocksQuery),
+    responses((status = 200, description = "The device's blocks", body = DeviceBlocks),
+        Errors, NotFound, Conflict))]
 async fn list(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let p = crate::http::api::authenticate(&st, bearer(&headers)).await?;
-    let id = parse_device(&id)?;
-    let device = device_in_scope(&st, &p, id)?;
-    let core = st.core();
-    let blocks: Vec<Value> = device
-        .card_blocks
-        .iter()
-        .map(|b| {
-            let issued = core.members.values().filter(|m| b.contains(m.card.as_str())).count();
-            json!({ "block": b, "issued": issued, "left": b.count as usize - issued.min(b.count as usize) })
-        })
-        .collect();
-    Ok(Json(json!({ "device": id, "blocks": blocks })))
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<DeviceId>,
+    ApiQuery(q): ApiQuery<BlocksQuery>,
+) -> Result<Json<DeviceBlocks>, ApiError> {
+    let limit = page_limit(q.limit)?;
+    let (blocks, next) = cards::blocks(&st.core(), &p, id, q.after, limit)?;
+    Ok(Json(DeviceBlocks {
+        device: id,
+        blocks,
+        next,
+    }))
 }
 
-impl Core {
-    /// Checks out a new block of card numbers to `device`: durable on the device record and in the
-    /// device's status document, and pushed to the device if it is connected.
-    pub fn check_out_cards(
-        &mut self,
-        by: &Principal,
-        device: &crate::domain::auth::DeviceRecord,
-        count: u64,
-    ) -> Result<CardBlock, StoreError> {
-        let mut batch = Batch::default();
-        let (block, _) = self.accounts.new_card_block(device, count, &mut batch)?;
-        let owner_store = self
-            .accounts
-            .user(device.user)?
-            .map_or(by.user.store, |u| u.store);
-        let entry = crate::domain::audit::Entry {
-            action: "check_out_cards",
-            store: owner_store,
-            member: None,
-            detail: format!(
-                "{} cards from {} to device {}",
-                block.count,
-                block.key(),
-                device.id
-            ),
-        };
-        crate::domain::audit::record(self.store.as_ref(), &mut batch, by, entry)?;
-        let status = docs::status_id(device.id);
-        if self.docs.load(self.store.as_ref(), &status)?
-            && let Some(doc) = self.docs.get_mut(&status)
-            && docs::write_entry(doc, "card_blocks", &block.key(), &block)
-        {
-            self.docs.save(&status, &mut batch);
-        }
-        self.commit(batch, vec![status])?;
-        Ok(block)
+/// The size of a page: `limit` (1 to 1000), 200 when not given.
+pub(super) fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(200),
+        Some(n @ 1..=1000) => Ok(n as usize),
+        Some(_) => Err(ApiError::BadRequest("limit is 1 to 1000".into())),
     }
 }

@@ -1,147 +1,96 @@
-//! Resolving conflicts: what offline devices did together that breaks an invariant stays listed
-//! until someone in the back office decides, and the decision is kept with who made it and when.
+//! One conflict and its resolution: `GET /api/conflicts/{id}`, `POST /api/conflicts/{id}/resolve`
+//! (the rules are in `domain::conflicts`).
 
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use carclub_shared::{MemberId, Timestamp, UserId};
+use axum::Json;
+use axum::extract::State;
+use carclub_shared::MemberId;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::http::api::{ApiError, ApiJson, AppState, bearer};
-use crate::domain::auth::Principal;
-use crate::domain::Core;
-use crate::domain::fold::Conflict;
-use crate::domain::perm::{self, Op};
-use crate::storage::keys::{CONFLICTS, RESOLUTIONS};
-use crate::storage::{Batch, StoreError};
+use super::AppState;
+use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
+use super::extract::{ApiJson, ApiPath, Caller};
+use crate::domain::conflicts::{self, Decision, Resolution};
+use crate::domain::fold;
 
 /// The routes of conflict resolution.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/conflicts/{id}", get(show))
-        .route("/api/conflicts/{id}/resolve", post(resolve))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(show))
+        .routes(routes!(resolve))
 }
 
-/// The conflict `id` if `p` may see it.
-fn conflict_in_scope(core: &Core, p: &Principal, id: &str, op: Op) -> Result<Conflict, ApiError> {
-    let unknown = || ApiError::NotFound(format!("no conflict {id}"));
-    let conflict = core.conflicts.get(id).ok_or_else(unknown)?;
-    let target = perm::Target::store(conflict.store);
-    match perm::check(p, op, target) {
-        Ok(()) => Ok(conflict.clone()),
-        Err(perm::Denied::OtherStore { .. }) => Err(unknown()),
-        Err(denied) => Err(ApiError::Forbidden(denied.to_string())),
-    }
+/// A conflict and the decision on it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConflictShown {
+    pub conflict: fold::Conflict,
+    /// The decision, once one was made.
+    #[schema(required = true)]
+    pub resolution: Option<Resolution>,
 }
 
-async fn show(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let p = crate::http::api::authenticate(&st, bearer(&headers)).await?;
-    let core = st.core();
-    let conflict = conflict_in_scope(&core, &p, &id, Op::ViewConflicts)?;
-    Ok(Json(
-        json!({ "conflict": conflict, "resolution": core.resolution(&id)? }),
-    ))
+/// A conflict as resolved, and the decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConflictResolved {
+    pub conflict: fold::Conflict,
+    pub resolution: Resolution,
 }
 
 /// A decision on a conflict.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Resolution {
-    pub conflict: String,
-    /// The record kept, when the decision keeps one (e.g. the one card of a vehicle).
-    pub keep: Option<MemberId>,
-    /// What was decided and done, in words.
-    pub note: String,
-    pub by: UserId,
-    pub at: Timestamp,
-}
-
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ResolveRequest {
+pub struct ResolveRequest {
+    /// What was decided and done, in words (not blank).
+    #[schema(max_length = 500)]
     note: String,
+    /// The member whose record is kept, one of the conflict's members.
     #[serde(default)]
     keep: Option<MemberId>,
 }
 
-async fn resolve(
+/// One conflict and the decision on it, if one was made.
+///
+/// A conflict of another store is not found.
+#[utoipa::path(get, path = "/api/conflicts/{id}", tag = "conflicts",
+    params(("id" = String, Path, description = "The conflict")),
+    responses((status = 200, description = "The conflict", body = ConflictShown),
+        Errors, NotFound))]
+async fn show(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    ApiJson(req): ApiJson<ResolveRequest>,
-) -> Result<Json<Value>, ApiError> {
-    let p = crate::http::api::authenticate(&st, bearer(&headers)).await?;
-    let note = req.note.trim();
-    if note.is_empty() || note.chars().count() > 500 {
-        return Err(ApiError::BadRequest(
-            "note must say what was decided, in 1 to 500 characters".into(),
-        ));
-    }
-    let mut core = st.core();
-    let conflict = conflict_in_scope(&core, &p, &id, Op::ResolveConflicts)?;
-    if conflict.resolved {
-        return Err(ApiError::Conflict(format!(
-            "conflict {id} is already resolved"
-        )));
-    }
-    if let Some(keep) = req.keep
-        && !conflict.members.contains(&keep)
-    {
-        return Err(ApiError::BadRequest(format!(
-            "member {keep} is not part of conflict {id}"
-        )));
-    }
-    let resolution = Resolution {
-        conflict: id.clone(),
-        keep: req.keep,
-        note: note.to_owned(),
-        by: p.user.id,
-        at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
-    };
-    core.resolve_conflict(&p, &resolution)?;
-    tracing::info!(conflict = %id, by = %p.user.username, "conflict resolved");
-    Ok(Json(
-        json!({ "conflict": core.conflicts.get(&id), "resolution": resolution }),
-    ))
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<ConflictShown>, ApiError> {
+    let (conflict, resolution) = conflicts::show(&st.core(), &p, &id)?;
+    Ok(Json(ConflictShown {
+        conflict,
+        resolution,
+    }))
 }
 
-impl Core {
-    /// Marks a conflict resolved, keeps the decision, and clears it from the members' files.
-    pub fn resolve_conflict(
-        &mut self,
-        by: &Principal,
-        resolution: &Resolution,
-    ) -> Result<(), StoreError> {
-        let Some(conflict) = self.conflicts.get_mut(&resolution.conflict) else {
-            return Ok(());
-        };
-        conflict.resolved = true;
-        let conflict = conflict.clone();
-        let mut batch = Batch::default();
-        CONFLICTS.put(&mut batch, &conflict.id, &conflict)?;
-        RESOLUTIONS.put(&mut batch, &conflict.id, resolution)?;
-        let entry = crate::domain::audit::Entry {
-            action: "resolve_conflict",
-            store: conflict.store,
-            member: resolution.keep,
-            detail: format!("{}: {}", conflict.id, resolution.note),
-        };
-        crate::domain::audit::record(self.store.as_ref(), &mut batch, by, entry)?;
-        let mut touched = Vec::new();
-        for member in &conflict.members {
-            crate::domain::fold::refresh_member(self, *member, &mut batch, &mut touched)?;
-        }
-        self.commit(batch, touched)?;
-        Ok(())
-    }
-
-    /// The decision on a conflict, if one was made.
-    pub fn resolution(&self, conflict: &str) -> Result<Option<Resolution>, StoreError> {
-        RESOLUTIONS.get(self.store.as_ref(), conflict)
-    }
+/// Resolve a conflict: record what was decided.
+///
+/// The decision is kept with who made it and when, and the conflict leaves the members' files and
+/// the devices. A conflict is resolved once (409 after); `keep` must be one of its members (400).
+#[utoipa::path(post, path = "/api/conflicts/{id}/resolve", tag = "conflicts",
+    params(("id" = String, Path, description = "The conflict")),
+    request_body = ResolveRequest,
+    responses((status = 200, description = "The conflict, resolved", body = ConflictResolved),
+        Errors, NotFound, Conflict, BodyErrors))]
+async fn resolve(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<ResolveRequest>,
+) -> Result<Json<ConflictResolved>, ApiError> {
+    let decision = Decision {
+        note: req.note,
+        keep: req.keep,
+    };
+    let (conflict, resolution) = conflicts::resolve(&mut st.core(), &p, &id, decision)?;
+    Ok(Json(ConflictResolved {
+        conflict,
+        resolution,
+    }))
 }

@@ -1,3 +1,18 @@
 //! How the errors of `domain::conflicts` are answered.
 
 use super::ApiError;
+use crate::domain::conflicts::ConflictsError;
+
+impl From<ConflictsError> for ApiError {
+    fn from(e: ConflictsError) -> Self {
+        match e {
+            ConflictsError::UnknownConflict(_) => ApiError::NotFound(e.to_string()),
+            ConflictsError::AlreadyResolved(_) => ApiError::Conflict(e.to_string()),
+            ConflictsError::BadNote | ConflictsError::NotInConflict { .. } => {
+                ApiError::BadRequest(e.to_string())
+            }
+            ConflictsError::Denied(d) => d.into(),
+            ConflictsError::Store(s) => ApiError::internal(s),
+        }
+    }
+}
