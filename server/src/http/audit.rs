@@ -34,7 +34,8 @@ pub struct AuditQuery {
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
     /// The `next` cursor of the previous page: records older than it.
-    before: Option<u64>,
+    #[param(minimum = 0)]
+    before: Option<i64>,
 }
 
 /// A page of audit records, newest first.
@@ -59,6 +60,12 @@ async fn audit_log(
         Some(n @ 1..=1000) => n as usize,
         Some(_) => return Err(ApiError::BadRequest("limit is 1 to 1000".into())),
     };
+    let before = match q.before {
+        None => None,
+        Some(b) => Some(u64::try_from(b).map_err(|_| {
+            ApiError::BadRequest("before is a cursor from a previous page (0 or more)".into())
+        })?),
+    };
     if q.action.as_ref().is_some_and(|a| a.chars().count() > 64) {
         return Err(ApiError::BadRequest("action has at most 64 characters".into()));
     }
@@ -66,7 +73,7 @@ async fn audit_log(
         member: q.member,
         user: q.user,
         action: q.action,
-        before: q.before,
+        before,
     };
     let (records, next) = audit::query(st.accounts.store.as_ref(), &p, &filter, limit)?;
     Ok(Json(AuditPage { records, next }))
