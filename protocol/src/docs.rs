@@ -29,6 +29,7 @@ use crate::{DocumentId, json_am};
 
 /// The kinds of document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum DocKind {
     Journal,
@@ -183,6 +184,7 @@ pub mod journal {
 
 /// What happened to an event the device uploaded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// Validated and folded into the member files.
@@ -197,6 +199,7 @@ pub enum Outcome {
 /// A block of card numbers checked out to a device: `prefix` followed by eight digits, serials
 /// `first` to `first + count - 1` (DOMAIN.md §2 card stock).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CardBlock {
     pub prefix: String,
     pub first: u64,
@@ -227,6 +230,7 @@ impl CardBlock {
 /// The device status document: the outcome of each uploaded event, and the card blocks checked
 /// out to the device after its registration (keyed by their first number).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceStatus {
     #[serde(default)]
     pub events: BTreeMap<String, Outcome>,
@@ -243,6 +247,7 @@ pub struct DeviceStatus {
 
 /// A company (corporate agreement) a field device may start a visit at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompanyRef {
     pub id: CompanyId,
     pub name: String,
@@ -250,6 +255,7 @@ pub struct CompanyRef {
 
 /// An entry of a store's member directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DirectoryEntry {
     pub url: String,
     pub name: String,
@@ -264,6 +270,7 @@ pub struct DirectoryEntry {
 
 /// The member directory of a store.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Directory {
     #[serde(default)]
     pub members: BTreeMap<String, DirectoryEntry>,
@@ -271,6 +278,7 @@ pub struct Directory {
 
 /// A vehicle on a member file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VehicleEntry {
     pub vin: Vin,
     pub plate: Plate,
@@ -279,6 +287,7 @@ pub struct VehicleEntry {
 
 /// A conflict that involves a member, as shown on the member's file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConflictRef {
     pub id: String,
     pub kind: String,
@@ -290,6 +299,7 @@ pub struct ConflictRef {
 
 /// A member's file as the server keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberFile {
     pub id: MemberId,
     pub store: StoreId,

@@ -20,6 +20,7 @@ const HOUR_MS: i64 = 3_600_000;
 
 /// Why a card left the drawer for a while.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LoanKind {
     /// A sample card, for showing: back within 24 hours.

@@ -27,6 +27,8 @@ pub const ANSWER_DAYS: i64 = 3;
 
 /// How a complaint reached the club (001, 003).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ComplaintChannel))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// Said at the counter.
@@ -65,6 +67,8 @@ impl Channel {
 
 /// How serious a complaint is, from least to most (001, 003).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ComplaintLevel))]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// A minor grumble: the reception answers.

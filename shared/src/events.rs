@@ -18,6 +18,7 @@ pub use lifecycle::{Category, Order, OrderLine, WithdrawalReason};
 
 /// One event with its envelope: who recorded it, where and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     /// Unique id; the same id is the same event.
     pub id: EventId,
@@ -48,6 +49,7 @@ impl Event {
 
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventBody {
     /// Field staff arrived at a company or compound.
@@ -261,6 +263,7 @@ impl EventBody {
 
 /// The start of an on-site visit (上门服务).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitStarted {
     /// The visit this starts.
     pub visit: VisitId,
@@ -274,6 +277,7 @@ pub struct VisitStarted {
 
 /// The end of an on-site visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitEnded {
     /// The visit this ends.
     pub visit: VisitId,
@@ -284,6 +288,8 @@ pub struct VisitEnded {
 
 /// How a member came to the club (DOMAIN.md §2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = EnrollmentChannel))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Channel {
     /// Bought a car at the store: auto-enrolled, card as a gift.
@@ -300,6 +306,7 @@ pub enum Channel {
 
 /// The documents staff saw and copied (DOMAIN.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     IdCard,
@@ -312,6 +319,7 @@ pub enum DocumentKind {
 
 /// The person joining.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub name: PersonName,
     pub phone: Phone,
@@ -321,6 +329,7 @@ pub struct Person {
 
 /// A vehicle on a member's file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Vehicle {
     pub vin: Vin,
     pub plate: Plate,
@@ -330,6 +339,7 @@ pub struct Vehicle {
 
 /// An enrollment (入会): a person, a vehicle, the tier, the fee collected and the card issued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Enrollment {
     /// The new member's id, chosen by the recording device.
     pub member: MemberId,

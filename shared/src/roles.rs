@@ -22,6 +22,7 @@ use thiserror::Error;
 
 /// A role with its graded permissions (DOMAIN.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The group's administrator: every store, every operation.

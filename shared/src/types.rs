@@ -78,6 +78,7 @@ macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(transparent)]
         pub struct $name(pub uuid::Uuid);
 
@@ -374,6 +375,7 @@ impl BenefitId {
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Points(u64);
 
@@ -526,6 +528,8 @@ impl IdNumber {
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = 18000))]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -607,6 +611,11 @@ pub const BUSINESS_OFFSET: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
 
 /// An instant, as milliseconds since the Unix epoch (UTC). Written as RFC 3339 text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(value_type = String, format = DateTime, example = "2026-03-01T10:00:00+08:00")
+)]
 pub struct Timestamp(i64);
 
 impl Timestamp {
@@ -675,6 +684,9 @@ impl<'de> Deserialize<'de> for Timestamp {
 
 /// Serde for `time::Date` as `YYYY-MM-DD` text: `#[serde(with = "crate::types::iso_date")]`.
 pub mod iso_date;
+
+#[cfg(feature = "openapi")]
+mod openapi;
 
 #[cfg(test)]
 mod tests {

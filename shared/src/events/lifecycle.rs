@@ -11,6 +11,7 @@ use crate::types::*;
 
 /// A spending category; earning rates and discounts are set per category by the program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// Repair and maintenance labor (工时).
@@ -47,6 +48,7 @@ impl Category {
 
 /// One line of an order: what was bought, at list price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
     pub category: Category,
     /// The list price, before any card discount.
@@ -55,6 +57,7 @@ pub struct OrderLine {
 
 /// An order at the till (结算单).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Order {
     /// The invoice or settlement slip number; one slip earns points once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,6 +79,7 @@ pub struct Order {
 
 /// Why a member asks to withdraw (001 会员退会须知).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WithdrawalReason {
     /// The first service disappointed the member.

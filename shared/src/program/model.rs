@@ -12,6 +12,7 @@ use crate::types::*;
 
 /// A membership program: tiers, earning, upgrades, renewal, withdrawal, cards and redemption.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Program {
     /// The club's name for the program.
@@ -42,6 +43,7 @@ pub struct Program {
 
 /// A card tier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
     /// The id used by events, the API and the command line.
@@ -81,6 +83,7 @@ impl Tier {
 
 /// One benefit of a tier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Benefit {
     /// A service given a counted number of times per membership year (free washes).
@@ -130,6 +133,7 @@ impl Benefit {
 
 /// How points are earned.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Earning {
     /// Points per amount spent, per category; a category without a rate earns nothing.
@@ -155,6 +159,7 @@ impl Earning {
 
 /// One point per `yuan_per_point` yuan paid in a category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Rate {
     /// The category the rate applies to.
@@ -165,6 +170,7 @@ pub struct Rate {
 
 /// An upgrade to `to`, reached by any one of the conditions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpgradeRule {
     /// The tier reached.
@@ -181,6 +187,7 @@ pub struct UpgradeRule {
 
 /// How an upgrade takes effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UpgradeMode {
     /// As soon as a condition holds (A: 直接升为).
@@ -192,6 +199,7 @@ pub enum UpgradeMode {
 
 /// One condition of an upgrade rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// The redeemable balance is at least this.
@@ -235,6 +243,7 @@ pub enum Condition {
 
 /// The sub-condition of a spend condition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OfWhich {
     /// The categories the sub-condition counts.
@@ -245,6 +254,7 @@ pub struct OfWhich {
 
 /// Where referrals are counted from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReferralsSince {
     /// Since the member reached the current tier (A: a Silver member refers 2 more).
@@ -256,6 +266,7 @@ pub enum ReferralsSince {
 
 /// What an upgrade does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OnUpgrade {
     /// Points after the upgrade.
@@ -280,6 +291,7 @@ fn yes() -> bool {
 
 /// Points after an upgrade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PointsOnUpgrade {
     /// Points carry over.
@@ -290,6 +302,7 @@ pub enum PointsOnUpgrade {
 
 /// Renewal, grace and lapse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Renewal {
     /// Renewal opens this long before the last valid day.
@@ -306,6 +319,7 @@ pub struct Renewal {
 
 /// Withdrawal and refund.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Withdrawal {
     /// Within this time from the start of the term the fee is refunded in full.
@@ -319,6 +333,7 @@ pub struct Withdrawal {
 
 /// The refund after the full-refund window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RefundAfter {
     /// Nothing.
@@ -329,6 +344,7 @@ pub enum RefundAfter {
 
 /// Lost cards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CardPolicy {
     /// The reissue fee (工本费).
@@ -339,6 +355,7 @@ pub struct CardPolicy {
 
 /// A catalogue entry: so many points for goods or services of this value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Redemption {
     /// The points spent.
@@ -349,6 +366,7 @@ pub struct Redemption {
 
 /// A length of time in calendar months and days, e.g. `{ months = 24 }` or `{ days = 30 }`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Period {
     /// Calendar months.

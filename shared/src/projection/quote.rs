@@ -17,6 +17,7 @@ use super::{MemberState, Status, project};
 
 /// The quote for one order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quote {
     pub lines: Vec<QuoteLine>,
     /// The list price of the order.
@@ -35,6 +36,7 @@ pub struct Quote {
 
 /// One order line with its discount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuoteLine {
     pub category: Category,
     pub amount: Money,
@@ -45,6 +47,7 @@ pub struct QuoteLine {
 
 /// Points earned in one category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Earned {
     pub category: Category,
     pub paid: Money,
@@ -53,6 +56,7 @@ pub struct Earned {
 
 /// Why an order gets no card discount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoDiscount {
     /// Not a member in good standing.

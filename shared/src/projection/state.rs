@@ -11,6 +11,7 @@ use super::Violation;
 
 /// A member's state on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberState {
     /// The member, once enrolled.
     pub member: Option<MemberId>,
@@ -67,6 +68,8 @@ pub struct MemberState {
 
 /// Where a membership stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = MembershipStatus))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// No enrollment yet.
@@ -92,6 +95,7 @@ impl Status {
 
 /// An inclusive span of days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DateRange {
     #[serde(with = "crate::types::iso_date")]
     pub from: Date,
@@ -108,6 +112,7 @@ impl DateRange {
 
 /// A card the member holds or held.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CardState {
     pub number: CardNo,
     pub kind: CardKind,
@@ -130,6 +135,7 @@ impl CardState {
 
 /// A regular or a temporary card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CardKind {
     Regular,
@@ -139,6 +145,7 @@ pub enum CardKind {
 
 /// Whether a card works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CardStatus {
     Active,
@@ -154,6 +161,7 @@ pub enum CardStatus {
 
 /// The figures that upgrade conditions look at.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Measures {
     /// Every point ever earned, before redemptions and resets.
     pub points_earned: Points,
@@ -175,6 +183,7 @@ pub struct Measures {
 
 /// Spending in one rolling window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SpendWindow {
     pub months: u32,
     /// The categories counted; empty means all.
@@ -188,6 +197,7 @@ pub struct SpendWindow {
 
 /// One benefit of the current tier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BenefitState {
     #[serde(flatten)]
     pub benefit: Benefit,
@@ -203,6 +213,7 @@ pub struct BenefitState {
 
 /// An upgrade the member is eligible for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpgradeOption {
     pub to: TierId,
     /// Automatic upgrades happen by themselves; the others need an application.
@@ -213,6 +224,7 @@ pub struct UpgradeOption {
 
 /// A withdrawal request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WithdrawalState {
     #[serde(with = "crate::types::iso_date")]
     pub requested: Date,

@@ -18,6 +18,7 @@ use super::{CardKind, ordered, project};
 
 /// A broken rule or invariant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Violation {
     /// A redemption asked for more points than the balance held; it was not deducted.
@@ -60,6 +61,7 @@ pub enum Violation {
 
 /// Why an event had no effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rejection {
     #[error("the event is about another member")]
