@@ -279,3 +279,93 @@ fn member_states_validate_against_their_schema() {
     validate::<Violation>(&violation);
     assert!(serde_json::from_value::<Violation>(violation).is_ok());
 }
+
+mod patterns {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The pattern without its anchors, which the generator does not take, and the maximum length.
+    fn pattern<T: ToSchema>() -> (String, usize) {
+        let schema = serde_json::to_value(T::schema()).unwrap();
+        let pattern = schema["pattern"].as_str().unwrap();
+        let pattern = pattern
+            .strip_prefix('^')
+            .unwrap()
+            .strip_suffix('$')
+            .unwrap();
+        (
+            pattern.to_owned(),
+            schema["maxLength"].as_u64().unwrap() as usize,
+        )
+    }
+
+    /// Every string the schema's pattern allows parses; schemathesis sends such strings.
+    fn generated_values_parse<T: ToSchema + serde::de::DeserializeOwned>() {
+        let (pattern, max) = pattern::<T>();
+        let strategy = proptest::string::string_regex(&pattern).unwrap();
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(&strategy, |s| {
+                if s.chars().count() > max {
+                    return Ok(());
+                }
+                prop_assert!(
+                    serde_json::from_value::<T>(json!(s)).is_ok(),
+                    "{} allows {s:?}, which does not parse",
+                    T::name()
+                );
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn every_string_a_pattern_allows_parses() {
+        generated_values_parse::<Phone>();
+        generated_values_parse::<Vin>();
+        generated_values_parse::<Plate>();
+        generated_values_parse::<CardNo>();
+        generated_values_parse::<ReceiptNo>();
+        generated_values_parse::<TierId>();
+        generated_values_parse::<BenefitId>();
+        generated_values_parse::<ShortText>();
+        generated_values_parse::<PersonName>();
+    }
+
+    proptest! {
+        /// Whatever parses is written in a form its schema allows.
+        #[test]
+        fn written_values_match_their_schema(s in "[ +0-9A-Za-z京粤学·-]{0,24}") {
+            let v = json!(s);
+            if let Ok(p) = serde_json::from_value::<Phone>(v.clone()) {
+                prop_assert!(is_valid::<Phone>(p.as_str()));
+            }
+            if let Ok(p) = serde_json::from_value::<Vin>(v.clone()) {
+                prop_assert!(is_valid::<Vin>(p.as_str()));
+            }
+            if let Ok(p) = serde_json::from_value::<Plate>(v.clone()) {
+                prop_assert!(is_valid::<Plate>(p.as_str()));
+            }
+            if let Ok(p) = serde_json::from_value::<CardNo>(v.clone()) {
+                prop_assert!(is_valid::<CardNo>(p.as_str()));
+            }
+            if let Ok(p) = serde_json::from_value::<ReceiptNo>(v.clone()) {
+                prop_assert!(is_valid::<ReceiptNo>(p.as_str()));
+            }
+            if let Ok(p) = serde_json::from_value::<ShortText>(v) {
+                prop_assert!(is_valid::<ShortText>(p.as_str()));
+            }
+        }
+    }
+
+    #[test]
+    fn date_times_in_rfc_3339_parse() {
+        for t in [
+            "2026-03-01T10:00:00Z",
+            "2026-03-01T10:00:00.123456789-05:30",
+            "2026-03-01T10:00:00+08:00",
+        ] {
+            assert!(serde_json::from_value::<Timestamp>(json!(t)).is_ok(), "{t}");
+        }
+    }
+}
