@@ -194,6 +194,10 @@ pub enum AccountsError {
         company: CompanyId,
         username: String,
     },
+    /// An assignment that cannot be made: no companies, too many, or companies with the whole
+    /// store.
+    #[error("{0}")]
+    BadAssignment(String),
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -239,7 +243,6 @@ impl From<&User> for UserView {
 /// [`Assignment`]'s serde form).
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct AssignmentForm {
     /// `store`: the whole store (no companies); `companies`: only the members of the companies
     /// listed.
@@ -248,6 +251,24 @@ pub struct AssignmentForm {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(min_items = 1, max_items = 100)]
     pub companies: Option<Vec<CompanyId>>,
+}
+
+impl AssignmentForm {
+    /// The assignment this form asks for.
+    pub fn assignment(self) -> Result<Assignment, AccountsError> {
+        match (self.scope, self.companies) {
+            (AssignmentScopeName::Store, None) => Ok(Assignment::Store),
+            (AssignmentScopeName::Store, Some(_)) => Err(AccountsError::BadAssignment(
+                "the whole store takes no list of companies".into(),
+            )),
+            (AssignmentScopeName::Companies, None) => {
+                Err(AccountsError::BadAssignment("name the companies".into()))
+            }
+            (AssignmentScopeName::Companies, Some(list)) => Ok(Assignment::Companies {
+                companies: list.try_into().map_err(AccountsError::BadAssignment)?,
+            }),
+        }
+    }
 }
 
 /// Which members an assignment covers.

@@ -17,7 +17,6 @@ use crate::domain::accounts::{
     self as domain, AssignmentForm, DeviceView, INVITATION_TTL_MS, NewUser, Permissions, StaffView,
     StoreView, UserView,
 };
-use crate::domain::auth::Assignment;
 
 /// Kept while partners still call it here; the function lives in the domain.
 pub use crate::domain::accounts::publish_reach;
@@ -303,8 +302,9 @@ async fn set_assignment(
     State(st): State<AppState>,
     Caller(p): Caller,
     ApiPath(id): ApiPath<UserId>,
-    ApiJson(assignment): ApiJson<Assignment>,
+    ApiJson(form): ApiJson<AssignmentForm>,
 ) -> Result<Json<StaffView>, ApiError> {
+    let assignment = form.assignment()?;
     Ok(Json(domain::assign(&mut st.core(), &p, id, &assignment)?))
 }
 

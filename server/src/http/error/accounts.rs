@@ -9,7 +9,8 @@ impl From<AccountsError> for ApiError {
             AccountsError::BadText { .. }
             | AccountsError::BadUsername
             | AccountsError::UnknownProgram(_)
-            | AccountsError::MemberByInvitation => ApiError::BadRequest(e.to_string()),
+            | AccountsError::MemberByInvitation
+            | AccountsError::BadAssignment(_) => ApiError::BadRequest(e.to_string()),
             AccountsError::Outranked { .. } => ApiError::Forbidden(e.to_string()),
             AccountsError::UnknownStore(_)
             | AccountsError::UnknownUser(_)
