@@ -29,18 +29,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_agreement))
 }
 
-/// The page size when none is asked for.
-const DEFAULT_LIMIT: usize = 200;
-
-/// Checks a page size (1 to 1000; [`DEFAULT_LIMIT`] when absent).
-fn limit(asked: Option<u32>) -> Result<usize, ApiError> {
-    match asked {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n @ 1..=1000) => Ok(n as usize),
-        Some(_) => Err(ApiError::BadRequest("limit is 1 to 1000".into())),
-    }
-}
-
 /// Which partners, and which page.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -72,7 +60,7 @@ async fn list_partners(
     Caller(p): Caller,
     ApiQuery(q): ApiQuery<PartnerQuery>,
 ) -> Result<Json<PartnerPage>, ApiError> {
-    let limit = limit(q.limit)?;
+    let limit = super::page_limit(q.limit)?;
     let filter = PartnerFilter {
         current: q.current.unwrap_or(false),
         after: q.after,
@@ -138,7 +126,7 @@ async fn list_agreements(
     Caller(p): Caller,
     ApiQuery(q): ApiQuery<AgreementQuery>,
 ) -> Result<Json<AgreementPage>, ApiError> {
-    let limit = limit(q.limit)?;
+    let limit = super::page_limit(q.limit)?;
     let (agreements, next) = partners::agreements(&st.core(), &p, q.after, limit)?;
     Ok(Json(AgreementPage { agreements, next }))
 }
