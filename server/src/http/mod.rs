@@ -44,6 +44,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(cardstock::routes())
         .merge(conflicts::routes())
         .merge(export::routes())
+        .merge(club::routes())
 }
 
 /// The API's OpenAPI description, as served at `/api/openapi.json`.
@@ -57,7 +58,6 @@ pub fn router(state: AppState, web: Option<PathBuf>) -> Router {
     let mut app = Router::new()
         .merge(documented)
         .merge(api::routes())
-        .merge(club::routes())
         .merge(
             SwaggerUi::new("/api/docs")
                 .url("/api/openapi.json", description)
