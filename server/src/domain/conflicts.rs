@@ -137,8 +137,26 @@ impl Core {
         };
         conflict.resolved = true;
         let conflict = conflict.clone();
+        let done = self.write_resolution(by, &conflict, resolution);
+        if done.is_err()
+            && let Some(c) = self.conflicts.get_mut(&conflict.id)
+        {
+            // Not durable: the conflict stays open, in memory as in the store.
+            c.resolved = false;
+        }
+        done
+    }
+
+    /// Writes the resolved `conflict`, the decision, its audit record and the members' refreshed
+    /// files in one batch.
+    fn write_resolution(
+        &mut self,
+        by: &Principal,
+        conflict: &Conflict,
+        resolution: &Resolution,
+    ) -> Result<(), StoreError> {
         let mut batch = Batch::default();
-        CONFLICTS.put(&mut batch, &conflict.id, &conflict)?;
+        CONFLICTS.put(&mut batch, &conflict.id, conflict)?;
         RESOLUTIONS.put(&mut batch, &conflict.id, resolution)?;
         let entry = super::audit::Entry {
             action: "resolve_conflict",
@@ -151,8 +169,7 @@ impl Core {
         for member in &conflict.members {
             super::fold::refresh_member(self, *member, &mut batch, &mut touched)?;
         }
-        self.commit(batch, touched)?;
-        Ok(())
+        self.commit(batch, touched)
     }
 
     /// The decision on a conflict, if one was made.

@@ -17,7 +17,7 @@ use crate::domain::cards::{self, BlockUse};
 
 /// The routes of card blocks.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(check_out, list))
+    OpenApiRouter::new().routes(routes!(check_out_card_block, list_card_blocks))
 }
 
 /// How many cards to check out.
@@ -69,7 +69,7 @@ pub struct DeviceBlocks {
     request_body = CheckOut,
     responses((status = 200, description = "The block checked out", body = CheckedOut),
         Errors, NotFound, Conflict, BodyErrors))]
-async fn check_out(
+async fn check_out_card_block(
     State(st): State<AppState>,
     Caller(p): Caller,
     ApiPath(id): ApiPath<DeviceId>,
@@ -88,7 +88,7 @@ async fn check_out(
     params(("id" = DeviceId, Path, description = "The device"), BlocksQuery),
     responses((status = 200, description = "The device's blocks", body = DeviceBlocks),
         Errors, NotFound, Conflict))]
-async fn list(
+async fn list_card_blocks(
     State(st): State<AppState>,
     Caller(p): Caller,
     ApiPath(id): ApiPath<DeviceId>,

@@ -21,9 +21,9 @@ use crate::domain::cardstock::{
 /// The routes of card stock.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_loans, lend))
-        .routes(routes!(give_back))
-        .routes(routes!(list_write_offs, write_off))
+        .routes(routes!(list_card_loans, lend_card))
+        .routes(routes!(return_card))
+        .routes(routes!(list_card_write_offs, write_off_card))
 }
 
 /// A card to sign out.
@@ -114,11 +114,11 @@ pub struct WriteOffsPage {
 ///
 /// A sample card is due back in 24 hours, a borrowed card in 36. Managers of the holder's store;
 /// a card issued to a member, or already out, is refused (409).
-#[utoipa::path(post, path = "/api/card-stock/loans", tag = "card stock",
+#[utoipa::path(post, path = "/api/card-stock/loans", tag = "cards",
     request_body = LendRequest,
     responses((status = 200, description = "The loan", body = LoanAnswer),
         Errors, NotFound, Conflict, BodyErrors))]
-async fn lend(
+async fn lend_card(
     State(st): State<AppState>,
     Caller(p): Caller,
     ApiJson(req): ApiJson<LendRequest>,
@@ -136,11 +136,11 @@ async fn lend(
 ///
 /// Returned after its due time, the loan is kept and marked late. A loan is returned once (409
 /// after); an id that names no loan, or a loan of another store, is not found.
-#[utoipa::path(post, path = "/api/card-stock/loans/{id}/return", tag = "card stock",
+#[utoipa::path(post, path = "/api/card-stock/loans/{id}/return", tag = "cards",
     params(("id" = uuid::Uuid, Path, description = "The loan")),
     responses((status = 200, description = "The loan, returned", body = LoanAnswer),
         Errors, NotFound, Conflict))]
-async fn give_back(
+async fn return_card(
     State(st): State<AppState>,
     Caller(p): Caller,
     ApiPath(id): ApiPath<String>,
@@ -156,10 +156,10 @@ async fn give_back(
 ///
 /// Sorted by loan id, i.e. the order the cards were lent; paged with `limit` and `after`.
 /// Within the caller's scope.
-#[utoipa::path(get, path = "/api/card-stock/loans", tag = "card stock",
+#[utoipa::path(get, path = "/api/card-stock/loans", tag = "cards",
     params(LoansQuery),
     responses((status = 200, description = "A page of loans", body = LoansPage), Errors))]
-async fn list_loans(
+async fn list_card_loans(
     State(st): State<AppState>,
     Caller(p): Caller,
     ApiQuery(q): ApiQuery<LoansQuery>,
@@ -178,11 +178,11 @@ async fn list_loans(
 ///
 /// The receipt must be the one the card was sold against; a card is written off once; a card no
 /// member holds was not sold (409 for each).
-#[utoipa::path(post, path = "/api/card-stock/write-offs", tag = "card stock",
+#[utoipa::path(post, path = "/api/card-stock/write-offs", tag = "cards",
     request_body = WriteOffRequest,
     responses((status = 200, description = "The write-off", body = WriteOffAnswer),
         Errors, Conflict, BodyErrors))]
-async fn write_off(
+async fn write_off_card(
     State(st): State<AppState>,
     Caller(p): Caller,
     ApiJson(req): ApiJson<WriteOffRequest>,
@@ -196,11 +196,11 @@ async fn write_off(
 /// Write-offs are sorted by card number and paged with `limit` and `after`; pending cards by
 /// member id (the order members enrolled), paged with `limit` and `pending_after`. Within the
 /// caller's scope.
-#[utoipa::path(get, path = "/api/card-stock/write-offs", tag = "card stock",
+#[utoipa::path(get, path = "/api/card-stock/write-offs", tag = "cards",
     params(WriteOffsQuery),
     responses((status = 200, description = "Write-offs and pending cards", body = WriteOffsPage),
         Errors))]
-async fn list_write_offs(
+async fn list_card_write_offs(
     State(st): State<AppState>,
     Caller(p): Caller,
     ApiQuery(q): ApiQuery<WriteOffsQuery>,

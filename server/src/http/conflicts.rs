@@ -18,8 +18,8 @@ use crate::domain::fold;
 /// The routes of conflict resolution.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(show))
-        .routes(routes!(resolve))
+        .routes(routes!(show_conflict))
+        .routes(routes!(resolve_conflict))
 }
 
 /// A conflict and the decision on it.
@@ -57,7 +57,7 @@ pub struct ResolveRequest {
     params(("id" = String, Path, description = "The conflict")),
     responses((status = 200, description = "The conflict", body = ConflictShown),
         Errors, NotFound))]
-async fn show(
+async fn show_conflict(
     State(st): State<AppState>,
     Caller(p): Caller,
     ApiPath(id): ApiPath<String>,
@@ -78,7 +78,7 @@ async fn show(
     request_body = ResolveRequest,
     responses((status = 200, description = "The conflict, resolved", body = ConflictResolved),
         Errors, NotFound, Conflict, BodyErrors))]
-async fn resolve(
+async fn resolve_conflict(
     State(st): State<AppState>,
     Caller(p): Caller,
     ApiPath(id): ApiPath<String>,
