@@ -14,6 +14,7 @@ use time::Date;
 use utoipa::ToSchema;
 
 use super::Core;
+use super::accounts;
 use super::audit::{self, Entry};
 use super::auth::{Assignment, Principal, Role};
 use super::perm::{self, Op, Scope, Target};
@@ -383,8 +384,8 @@ pub fn one_year_end(start: Date) -> Option<Date> {
 }
 
 /// Signs a corporate agreement: a one-year term, check days within it (sorted, once each), a
-/// service advisor of the store; written with its audit record. The company's field staff learn
-/// of it through [`visitable`] when their reach is next published.
+/// service advisor of the store; written with its audit record. Then the devices of the store's
+/// field staff who may visit every company of the store learn they may start visits there.
 pub fn create_agreement(
     core: &mut Core,
     p: &Principal,
@@ -449,7 +450,30 @@ pub fn create_agreement(
         },
     )?;
     core.commit(batch, Vec::new())?;
+    publish_new_company(core, store)?;
     Ok(a)
+}
+
+/// Tells the devices of the store's field staff who may visit a new company (those assigned to
+/// the whole store) that they may now start visits there: their status documents list it.
+fn publish_new_company(core: &mut Core, store: StoreId) -> Result<(), StoreError> {
+    let mut batch = Batch::default();
+    let mut touched = Vec::new();
+    for user in core.accounts.users()? {
+        if user.role != Role::FieldStaff || user.store != store || user.disabled {
+            continue;
+        }
+        let assignment = core.accounts.assignment(&user)?;
+        if assignment.companies().is_none() {
+            touched.extend(accounts::publish_reach(
+                core,
+                &user,
+                &assignment,
+                &mut batch,
+            )?);
+        }
+    }
+    core.commit(batch, touched)
 }
 
 /// The agreements `p` may see, oldest first (by id), at most `limit`, after the agreement

@@ -4,21 +4,17 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use carclub_shared::StoreId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::domain::Core;
-use crate::domain::auth::Role;
 use crate::domain::partners::{
     self, Agreement, AgreementId, NewAgreement, NewPartner, Partner, PartnerFilter, PartnerId,
 };
 use crate::http::AppState;
 use crate::http::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use crate::storage::Batch;
 
 /// The routes of partners and corporate agreements.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -142,37 +138,8 @@ async fn create_agreement(
     Caller(p): Caller,
     ApiJson(req): ApiJson<NewAgreement>,
 ) -> Result<(StatusCode, Json<Agreement>), ApiError> {
-    let mut core = st.core();
-    let a = partners::create_agreement(&mut core, &p, req)?;
-    publish_new_company(&mut core, a.store)?;
+    let a = partners::create_agreement(&mut st.core(), &p, req)?;
     Ok((StatusCode::CREATED, Json(a)))
-}
-
-/// Tells the devices of the store's field staff who may visit the new company (those assigned to
-/// the whole store) that they may now start visits there.
-///
-/// Note: this belongs in `domain::partners::create_agreement`; it stays here while
-/// `publish_reach` lives in `http::accounts` (the domain may not call the HTTP layer). Move it
-/// once `domain::accounts::publish_reach` exists.
-fn publish_new_company(core: &mut Core, store: StoreId) -> Result<(), ApiError> {
-    let mut batch = Batch::default();
-    let mut touched = Vec::new();
-    for user in core.accounts.users()? {
-        if user.role != Role::FieldStaff || user.store != store || user.disabled {
-            continue;
-        }
-        let assignment = core.accounts.assignment(&user)?;
-        if assignment.companies().is_none() {
-            touched.extend(crate::http::accounts::publish_reach(
-                core,
-                &user,
-                &assignment,
-                &mut batch,
-            )?);
-        }
-    }
-    core.commit(batch, touched)?;
-    Ok(())
 }
 
 /// One corporate agreement.
