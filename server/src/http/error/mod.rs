@@ -94,8 +94,6 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     PayloadTooLarge(String),
-    #[error("{0}")]
-    UnsupportedMediaType(String),
     /// Something failed inside the server; the cause goes to the log.
     #[error("the server could not complete the request; it has been logged")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -116,7 +114,6 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -145,14 +142,15 @@ impl IntoResponse for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
+        // A body that is not JSON, or not the JSON the operation takes, is a malformed request
+        // (400) whatever axum would call it; only a body over the limit is 413.
         match r.status() {
             StatusCode::PAYLOAD_TOO_LARGE => {
                 ApiError::PayloadTooLarge("the request body is too large".into())
             }
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::BadRequest(
                 "send the body as JSON (Content-Type: application/json)".into(),
             ),
-            StatusCode::UNPROCESSABLE_ENTITY => ApiError::Unprocessable(r.body_text()),
             _ => ApiError::BadRequest(r.body_text()),
         }
     }
@@ -294,14 +292,8 @@ pub enum BodyErrors {
     )]
     TooLarge(Problem),
     #[response(
-        status = 415,
-        description = "Body is not JSON",
-        content_type = "application/problem+json"
-    )]
-    NotJson(Problem),
-    #[response(
         status = 422,
-        description = "Body does not have the expected fields and types",
+        description = "The body has the expected fields but breaks a rule the schema cannot state (a term that ends before it starts, a date in the future)",
         content_type = "application/problem+json"
     )]
     Unprocessable(Problem),
