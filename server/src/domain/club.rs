@@ -24,8 +24,17 @@ pub fn moment(at: Option<Timestamp>) -> Result<Timestamp, DatingError> {
     dating::moment(at, now())
 }
 
-/// A text of at most `N` characters, trimmed, not empty.
+/// A text of at most `N` characters (before and after trimming), trimmed, not empty, without
+/// control characters other than tab and newline.
 pub fn text<const N: usize>(raw: &str) -> Result<String, ParseError> {
+    let len = raw.chars().count();
+    if len > N {
+        return Err(ParseError::TooLong {
+            what: "text",
+            len,
+            max: N,
+        });
+    }
     Text::<N>::parse(raw).map(|t| t.as_str().to_owned())
 }
 

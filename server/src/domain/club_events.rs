@@ -53,10 +53,23 @@ pub enum EventKind {
 pub struct Segment {
     /// Tiers of the store's program (at most 20).
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub tiers: Vec<String>,
-    /// Membership statuses: `pending`, `active`, `grace`, `lapsed`, `withdrawn` (at most 5).
+    /// Membership statuses (at most 5).
     #[serde(default)]
+    #[schema(value_type = Vec<SegmentStatus>, max_items = 5)]
     pub statuses: Vec<String>,
+}
+
+/// A membership status a segment may name (the schema of [`STATUSES`]).
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SegmentStatus {
+    Pending,
+    Active,
+    Grace,
+    Lapsed,
+    Withdrawn,
 }
 
 /// The membership statuses a segment may name.

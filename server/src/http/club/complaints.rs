@@ -57,6 +57,7 @@ pub struct NewComplaintBody {
     channel: Channel,
     level: Level,
     /// What the complainant says: one to 2000 characters, spaces around trimmed.
+    #[schema(min_length = 1, max_length = 2000)]
     text: String,
     /// Whom it is about. A member's own login files about themselves; staff may name a member of
     /// their scope, or nobody.
@@ -119,7 +120,7 @@ pub struct ComplaintQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ComplaintsPage {
     pub complaints: Vec<ComplaintView>,
-    /// Pass as `after` for the next page; absent on the last page.
+    /// Pass as `after` for the next page; null on the last page.
     #[schema(value_type = Option<uuid::Uuid>)]
     pub next: Option<ComplaintId>,
 }
@@ -177,6 +178,7 @@ pub struct EscalateBody {
     /// The new level: higher than the complaint's.
     level: Level,
     /// Why: one to 500 characters.
+    #[schema(min_length = 1, max_length = 500)]
     reason: String,
     /// When, if keyed in later (not in the future, at most three years back).
     at: Option<Timestamp>,
@@ -209,6 +211,7 @@ async fn escalate(
 #[serde(deny_unknown_fields)]
 pub struct AnswerBody {
     /// The answer: one to 2000 characters.
+    #[schema(min_length = 1, max_length = 2000)]
     text: String,
     /// When it was given, if keyed in later (not before filing, not in the future).
     at: Option<Timestamp>,

@@ -33,10 +33,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct NewEventBody {
     /// One to 100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     title: String,
     kind: EventKind,
     starts_at: Timestamp,
     /// One to 100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     place: String,
     /// Places: 1 to 10000.
     #[schema(minimum = 1, maximum = 10000)]
@@ -94,7 +96,7 @@ pub struct EventsQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventsPage {
     pub events: Vec<ClubEventView>,
-    /// Pass as `after` for the next page; absent on the last page.
+    /// Pass as `after` for the next page; null on the last page.
     #[schema(value_type = Option<uuid::Uuid>)]
     pub next: Option<ClubEventId>,
 }
