@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::codec::{self, Format};
-use super::{Batch, Order, Store, StoreError};
+use super::{Batch, Order, Store, StoreError, Visitor};
 
 /// How a value becomes (part of) a key.
 pub trait KeyPart {
@@ -98,6 +98,9 @@ display_key!(
     carclub_shared::CardNo,
     uuid::Uuid,
 );
+
+/// What a visit of a table calls with each key and decoded record; `Ok(false)` stops the visit.
+pub type RecordVisitor<'a, V> = dyn FnMut(&[u8], V) -> Result<bool, StoreError> + 'a;
 
 /// A set of records under one key prefix.
 pub struct Table<K: ?Sized> {
@@ -203,7 +206,7 @@ impl<K: KeyPart + ?Sized> Table<K> {
         store: &dyn Store,
         prefix: &[u8],
         order: Order,
-        f: &mut dyn FnMut(&[u8], V) -> Result<bool, StoreError>,
+        f: &mut RecordVisitor<'_, V>,
     ) -> Result<(), StoreError> {
         debug_assert!(prefix.starts_with(self.prefix.as_bytes()));
         store.visit(prefix, order, &mut |k, v| {
@@ -217,7 +220,7 @@ impl<K: KeyPart + ?Sized> Table<K> {
         &self,
         store: &dyn Store,
         order: Order,
-        f: &mut dyn FnMut(&[u8], V) -> Result<bool, StoreError>,
+        f: &mut RecordVisitor<'_, V>,
     ) -> Result<(), StoreError> {
         self.visit_under(store, self.prefix.as_bytes(), order, f)
     }
@@ -289,7 +292,7 @@ impl<K: KeyPart + ?Sized> Table<K> {
         &self,
         store: &dyn Store,
         order: Order,
-        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool, StoreError>,
+        f: &mut Visitor<'_>,
     ) -> Result<(), StoreError> {
         let n = self.prefix.len();
         store.visit(self.prefix.as_bytes(), order, &mut |k, v| f(&k[n..], v))
