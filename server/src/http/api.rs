@@ -48,8 +48,6 @@ pub fn mask(text: &str) -> String {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
-        .merge(crate::http::accounts::routes())
-        .merge(crate::http::ops::routes())
 }
 
 /// Whether the server answers (for load balancers and scripts; not part of the description).

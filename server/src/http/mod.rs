@@ -45,6 +45,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(conflicts::routes())
         .merge(export::routes())
         .merge(club::routes())
+        .merge(accounts::routes())
+        .merge(ops::routes())
 }
 
 /// The API's OpenAPI description, as served at `/api/openapi.json`.
