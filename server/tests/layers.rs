@@ -59,7 +59,13 @@ fn uses(layers: &[&str], words: &[&str]) -> Vec<String> {
 fn domain_and_storage_never_reach_up_into_http_or_sync() {
     let found = uses(
         &["domain", "storage"],
-        &["crate::http", "crate::sync", "axum", "StatusCode", "ApiError"],
+        &[
+            "crate::http",
+            "crate::sync",
+            "axum",
+            "StatusCode",
+            "ApiError",
+        ],
     );
     assert!(found.is_empty(), "layering broken:\n{}", found.join("\n"));
 }
@@ -119,15 +125,28 @@ fn no_encoding_error_is_replaced_by_an_empty_value() {
     .into_iter()
     .filter(|l| l.contains("unwrap_or_default") || l.contains("unwrap_or(Value::Null)"))
     .collect::<Vec<_>>();
-    assert!(found.is_empty(), "encoding errors dropped:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "encoding errors dropped:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]
 fn no_handler_returns_untyped_json() {
     // Answers are typed structs; `/healthz` alone is outside the description.
-    let found = uses(&["http"], &["Json<Value>", "Json<serde_json::Value>", "json!("])
-        .into_iter()
-        .filter(|l| !l.contains("ApiJson<Value>") && !l.contains("healthz") && !l.contains("\"status\": \"ok\""))
-        .collect::<Vec<_>>();
-    assert!(found.is_empty(), "untyped JSON handlers:\n{}", found.join("\n"));
+    let found = uses(
+        &["http"],
+        &["Json<Value>", "Json<serde_json::Value>", "json!("],
+    )
+    .into_iter()
+    .filter(|l| {
+        !l.contains("ApiJson<Value>") && !l.contains("healthz") && !l.contains("\"status\": \"ok\"")
+    })
+    .collect::<Vec<_>>();
+    assert!(
+        found.is_empty(),
+        "untyped JSON handlers:\n{}",
+        found.join("\n")
+    );
 }

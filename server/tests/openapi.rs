@@ -30,7 +30,11 @@ fn every_operation_has_a_unique_id_and_a_summary() {
             "{method} {path} has no summary (the handler's doc comment)"
         );
     }
-    assert!(ids.len() >= 40, "only {} operations are described", ids.len());
+    assert!(
+        ids.len() >= 40,
+        "only {} operations are described",
+        ids.len()
+    );
 }
 
 #[test]
@@ -48,7 +52,8 @@ fn every_success_answers_a_named_schema_and_every_error_a_problem() {
                 if status == "204" {
                     continue;
                 }
-                let content = content.unwrap_or_else(|| panic!("{method} {path} {status}: no body"));
+                let content =
+                    content.unwrap_or_else(|| panic!("{method} {path} {status}: no body"));
                 for (kind, media) in content {
                     if kind == "application/json" {
                         let schema = &media["schema"];
@@ -59,7 +64,8 @@ fn every_success_answers_a_named_schema_and_every_error_a_problem() {
                     }
                 }
             } else {
-                let content = content.unwrap_or_else(|| panic!("{method} {path} {status}: no body"));
+                let content =
+                    content.unwrap_or_else(|| panic!("{method} {path} {status}: no body"));
                 assert!(
                     content.contains_key("application/problem+json"),
                     "{method} {path} {status}: errors are application/problem+json"

@@ -23,8 +23,8 @@ fn the_api_reference_opens_offline_and_shows_an_operation() {
     let (status, doc) = server.get("/api/openapi.json", None);
     assert_eq!(status, 200, "the description is served: {doc}");
     assert!(doc["openapi"].as_str().unwrap_or("").starts_with("3.1"));
-    let members = &doc["paths"]["/api/members"]["get"]["responses"]["200"]["content"]
-        ["application/json"]["schema"];
+    let members = &doc["paths"]["/api/members"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
     assert!(
         members.get("$ref").is_some(),
         "the member list answers a named schema, not a bare object: {members}"

@@ -107,7 +107,10 @@ fn paging_through_2500_members_finds_each_exactly_once_while_members_are_added()
         "{} of the {MEMBERS} members were never listed",
         missing.len()
     );
-    assert!(pages >= MEMBERS as usize / PAGE, "{pages} pages for {MEMBERS} members");
+    assert!(
+        pages >= MEMBERS as usize / PAGE,
+        "{pages} pages for {MEMBERS} members"
+    );
 }
 
 #[test]
@@ -131,10 +134,18 @@ fn a_search_answers_from_the_start_of_a_name_and_either_end_of_a_number() {
     // 会员41's phone is 13900000041, VIN LSVAU2180N0000041, plate 粤B00041.
     assert_eq!(found("会员41"), vec![ids[0].clone()], "the whole name");
     assert_eq!(found("会员4").len(), 3, "the start of a name");
-    assert_eq!(found("0042"), vec![ids[1].clone()], "the last digits of a phone");
+    assert_eq!(
+        found("0042"),
+        vec![ids[1].clone()],
+        "the last digits of a phone"
+    );
     assert_eq!(found("1390000004").len(), 3, "the start of a phone");
     assert_eq!(found("N0000043"), vec![ids[2].clone()], "the end of a VIN");
-    assert_eq!(found("lsvau2180n0000041"), vec![ids[0].clone()], "a VIN in lower case");
+    assert_eq!(
+        found("lsvau2180n0000041"),
+        vec![ids[0].clone()],
+        "a VIN in lower case"
+    );
     assert_eq!(found("粤B00042"), vec![ids[1].clone()], "a plate");
     assert!(found("99999").is_empty(), "nothing matches");
 }

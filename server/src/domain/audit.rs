@@ -109,7 +109,11 @@ pub fn query(
         }
         Ok(true)
     })?;
-    let next = if more { list.last().map(|r| r.seq) } else { None };
+    let next = if more {
+        list.last().map(|r| r.seq)
+    } else {
+        None
+    };
     Ok((list, next))
 }
 

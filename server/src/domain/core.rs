@@ -82,10 +82,14 @@ impl Core {
             Ok(true)
         })?;
         let mut members = BTreeMap::new();
-        MEMBERS.visit(store.as_ref(), Order::Forward, &mut |_, m: docs::MemberFile| {
-            members.insert(m.id, m);
-            Ok(true)
-        })?;
+        MEMBERS.visit(
+            store.as_ref(),
+            Order::Forward,
+            &mut |_, m: docs::MemberFile| {
+                members.insert(m.id, m);
+                Ok(true)
+            },
+        )?;
         let mut conflicts = BTreeMap::new();
         CONFLICTS.visit(store.as_ref(), Order::Forward, &mut |_, c: Conflict| {
             conflicts.insert(c.id.clone(), c);

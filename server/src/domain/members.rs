@@ -109,10 +109,7 @@ impl MemberIndex {
             };
             let start: (Box<str>, MemberId) =
                 (prefix.clone().into_boxed_str(), MemberId(uuid::Uuid::nil()));
-            for (k, m) in self
-                .keys
-                .range((Bound::Included(start), Bound::Unbounded))
-            {
+            for (k, m) in self.keys.range((Bound::Included(start), Bound::Unbounded)) {
                 if !k.starts_with(prefix.as_str()) {
                     break;
                 }
@@ -189,6 +186,10 @@ pub fn list<'a>(
             }
         }
     }
-    let next = if more { page.last().map(|m| m.id) } else { None };
+    let next = if more {
+        page.last().map(|m| m.id)
+    } else {
+        None
+    };
     Ok((page, next))
 }

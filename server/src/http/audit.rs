@@ -8,9 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::AppState;
 use super::error::{ApiError, Errors};
 use super::extract::{ApiQuery, Caller};
-use super::AppState;
 use crate::domain::audit::{self, AuditFilter, AuditRecord};
 
 /// The routes of the audit log.
@@ -67,7 +67,9 @@ async fn audit_log(
         })?),
     };
     if q.action.as_ref().is_some_and(|a| a.chars().count() > 64) {
-        return Err(ApiError::BadRequest("action has at most 64 characters".into()));
+        return Err(ApiError::BadRequest(
+            "action has at most 64 characters".into(),
+        ));
     }
     let filter = AuditFilter {
         member: q.member,

@@ -157,7 +157,9 @@ async fn list_conflicts(
 ) -> Result<Json<ConflictsPage>, ApiError> {
     let limit = page_limit(q.limit, 200)?;
     if q.after.as_ref().is_some_and(|a| a.chars().count() > 200) {
-        return Err(ApiError::BadRequest("after has at most 200 characters".into()));
+        return Err(ApiError::BadRequest(
+            "after has at most 200 characters".into(),
+        ));
     }
     let scope = perm::check_any(&p, Op::ViewConflicts)?;
     let core = st.core();

@@ -14,4 +14,6 @@ pub use codec::{CodecError, Format};
 pub use docstore::DocStore;
 pub use durable::Durability;
 pub use keys::{KeyPart, Table};
-pub use store::{Batch, DEFAULT_CACHE_BYTES, Entries, Order, SledStore, Store, StoreError, Visitor};
+pub use store::{
+    Batch, DEFAULT_CACHE_BYTES, Entries, Order, SledStore, Store, StoreError, Visitor,
+};

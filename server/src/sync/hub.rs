@@ -132,7 +132,12 @@ impl Hub {
     }
 
     /// Handles one frame from a connection.
-    pub fn handle_frame(&mut self, core: &mut Core, conn: u64, frame: &[u8]) -> Result<(), SyncError> {
+    pub fn handle_frame(
+        &mut self,
+        core: &mut Core,
+        conn: u64,
+        frame: &[u8],
+    ) -> Result<(), SyncError> {
         let result = self.dispatch(core, conn, frame);
         core.trim_cache();
         result
