@@ -370,14 +370,65 @@ impl BenefitId {
     }
 }
 
+/// Reads an integer of type `T` from any integer, or from a float with no fractional part that
+/// `T` holds exactly (`158.0`, which JSON Schema counts as an integer). Formats that are not
+/// self-describing hand it the integer they were asked for.
+struct IntegralVisitor<T> {
+    expecting: &'static str,
+    ty: std::marker::PhantomData<T>,
+}
+
+impl<T> IntegralVisitor<T> {
+    const fn new(expecting: &'static str) -> Self {
+        Self {
+            expecting,
+            ty: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: TryFrom<i64> + TryFrom<u64>> serde::de::Visitor<'_> for IntegralVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expecting)
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<T, E> {
+        T::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<T, E> {
+        T::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<T, E> {
+        // 2^63, exact as a float: below it in magnitude, an integral float casts exactly.
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+        let exact = if !v.is_finite() || v.fract() != 0.0 || v < -LIMIT || v >= 2.0 * LIMIT {
+            None
+        } else if v < 0.0 {
+            T::try_from(v as i64).ok()
+        } else {
+            T::try_from(v as u64).ok()
+        };
+        exact.ok_or_else(|| E::invalid_value(serde::de::Unexpected::Float(v), &self))
+    }
+}
+
 /// A number of club points. Unsigned, so a balance can never be negative: an overdraw is a
 /// violation to resolve, not a negative number.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+///
+/// Read from an integer, or from a number with no fractional part such as `120.0` (JSON does not
+/// tell them apart); a fraction, a negative or an out-of-range number is refused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Points(u64);
+
+impl<'de> Deserialize<'de> for Points {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_u64(IntegralVisitor::<u64>::new("a whole number of points"))
+            .map(Points)
+    }
+}
 
 impl Points {
     /// No points.
@@ -524,14 +575,21 @@ impl IdNumber {
     }
 }
 
-/// An amount of money in fen (0.01 yuan). Never a float.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+/// An amount of money in fen (0.01 yuan). Never a float: read from an integer, or from a number
+/// with no fractional part such as `18000.0` (JSON does not tell them apart); a fraction of a fen
+/// or an out-of-range number is refused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = 18000))]
 #[serde(transparent)]
 pub struct Money(i64);
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_i64(IntegralVisitor::<i64>::new("a whole number of fen"))
+            .map(Money)
+    }
+}
 
 impl Money {
     /// Zero yuan.
@@ -758,5 +816,39 @@ mod tests {
         assert!(serde_json::from_str::<ShortText>("\"\"").is_err());
         let long = format!("\"{}\"", "字".repeat(101));
         assert!(serde_json::from_str::<ShortText>(&long).is_err());
+    }
+
+    #[test]
+    fn money_and_points_take_integral_floats_only() {
+        let money = |j: &str| serde_json::from_str::<Money>(j).ok();
+        assert_eq!(money("221"), Some(Money::from_fen(221)));
+        assert_eq!(money("221.0"), Some(Money::from_fen(221)));
+        assert_eq!(money("-1300.0"), Some(Money::from_fen(-1300)));
+        assert_eq!(money("2.21e2"), Some(Money::from_fen(221)));
+        assert_eq!(money("221.5"), None);
+        assert_eq!(money("1e19"), None);
+        assert_eq!(money("-1e19"), None);
+        assert_eq!(money("18446744073709551615"), None);
+        assert_eq!(money("\"221\""), None);
+        let points = |j: &str| serde_json::from_str::<Points>(j).ok();
+        assert_eq!(points("120"), Some(Points::new(120)));
+        assert_eq!(points("120.0"), Some(Points::new(120)));
+        assert_eq!(points("18446744073709551615"), Some(Points::new(u64::MAX)));
+        assert_eq!(
+            points("1e19"),
+            Some(Points::new(10_000_000_000_000_000_000))
+        );
+        assert_eq!(points("0.5"), None);
+        assert_eq!(points("-1"), None);
+        assert_eq!(points("-1.0"), None);
+        assert_eq!(points("2e19"), None);
+        // Through a JSON value, as the server reads bodies, and from a plain integer.
+        let v = serde_json::json!({ "fee": 18000.0 });
+        assert_eq!(
+            serde_json::from_value::<Money>(v["fee"].clone()).ok(),
+            Some(Money::from_fen(18000))
+        );
+        let d = serde::de::value::I64Deserializer::<serde::de::value::Error>::new(-5);
+        assert_eq!(Money::deserialize(d), Ok(Money::from_fen(-5)));
     }
 }
