@@ -33,8 +33,6 @@ fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
     match limit {
         None => Ok(DEFAULT_LIMIT),
         Some(n @ 1..=MAX_LIMIT) => Ok(n as usize),
-        Some(_) => Err(ApiError::BadRequest(format!(
-            "limit is 1 to {MAX_LIMIT}"
-        ))),
+        Some(_) => Err(ApiError::BadRequest(format!("limit is 1 to {MAX_LIMIT}"))),
     }
 }

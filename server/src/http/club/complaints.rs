@@ -57,7 +57,7 @@ pub struct NewComplaintBody {
     channel: Channel,
     level: Level,
     /// What the complainant says: one to 2000 characters, spaces around trimmed.
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(value_type = carclub_shared::LongText)]
     text: String,
     /// Whom it is about. A member's own login files about themselves; staff may name a member of
     /// their scope, or nobody.
@@ -178,7 +178,7 @@ pub struct EscalateBody {
     /// The new level: higher than the complaint's.
     level: Level,
     /// Why: one to 500 characters.
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(value_type = carclub_shared::Text<500>)]
     reason: String,
     /// When, if keyed in later (not in the future, at most three years back).
     at: Option<Timestamp>,
@@ -211,7 +211,7 @@ async fn escalate(
 #[serde(deny_unknown_fields)]
 pub struct AnswerBody {
     /// The answer: one to 2000 characters.
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(value_type = carclub_shared::LongText)]
     text: String,
     /// When it was given, if keyed in later (not before filing, not in the future).
     at: Option<Timestamp>,

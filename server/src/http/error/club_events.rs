@@ -7,13 +7,15 @@ impl From<ClubEventError> for ApiError {
     fn from(e: ClubEventError) -> Self {
         use ClubEventError as E;
         match e {
-            E::BadText { .. }
-            | E::BadMoment { .. }
-            | E::BadCapacity(_)
-            | E::SegmentTooLong
-            | E::UnknownTier(_)
-            | E::UnknownStatus(_)
-            | E::NoMember => ApiError::BadRequest(e.to_string()),
+            // Published in the description (lengths, patterns, bounds, enums): malformed.
+            E::BadText { .. } | E::BadCapacity(_) | E::SegmentTooLong | E::UnknownStatus(_) => {
+                ApiError::BadRequest(e.to_string())
+            }
+            // Well-formed, but refused by rules no schema states: a moment in the future or too
+            // far back, a tier the store's program does not have, staff answering for nobody.
+            E::BadMoment { .. } | E::UnknownTier(_) | E::NoMember => {
+                ApiError::Unprocessable(e.to_string())
+            }
             E::UnknownStore(_) | E::UnknownMember(_) | E::NotFound(_) => {
                 ApiError::NotFound(e.to_string())
             }

@@ -6,11 +6,15 @@ use crate::domain::partners::PartnersError;
 impl From<PartnersError> for ApiError {
     fn from(e: PartnersError) -> Self {
         match e {
-            PartnersError::BadText { .. }
-            | PartnersError::EndsBeforeStart { .. }
+            // Published in the description (text lengths and patterns, most check days).
+            PartnersError::BadText { .. } | PartnersError::TooManyCheckDays { .. } => {
+                ApiError::BadRequest(e.to_string())
+            }
+            // Well-formed dates refused by rules no schema states: an end before the start, a
+            // term with no last day in the calendar, a check day outside the term.
+            PartnersError::EndsBeforeStart { .. }
             | PartnersError::TermOutOfRange { .. }
-            | PartnersError::TooManyCheckDays { .. }
-            | PartnersError::CheckDayOutsideTerm { .. } => ApiError::BadRequest(e.to_string()),
+            | PartnersError::CheckDayOutsideTerm { .. } => ApiError::Unprocessable(e.to_string()),
             PartnersError::UnknownStore { .. }
             | PartnersError::UnknownPartner { .. }
             | PartnersError::UnknownAgreement { .. } => ApiError::NotFound(e.to_string()),
