@@ -12,11 +12,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::api::mask;
 use super::error::{ApiError, Errors};
 use super::extract::{ApiQuery, Caller};
 use crate::domain::fold::Conflict;
 use crate::domain::members::{self, MemberQuery};
+use crate::domain::ops::mask;
 use crate::domain::perm::{self, Op};
 
 /// The routes of the member list and the conflicts list.
