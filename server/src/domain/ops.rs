@@ -204,6 +204,10 @@ pub fn fold_online(
     Ok((event, batch, touched))
 }
 
+/// The event types recorded only on field devices, never as a member operation: enrollments and
+/// visits.
+pub const FIELD_DEVICE_ONLY: [&str; 3] = ["enrolled", "visit_started", "visit_ended"];
+
 /// An operation on a member: what happened and, when keyed in later, when.
 #[derive(Debug, Clone)]
 pub struct Operation {
@@ -237,10 +241,7 @@ pub fn record(
             named,
         });
     }
-    if matches!(
-        op.body,
-        EventBody::Enrolled(_) | EventBody::VisitStarted(_) | EventBody::VisitEnded(_)
-    ) {
+    if FIELD_DEVICE_ONLY.contains(&op.body.kind()) {
         return Err(OpsError::FieldDeviceOnly {
             kind: op.body.kind(),
         });

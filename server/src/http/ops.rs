@@ -9,7 +9,9 @@ use carclub_shared::projection::Quote;
 use carclub_shared::{DeviceId, EventBody, MemberId, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{OneOfBuilder, Schema};
+use utoipa::{PartialSchema, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -71,16 +73,92 @@ async fn member_file(
     Ok(Json(ops::file_view(&st.core(), &p, member)?))
 }
 
-/// An operation on a member: one event body (its `type` and fields; `member` may be left out and
-/// is then the member of the path), and `at` when a paper record is keyed in later.
-#[derive(Deserialize, ToSchema)]
+/// When an operation happened, the field every accepted body may carry.
+#[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct OperationRequest {
-    #[serde(flatten)]
-    body: EventBody,
+struct OperationAt {
     /// When it happened (RFC 3339); now when absent. Never in the future, at most three years
     /// back; more than a day back only with the backdate permission.
     at: Option<Timestamp>,
+}
+
+/// The request body of `POST /api/members/{id}/operations`: one of the event bodies the route
+/// takes — every [`EventBody`] but those recorded only on field devices
+/// ([`ops::FIELD_DEVICE_ONLY`]) — with `member` optional and `at`. The handler reads it with
+/// [`operation_of`]; this type only describes it.
+pub struct OperationRequest;
+
+impl PartialSchema for OperationRequest {
+    fn schema() -> RefOr<Schema> {
+        let RefOr::T(Schema::OneOf(bodies)) = <EventBody as PartialSchema>::schema() else {
+            unreachable!("an internally tagged enum's schema is a oneOf")
+        };
+        let at = match <OperationAt as PartialSchema>::schema() {
+            RefOr::T(Schema::Object(mut o)) => o.properties.shift_remove("at"),
+            _ => None,
+        }
+        .expect("the schema of OperationAt has the property at");
+        let mut items = Vec::new();
+        for body in bodies.items {
+            let RefOr::T(Schema::Object(mut o)) = body else {
+                // The bodies of other shapes (a struct's reference under allOf) are the field
+                // devices' own: enrollments and visits.
+                continue;
+            };
+            let kind = o
+                .properties
+                .get("type")
+                .and_then(|t| match t {
+                    RefOr::T(Schema::Object(t)) => t.enum_values.as_ref()?.first()?.as_str(),
+                    _ => None,
+                })
+                .map(str::to_owned);
+            if kind.is_none_or(|k| ops::FIELD_DEVICE_ONLY.contains(&k.as_str())) {
+                continue;
+            }
+            o.required.retain(|r| r != "member");
+            o.properties.insert("at".into(), at.clone());
+            items.push(RefOr::T(Schema::Object(o)));
+        }
+        items
+            .into_iter()
+            .fold(OneOfBuilder::new(), OneOfBuilder::item)
+            .description(Some(
+                "An operation on a member: one event body (its `type` and fields; `member` may be \
+                 left out and is then the member of the path), and `at` when a paper record is \
+                 keyed in later. Enrollments and visits are recorded on field devices, not here.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for OperationRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        <EventBody as ToSchema>::schemas(schemas);
+        <OperationAt as ToSchema>::schemas(schemas);
+    }
+}
+
+/// Replaces every float with no fractional part by the integer it is (`158.0` → `158`): JSON
+/// Schema counts it as an integer, and the integer fields of event bodies (`count`, `mileage_km`)
+/// are read by serde, which refuses a float for them. A field that takes a float still reads the
+/// integer; strings are untouched.
+fn integral_floats(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // 2^63 and 2^64, exact as floats: below them an integral float casts exactly.
+            const I: f64 = 9_223_372_036_854_775_808.0;
+            if f.fract() == 0.0 && (-I..I).contains(&f) {
+                *v = Value::from(f as i64);
+            } else if f.fract() == 0.0 && (0.0..2.0 * I).contains(&f) {
+                *v = Value::from(f as u64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats),
+        Value::Object(map) => map.values_mut().for_each(integral_floats),
+        _ => {}
+    }
 }
 
 /// The event body of an operation: the JSON object with the member from the path.
@@ -100,6 +178,7 @@ fn operation_of(mut v: Value, member: MemberId) -> Result<Operation, ApiError> {
     if !map.contains_key("member") {
         map.insert("member".into(), Value::String(member.to_string()));
     }
+    integral_floats(&mut v);
     let body: EventBody = serde_json::from_value(v)
         .map_err(|e| ApiError::BadRequest(format!("the operation is not valid: {e}")))?;
     Ok(Operation { body, at })
@@ -130,7 +209,15 @@ async fn operate(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
+    #[serde(deserialize_with = "order_of")]
     order: Order,
+}
+
+/// An order as [`Order`] reads it, integral floats (`mileage_km: 158.0`) taken as integers.
+fn order_of<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Order, D::Error> {
+    let mut v = Value::deserialize(d)?;
+    integral_floats(&mut v);
+    serde_json::from_value(v).map_err(serde::de::Error::custom)
 }
 
 /// The discount and points an order would bring, before it is settled; changes nothing.
