@@ -118,21 +118,30 @@ fn bad_input_on_every_route_changes_nothing() {
     // A club manager does not create a general manager.
     problem(&server, "/api/users", br#"{"username": "gm", "name": "u", "password": "long enough 1", "role": "general_manager"}"#, Some(&cm), 403);
 
-    // Operations: not an object, unknown type, wrong field types, another member, bad dates.
+    // Operations: not an object, unknown type, wrong field types, a fraction of a point, a
+    // time that is not one, an operation of field devices (none of which the description
+    // admits): 400.
     for body in [
         &b"[1, 2]"[..],
         br#"{"type": "teleported"}"#,
         br#"{"type": "points_redeemed", "points": "many"}"#,
         br#"{"type": "points_redeemed", "points": -5}"#,
+        br#"{"type": "points_redeemed", "points": 2.5}"#,
         br#"{"type": "benefit_used", "benefit": "free_wash"}"#,
         br#"{"type": "enrollment_approved", "at": "yesterday"}"#,
-        br#"{"type": "enrollment_approved", "at": "2099-01-01T00:00:00Z"}"#,
-        br#"{"type": "enrollment_approved", "at": "2001-01-01T00:00:00Z"}"#,
         br#"{"type": "visit_started", "visit": "01900000-0000-7000-8000-000000000001", "site": "x"}"#,
-        format!(r#"{{"type": "enrollment_approved", "member": "{unknown}"}}"#).as_bytes(),
         b"{not json",
     ] {
         problem(&server, &ops, body, t, 400);
+    }
+    // As described, but naming another member than the path, or dated in the future or too far
+    // back: 422.
+    for body in [
+        br#"{"type": "enrollment_approved", "at": "2099-01-01T00:00:00Z"}"#,
+        br#"{"type": "enrollment_approved", "at": "2001-01-01T00:00:00Z"}"#,
+        format!(r#"{{"type": "enrollment_approved", "member": "{unknown}"}}"#).as_bytes(),
+    ] {
+        problem(&server, &ops, body, t, 422);
     }
     problem(
         &server,
@@ -162,11 +171,26 @@ fn bad_input_on_every_route_changes_nothing() {
         t,
         400,
     );
+    // A whole number written as a float is that number (JSON Schema counts 221.0 as an integer).
+    let (status, _, quote) = server.post_raw(
+        &format!("/api/members/{member}/quote"),
+        "application/json",
+        br#"{"order": {"lines": [{"category": "labor", "amount": 221.0}], "mileage_km": 158.0}}"#,
+        t,
+    );
+    assert_eq!(status, 200, "{quote}");
     // The engine refuses what the member's state does not allow: still pending, no benefits.
     problem(
         &server,
         &ops,
         br#"{"type": "benefit_used", "benefit": "free_wash", "value": 0}"#,
+        t,
+        409,
+    );
+    problem(
+        &server,
+        &ops,
+        br#"{"type": "benefit_used", "benefit": "free_wash", "value": 0.0, "count": 1.0}"#,
         t,
         409,
     );
