@@ -106,7 +106,7 @@ fn bad_input_on_every_route_changes_nothing() {
         "/api/users",
         br#"{"username": "u1", "name": "u", "password": "long enough 1", "role": "member"}"#,
         t,
-        400,
+        422,
     );
     problem(
         &server,
@@ -231,7 +231,7 @@ fn bad_input_on_every_route_changes_nothing() {
         "/api/member-signup",
         br#"{"code": "WRONGCODE123", "username": "m1", "password": "member-pw-123"}"#,
         None,
-        400,
+        422,
     );
     assert_eq!(server.get("/api/audit?limit=many", t).0, 400);
 

@@ -586,7 +586,7 @@ fn reassignment_widens_and_narrows_at_the_next_sync() {
     let (s, v) = w.assign(&w.scoped, json!({"scope": "companies", "companies": []}));
     assert_eq!(s, 400, "{v}");
     let (s, v) = w.assign(&w.scoped, json!({"scope": "store", "companies": [w.a]}));
-    assert_eq!(s, 400, "{v}");
+    assert_eq!(s, 422, "{v}");
     let (s, v) = w.assign(
         &w.scoped,
         json!({"scope": "companies", "companies": [CompanyId::new()]}),

@@ -55,7 +55,8 @@ fn resolving_a_doubled_vehicle_clears_it_everywhere_and_keeps_the_decision() {
         server
             .post(&format!("{path}/resolve"), &stranger, Some(&token))
             .0,
-        400
+        422,
+        "a member the conflict does not name is a well-formed id the rule refuses"
     );
     assert_eq!(
         server

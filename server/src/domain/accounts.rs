@@ -160,8 +160,8 @@ impl Accounts {
 /// Why an accounts operation was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountsError {
-    /// A text field is empty or too long.
-    #[error("{field} must have 1 to {max} characters")]
+    /// A text field is blank, too long or has control characters.
+    #[error("{field} must have 1 to {max} characters, not all blank, without control characters")]
     BadText { field: &'static str, max: usize },
     /// A username with characters other than letters, digits, `.`, `_` and `-`.
     #[error("the username may use letters, digits, '.', '_' and '-'")]
@@ -194,10 +194,13 @@ pub enum AccountsError {
         company: CompanyId,
         username: String,
     },
-    /// An assignment that cannot be made: no companies, too many, or companies with the whole
-    /// store.
+    /// An assignment with no companies or too many.
     #[error("{0}")]
     BadAssignment(String),
+    /// A scope and a list of companies that do not go together: companies with the whole store,
+    /// or the companies scope without its list.
+    #[error("{0}")]
+    ScopeMismatch(&'static str),
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -258,11 +261,11 @@ impl AssignmentForm {
     pub fn assignment(self) -> Result<Assignment, AccountsError> {
         match (self.scope, self.companies) {
             (AssignmentScopeName::Store, None) => Ok(Assignment::Store),
-            (AssignmentScopeName::Store, Some(_)) => Err(AccountsError::BadAssignment(
-                "the whole store takes no list of companies".into(),
+            (AssignmentScopeName::Store, Some(_)) => Err(AccountsError::ScopeMismatch(
+                "the whole store takes no list of companies",
             )),
             (AssignmentScopeName::Companies, None) => {
-                Err(AccountsError::BadAssignment("name the companies".into()))
+                Err(AccountsError::ScopeMismatch("name the companies"))
             }
             (AssignmentScopeName::Companies, Some(list)) => Ok(Assignment::Companies {
                 companies: list.try_into().map_err(AccountsError::BadAssignment)?,
@@ -352,13 +355,10 @@ pub fn permissions() -> Permissions {
     Permissions { operations }
 }
 
-/// `value` trimmed, if it has 1 to `max` characters.
-fn text(field: &'static str, value: &str, max: usize) -> Result<String, AccountsError> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(AccountsError::BadText { field, max });
-    }
-    Ok(v.to_owned())
+/// `value` trimmed, if it is a [`carclub_shared::Text`] of at most `MAX` characters (counted
+/// before trimming, as the description's `maxLength` counts them).
+fn text<const MAX: usize>(field: &'static str, value: &str) -> Result<String, AccountsError> {
+    crate::domain::club::text::<MAX>(value).map_err(|_| AccountsError::BadText { field, max: MAX })
 }
 
 /// One page of a listing: at most `limit` records, and whether more follow.
@@ -376,7 +376,7 @@ pub fn create_store(
     program: &str,
 ) -> Result<StoreView, AccountsError> {
     perm::check_any(p, Op::ManageStores)?;
-    let name = text("the store name", name, 64)?;
+    let name = text::<64>("the store name", name)?;
     let preset = program.trim().to_uppercase();
     if crate::domain::terms::program(&preset).is_none() {
         return Err(AccountsError::UnknownProgram(program.to_owned()));
@@ -435,14 +435,14 @@ pub fn create_user(
     let store = req.store.unwrap_or(p.user.store);
     perm::check(p, Op::ManageStaff, Target::store(store))?;
     p.user.role.check_create(req.role)?;
-    let username = text("the username", &req.username, 64)?;
+    let username = text::<64>("the username", &req.username)?;
     if !username
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
     {
         return Err(AccountsError::BadUsername);
     }
-    let name = text("the name", &req.name, 64)?;
+    let name = text::<64>("the name", &req.name)?;
     if accounts.store_record(store)?.is_none() {
         return Err(AccountsError::UnknownStore(store));
     }
@@ -714,8 +714,8 @@ pub fn member_signup(
     username: &str,
     password: &str,
 ) -> Result<SignedUp, AccountsError> {
-    let code = text("the invitation code", code, 64)?;
-    let username = text("the username", username, 64)?;
+    let code = text::<64>("the invitation code", code)?;
+    let username = text::<64>("the username", username)?;
     let (user, member) = accounts.accept_invitation(&code, &username, password)?;
     let token = accounts.login(&user)?;
     let p = Principal {

@@ -145,12 +145,15 @@ pub const MAX_COMPANIES: usize = 100;
 impl TryFrom<Vec<CompanyId>> for Companies {
     type Error = String;
     fn try_from(mut list: Vec<CompanyId>) -> Result<Self, String> {
-        list.sort();
-        list.dedup();
+        // The list as sent counts against the limit, repeats too: what the description promises.
         match list.len() {
             0 => Err("assign at least one company, or the whole store".into()),
             n if n > MAX_COMPANIES => Err(format!("assign at most {MAX_COMPANIES} companies")),
-            _ => Ok(Self(list)),
+            _ => {
+                list.sort();
+                list.dedup();
+                Ok(Self(list))
+            }
         }
     }
 }

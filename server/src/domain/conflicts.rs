@@ -36,8 +36,10 @@ pub enum ConflictsError {
     /// The conflict was resolved before.
     #[error("conflict {0} is already resolved")]
     AlreadyResolved(String),
-    /// A note that says nothing, or too much.
-    #[error("note must say what was decided, in 1 to {NOTE_MAX_CHARS} characters")]
+    /// A note that says nothing, or too much, or has control characters.
+    #[error(
+        "note must say what was decided, in 1 to {NOTE_MAX_CHARS} characters without control characters"
+    )]
     BadNote,
     /// The member to keep is not one of the conflict's.
     #[error("member {member} is not part of conflict {conflict}")]
@@ -91,11 +93,10 @@ pub fn resolve(
     id: &str,
     decision: Decision,
 ) -> Result<(Conflict, Resolution), ConflictsError> {
-    // The whole note counts against the limit, spaces too: what the description promises.
-    let note = decision.note.trim();
-    if note.is_empty() || decision.note.chars().count() > NOTE_MAX_CHARS {
-        return Err(ConflictsError::BadNote);
-    }
+    // The whole note counts against the limit, spaces too, and it is one text as the description
+    // states it (`Text`): not blank, no control characters but tab and newline.
+    let note =
+        super::club::text::<NOTE_MAX_CHARS>(&decision.note).map_err(|_| ConflictsError::BadNote)?;
     let conflict = in_scope(core, p, id, Op::ResolveConflicts)?;
     if conflict.resolved {
         return Err(ConflictsError::AlreadyResolved(id.to_owned()));
@@ -111,7 +112,7 @@ pub fn resolve(
     let resolution = Resolution {
         conflict: id.to_owned(),
         keep: decision.keep,
-        note: note.to_owned(),
+        note,
         by: p.user.id,
         at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
     };

@@ -4,9 +4,11 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use carclub_shared::{DeviceId, MemberId, Role, StoreId, UserId};
+use carclub_shared::{DeviceId, MemberId, Role, StoreId, Text, UserId};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -56,11 +58,19 @@ async fn permissions() -> Json<Permissions> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewStore {
-    /// 1 to 64 characters (surrounding spaces dropped).
-    #[schema(max_length = 64)]
+    /// 1 to 64 characters, not blank, no control characters but tab and newline (surrounding
+    /// white space dropped).
+    #[schema(schema_with = text64)]
     name: String,
     /// The preset program: `A`, `B` or `C` (either case).
+    #[schema(pattern = "^[ABCabc]$")]
     program: String,
+}
+
+/// The schema of a 64-character text field: a [`Text`] of at most 64 characters, the rule the
+/// domain checks (`accounts::text`).
+fn text64() -> RefOr<Schema> {
+    <Text<64> as PartialSchema>::schema()
 }
 
 /// Creates a store of the group running a preset program.
@@ -119,15 +129,16 @@ async fn list_stores(
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
     /// 1 to 64 letters, digits, `.`, `_` and `-`.
-    #[schema(max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     username: String,
-    /// 1 to 64 characters.
-    #[schema(max_length = 64)]
+    /// 1 to 64 characters, not blank, no control characters but tab and newline.
+    #[schema(schema_with = text64)]
     name: String,
     /// 8 to 128 characters.
     #[schema(min_length = 8, max_length = 128)]
     password: String,
-    /// A role below the caller's own (any staff role for the administrator); never `member`.
+    /// A role below the caller's own (any staff role for the administrator: 403 otherwise); never
+    /// `member` (422: member logins come from invitation codes).
     role: Role,
     /// The store of the account; the caller's when absent.
     store: Option<StoreId>,
@@ -354,11 +365,12 @@ async fn invite(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Signup {
-    /// The invitation code the store handed over.
-    #[schema(max_length = 64)]
+    /// The invitation code the store handed over; one that is unknown, used or expired is
+    /// refused with 422.
+    #[schema(schema_with = text64)]
     code: String,
-    /// 1 to 64 characters.
-    #[schema(max_length = 64)]
+    /// 1 to 64 characters, not blank, no control characters but tab and newline.
+    #[schema(schema_with = text64)]
     username: String,
     /// 8 to 128 characters.
     #[schema(min_length = 8, max_length = 128)]
@@ -376,10 +388,13 @@ pub struct SignedUp {
 }
 
 /// Opens a member's own login from an invitation code and signs them in. Needs no session.
+///
+/// A code that is unknown, used or expired is refused with 422; a username that is taken with
+/// 409.
 #[utoipa::path(post, path = "/api/member-signup", tag = "accounts", security(()),
     request_body = Signup,
     responses((status = 201, description = "Signed up and signed in", body = SignedUp),
-        (status = 400, description = "The code is unknown, used or expired, or a field is malformed",
+        (status = 400, description = "A field is malformed",
             content_type = "application/problem+json", body = super::error::Problem),
         Conflict, BodyErrors))]
 async fn member_signup(

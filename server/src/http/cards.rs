@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, integral};
 use crate::domain::cards::{self, BlockUse};
 
 /// The routes of card blocks.
@@ -26,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct CheckOut {
     /// Cards in the block.
     #[schema(minimum = 1, maximum = 200)]
+    #[serde(deserialize_with = "integral")]
     count: u64,
 }
 

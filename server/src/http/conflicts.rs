@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use carclub_shared::MemberId;
+use carclub_shared::{MemberId, Text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
 use super::extract::{ApiJson, ApiPath, Caller};
-use crate::domain::conflicts::{self, Decision, Resolution};
+use crate::domain::conflicts::{self, Decision, NOTE_MAX_CHARS, Resolution};
 use crate::domain::fold;
 
 /// The routes of conflict resolution.
@@ -42,12 +42,19 @@ pub struct ConflictResolved {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveRequest {
-    /// What was decided and done, in words (not blank).
-    #[schema(max_length = 500)]
+    /// What was decided and done, in words: 1 to 500 characters, not blank, no control
+    /// characters but tab and newline (surrounding white space is trimmed).
+    #[schema(schema_with = note_schema)]
     note: String,
     /// The member whose record is kept, one of the conflict's members.
     #[serde(default)]
     keep: Option<MemberId>,
+}
+
+/// The schema of a decision's note: a [`Text`] of at most [`NOTE_MAX_CHARS`] characters, the
+/// rule `conflicts::resolve` checks.
+fn note_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    <Text<NOTE_MAX_CHARS> as utoipa::PartialSchema>::schema()
 }
 
 /// One conflict and the decision on it, if one was made.
@@ -72,7 +79,7 @@ async fn show_conflict(
 /// Resolve a conflict: record what was decided.
 ///
 /// The decision is kept with who made it and when, and the conflict leaves the members' files and
-/// the devices. A conflict is resolved once (409 after); `keep` must be one of its members (400).
+/// the devices. A conflict is resolved once (409 after); `keep` must be one of its members (422).
 #[utoipa::path(post, path = "/api/conflicts/{id}/resolve", tag = "conflicts",
     params(("id" = String, Path, description = "The conflict")),
     request_body = ResolveRequest,
