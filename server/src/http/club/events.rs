@@ -17,7 +17,7 @@ use crate::domain::club_events::{
 };
 use crate::http::AppState;
 use crate::http::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller, integral};
 
 /// The routes of club events.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -33,15 +33,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct NewEventBody {
     /// One to 100 characters.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(value_type = carclub_shared::ShortText)]
     title: String,
     kind: EventKind,
     starts_at: Timestamp,
     /// One to 100 characters.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(value_type = carclub_shared::ShortText)]
     place: String,
     /// Places: 1 to 10000.
     #[schema(minimum = 1, maximum = 10000)]
+    #[serde(deserialize_with = "integral")]
     capacity: u32,
     /// Whom to invite; active members of every tier when absent.
     #[serde(default)]
