@@ -555,7 +555,10 @@ fn club_event_invitations_rsvp_and_attendance() {
         &json!({"member": "0190b7e4-0000-7000-8000-000000000000"}),
         Some(&act),
     );
-    assert_eq!(s, 404);
+    assert_eq!(
+        s, 422,
+        "a member not on file, named in the body of an event that exists"
+    );
     let _ = (&c.store, &c.admin);
 }
 

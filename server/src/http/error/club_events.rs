@@ -13,12 +13,12 @@ impl From<ClubEventError> for ApiError {
             }
             // Well-formed, but refused by rules no schema states: a moment in the future or too
             // far back, a tier the store's program does not have, staff answering for nobody.
-            E::BadMoment { .. } | E::UnknownTier(_) | E::NoMember => {
+            // The member of an attendance is named in the body, not the path: the event the path
+            // names exists, so a member not on file is 422 rather than 404.
+            E::BadMoment { .. } | E::UnknownTier(_) | E::NoMember | E::UnknownMember(_) => {
                 ApiError::Unprocessable(e.to_string())
             }
-            E::UnknownStore(_) | E::UnknownMember(_) | E::NotFound(_) => {
-                ApiError::NotFound(e.to_string())
-            }
+            E::UnknownStore(_) | E::NotFound(_) => ApiError::NotFound(e.to_string()),
             E::NotInvited { .. } => ApiError::Forbidden(e.to_string()),
             E::Full { .. }
             | E::OtherStore { .. }
