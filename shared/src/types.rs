@@ -402,7 +402,7 @@ impl<T: TryFrom<i64> + TryFrom<u64>> serde::de::Visitor<'_> for IntegralVisitor<
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<T, E> {
         // 2^63, exact as a float: below it in magnitude, an integral float casts exactly.
         const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-        let exact = if !v.is_finite() || v.fract() != 0.0 || v < -LIMIT || v >= 2.0 * LIMIT {
+        let exact = if v.fract() != 0.0 || !(-LIMIT..2.0 * LIMIT).contains(&v) {
             None
         } else if v < 0.0 {
             T::try_from(v as i64).ok()

@@ -271,7 +271,11 @@ pub enum EnrollmentError {
     #[error("the {tier} tier cannot be bought; it is earned")]
     EarnedTier { tier: String },
     #[error("fee {paid} does not match the {tier} fee {fee}")]
-    WrongFee { paid: Money, tier: String, fee: Money },
+    WrongFee {
+        paid: Money,
+        tier: String,
+        fee: Money,
+    },
     #[error("a receipt number is required when a fee is collected")]
     ReceiptMissing,
     #[error("card {0} is not in a card block checked out to this device")]
@@ -621,9 +625,8 @@ fn enroll(
                      what: Said|
      -> Result<(), StoreError> {
         let key = (index, value);
-        let mut holders: Vec<MemberId> = HOLDERS
-            .get(core.store.as_ref(), &key)?
-            .unwrap_or_default();
+        let mut holders: Vec<MemberId> =
+            HOLDERS.get(core.store.as_ref(), &key)?.unwrap_or_default();
         holders.push(e.member);
         HOLDERS.put(batch, &key, &holders)?;
         if holders.len() > 1 {

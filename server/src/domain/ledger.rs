@@ -10,12 +10,16 @@ use carclub_shared::projection::{MemberState, Violation, project};
 use carclub_shared::{Event, EventId, MemberId, StoreId, Timestamp};
 
 use crate::domain::Core;
+use crate::domain::terms;
 use crate::storage::keys::MEMBER_EVENTS;
 use crate::storage::{Batch, StoreError};
-use crate::domain::terms;
 
 /// Every accepted event about `member`, including those in `batch`.
-pub fn member_events(core: &Core, batch: &Batch, member: MemberId) -> Result<Vec<Event>, StoreError> {
+pub fn member_events(
+    core: &Core,
+    batch: &Batch,
+    member: MemberId,
+) -> Result<Vec<Event>, StoreError> {
     MEMBER_EVENTS.all_through(
         core.store.as_ref(),
         batch,

@@ -39,7 +39,6 @@ macro_rules! record_id {
     };
 }
 
-
 /// Text that should have been a record's id and is not.
 #[derive(Debug, thiserror::Error)]
 #[error("{what} {raw:?} is not a valid id (a UUID)")]
