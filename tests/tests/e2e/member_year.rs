@@ -6,11 +6,9 @@
 //! The year is keyed in as it happened: the enrollment is uploaded by a field device dated 340
 //! days back, and each back-office operation carries the moment it happened (`at`).
 
-mod common;
-mod journal;
-
-use common::{ADMIN_PASSWORD, Server};
-use journal::{JournalDevice, PASSWORD, create_store, create_user, file, operate};
+use carclub_tests::accounts::{PASSWORD, create_store, create_user, file, operate};
+use carclub_tests::journal::JournalDevice;
+use carclub_tests::{ADMIN_PASSWORD, Server};
 use serde_json::{Value, json};
 
 fn ago(days: i64) -> String {

@@ -10,7 +10,7 @@ use carclub_protocol::DocumentId;
 use carclub_protocol::wire::{Message, PeerMetadata};
 use tungstenite::Message as Ws;
 
-use super::Server;
+use crate::Server;
 
 /// A raw protocol peer: a test speaks the wire protocol itself.
 pub struct Peer {
@@ -31,8 +31,10 @@ impl Peer {
             supported_protocol_versions: vec!["1".into()],
             peer_metadata: PeerMetadata::default(),
         });
-        assert!(matches!(peer.recv(), Message::Peer { .. }));
-        peer
+        match peer.recv() {
+            Message::Peer { .. } => peer,
+            other => panic!("the server answered the join with {other:?}"),
+        }
     }
     /// Sends one message.
     pub fn send(&mut self, m: &Message) {
@@ -42,7 +44,9 @@ impl Peer {
     pub fn recv(&mut self) -> Message {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            assert!(Instant::now() < deadline, "no answer from the server");
+            if Instant::now() > deadline {
+                panic!("no answer from the server in 10 s");
+            }
             if let Ws::Binary(b) = self.ws.read().expect("server answers") {
                 return Message::decode(&b).expect("server frames decode");
             }
@@ -112,7 +116,9 @@ impl Peer {
             if !more {
                 return pages;
             }
-            assert!(next > cursor, "a page moves the cursor on");
+            if next <= cursor {
+                panic!("a page did not move the cursor on ({cursor} → {next})");
+            }
             cursor = next;
         }
     }

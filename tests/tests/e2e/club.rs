@@ -3,11 +3,9 @@
 //! an answer, a member sees only their own complaints; a club event invites exactly its segment,
 //! members answer for themselves, and attendance earns the program's points once.
 
-mod common;
-mod journal;
-
-use common::{ADMIN_PASSWORD, Server};
-use journal::{JournalDevice, PASSWORD, create_store, create_user, file, operate};
+use carclub_tests::accounts::{PASSWORD, create_store, create_user, file, operate};
+use carclub_tests::journal::JournalDevice;
+use carclub_tests::{ADMIN_PASSWORD, Server};
 use serde_json::{Value, json};
 
 const DAY_MS: i64 = 86_400_000;

@@ -2,11 +2,9 @@
 //! a card number issued twice, the same points redeemed on two devices, a benefit used beyond its allowance, a receipt counted
 //! twice; and a retried upload never earns points twice.
 
-mod common;
-mod journal;
-
-use common::{ADMIN_PASSWORD, Server};
-use journal::{JournalDevice, PASSWORD, create_store, create_user, file, operate};
+use carclub_tests::accounts::{PASSWORD, create_store, create_user, file, operate};
+use carclub_tests::journal::JournalDevice;
+use carclub_tests::{ADMIN_PASSWORD, Server};
 use serde_json::{Value, json};
 
 fn conflicts(server: &Server, token: &str) -> Vec<Value> {
@@ -60,7 +58,7 @@ fn offline_devices_that_overdraw_or_overuse_raise_conflicts_and_retries_count_on
     let (code, body) = server.post(
         &format!(
             "/api/conflicts/{}/resolve",
-            common::urlencode(listed[0]["id"].as_str().unwrap())
+            carclub_tests::urlencode(listed[0]["id"].as_str().unwrap())
         ),
         &json!({"note": "the second person gets a new card"}),
         Some(&manager),

@@ -2,16 +2,14 @@
 //! status are unavailable to it (and to the back office), and the `carclub-heads` summary it gets
 //! lists only documents it may read.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use carclub_client::native::{self, DirStore};
 use carclub_protocol::DocumentId;
 use carclub_protocol::wire::Message;
-use common::peer::Peer;
-use common::{ADMIN_PASSWORD, Server};
+use carclub_tests::peer::Peer;
+use carclub_tests::{ADMIN_PASSWORD, Server};
 use serde_json::{Value, json};
 
 fn doc(reg: &Value, kind: &str) -> DocumentId {

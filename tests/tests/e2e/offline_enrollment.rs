@@ -2,9 +2,7 @@
 //! down, one vehicle on both; the server comes back, both devices sync, the back office sees every
 //! member, the doubled vehicle is a conflict (both records kept), and the devices converge.
 
-mod common;
-
-use common::{ADMIN_PASSWORD, Device, Server};
+use carclub_tests::{ADMIN_PASSWORD, Device, Server};
 use serde_json::Value;
 
 const SHARED_VIN: &str = "LSVAU2180N2183294";

@@ -1,11 +1,8 @@
 //! Card stock in the drawer: sample cards (24 h) and borrowed cards (36 h) signed out by a manager
 //! and returned; sold cards written off against the receipt of their fee.
 
-mod common;
-mod journal;
-
-use common::{ADMIN_PASSWORD, Device, Server};
-use journal::{PASSWORD, create_user};
+use carclub_tests::accounts::{PASSWORD, create_user};
+use carclub_tests::{ADMIN_PASSWORD, Device, Server};
 use serde_json::json;
 
 #[test]

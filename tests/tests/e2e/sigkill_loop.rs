@@ -5,8 +5,6 @@
 //! The moments are drawn from a seeded generator; the seed is printed, and `SIGKILL_SEED=N`
 //! replays a run.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -15,7 +13,7 @@ use std::time::{Duration, Instant};
 use carclub_client::native::{self, DirStore};
 use carclub_client::{Device, EnrollInput};
 use carclub_protocol::docs::Outcome;
-use common::{ADMIN_PASSWORD, Server};
+use carclub_tests::{ADMIN_PASSWORD, Server};
 use serde_json::{Value, json};
 
 const DEVICES: usize = 3;

@@ -1,11 +1,9 @@
 //! The official JS client (`@automerge/automerge-repo` with its WebSocket adapter, run by node)
 //! fetches a member's file from the server with a valid token, and is refused without one.
 
-mod common;
-
 use std::process::Command;
 
-use common::{ADMIN_PASSWORD, Device, Server, root};
+use carclub_tests::{ADMIN_PASSWORD, Device, Server, root};
 
 fn node_interop(args: &[&str]) -> std::process::Output {
     let dir = root().join("tests/js");

@@ -2,10 +2,7 @@
 //! device learns of it on its next sync and issues cards from it offline; the server accepts cards
 //! from the device's blocks only.
 
-mod common;
-mod journal;
-
-use common::{ADMIN_PASSWORD, Device, Server};
+use carclub_tests::{ADMIN_PASSWORD, Device, Server};
 use serde_json::{Value, json};
 
 fn status(device: &Device) -> Value {
@@ -153,10 +150,10 @@ fn only_managers_of_the_devices_store_check_out_cards() {
         .as_str()
         .expect("admin's store")
         .to_owned();
-    let other = journal::create_store(&server, &admin, "二店", "A");
-    journal::create_user(&server, &admin, "field1", "field_staff", &home);
-    journal::create_user(&server, &admin, "manager2", "club_manager", &other);
-    journal::create_user(&server, &admin, "manager1", "club_manager", &home);
+    let other = carclub_tests::accounts::create_store(&server, &admin, "二店", "A");
+    carclub_tests::accounts::create_user(&server, &admin, "field1", "field_staff", &home);
+    carclub_tests::accounts::create_user(&server, &admin, "manager2", "club_manager", &other);
+    carclub_tests::accounts::create_user(&server, &admin, "manager1", "club_manager", &home);
 
     let device = Device::new(&tmp.path().join("device"));
     device.ok(&[
@@ -166,7 +163,7 @@ fn only_managers_of_the_devices_store_check_out_cards() {
         "--user",
         "field1",
         "--password",
-        journal::PASSWORD,
+        carclub_tests::accounts::PASSWORD,
         "--name",
         "phone",
     ]);
@@ -177,16 +174,16 @@ fn only_managers_of_the_devices_store_check_out_cards() {
     let path = format!("/api/devices/{id}/card-blocks");
     let ask = json!({"count": 10});
 
-    let field = server.login("field1", journal::PASSWORD);
+    let field = server.login("field1", carclub_tests::accounts::PASSWORD);
     let (code, body) = server.post(&path, &ask, Some(&field));
     assert_eq!(code, 403, "{body}");
-    let manager2 = server.login("manager2", journal::PASSWORD);
+    let manager2 = server.login("manager2", carclub_tests::accounts::PASSWORD);
     assert_eq!(
         server.post(&path, &ask, Some(&manager2)).0,
         404,
         "another store's device is not even visible"
     );
-    let manager1 = server.login("manager1", journal::PASSWORD);
+    let manager1 = server.login("manager1", carclub_tests::accounts::PASSWORD);
     assert_eq!(
         server.get(&path, Some(&manager1)).1["blocks"]
             .as_array()

@@ -2,11 +2,9 @@
 //! nothing: wrong types, unknown ids, oversized bodies, missing, revoked or device-revoked
 //! sessions, operations dated in the future, accounts that would outrank their creator.
 
-mod common;
-mod journal;
-
-use common::{ADMIN_PASSWORD, Server};
-use journal::{JournalDevice, PASSWORD, create_store, create_user, file};
+use carclub_tests::accounts::{PASSWORD, create_store, create_user, file};
+use carclub_tests::journal::JournalDevice;
+use carclub_tests::{ADMIN_PASSWORD, Server};
 use serde_json::{Value, json};
 
 fn problem(server: &Server, path: &str, body: &[u8], token: Option<&str>, status: u16) {

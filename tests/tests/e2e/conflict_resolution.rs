@@ -1,9 +1,7 @@
 //! A conflict stays listed until the back office decides; the decision is kept with who made it,
 //! and the members' files and the devices stop showing the conflict.
 
-mod common;
-
-use common::{ADMIN_PASSWORD, Device, Server, urlencode};
+use carclub_tests::{ADMIN_PASSWORD, Device, Server, urlencode};
 use serde_json::json;
 
 #[test]

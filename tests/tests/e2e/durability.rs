@@ -1,8 +1,6 @@
 //! A server killed with SIGKILL right after it acknowledged a sync restarts with that data.
 
-mod common;
-
-use common::{ADMIN_PASSWORD, Device, Server};
+use carclub_tests::{ADMIN_PASSWORD, Device, Server};
 
 #[test]
 fn acknowledged_uploads_survive_sigkill() {

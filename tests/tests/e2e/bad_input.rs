@@ -2,8 +2,6 @@
 //! oversized bodies, missing or bad tokens, garbage sync frames, writes to documents the caller may
 //! only read, and documents the caller may not see.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use automerge::sync::SyncDoc;
@@ -11,8 +9,8 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT, ReadDoc};
 use carclub_protocol::DocumentId;
 use carclub_protocol::wire::Message;
-use common::peer::Peer;
-use common::{ADMIN_PASSWORD, Server};
+use carclub_tests::peer::Peer;
+use carclub_tests::{ADMIN_PASSWORD, Server};
 use serde_json::{Value, json};
 use tungstenite::Message as Ws;
 

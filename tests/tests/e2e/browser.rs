@@ -5,13 +5,11 @@
 //!
 //! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
 //! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
-//! The server binary comes from the shared harness (`common`), which builds it when needed.
-
-mod common;
+//! The server binary comes from the harness (`carclub_tests::bin`), which builds it when needed.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::{ADMIN_PASSWORD, Server};
+use carclub_tests::{ADMIN_PASSWORD, Server};
 use serde_json::Value;
 
 const ADMIN: &str = "admin";
@@ -26,8 +24,8 @@ fn nonce() -> u128 {
 
 #[test]
 fn offline_enrollment_in_the_browser_reaches_the_server() {
-    let root = common::root();
-    common::browser::require_web_app();
+    let root = carclub_tests::root();
+    carclub_tests::browser::require_web_app();
 
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
@@ -54,7 +52,7 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let (passed, output) = common::browser::run_script("offline-enroll.mjs", &args);
+    let (passed, output) = carclub_tests::browser::run_script("offline-enroll.mjs", &args);
     println!("{output}");
     assert!(
         passed,

@@ -6,11 +6,9 @@
 //! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
 //! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
 
-mod common;
-
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::{ADMIN_PASSWORD, Device, Server};
+use carclub_tests::{ADMIN_PASSWORD, Device, Server};
 use serde_json::{Value, json};
 
 fn now_ms() -> i64 {
@@ -30,8 +28,8 @@ fn ts(ms: i64) -> String {
 
 #[test]
 fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
-    let root = common::root();
-    common::browser::require_web_app();
+    let root = carclub_tests::root();
+    carclub_tests::browser::require_web_app();
 
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
@@ -107,7 +105,7 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
     .into_iter()
     .flat_map(|(k, v)| [k.to_owned(), v])
     .collect();
-    let (passed, output) = common::browser::run_script("member-app.mjs", &args);
+    let (passed, output) = carclub_tests::browser::run_script("member-app.mjs", &args);
     println!("{output}");
     assert!(
         passed,

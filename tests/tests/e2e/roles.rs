@@ -2,11 +2,9 @@
 //! permission table (`GET /api/permissions`, the same table as docs/permissions.md) allows
 //! succeeds; what it forbids gets 403 (or a rejected event through sync) and changes nothing.
 
-mod common;
-mod journal;
-
-use common::{ADMIN_PASSWORD, Server};
-use journal::{JournalDevice, PASSWORD, create_store, create_user, file, operate};
+use carclub_tests::accounts::{PASSWORD, create_store, create_user, file, operate};
+use carclub_tests::journal::JournalDevice;
+use carclub_tests::{ADMIN_PASSWORD, Server};
 use serde_json::{Value, json};
 
 const STAFF: [&str; 8] = [

@@ -10,16 +10,17 @@ pub const BROWSER_RUN: Duration = Duration::from_secs(240);
 
 /// Panics with what to run when something the test needs but does not build is missing.
 pub fn require(path: &Path, what: &str, fix: &str) {
-    assert!(
-        path.exists(),
-        "{what} is missing ({}): run `{fix}` from the repository root first",
-        path.display()
-    );
+    if !path.exists() {
+        panic!(
+            "{what} is missing ({}): run `{fix}` from the repository root first",
+            path.display()
+        );
+    }
 }
 
 /// Checks that the built web app and the browser driver are there.
 pub fn require_web_app() {
-    let root = super::root();
+    let root = crate::root();
     require(
         &root.join("web/dist/index.html"),
         "the built web app",
@@ -40,7 +41,7 @@ pub fn require_web_app() {
 /// Runs `tests/browser/<script>` with `args` to its end (or kills it at the deadline); returns
 /// success and everything it printed.
 pub fn run_script(script: &str, args: &[String]) -> (bool, String) {
-    let root = super::root();
+    let root = crate::root();
     let mut child = Command::new("node")
         .current_dir(&root)
         .arg(root.join("tests/browser").join(script))

@@ -2,15 +2,12 @@
 //! directory and member files never leave the server for it — not through sync (not listed in the
 //! change summary, unavailable when asked for by id) and not through the API.
 
-mod common;
-mod journal;
-
 use carclub_protocol::DocumentId;
 use carclub_protocol::docs;
 use carclub_protocol::wire::Message;
-use common::peer::Peer;
-use common::{ADMIN_PASSWORD, Device, Server};
-use journal::{PASSWORD, create_store, create_user};
+use carclub_tests::accounts::{PASSWORD, create_store, create_user};
+use carclub_tests::peer::Peer;
+use carclub_tests::{ADMIN_PASSWORD, Device, Server};
 
 #[test]
 fn a_device_of_one_store_never_receives_another_stores_members() {

@@ -1,10 +1,8 @@
 //! `carclub-server simulate`: a club manager tries a program on a member's events.
 
-mod common;
-
 use std::process::Command;
 
-use common::{bin, root};
+use carclub_tests::{bin, root};
 
 fn simulate(args: &[&str]) -> std::process::Output {
     Command::new(bin("carclub-server"))

@@ -1,11 +1,9 @@
 //! A lost phone stops syncing at once: revoking a device (or a person's sessions) ends the sync
 //! connections it already holds, not only the next ones.
 
-mod common;
-
 use carclub_protocol::wire::Message;
-use common::peer::Peer;
-use common::{ADMIN_PASSWORD, Server};
+use carclub_tests::peer::Peer;
+use carclub_tests::{ADMIN_PASSWORD, Server};
 use serde_json::json;
 
 fn summary() -> Message {

@@ -1,11 +1,8 @@
 //! Exports need the permission to export: the club's managers get the member list as CSV within
 //! their scope, others are refused, and every export is in the audit log.
 
-mod common;
-mod journal;
-
-use common::{ADMIN_PASSWORD, Device, Server};
-use journal::{PASSWORD, create_user};
+use carclub_tests::accounts::{PASSWORD, create_user};
+use carclub_tests::{ADMIN_PASSWORD, Device, Server};
 
 fn get_text(server: &Server, path: &str, token: &str) -> (u16, String, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder()

@@ -4,9 +4,6 @@
 //! the store directory; it enrolls on site during a visit at one of its companies; a reassignment
 //! widens or narrows what it gets at the next sync. Store-wide field staff keep seeing the store.
 
-mod common;
-mod journal;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
@@ -19,9 +16,10 @@ use carclub_protocol::DocumentId;
 use carclub_protocol::docs::{self, DeviceStatus, Directory, Outcome};
 use carclub_protocol::wire::Message;
 use carclub_shared::{CompanyId, MemberId, StoreId};
-use common::peer::Peer;
-use common::{ADMIN_PASSWORD, Server};
-use journal::{JournalDevice, PASSWORD, create_user, file, operate};
+use carclub_tests::accounts::{PASSWORD, create_user, file, operate};
+use carclub_tests::journal::JournalDevice;
+use carclub_tests::peer::Peer;
+use carclub_tests::{ADMIN_PASSWORD, Server};
 use serde_json::{Value, json};
 
 /// A store with two companies under agreement, a member enrolled on site at each, one enrolled at
