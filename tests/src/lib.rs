@@ -79,6 +79,25 @@ pub fn bin(name: &str) -> PathBuf {
             "carclub-client",
             "--bins",
         ]);
+        // `cargo test` describes the package under test in the environment; build scripts that
+        // watch those variables (ring's does) would otherwise rebuild on every run, here and again
+        // in the next `cargo test`.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if key.starts_with("CARGO_PKG_")
+                || key.starts_with("CARGO_MANIFEST_")
+                || matches!(
+                    &*key,
+                    "CARGO_CRATE_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "CARGO_RUSTC_CURRENT_DIR"
+                        | "OUT_DIR"
+                )
+            {
+                cmd.env_remove(&*key);
+            }
+        }
         if release {
             cmd.arg("--release");
         }
