@@ -2,32 +2,89 @@
 //! device learns of it on its next sync and issues cards from it offline; the server accepts cards
 //! from the device's blocks only.
 
-use carclub_tests::{ADMIN_PASSWORD, Device, Server};
-use serde_json::{Value, json};
+use carclub_tests::accounts::{PASSWORD, create_store, create_user, home_store};
+use carclub_tests::{Device, TestServer};
+use serde_json::json;
 
-fn status(device: &Device) -> Value {
-    serde_json::from_str(&device.ok(&["status", "--json"])).expect("status JSON")
+/// A field device registered as the administrator.
+struct World {
+    server: TestServer,
+    device: Device,
+    token: String,
+    /// `/api/devices/{id}/card-blocks` of the device.
+    path: String,
+}
+
+impl World {
+    fn new() -> World {
+        let server = TestServer::start();
+        let device = Device::new(&server.path("device"));
+        device.register(&server, "field phone");
+        let device_id = device.status()["device"]["device"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let token = server.admin();
+        World {
+            path: format!("/api/devices/{device_id}/card-blocks"),
+            server,
+            device,
+            token,
+        }
+    }
+
+    /// Checks out five more cards to the device; the first of them.
+    fn check_out_five(&self) -> String {
+        let (code, body) = self
+            .server
+            .post(&self.path, &json!({"count": 5}), Some(&self.token));
+        assert_eq!(code, 200, "{body}");
+        body["first_card"].as_str().unwrap().to_owned()
+    }
+
+    /// Enrolls a member offline with card `card`: (name, phone, VIN, plate, receipt) of the
+    /// person; the device's output.
+    fn enroll_with_card(&self, person: [&str; 5], card: &str) -> std::process::Output {
+        let [name, phone, vin, plate, receipt] = person;
+        self.device.run(&[
+            "enroll",
+            "--name",
+            name,
+            "--phone",
+            phone,
+            "--vin",
+            vin,
+            "--plate",
+            plate,
+            "--tier",
+            "standard",
+            "--fee-fen",
+            "18000",
+            "--receipt",
+            receipt,
+            "--card",
+            card,
+        ])
+    }
 }
 
 #[test]
-fn a_checked_out_block_reaches_the_device_and_its_cards_are_accepted() {
-    let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
-    let device = Device::new(&tmp.path().join("device"));
-    device.register(&server, "field phone");
-    let before = status(&device);
-    let device_id = before["device"]["device"].as_str().unwrap().to_owned();
+fn a_registered_device_carries_its_first_block() {
+    let w = World::new();
     assert_eq!(
-        before["cards"]["left"], 200,
+        w.device.status()["cards"]["left"],
+        200,
         "a registered device carries its first block"
     );
+}
 
-    let token = server.login("admin", ADMIN_PASSWORD);
-    let path = format!("/api/devices/{device_id}/card-blocks");
-    let (code, body) = server.post(&path, &json!({"count": 5}), Some(&token));
-    assert_eq!(code, 200, "{body}");
-    let first_card = body["first_card"].as_str().unwrap().to_owned();
-    let (_, audit) = server.get("/api/audit?action=check_out_cards", Some(&token));
+#[test]
+fn a_checked_out_block_is_audited_and_reaches_the_device_at_its_next_sync() {
+    let w = World::new();
+    w.check_out_five();
+    let (_, audit) = w
+        .server
+        .get("/api/audit?action=check_out_cards", Some(&w.token));
     assert_eq!(
         audit["records"].as_array().unwrap().len(),
         1,
@@ -35,90 +92,87 @@ fn a_checked_out_block_reaches_the_device_and_its_cards_are_accepted() {
     );
 
     // Not on the device until it syncs.
-    assert_eq!(status(&device)["cards"]["left"], 200);
-    device.ok(&["sync"]);
-    let after = status(&device);
+    assert_eq!(w.device.status()["cards"]["left"], 200);
+    w.device.ok(&["sync"]);
+    let after = w.device.status();
     assert_eq!(after["cards"]["left"], 205);
     assert_eq!(after["cards"]["blocks"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_card_of_a_checked_out_block_issued_offline_is_accepted_and_counted_as_issued() {
+    let w = World::new();
+    let first_card = w.check_out_five();
+    w.device.ok(&["sync"]);
 
     // Offline, the device issues a card of the new block; the server accepts it.
-    let member = device
-        .ok(&[
-            "enroll",
-            "--name",
+    let out = w.enroll_with_card(
+        [
             "赵敏",
-            "--phone",
             "13600136000",
-            "--vin",
             "LVSHCAMB1CE000008",
-            "--plate",
             "粤B55555",
-            "--tier",
-            "standard",
-            "--fee-fen",
-            "18000",
-            "--receipt",
             "R-C-1",
-            "--card",
-            &first_card,
-        ])
+        ],
+        &first_card,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let member = String::from_utf8_lossy(&out.stdout)
         .trim()
         .strip_prefix("enrolled: ")
         .unwrap()
         .to_owned();
-    device.ok(&["sync"]);
-    let listed = server.members(&token, &first_card);
+    w.device.ok(&["sync"]);
+    let listed = w.server.members(&w.token, &first_card);
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["id"], member.as_str());
-    let view = device.members();
+    let view = w.device.members();
     assert_eq!(view[0]["sync"], "synced");
 
-    // A card from no block of this device is refused on the device itself.
-    let out = device.run(&[
-        "enroll",
-        "--name",
-        "钱多",
-        "--phone",
-        "13600136001",
-        "--vin",
-        "LVSHCAMB1CE000009",
-        "--plate",
-        "粤B55556",
-        "--tier",
-        "standard",
-        "--fee-fen",
-        "18000",
-        "--receipt",
-        "R-C-2",
-        "--card",
-        "C99999999",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("card block"));
-
     // The block list shows what was issued.
-    let (code, body) = server.get(&path, Some(&token));
+    let (code, body) = w.server.get(&w.path, Some(&w.token));
     assert_eq!(code, 200);
     let blocks = body["blocks"].as_array().unwrap();
     assert_eq!(blocks.len(), 2);
     assert_eq!(blocks[1]["issued"], 1);
     assert_eq!(blocks[1]["left"], 4);
+}
 
-    // Bad requests change nothing.
+#[test]
+fn a_card_from_no_block_of_the_device_is_refused_on_the_device() {
+    let w = World::new();
+    let out = w.enroll_with_card(
+        [
+            "钱多",
+            "13600136001",
+            "LVSHCAMB1CE000009",
+            "粤B55556",
+            "R-C-2",
+        ],
+        "C99999999",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("card block"));
+}
+
+#[test]
+fn bad_checkout_requests_change_nothing() {
+    let w = World::new();
+    w.check_out_five();
+    let (server, path, token) = (&w.server, &w.path, &w.token);
+    assert_eq!(server.post(path, &json!({"count": 0}), Some(token)).0, 400);
     assert_eq!(
-        server.post(&path, &json!({"count": 0}), Some(&token)).0,
+        server.post(path, &json!({"count": "five"}), Some(token)).0,
         400
     );
-    assert_eq!(
-        server
-            .post(&path, &json!({"count": "five"}), Some(&token))
-            .0,
-        400
-    );
-    assert_eq!(server.post(&path, &json!({"count": 5}), None).0, 401);
+    assert_eq!(server.post(path, &json!({"count": 5}), None).0, 401);
     let unknown = "/api/devices/01900000-0000-7000-8000-000000000000/card-blocks";
     assert_eq!(
-        server.post(unknown, &json!({"count": 5}), Some(&token)).0,
+        server.post(unknown, &json!({"count": 5}), Some(token)).0,
         404
     );
     assert_eq!(
@@ -126,13 +180,13 @@ fn a_checked_out_block_reaches_the_device_and_its_cards_are_accepted() {
             .post(
                 "/api/devices/not-an-id/card-blocks",
                 &json!({"count": 5}),
-                Some(&token)
+                Some(token)
             )
             .0,
         400
     );
     assert_eq!(
-        server.get(&path, Some(&token)).1["blocks"]
+        server.get(path, Some(token)).1["blocks"]
             .as_array()
             .unwrap()
             .len(),
@@ -142,48 +196,33 @@ fn a_checked_out_block_reaches_the_device_and_its_cards_are_accepted() {
 
 #[test]
 fn only_managers_of_the_devices_store_check_out_cards() {
-    let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
-    let admin = server.login("admin", ADMIN_PASSWORD);
-    let (_, me) = server.get("/api/me", Some(&admin));
-    let home = me["user"]["store"]
-        .as_str()
-        .expect("admin's store")
-        .to_owned();
-    let other = carclub_tests::accounts::create_store(&server, &admin, "二店", "A");
-    carclub_tests::accounts::create_user(&server, &admin, "field1", "field_staff", &home);
-    carclub_tests::accounts::create_user(&server, &admin, "manager2", "club_manager", &other);
-    carclub_tests::accounts::create_user(&server, &admin, "manager1", "club_manager", &home);
+    let server = TestServer::start();
+    let admin = server.admin();
+    let home = home_store(&server, &admin);
+    let other = create_store(&server, &admin, "二店", "A");
+    create_user(&server, &admin, "field1", "field_staff", &home);
+    create_user(&server, &admin, "manager2", "club_manager", &other);
+    create_user(&server, &admin, "manager1", "club_manager", &home);
 
-    let device = Device::new(&tmp.path().join("device"));
-    device.ok(&[
-        "register",
-        "--server",
-        &server.base,
-        "--user",
-        "field1",
-        "--password",
-        carclub_tests::accounts::PASSWORD,
-        "--name",
-        "phone",
-    ]);
-    let id = status(&device)["device"]["device"]
+    let device = Device::new(&server.path("device"));
+    device.register_as(&server, "field1", PASSWORD, "phone");
+    let id = device.status()["device"]["device"]
         .as_str()
         .unwrap()
         .to_owned();
     let path = format!("/api/devices/{id}/card-blocks");
     let ask = json!({"count": 10});
 
-    let field = server.login("field1", carclub_tests::accounts::PASSWORD);
+    let field = server.login("field1", PASSWORD);
     let (code, body) = server.post(&path, &ask, Some(&field));
     assert_eq!(code, 403, "{body}");
-    let manager2 = server.login("manager2", carclub_tests::accounts::PASSWORD);
+    let manager2 = server.login("manager2", PASSWORD);
     assert_eq!(
         server.post(&path, &ask, Some(&manager2)).0,
         404,
         "another store's device is not even visible"
     );
-    let manager1 = server.login("manager1", carclub_tests::accounts::PASSWORD);
+    let manager1 = server.login("manager1", PASSWORD);
     assert_eq!(
         server.get(&path, Some(&manager1)).1["blocks"]
             .as_array()
@@ -195,5 +234,5 @@ fn only_managers_of_the_devices_store_check_out_cards() {
     let (code, body) = server.post(&path, &ask, Some(&manager1));
     assert_eq!(code, 200, "{body}");
     device.ok(&["sync"]);
-    assert_eq!(status(&device)["cards"]["left"], 210);
+    assert_eq!(device.status()["cards"]["left"], 210);
 }

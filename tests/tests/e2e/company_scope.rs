@@ -5,7 +5,6 @@
 //! widens or narrows what it gets at the next sync. Store-wide field staff keep seeing the store.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::time::Duration;
 
 use automerge::Automerge;
@@ -19,14 +18,13 @@ use carclub_shared::{CompanyId, MemberId, StoreId};
 use carclub_tests::accounts::{PASSWORD, create_user, file, operate};
 use carclub_tests::journal::JournalDevice;
 use carclub_tests::peer::Peer;
-use carclub_tests::{ADMIN_PASSWORD, Server};
+use carclub_tests::{ADMIN_PASSWORD, Server, TestServer};
 use serde_json::{Value, json};
 
 /// A store with two companies under agreement, a member enrolled on site at each, one enrolled at
 /// the desk (no company), and two field staff accounts.
 struct World {
-    _tmp: tempfile::TempDir,
-    server: Server,
+    server: TestServer,
     admin: String,
     store: StoreId,
     a: CompanyId,
@@ -86,9 +84,8 @@ fn visit_and_enroll(device: &mut JournalDevice, company: Option<CompanyId>, n: u
 
 impl World {
     fn new() -> World {
-        let tmp = tempfile::tempdir().unwrap();
-        let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
-        let admin = server.login("admin", ADMIN_PASSWORD);
+        let server = TestServer::start();
+        let admin = server.admin();
         let (_, me) = server.get("/api/me", Some(&admin));
         let store: StoreId = me["user"]["store"].as_str().unwrap().parse().unwrap();
         let advisor = create_user(&server, &admin, "sa", "service_advisor", &store.to_string());
@@ -104,7 +101,6 @@ impl World {
         phone.record(0, desk);
         phone.sync(&server);
         let w = World {
-            _tmp: tmp,
             server,
             admin,
             store,
@@ -178,14 +174,70 @@ impl World {
     fn company_dir(&self, company: CompanyId) -> DocumentId {
         docs::company_directory_id(self.store, company)
     }
+
+    /// A native field device registered for `user`, with its local store in `home`.
+    fn native_device(&self, home: &str, user: &str) -> (Device, DirStore) {
+        let store = DirStore::open(&self.server.path(home)).unwrap();
+        let mut device = Device::open(Vec::new()).unwrap();
+        native::register(
+            &mut device,
+            &store,
+            &self.server.base,
+            user,
+            PASSWORD,
+            "phone",
+        )
+        .unwrap();
+        (device, store)
+    }
+
+    /// The scoped account assigned to `companies`, and its native device after a first sync.
+    fn scoped_device(&self, companies: &[CompanyId]) -> (Device, DirStore) {
+        self.assign_companies(companies);
+        let (mut phone, store) = self.native_device("scoped", "scoped");
+        sync(&mut phone, &store);
+        (phone, store)
+    }
 }
 
-/// A native field device registered for `user`, with its local store.
-fn native_device(server: &Server, home: &Path, user: &str) -> (Device, DirStore) {
-    let store = DirStore::open(home).unwrap();
-    let mut device = Device::open(Vec::new()).unwrap();
-    native::register(&mut device, &store, &server.base, user, PASSWORD, "phone").unwrap();
-    (device, store)
+/// The companies a native device may start a visit at, sorted.
+fn visitable(device: &Device) -> Vec<CompanyId> {
+    let mut companies: Vec<CompanyId> = device.companies().iter().map(|c| c.id).collect();
+    companies.sort();
+    companies
+}
+
+fn sorted(mut companies: Vec<CompanyId>) -> Vec<CompanyId> {
+    companies.sort();
+    companies
+}
+
+/// A native device visits `company` and enrolls a new member there, then syncs; the member.
+fn enroll_on_site(phone: &mut Device, store: &DirStore, company: CompanyId) -> MemberId {
+    phone
+        .start_visit_at("甲物流", Some(company), native::now_ms())
+        .unwrap();
+    let new = phone
+        .enroll_input(
+            EnrollInput {
+                name: "新会员".into(),
+                phone: "13700009999".into(),
+                vin: "LSVAU2180N3188888".into(),
+                plate: "粤C88888".into(),
+                tier: "standard".into(),
+                fee_fen: 18000,
+                receipt: Some("R-CS-ONSITE".into()),
+                card: None,
+                id_number: None,
+                model: None,
+                documents_seen: Vec::new(),
+            },
+            native::now_ms(),
+        )
+        .unwrap();
+    phone.end_visit("", native::now_ms()).unwrap();
+    sync(phone, store);
+    new
 }
 
 fn sync(device: &mut Device, store: &DirStore) {
@@ -281,8 +333,7 @@ fn rejected_because(o: &Outcome, words: &str) {
 }
 
 #[test]
-fn a_company_scoped_account_reaches_only_its_companies_members() {
-    let tmp = tempfile::tempdir().unwrap();
+fn field_staff_assigned_to_a_company_see_only_its_members_on_the_api() {
     let w = World::new();
     w.assign_companies(&[w.a]);
     let (s, v) = w.server.get(
@@ -292,7 +343,7 @@ fn a_company_scoped_account_reaches_only_its_companies_members() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["assignment"]["companies"], json!([w.a]));
 
-    // The API: the list holds the company's member only; other files are refused, not changed.
+    // The list holds the company's member only; other files are refused, not changed.
     let scoped = w.server.login("scoped", PASSWORD);
     assert_eq!(w.listed(&scoped), BTreeSet::from([w.ma]));
     assert_eq!(file(&w.server, &scoped, &w.ma.to_string()).0, 200);
@@ -329,10 +380,25 @@ fn a_company_scoped_account_reaches_only_its_companies_members() {
         json!({"type": "referral_recorded", "prospect": "13900000002"}),
     );
     assert_eq!(s, 200, "an operation on the company's own member: {v}");
+}
 
-    // Sync: the registration names the company's directory; the summary and the requests give
-    // the company's member and directory, never the store directory or other members.
-    let mut raw = JournalDevice::register(&w.server, "scoped", PASSWORD);
+/// The documents a company-scoped device must never see, with the scoped account on company A.
+fn hidden(w: &World) -> [DocumentId; 4] {
+    [
+        docs::directory_id(w.store),
+        w.company_dir(w.b),
+        docs::member_id(w.mb),
+        docs::member_id(w.mn),
+    ]
+}
+
+#[test]
+fn a_company_scoped_device_is_offered_only_its_companies_directory_and_members() {
+    let w = World::new();
+    w.assign_companies(&[w.a]);
+    // The registration names the company's directory; the summary and the requests give the
+    // company's member and directory, never the store directory or other members.
+    let raw = JournalDevice::register(&w.server, "scoped", PASSWORD);
     let (_, reg) = w.server.post(
         "/api/devices",
         &json!({"username": "scoped", "password": PASSWORD, "name": "second phone"}),
@@ -351,13 +417,7 @@ fn a_company_scoped_account_reaches_only_its_companies_members() {
     let listed = summary(&w.server, &raw.token);
     assert!(listed.contains(&w.company_dir(w.a)), "{listed:?}");
     assert!(listed.contains(&docs::member_id(w.ma)));
-    let hidden = [
-        docs::directory_id(w.store),
-        w.company_dir(w.b),
-        docs::member_id(w.mb),
-        docs::member_id(w.mn),
-    ];
-    for id in hidden {
+    for id in hidden(&w) {
         assert!(!listed.contains(&id), "{id} listed for a scoped device");
         assert!(
             fetch(&w.server, &raw.token, id).is_none(),
@@ -370,8 +430,13 @@ fn a_company_scoped_account_reaches_only_its_companies_members() {
         dir.members.keys().cloned().collect::<Vec<_>>(),
         vec![w.ma.to_string()]
     );
+}
 
-    // Events about members outside the companies are rejected with the reason; nothing changes.
+#[test]
+fn events_a_company_scoped_device_uploads_about_other_members_are_rejected_and_change_nothing() {
+    let w = World::new();
+    w.assign_companies(&[w.a]);
+    let mut raw = JournalDevice::register(&w.server, "scoped", PASSWORD);
     let before = (w.snapshot(w.mb), w.listed(&w.admin));
     let about_b = raw.record(
         0,
@@ -422,39 +487,19 @@ fn a_company_scoped_account_reaches_only_its_companies_members() {
         before,
         "the rejected events changed nothing"
     );
+}
 
-    // A real device: it holds the company's directory and member, and enrolls on site there.
-    let (mut phone, store) = native_device(&w.server, &tmp.path().join("scoped"), "scoped");
-    sync(&mut phone, &store);
+#[test]
+fn a_company_scoped_device_holds_only_its_companies_members_and_enrolls_on_site_there() {
+    let w = World::new();
+    let (mut phone, store) = w.scoped_device(&[w.a]);
     assert_eq!(shown(&phone), BTreeSet::from([w.ma]));
     let holds = held(&store);
     assert!(holds.contains(&w.company_dir(w.a)));
-    for id in hidden {
+    for id in hidden(&w) {
         assert!(!holds.contains(&id), "the scoped device holds {id}");
     }
-    phone
-        .start_visit_at("甲物流", Some(w.a), native::now_ms())
-        .unwrap();
-    let new = phone
-        .enroll_input(
-            EnrollInput {
-                name: "新会员".into(),
-                phone: "13700009999".into(),
-                vin: "LSVAU2180N3188888".into(),
-                plate: "粤C88888".into(),
-                tier: "standard".into(),
-                fee_fen: 18000,
-                receipt: Some("R-CS-ONSITE".into()),
-                card: None,
-                id_number: None,
-                model: None,
-                documents_seen: Vec::new(),
-            },
-            native::now_ms(),
-        )
-        .unwrap();
-    phone.end_visit("", native::now_ms()).unwrap();
-    sync(&mut phone, &store);
+    let new = enroll_on_site(&mut phone, &store, w.a);
     assert!(
         phone
             .outcomes()
@@ -468,15 +513,22 @@ fn a_company_scoped_account_reaches_only_its_companies_members() {
         json!(w.a),
         "the new member belongs to company A"
     );
+    let scoped = w.server.login("scoped", PASSWORD);
     assert_eq!(w.listed(&scoped), BTreeSet::from([w.ma, new]));
     sync(&mut phone, &store);
     assert_eq!(shown(&phone), BTreeSet::from([w.ma, new]));
     assert!(held(&store).contains(&docs::member_id(new)));
+}
 
-    // Store-wide field staff keep today's behaviour: the store directory and every member.
+#[test]
+fn store_wide_field_staff_see_and_hold_every_member_of_the_store() {
+    let w = World::new();
+    // A member enrolled on site by company-scoped staff is the store's member too.
+    let (mut phone, store) = w.scoped_device(&[w.a]);
+    let new = enroll_on_site(&mut phone, &store, w.a);
     let wide = w.server.login("wide", PASSWORD);
     assert_eq!(w.listed(&wide), BTreeSet::from([w.ma, w.mb, w.mn, new]));
-    let (mut wide_phone, wide_store) = native_device(&w.server, &tmp.path().join("wide"), "wide");
+    let (mut wide_phone, wide_store) = w.native_device("wide", "wide");
     sync(&mut wide_phone, &wide_store);
     assert_eq!(shown(&wide_phone), BTreeSet::from([w.ma, w.mb, w.mn, new]));
     let holds = held(&wide_store);
@@ -489,34 +541,30 @@ fn a_company_scoped_account_reaches_only_its_companies_members() {
 }
 
 #[test]
-fn reassignment_widens_and_narrows_at_the_next_sync() {
-    let tmp = tempfile::tempdir().unwrap();
+fn widening_an_assignment_brings_the_new_companys_members_at_the_next_sync() {
     let w = World::new();
-    w.assign_companies(&[w.a]);
-    let (mut phone, store) = native_device(&w.server, &tmp.path().join("scoped"), "scoped");
-    sync(&mut phone, &store);
+    let (mut phone, store) = w.scoped_device(&[w.a]);
     assert_eq!(shown(&phone), BTreeSet::from([w.ma]));
-    let visitable =
-        |phone: &Device| -> Vec<CompanyId> { phone.companies().iter().map(|c| c.id).collect() };
     assert_eq!(visitable(&phone), vec![w.a]);
-    let token = JournalDevice::register(&w.server, "scoped", PASSWORD).token;
-
-    // Widened to both companies: the next sync brings B's directory and member.
     w.assign_companies(&[w.a, w.b]);
     sync(&mut phone, &store);
     assert_eq!(shown(&phone), BTreeSet::from([w.ma, w.mb]));
-    let mut both = vec![w.a, w.b];
-    both.sort();
-    let mut now_visitable = visitable(&phone);
-    now_visitable.sort();
     assert_eq!(
-        now_visitable, both,
+        visitable(&phone),
+        sorted(vec![w.a, w.b]),
         "the device may now visit both companies"
     );
     assert!(held(&store).contains(&w.company_dir(w.b)));
     assert!(held(&store).contains(&docs::member_id(w.mb)));
+}
 
-    // Narrowed to B: A's member leaves the device's view and is no longer served.
+#[test]
+fn narrowing_an_assignment_takes_a_companys_members_away_at_the_next_sync() {
+    let w = World::new();
+    let (mut phone, store) = w.scoped_device(&[w.a, w.b]);
+    assert_eq!(shown(&phone), BTreeSet::from([w.ma, w.mb]));
+    let token = JournalDevice::register(&w.server, "scoped", PASSWORD).token;
+    // A's member leaves the device's view and is no longer served.
     w.assign_companies(&[w.b]);
     sync(&mut phone, &store);
     assert_eq!(shown(&phone), BTreeSet::from([w.mb]));
@@ -529,8 +577,14 @@ fn reassignment_widens_and_narrows_at_the_next_sync() {
     let scoped = w.server.login("scoped", PASSWORD);
     assert_eq!(w.listed(&scoped), BTreeSet::from([w.mb]));
     assert_eq!(file(&w.server, &scoped, &w.ma.to_string()).0, 403);
+}
 
-    // The back office moves the desk member into company B: it reaches the B device.
+#[test]
+fn a_member_the_back_office_moves_into_a_company_reaches_that_companys_devices() {
+    let w = World::new();
+    let (mut phone, store) = w.scoped_device(&[w.b]);
+    assert_eq!(shown(&phone), BTreeSet::from([w.mb]));
+    let scoped = w.server.login("scoped", PASSWORD);
     let (s, v) = operate(
         &w.server,
         &scoped,
@@ -568,8 +622,15 @@ fn reassignment_widens_and_narrows_at_the_next_sync() {
     assert_eq!(s, 200, "{v}");
     sync(&mut phone, &store);
     assert_eq!(shown(&phone), BTreeSet::from([w.mb]));
+}
 
-    // Back to the whole store: the store directory and every member.
+#[test]
+fn an_account_put_back_on_the_whole_store_gets_the_store_directory_and_every_member() {
+    let w = World::new();
+    let (mut phone, store) = w.scoped_device(&[w.a]);
+    w.assign_companies(&[w.b]);
+    sync(&mut phone, &store);
+    assert!(!held(&store).contains(&docs::member_id(w.ma)));
     let (s, v) = w.assign(&w.scoped, json!({"scope": "store"}));
     assert_eq!(s, 200, "{v}");
     sync(&mut phone, &store);
@@ -579,8 +640,13 @@ fn reassignment_widens_and_narrows_at_the_next_sync() {
         held(&store).contains(&docs::member_id(w.ma)),
         "fetched again"
     );
+}
 
-    // Assignments that cannot be made are refused and change nothing.
+#[test]
+fn assignments_that_cannot_be_made_are_refused_and_change_nothing() {
+    let w = World::new();
+    w.assign_companies(&[w.a]);
+    let scoped = w.server.login("scoped", PASSWORD);
     let (s, v) = w.assign(&w.scoped, json!({"scope": "companies", "companies": []}));
     assert_eq!(s, 400, "{v}");
     let (s, v) = w.assign(&w.scoped, json!({"scope": "store", "companies": [w.a]}));
@@ -602,7 +668,7 @@ fn reassignment_widens_and_narrows_at_the_next_sync() {
         Some(&scoped),
     );
     assert_eq!(s, 403, "field staff do not assign: {v}");
-    assert_eq!(w.listed(&scoped), BTreeSet::from([w.ma, w.mb, w.mn]));
+    assert_eq!(w.listed(&scoped), BTreeSet::from([w.ma]));
 }
 
 #[test]
@@ -653,29 +719,26 @@ fn an_open_connection_stops_receiving_a_member_once_narrowed() {
 
 #[test]
 fn store_wide_field_staff_may_visit_a_company_signed_after_they_registered() {
-    let tmp = tempfile::tempdir().unwrap();
     let w = World::new();
-    let (mut wide, store) = native_device(&w.server, &tmp.path().join("wide"), "wide");
-    let (mut scoped, scoped_store) = native_device(&w.server, &tmp.path().join("scoped"), "scoped");
+    let (mut wide, store) = w.native_device("wide", "wide");
+    let (mut scoped, scoped_store) = w.native_device("scoped", "scoped");
     w.assign_companies(&[w.a]);
     sync(&mut wide, &store);
     sync(&mut scoped, &scoped_store);
-    let visitable =
-        |d: &Device| -> BTreeSet<CompanyId> { d.companies().iter().map(|c| c.id).collect() };
-    assert_eq!(visitable(&wide), BTreeSet::from([w.a, w.b]));
-    assert_eq!(visitable(&scoped), BTreeSet::from([w.a]));
+    assert_eq!(visitable(&wide), sorted(vec![w.a, w.b]));
+    assert_eq!(visitable(&scoped), vec![w.a]);
 
     let c = agreement(&w.server, &w.admin, &w.advisor, "丙机械有限公司");
     sync(&mut wide, &store);
     sync(&mut scoped, &scoped_store);
     assert_eq!(
         visitable(&wide),
-        BTreeSet::from([w.a, w.b, c]),
+        sorted(vec![w.a, w.b, c]),
         "the new company reaches store-wide staff at their next sync"
     );
     assert_eq!(
         visitable(&scoped),
-        BTreeSet::from([w.a]),
+        vec![w.a],
         "company-scoped staff keep their companies"
     );
 }
