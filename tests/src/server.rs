@@ -416,6 +416,14 @@ impl TestServer {
     pub fn admin(&self) -> String {
         self.server.login_admin()
     }
+
+    /// Starts the server again on the same store, listening on `listen` (after [`Server::kill`]
+    /// or [`Server::stop`]; a server still running is killed first).
+    pub fn start_again(&mut self, listen: &str) {
+        self.server.kill();
+        let data = self.server.data.clone();
+        self.server = Server::start(&data, listen);
+    }
 }
 
 impl Deref for TestServer {

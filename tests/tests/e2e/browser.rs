@@ -9,7 +9,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use carclub_tests::{ADMIN_PASSWORD, Server};
+use carclub_tests::{ADMIN_PASSWORD, Server, TestServer};
 use serde_json::Value;
 
 const ADMIN: &str = "admin";
@@ -27,8 +27,7 @@ fn offline_enrollment_in_the_browser_reaches_the_server() {
     let root = carclub_tests::root();
     carclub_tests::browser::require_web_app();
 
-    let tmp = tempfile::tempdir().expect("a temporary directory");
-    let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
+    let server = TestServer::start();
     let member = format!("王测试{}", nonce() % 100_000);
     let shots = root.join("target/screenshots");
     let (staff, company) = field_staff_and_company(&server);

@@ -1,42 +1,18 @@
 //! Exports need the permission to export: the club's managers get the member list as CSV within
 //! their scope, others are refused, and every export is in the audit log.
 
-use carclub_tests::accounts::{PASSWORD, create_user};
-use carclub_tests::{ADMIN_PASSWORD, Device, Server};
+use carclub_tests::accounts::{PASSWORD, create_user, home_store};
+use carclub_tests::{Device, TestServer};
 
-fn get_text(server: &Server, path: &str, token: &str) -> (u16, String, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut r = agent
-        .get(format!("{}{path}", server.base))
-        .header("Authorization", format!("Bearer {token}"))
-        .call()
-        .unwrap();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (
-        r.status().as_u16(),
-        ct,
-        r.body_mut().read_to_string().unwrap(),
-    )
-}
-
-#[test]
-fn only_permitted_roles_export_and_every_export_is_audited() {
-    let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
-    let admin = server.login("admin", ADMIN_PASSWORD);
-    let (_, me) = server.get("/api/me", Some(&admin));
-    let home = me["user"]["store"].as_str().unwrap().to_owned();
+/// The administrator's store with a club manager and finance, and two members enrolled by a
+/// field device (one whose name needs quoting in CSV).
+fn store_with_two_members() -> TestServer {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let home = home_store(&server, &admin);
     create_user(&server, &admin, "manager", "club_manager", &home);
     create_user(&server, &admin, "finance", "finance", &home);
-    let device = Device::new(&tmp.path().join("device"));
+    let device = Device::new(&server.path("device"));
     device.register(&server, "phone");
     device.enroll(
         "导出一",
@@ -53,9 +29,14 @@ fn only_permitted_roles_export_and_every_export_is_audited() {
         "R-E-2",
     );
     device.ok(&["sync"]);
+    server
+}
 
+#[test]
+fn a_club_manager_exports_the_member_list_as_csv() {
+    let server = store_with_two_members();
     let manager = server.login("manager", PASSWORD);
-    let (code, ct, csv) = get_text(&server, "/api/members/export", &manager);
+    let (code, ct, csv) = server.get_text("/api/members/export", Some(&manager));
     assert_eq!(code, 200, "{csv}");
     assert!(ct.starts_with("text/csv"));
     let lines: Vec<&str> = csv.lines().collect();
@@ -66,14 +47,31 @@ fn only_permitted_roles_export_and_every_export_is_audited() {
     assert_eq!(lines.len(), 3, "{csv}");
     assert!(csv.contains("导出一"));
     assert!(csv.contains("\"Smith, \"\"Jo\"\"\""), "quoted: {csv}");
+}
 
+#[test]
+fn roles_without_the_export_permission_are_refused() {
+    let server = store_with_two_members();
     let finance = server.login("finance", PASSWORD);
-    let (code, _, body) = get_text(&server, "/api/members/export", &finance);
+    let (code, _, body) = server.get_text("/api/members/export", Some(&finance));
     assert_eq!(code, 403, "{body}");
-    let (code, _, _) = get_text(&server, "/api/members/export", "not-a-token");
+    let (code, _, _) = server.get_text("/api/members/export", Some("not-a-token"));
     assert_eq!(code, 401);
+}
 
-    let (code, audit) = server.get("/api/audit?action=export_members", Some(&admin));
+#[test]
+fn every_export_is_audited_with_who_made_it_and_how_many_members_it_held() {
+    let server = store_with_two_members();
+    let manager = server.login("manager", PASSWORD);
+    let (code, _, csv) = server.get_text("/api/members/export", Some(&manager));
+    assert_eq!(code, 200, "{csv}");
+    // Refused exports are not exports.
+    let finance = server.login("finance", PASSWORD);
+    assert_eq!(
+        server.get_text("/api/members/export", Some(&finance)).0,
+        403
+    );
+    let (code, audit) = server.get("/api/audit?action=export_members", Some(&server.admin()));
     assert_eq!(code, 200);
     let records = audit["records"].as_array().unwrap();
     assert_eq!(records.len(), 1, "one export, one record: {audit}");

@@ -3,7 +3,8 @@
 
 use std::process::Command;
 
-use carclub_tests::{ADMIN_PASSWORD, Device, Server, root};
+use carclub_tests::{Device, TestServer, root};
+use serde_json::Value;
 
 fn node_interop(args: &[&str]) -> std::process::Output {
     let dir = root().join("tests/js");
@@ -19,11 +20,11 @@ fn node_interop(args: &[&str]) -> std::process::Output {
         .expect("node runs")
 }
 
-#[test]
-fn the_official_js_client_reads_a_member_file_only_with_a_token() {
-    let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
-    let device = Device::new(&tmp.path().join("device"));
+/// A member enrolled on site by a field device and synced; the server, the member as the back
+/// office lists it, and the administrator's token.
+fn a_member_on_the_server() -> (TestServer, Value, String) {
+    let server = TestServer::start();
+    let device = Device::new(&server.path("device"));
     device.register(&server, "field phone");
     device.ok(&["visit", "start", "--site", "比亚迪坪山园区"]);
     device.enroll(
@@ -35,12 +36,16 @@ fn the_official_js_client_reads_a_member_file_only_with_a_token() {
     );
     device.ok(&["visit", "end"]);
     device.ok(&["sync"]);
-
-    let token = server.login("admin", ADMIN_PASSWORD);
+    let token = server.admin();
     let member = server.members(&token, "陈静").pop().expect("member listed");
+    (server, member, token)
+}
+
+#[test]
+fn the_official_js_client_reads_a_member_file_with_a_token() {
+    let (server, member, token) = a_member_on_the_server();
     let url = member["url"].as_str().unwrap();
     let ws = format!("ws://{}/sync", server.addr);
-
     let ok = node_interop(&[
         "--url",
         &format!("{ws}?token={token}"),
@@ -62,7 +67,13 @@ fn the_official_js_client_reads_a_member_file_only_with_a_token() {
     assert_eq!(doc["card"], member["card"]);
     assert_eq!(doc["vehicles"][0]["vin"], "LGXCE4CB5N0000007");
     assert_eq!(doc["vehicles"][0]["plate"], "粤BD12345");
+}
 
+#[test]
+fn the_official_js_client_is_refused_without_a_valid_token() {
+    let (server, member, _) = a_member_on_the_server();
+    let url = member["url"].as_str().unwrap();
+    let ws = format!("ws://{}/sync", server.addr);
     for bad in [ws.clone(), format!("{ws}?token=not-a-real-token")] {
         let refused = node_interop(&["--url", &bad, "--doc", url, "--timeout-ms", "5000"]);
         assert_eq!(

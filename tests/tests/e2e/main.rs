@@ -2,6 +2,10 @@
 //! `carclub-server` on a fresh temporary store and a free port (the harness, `carclub_tests`) and
 //! drives it as devices, the back office, a browser or the official JS client would; tests run in
 //! parallel threads, so none of them shares a server with another.
+//!
+//! A test checks one rule, and is named for it. Where several rules read one world that is slow to
+//! make (devices that worked offline and synced), one test makes it once and checks each rule in
+//! turn with [`rule`], so a failure still names the rule it broke.
 
 mod api_bad_input;
 mod bad_input;
@@ -21,6 +25,18 @@ mod offline_enrollment;
 mod partial_sync;
 mod revocation;
 mod roles;
-mod sigkill_loop;
 mod simulate;
 mod store_isolation;
+
+/// Checks one rule of a story against a world the test made for several rules; a failure names the
+/// rule (after the assertion's own message).
+fn rule(name: &str, check: impl FnOnce()) {
+    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        panic!("broken rule: {name}\n{why}");
+    }
+}

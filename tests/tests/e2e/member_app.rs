@@ -6,37 +6,20 @@
 //! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
 //! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use carclub_tests::{ADMIN_PASSWORD, Device, Server};
+use carclub_tests::time::{now_ms, ts};
+use carclub_tests::{Device, TestServer};
 use serde_json::{Value, json};
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-fn ts(ms: i64) -> String {
-    serde_json::to_value(carclub_shared::Timestamp::from_millis(ms))
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 #[test]
 fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
     let root = carclub_tests::root();
     carclub_tests::browser::require_web_app();
 
-    let tmp = tempfile::tempdir().expect("a temporary directory");
-    let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
-    let admin = server.login("admin", ADMIN_PASSWORD);
+    let server = TestServer::start();
+    let admin = server.admin();
 
     // Enrolled on site by a field device, then synced.
-    let device = Device::new(&tmp.path().join("device"));
+    let device = Device::new(&server.path("device"));
     device.register(&server, "展厅平板");
     let member = device.enroll(
         "陈静",

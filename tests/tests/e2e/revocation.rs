@@ -3,7 +3,7 @@
 
 use carclub_protocol::wire::Message;
 use carclub_tests::peer::Peer;
-use carclub_tests::{ADMIN_PASSWORD, Server};
+use carclub_tests::{ADMIN_PASSWORD, TestServer};
 use serde_json::json;
 
 fn summary() -> Message {
@@ -30,54 +30,83 @@ fn is_closed(peer: &mut Peer) -> bool {
     }
 }
 
-#[test]
-fn revoking_a_device_or_sessions_ends_open_sync_connections() {
-    let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
-    let (_, reg) = server.post(
-        "/api/devices",
-        &json!({"username": "admin", "password": ADMIN_PASSWORD, "name": "lost phone"}),
-        None,
-    );
-    let device_id = reg["device_id"].as_str().unwrap();
-    let mut phone = Peer::connect(&server, reg["token"].as_str().unwrap());
-    phone.send(&summary());
-    assert!(
-        matches!(phone.recv(), Message::HeadsSummary { .. }),
-        "syncing before the revocation"
-    );
+/// A device registered as the administrator and syncing, and the administrator's own back-office
+/// connection: the device's id, both connections, the administrator's token.
+struct Connected {
+    server: TestServer,
+    device_id: String,
+    phone: Peer,
+    office: Peer,
+    admin: String,
+}
 
-    let admin = server.login("admin", ADMIN_PASSWORD);
-    let mut office = Peer::connect(&server, &admin);
-    let (code, body) = server.post(
-        &format!("/api/devices/{device_id}/revoke"),
+impl Connected {
+    fn new() -> Connected {
+        let server = TestServer::start();
+        let (_, reg) = server.post(
+            "/api/devices",
+            &json!({"username": "admin", "password": ADMIN_PASSWORD, "name": "lost phone"}),
+            None,
+        );
+        let device_id = reg["device_id"].as_str().unwrap().to_owned();
+        let mut phone = Peer::connect(&server, reg["token"].as_str().unwrap());
+        phone.send(&summary());
+        assert!(
+            matches!(phone.recv(), Message::HeadsSummary { .. }),
+            "syncing before the revocation"
+        );
+        let admin = server.admin();
+        let office = Peer::connect(&server, &admin);
+        Connected {
+            server,
+            device_id,
+            phone,
+            office,
+            admin,
+        }
+    }
+}
+
+#[test]
+fn revoking_a_device_ends_its_open_sync_connection_and_no_other() {
+    let mut c = Connected::new();
+    let (code, body) = c.server.post(
+        &format!("/api/devices/{}/revoke", c.device_id),
         &json!({}),
-        Some(&admin),
+        Some(&c.admin),
     );
     assert!(code == 200 || code == 204, "revoke answered {code}: {body}");
-    phone.send(&summary());
-    assert!(matches!(phone.recv(), Message::Error { message, .. } if message.contains("revoked")));
+    c.phone.send(&summary());
     assert!(
-        is_closed(&mut phone),
+        matches!(c.phone.recv(), Message::Error { message, .. } if message.contains("revoked"))
+    );
+    assert!(
+        is_closed(&mut c.phone),
         "the revoked device's connection is closed"
     );
 
-    // The back office's own connection is untouched by the device's revocation…
-    office.send(&summary());
-    assert!(matches!(office.recv(), Message::HeadsSummary { .. }));
-    // …and ends when that person's sessions are revoked.
-    let (_, me) = server.get("/api/me", Some(&admin));
+    // The back office's own connection is untouched by the device's revocation.
+    c.office.send(&summary());
+    assert!(matches!(c.office.recv(), Message::HeadsSummary { .. }));
+}
+
+#[test]
+fn revoking_a_persons_sessions_ends_their_open_sync_connections() {
+    let mut c = Connected::new();
+    let (_, me) = c.server.get("/api/me", Some(&c.admin));
     let user = me["user"]["id"].as_str().unwrap().to_owned();
-    let (code, _) = server.post(
+    let (code, _) = c.server.post(
         &format!("/api/users/{user}/revoke-sessions"),
         &json!({}),
-        Some(&admin),
+        Some(&c.admin),
     );
     assert!(
         code == 200 || code == 204,
         "revoke-sessions answered {code}"
     );
-    office.send(&summary());
-    assert!(matches!(office.recv(), Message::Error { message, .. } if message.contains("revoked")));
-    assert!(is_closed(&mut office));
+    c.office.send(&summary());
+    assert!(
+        matches!(c.office.recv(), Message::Error { message, .. } if message.contains("revoked"))
+    );
+    assert!(is_closed(&mut c.office));
 }

@@ -2,34 +2,11 @@
 //! permission table (`GET /api/permissions`, the same table as docs/permissions.md) allows
 //! succeeds; what it forbids gets 403 (or a rejected event through sync) and changes nothing.
 
-use carclub_tests::accounts::{PASSWORD, create_store, create_user, file, operate};
+use carclub_tests::TestServer;
+use carclub_tests::accounts::{PASSWORD, create_store, create_user, file, member_login, operate};
 use carclub_tests::journal::JournalDevice;
-use carclub_tests::{ADMIN_PASSWORD, Server};
+use carclub_tests::time::ago;
 use serde_json::{Value, json};
-
-const STAFF: [&str; 8] = [
-    "general_manager",
-    "club_manager",
-    "care_specialist",
-    "activity_specialist",
-    "field_staff",
-    "service_advisor",
-    "finance",
-    "reception",
-];
-
-fn ago(days: i64) -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-        - days * 86_400_000;
-    serde_json::to_value(carclub_shared::Timestamp::from_millis(ms))
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 /// The member operations in an order where each is valid for the program if the earlier ones
 /// were allowed or not: (operation in the table, body). `n` keeps receipts and VINs unique.
@@ -114,29 +91,43 @@ fn walk(n: usize, card: &str, pending: &str) -> Vec<(&'static str, Option<String
     ]
 }
 
+/// A store on program B with a field staff member (username `field_staff`) whose device enrolls
+/// the members, and the permission table.
 struct World {
-    server: Server,
+    server: TestServer,
     admin: String,
+    store: String,
     matrix: Value,
     phone: JournalDevice,
 }
 
 impl World {
     fn new() -> World {
-        let tmp = Box::leak(Box::new(tempfile::tempdir().unwrap()));
-        let server = Server::start(&tmp.path().join("data"), "127.0.0.1:0");
-        let admin = server.login("admin", ADMIN_PASSWORD);
+        let server = TestServer::start();
+        let admin = server.admin();
         let store = create_store(&server, &admin, "西店", "B");
-        for role in STAFF {
-            create_user(&server, &admin, role, role, &store);
-        }
+        create_user(&server, &admin, "field_staff", "field_staff", &store);
         let (_, matrix) = server.get("/api/permissions", None);
         let phone = JournalDevice::register(&server, "field_staff", PASSWORD);
         World {
             server,
             admin,
+            store,
             matrix,
             phone,
+        }
+    }
+
+    /// The token of `role`: the administrator, or a staff account of the store named after its
+    /// role.
+    fn login(&self, role: &str) -> String {
+        match role {
+            "admin" => self.admin.clone(),
+            "field_staff" => self.server.login(role, PASSWORD),
+            _ => {
+                create_user(&self.server, &self.admin, role, role, &self.store);
+                self.server.login(role, PASSWORD)
+            }
         }
     }
 
@@ -181,50 +172,55 @@ impl World {
     }
 }
 
-#[test]
-fn each_role_through_each_operation_on_the_api() {
-    let mut w = World::new();
-    let roles: Vec<&str> = std::iter::once("admin").chain(STAFF).collect();
-    let members = w.enroll(1, 2 * roles.len() as u32 + 2);
-    let mut tokens = vec![w.admin.clone()];
-    for role in STAFF {
-        tokens.push(w.server.login(role, PASSWORD));
-    }
-    for (i, (role, token)) in roles.iter().zip(&tokens).enumerate() {
-        let (member, card) = &members[2 * i];
-        let (pending, _) = &members[2 * i + 1];
-        w.activate(member, card, i);
-        for (op, target, body) in walk(i, card, pending) {
-            let target = target.unwrap_or_else(|| member.clone());
-            let before = w.snapshot(&target);
-            let (s, v) = operate(&w.server, token, &target, body);
-            if w.allowed(op, role) {
-                assert_eq!(s, 200, "{role} {op}: {v}");
-            } else {
-                assert_eq!(s, 403, "{role} {op}: {v}");
-                assert!(v["detail"].as_str().unwrap().contains(op), "{v}");
-                assert_eq!(w.snapshot(&target), before, "{role} {op} changed something");
+/// One test per role, each calling `check` with the role's name.
+macro_rules! each_role {
+    ($check:path: $($role:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $role() {
+                $check(stringify!($role));
             }
+        )*
+    };
+}
+
+/// Each staff role, and the administrator, through every member operation on the API: what the
+/// table allows succeeds, what it forbids gets 403 naming the operation and changes nothing.
+mod may_do_on_the_api_exactly_what_the_table_allows {
+    each_role!(super::on_the_api: admin, general_manager, club_manager, care_specialist,
+        activity_specialist, field_staff, service_advisor, finance, reception);
+}
+
+fn on_the_api(role: &str) {
+    let mut w = World::new();
+    let token = w.login(role);
+    let members = w.enroll(1, 2);
+    let (member, card) = &members[0];
+    let (pending, _) = &members[1];
+    w.activate(member, card, 0);
+    for (op, target, body) in walk(0, card, pending) {
+        let target = target.unwrap_or_else(|| member.clone());
+        let before = w.snapshot(&target);
+        let (s, v) = operate(&w.server, &token, &target, body);
+        if w.allowed(op, role) {
+            assert_eq!(s, 200, "{role} {op}: {v}");
+        } else {
+            assert_eq!(s, 403, "{role} {op}: {v}");
+            assert!(v["detail"].as_str().unwrap().contains(op), "{v}");
+            assert_eq!(w.snapshot(&target), before, "{role} {op} changed something");
         }
     }
+}
 
-    // A member's own login: only what the table gives "own", and only on their own file.
-    let (mine, card) = &members[2 * roles.len()];
-    let (theirs, _) = &members[2 * roles.len() + 1];
+#[test]
+fn a_member_does_on_their_own_file_only_what_the_table_gives_them_and_nothing_on_another() {
+    let mut w = World::new();
+    let members = w.enroll(1, 2);
+    let (mine, card) = &members[0];
+    let (theirs, _) = &members[1];
     w.activate(mine, card, 90);
     w.activate(theirs, card, 91);
-    let (_, inv) = w.server.post(
-        &format!("/api/members/{mine}/invitations"),
-        &json!({}),
-        Some(&w.admin),
-    );
-    let (s, v) = w.server.post(
-        "/api/member-signup",
-        &json!({"code": inv["code"], "username": "member1", "password": "member-pw-123"}),
-        None,
-    );
-    assert_eq!(s, 201, "{v}");
-    let member_token = w.server.login("member1", "member-pw-123");
+    let member_token = member_login(&w.server, &w.admin, mine, "member1");
     for (op, _, body) in walk(99, card, mine) {
         let before = w.snapshot(theirs);
         let (s, v) = operate(&w.server, &member_token, theirs, body.clone());
@@ -234,12 +230,16 @@ fn each_role_through_each_operation_on_the_api() {
         let expect = if w.allowed(op, "member") { 200 } else { 403 };
         assert_eq!(s, expect, "member {op} on their own file: {v}");
     }
+}
 
-    // Staff of another store: the store scope holds.
+#[test]
+fn staff_of_another_store_neither_operate_on_nor_open_a_stores_members() {
+    let mut w = World::new();
+    let members = w.enroll(1, 1);
+    let (pending, _) = &members[0];
     let other = create_store(&w.server, &w.admin, "南店", "A");
     create_user(&w.server, &w.admin, "cm2", "club_manager", &other);
     let cm2 = w.server.login("cm2", PASSWORD);
-    let (pending, _) = &members[3];
     let before = w.snapshot(pending);
     let (s, v) = operate(
         &w.server,
@@ -258,43 +258,48 @@ fn each_role_through_each_operation_on_the_api() {
     );
 }
 
-#[test]
-fn each_role_through_sync_meets_the_same_table() {
+/// Each staff role approving an enrollment and settling an order through sync: the same table as
+/// on the API (a forbidden event is kept as rejected and changes nothing).
+mod meets_the_same_table_through_sync {
+    each_role!(super::through_sync: general_manager, club_manager, care_specialist,
+        activity_specialist, field_staff, service_advisor, finance, reception);
+}
+
+fn through_sync(role: &str) {
     let mut w = World::new();
-    let members = w.enroll(1, 2 * STAFF.len() as u32);
-    for (i, role) in STAFF.iter().enumerate() {
-        let (pending, _) = &members[2 * i];
-        let (active, card) = &members[2 * i + 1];
-        w.activate(active, card, i);
-        let mut device = JournalDevice::register(&w.server, role, PASSWORD);
-        let before_pending = w.snapshot(pending);
-        let before_active = w.snapshot(active);
-        device.record(0, json!({"type": "enrollment_approved", "member": pending}));
-        device.record(0, json!({"type": "order_settled", "member": active,
-            "order": {"lines": [{"category": "labor", "amount": 100_000}], "card": card, "receipt": format!("SY-{i}")}}));
-        device.sync(&w.server);
-        let (state, _) = w.snapshot(pending);
-        if w.allowed("decide_enrollment", role) {
-            assert_eq!(state["status"], "active", "{role} approves through sync");
-        } else {
-            assert_eq!(
-                (state, w.snapshot(pending).1),
-                before_pending,
-                "{role} approval through sync changed something"
-            );
-        }
-        let (state, _) = w.snapshot(active);
-        if w.allowed("settle_order", role) {
-            assert!(
-                state["points"].as_u64() > before_active.0["points"].as_u64(),
-                "{role} settles through sync"
-            );
-        } else {
-            assert_eq!(
-                w.snapshot(active),
-                before_active,
-                "{role} settlement through sync changed something"
-            );
-        }
+    w.login(role);
+    let members = w.enroll(1, 2);
+    let (pending, _) = &members[0];
+    let (active, card) = &members[1];
+    w.activate(active, card, 0);
+    let mut device = JournalDevice::register(&w.server, role, PASSWORD);
+    let before_pending = w.snapshot(pending);
+    let before_active = w.snapshot(active);
+    device.record(0, json!({"type": "enrollment_approved", "member": pending}));
+    device.record(0, json!({"type": "order_settled", "member": active,
+        "order": {"lines": [{"category": "labor", "amount": 100_000}], "card": card, "receipt": "SY-0"}}));
+    device.sync(&w.server);
+    let (state, _) = w.snapshot(pending);
+    if w.allowed("decide_enrollment", role) {
+        assert_eq!(state["status"], "active", "{role} approves through sync");
+    } else {
+        assert_eq!(
+            (state, w.snapshot(pending).1),
+            before_pending,
+            "{role} approval through sync changed something"
+        );
+    }
+    let (state, _) = w.snapshot(active);
+    if w.allowed("settle_order", role) {
+        assert!(
+            state["points"].as_u64() > before_active.0["points"].as_u64(),
+            "{role} settles through sync"
+        );
+    } else {
+        assert_eq!(
+            w.snapshot(active),
+            before_active,
+            "{role} settlement through sync changed something"
+        );
     }
 }

@@ -54,7 +54,7 @@ fn simulate_prints_the_member_state_for_each_preset() {
 }
 
 #[test]
-fn simulate_rejects_bad_input_clearly() {
+fn simulate_refuses_a_program_that_is_neither_a_preset_nor_a_file() {
     let out = simulate(&[
         "--program",
         "Z",
@@ -63,14 +63,21 @@ fn simulate_rejects_bad_input_clearly() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("neither a preset"));
+}
 
+#[test]
+fn simulate_refuses_events_it_cannot_simulate() {
     let dir = tempfile::tempdir().unwrap();
     let bad_events = dir.path().join("events.json");
     std::fs::write(&bad_events, r#"[{"type": "enrolled", "id": "nope"}]"#).unwrap();
     let out = simulate(&["--program", "A", "--events", bad_events.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("could not be simulated"));
+}
 
+#[test]
+fn simulate_refuses_a_program_file_that_is_not_valid() {
+    let dir = tempfile::tempdir().unwrap();
     let bad_program = dir.path().join("program.toml");
     std::fs::write(&bad_program, "name = \"x\"\n[[tiers]]\nid = \"BAD ID\"\n").unwrap();
     let out = simulate(&[

@@ -1,13 +1,15 @@
-//! A server killed with SIGKILL right after it acknowledged a sync restarts with that data.
+//! What the server acknowledged survives SIGKILL: a server killed right after it acknowledged a
+//! sync restarts with that data, and so does one killed at random moments while devices keep
+//! enrolling and syncing (`sigkill_loop`).
 
-use carclub_tests::{ADMIN_PASSWORD, Device, Server};
+mod sigkill_loop;
+
+use carclub_tests::{Device, TestServer};
 
 #[test]
 fn acknowledged_uploads_survive_sigkill() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let mut server = Server::start(&data, "127.0.0.1:0");
-    let device = Device::new(&tmp.path().join("device"));
+    let mut server = TestServer::start();
+    let device = Device::new(&server.path("device"));
     device.register(&server, "field phone");
 
     let mut enrolled = Vec::new();
@@ -23,8 +25,8 @@ fn acknowledged_uploads_survive_sigkill() {
         // `sync` returns once the server acknowledged every event; kill it the instant after.
         device.ok(&["sync"]);
         server.kill();
-        server = Server::start(&data, "127.0.0.1:0");
-        let token = server.login("admin", ADMIN_PASSWORD);
+        server.start_again("127.0.0.1:0");
+        let token = server.admin();
         let listed = server.members(&token, "");
         for id in &enrolled {
             assert!(

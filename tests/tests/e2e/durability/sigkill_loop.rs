@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use carclub_client::native::{self, DirStore};
 use carclub_client::{Device, EnrollInput};
 use carclub_protocol::docs::Outcome;
-use carclub_tests::{ADMIN_PASSWORD, Server};
+use carclub_tests::{ADMIN_PASSWORD, Server, TestServer};
 use serde_json::{Value, json};
 
 const DEVICES: usize = 3;
@@ -136,9 +136,7 @@ fn acknowledged_enrollments_survive_repeated_sigkill() {
     println!("SIGKILL_SEED={seed}");
     let mut rng = Rng::new(seed);
 
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let mut server = Server::start(&data, "127.0.0.1:0");
+    let mut server = TestServer::start();
     let base = Arc::new(RwLock::new(server.base.clone()));
     let acked: Acked = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -147,7 +145,7 @@ fn acknowledged_enrollments_survive_repeated_sigkill() {
     for d in 0..DEVICES {
         devices.push(open_device(
             &server,
-            &tmp.path().join(format!("device{d}")),
+            &server.path(&format!("device{d}")),
             &format!("field phone {d}"),
         ));
     }
@@ -189,8 +187,8 @@ fn acknowledged_enrollments_survive_repeated_sigkill() {
         server.kill();
         // Down for a moment: devices fail to connect and keep working offline.
         std::thread::sleep(Duration::from_millis(rng.below(200)));
-        // `start` waits until the reopened store answers; then nothing acknowledged is missing.
-        server = Server::start(&data, "127.0.0.1:0");
+        // Starting waits until the reopened store answers; then nothing acknowledged is missing.
+        server.start_again("127.0.0.1:0");
         *base.write().unwrap() = server.base.clone();
         let n =
             assert_all_acked_present(&server, &acked, &format!("after kill {kill} (seed {seed})"));
