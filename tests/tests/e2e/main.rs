@@ -30,6 +30,7 @@ mod store_isolation;
 
 /// Checks one rule of a story against a world the test made for several rules; a failure names the
 /// rule (after the assertion's own message).
+#[track_caller]
 fn rule(name: &str, check: impl FnOnce()) {
     if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
         let why = panic
