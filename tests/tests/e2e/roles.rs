@@ -118,8 +118,8 @@ impl World {
         }
     }
 
-    /// The token of `role`: the administrator, or a staff account of the store named after its
-    /// role.
+    /// The token of `role`: the administrator, or a new staff account of the store named after
+    /// its role.
     fn login(&self, role: &str) -> String {
         match role {
             "admin" => self.admin.clone(),
@@ -172,28 +172,56 @@ impl World {
     }
 }
 
-/// One test per role, each calling `check` with the role's name.
-macro_rules! each_role {
-    ($check:path: $($role:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $role() {
-                $check(stringify!($role));
-            }
-        )*
-    };
+/// The permission table holds for each role, one test per role: on the API, every member
+/// operation the table allows succeeds, and every one it forbids gets 403 naming the operation and
+/// changes nothing; through sync, the role's approvals and settlements meet the same table (a
+/// forbidden event is kept as rejected and changes nothing).
+mod the_permission_table_holds_for {
+    use super::{World, on_the_api, through_sync};
+    use crate::rule;
+
+    /// A test for each staff role, on the API and through sync.
+    macro_rules! staff {
+        ($($role:ident),* $(,)?) => {
+            $(
+                #[test]
+                fn $role() {
+                    let role = stringify!($role);
+                    let mut w = World::new();
+                    let token = w.login(role);
+                    rule("on the API, the role does exactly what the table allows", || {
+                        on_the_api(&mut w, role, &token)
+                    });
+                    rule("through sync, the role meets the same table", || {
+                        through_sync(&mut w, role)
+                    });
+                }
+            )*
+        };
+    }
+
+    staff!(
+        general_manager,
+        club_manager,
+        care_specialist,
+        activity_specialist,
+        field_staff,
+        service_advisor,
+        finance,
+        reception,
+    );
+
+    /// The administrator has no device of their own; on the API only.
+    #[test]
+    fn admin() {
+        let mut w = World::new();
+        let token = w.login("admin");
+        on_the_api(&mut w, "admin", &token);
+    }
 }
 
-/// Each staff role, and the administrator, through every member operation on the API: what the
-/// table allows succeeds, what it forbids gets 403 naming the operation and changes nothing.
-mod may_do_on_the_api_exactly_what_the_table_allows {
-    each_role!(super::on_the_api: admin, general_manager, club_manager, care_specialist,
-        activity_specialist, field_staff, service_advisor, finance, reception);
-}
-
-fn on_the_api(role: &str) {
-    let mut w = World::new();
-    let token = w.login(role);
+/// `role` (signed in as `token`) through every member operation on the API, on two new members.
+fn on_the_api(w: &mut World, role: &str, token: &str) {
     let members = w.enroll(1, 2);
     let (member, card) = &members[0];
     let (pending, _) = &members[1];
@@ -201,7 +229,7 @@ fn on_the_api(role: &str) {
     for (op, target, body) in walk(0, card, pending) {
         let target = target.unwrap_or_else(|| member.clone());
         let before = w.snapshot(&target);
-        let (s, v) = operate(&w.server, &token, &target, body);
+        let (s, v) = operate(&w.server, token, &target, body);
         if w.allowed(op, role) {
             assert_eq!(s, 200, "{role} {op}: {v}");
         } else {
@@ -258,20 +286,13 @@ fn staff_of_another_store_neither_operate_on_nor_open_a_stores_members() {
     );
 }
 
-/// Each staff role approving an enrollment and settling an order through sync: the same table as
-/// on the API (a forbidden event is kept as rejected and changes nothing).
-mod meets_the_same_table_through_sync {
-    each_role!(super::through_sync: general_manager, club_manager, care_specialist,
-        activity_specialist, field_staff, service_advisor, finance, reception);
-}
-
-fn through_sync(role: &str) {
-    let mut w = World::new();
-    w.login(role);
-    let members = w.enroll(1, 2);
+/// `role`'s device approving an enrollment and settling an order through sync, on two new
+/// members.
+fn through_sync(w: &mut World, role: &str) {
+    let members = w.enroll(3, 2);
     let (pending, _) = &members[0];
     let (active, card) = &members[1];
-    w.activate(active, card, 0);
+    w.activate(active, card, 1);
     let mut device = JournalDevice::register(&w.server, role, PASSWORD);
     let before_pending = w.snapshot(pending);
     let before_active = w.snapshot(active);
