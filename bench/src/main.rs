@@ -21,7 +21,7 @@ use carclub_client::{Device, EnrollInput};
 use carclub_protocol::docs::Outcome;
 use clap::{Parser, Subcommand};
 
-use server::Server;
+use server::{Measured, Server};
 use wire::{SyncStats, Until};
 
 /// Members one device can enroll (its card block).
@@ -222,7 +222,7 @@ fn server_with(data: &Path, members: usize, seeders: usize) -> anyhow::Result<Se
     let held: Option<usize> = std::fs::read_to_string(&marker)
         .ok()
         .and_then(|s| s.trim().parse().ok());
-    let server = Server::start(data)?;
+    let server = server::start(data)?;
     match held {
         Some(n) if n == members => {
             println!("reusing {} ({members} members)", data.display());
@@ -305,7 +305,7 @@ fn probe(store: &DirStore) -> anyhow::Result<()> {
 }
 
 fn first_sync(data: &Path, tmp: &Path, members: usize, seeders: usize) -> anyhow::Result<()> {
-    let server = server_with(data, members, seeders)?;
+    let mut server = server_with(data, members, seeders)?;
     fresh_device_sync(&server, &tmp.join("device"), members)?;
     server.stop();
     Ok(())
@@ -318,7 +318,7 @@ fn resync(
     changed: usize,
     seeders: usize,
 ) -> anyhow::Result<()> {
-    let server = server_with(data, members, seeders)?;
+    let mut server = server_with(data, members, seeders)?;
     let (mut device, store, first) = fresh_device_sync(&server, &tmp.join("device"), members)?;
 
     // A sync with nothing changed.
@@ -374,7 +374,7 @@ fn resync(
 }
 
 fn concurrent(data: &Path, devices: usize, visits: usize, rounds: usize) -> anyhow::Result<()> {
-    let server = Server::start(data)?;
+    let mut server = server::start(data)?;
     let mut fleet = Vec::with_capacity(devices);
     for d in 0..devices {
         fleet.push(wire::register(&server.base, &format!("field device {d}"))?);
@@ -446,20 +446,20 @@ fn concurrent(data: &Path, devices: usize, visits: usize, rounds: usize) -> anyh
 }
 
 fn memory(data: &Path, members: usize, seeders: usize) -> anyhow::Result<()> {
-    let server = server_with(data, members, seeders)?;
+    let mut server = server_with(data, members, seeders)?;
     println!(
         "memory after populating {members}: VmRSS {}, VmHWM {}",
         mib(server.rss_kib()),
         mib(server.peak_rss_kib())
     );
     server.stop();
-    let server = Server::start(data)?;
+    let mut server = server::start(data)?;
     println!(
         "memory after a restart with {members}: VmRSS {} (ready in {:.2} s)",
         mib(server.rss_kib()),
         server.ready_after.as_secs_f64()
     );
-    let token = server.login()?;
+    let token = server.try_login("admin", server::ADMIN_PASSWORD)?;
     let listed = server.member_count(&token)?;
     println!(
         "memory after a back-office member list ({listed} listed): VmRSS {}",
@@ -473,7 +473,7 @@ fn startup(data: &Path, members: usize, seeders: usize, runs: usize) -> anyhow::
     server_with(data, members, seeders)?.stop();
     let mut times = Vec::new();
     for _ in 0..runs.max(1) {
-        let server = Server::start(data).context("restarting")?;
+        let mut server = server::start(data).context("restarting")?;
         times.push(server.ready_after);
         server.stop();
     }

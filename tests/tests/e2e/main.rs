@@ -1,0 +1,45 @@
+//! The end-to-end tests, one binary with one module per story. Each test starts the real
+//! `carclub-server` on a fresh temporary store and a free port (the harness, `carclub_tests`) and
+//! drives it as devices, the back office, a browser or the official JS client would; tests run in
+//! parallel threads, so none of them shares a server with another.
+//!
+//! A test checks one rule, and is named for it. Where several rules read one world that is slow to
+//! make (devices that worked offline and synced), one test makes it once and checks each rule in
+//! turn with [`rule`], so a failure still names the rule it broke.
+
+mod api_bad_input;
+mod api_docs;
+mod bad_input;
+mod browser;
+mod card_blocks;
+mod card_stock;
+mod club;
+mod company_scope;
+mod conflict_resolution;
+mod durability;
+mod export;
+mod interop;
+mod member_app;
+mod member_pages;
+mod member_year;
+mod offline_conflicts;
+mod offline_enrollment;
+mod partial_sync;
+mod revocation;
+mod roles;
+mod simulate;
+mod store_isolation;
+
+/// Checks one rule of a story against a world the test made for several rules; a failure names the
+/// rule (after the assertion's own message).
+#[track_caller]
+fn rule(name: &str, check: impl FnOnce()) {
+    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        panic!("broken rule: {name}\n{why}");
+    }
+}

@@ -1,0 +1,130 @@
+//! The member screen (我的会员卡) of the web app in a real browser against the real server: a member
+//! enrolled by a field device, approved and with points from a settled order activates their login
+//! with an invitation code, sees their card, answers yes to a club event and files a complaint; the
+//! server then has the answer and the complaint.
+//!
+//! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
+//! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
+
+use carclub_tests::time::{now_ms, ts};
+use carclub_tests::{Device, TestServer};
+use serde_json::{Value, json};
+
+#[test]
+fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
+    let root = carclub_tests::root();
+    carclub_tests::browser::require_web_app();
+
+    let server = TestServer::start();
+    let admin = server.admin();
+
+    // Enrolled on site by a field device, then synced.
+    let device = Device::new(&server.path("device"));
+    device.register(&server, "展厅平板");
+    let member = device.enroll(
+        "陈静",
+        "13900000001",
+        "LSVAB1234567890XY",
+        "粤A12345",
+        "R-001",
+    );
+    device.ok(&["sync"]);
+
+    // Approved, and an order settled so the member has points.
+    let op = |body: Value| {
+        let (s, v) = server.post(
+            &format!("/api/members/{member}/operations"),
+            &body,
+            Some(&admin),
+        );
+        assert_eq!(s, 200, "{body}: {v}");
+        v["state"].clone()
+    };
+    let st = op(json!({"type": "enrollment_approved"}));
+    assert_eq!(st["status"], "active", "{st}");
+    let st = op(json!({"type": "order_settled", "order": {"receipt": "S-1",
+        "lines": [{"category": "labor", "amount": 100_000}], "promotion": false}}));
+    let points = st["points"].as_u64().expect("points");
+    assert!(points > 0, "the order earned points: {st}");
+    let tier = st["tier"].as_str().expect("tier").to_owned();
+    assert_eq!(tier, "standard");
+
+    let (s, file) = server.get(&format!("/api/members/{member}"), Some(&admin));
+    assert_eq!(s, 200, "{file}");
+    let card = file["card"].as_str().expect("a card number").to_owned();
+
+    // A club event for the active members, and the invitation code the store hands over.
+    let (s, ev) = server.post(
+        "/api/club-events",
+        &json!({"title": "车主讲堂：冬季保养", "kind": "lecture", "starts_at": ts(now_ms() + 7 * 86_400_000),
+                "place": "本店二楼", "capacity": 20}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{ev}");
+    let event = ev["id"].as_str().expect("event id").to_owned();
+    assert!(
+        ev["invited"].as_array().unwrap().contains(&json!(member)),
+        "the member is invited: {ev}"
+    );
+    let (s, inv) = server.post(
+        &format!("/api/members/{member}/invitations"),
+        &json!({}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{inv}");
+    let code = inv["code"].as_str().expect("code").to_owned();
+
+    let shots = root.join("target/screenshots");
+    let args: Vec<String> = [
+        ("--base", server.base.clone()),
+        ("--code", code),
+        ("--card", card.clone()),
+        ("--tier", "一般卡".to_owned()),
+        ("--points", points.to_string()),
+        ("--event", event.clone()),
+        ("--username", "chenjing".to_owned()),
+        ("--shots", shots.display().to_string()),
+    ]
+    .into_iter()
+    .flat_map(|(k, v)| [k.to_owned(), v])
+    .collect();
+    let (passed, output) = carclub_tests::browser::run_script("member-app.mjs", &args);
+    println!("{output}");
+    assert!(
+        passed,
+        "the browser run failed (screenshots in {}, server log {}):\n{output}",
+        shots.display(),
+        server.log.display()
+    );
+
+    // The answer is on the server, given by the member's own login.
+    let (s, ev) = server.get(&format!("/api/club-events/{event}"), Some(&admin));
+    assert_eq!(s, 200, "{ev}");
+    let mine = ev["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["member"] == member.as_str())
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        mine["rsvp"]["attending"], true,
+        "the RSVP is recorded: {ev}"
+    );
+    assert_eq!(ev["accepted"], 1, "{ev}");
+
+    // The complaint is about the member, at the level they filed.
+    let (s, list) = server.get(&format!("/api/complaints?member={member}"), Some(&admin));
+    assert_eq!(s, 200, "{list}");
+    let complaints = list["complaints"].as_array().unwrap();
+    assert_eq!(complaints.len(), 1, "{list}");
+    assert_eq!(complaints[0]["level"], "complaint");
+    assert_eq!(complaints[0]["channel"], "phone");
+
+    // The member's login sees their own file only.
+    let me = server.login("chenjing", "member-pw-2026");
+    let (s, v) = server.get("/api/me", Some(&me));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["member"]["card"], card.as_str());
+    assert_eq!(server.get("/api/members", Some(&me)).0, 403);
+}
