@@ -101,7 +101,7 @@ pub enum EventBody {
     BenefitUsed {
         member: MemberId,
         benefit: BenefitId,
-        #[serde(default = "one")]
+        #[serde(default = "one", deserialize_with = "integral")]
         count: u32,
         /// The value of the service given, after discounts.
         value: Money,
@@ -361,6 +361,25 @@ pub struct Enrollment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_written_as_floats_read_inside_tagged_bodies() {
+        // Serde reads a tagged enum through a buffer: the numbers must still take `1.0`.
+        let body: EventBody = serde_json::from_value(serde_json::json!({
+            "type": "benefit_used", "member": "01900000-0000-7000-8000-000000000004",
+            "benefit": "free_wash", "value": 1500.0, "count": 2.0
+        }))
+        .expect("integral floats are integers");
+        let EventBody::BenefitUsed { count, value, .. } = body else {
+            panic!("a benefit use")
+        };
+        assert_eq!((count, value), (2, Money::from_fen(1500)));
+        let fraction = serde_json::from_value::<EventBody>(serde_json::json!({
+            "type": "benefit_used", "member": "01900000-0000-7000-8000-000000000004",
+            "benefit": "free_wash", "value": 1500, "count": 1.5
+        }));
+        assert!(fraction.is_err(), "a fraction of a use is refused");
+    }
 
     fn enrollment_json() -> serde_json::Value {
         serde_json::json!({

@@ -413,6 +413,33 @@ impl<T: TryFrom<i64> + TryFrom<u64>> serde::de::Visitor<'_> for IntegralVisitor<
     }
 }
 
+/// Reads an integer field that JSON may also write as an integral float (`158.0`, which JSON
+/// Schema counts as an integer); a fraction or an out-of-range number is refused. For
+/// self-describing formats (JSON): use as `#[serde(deserialize_with = "integral")]`.
+pub fn integral<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    d.deserialize_any(IntegralVisitor::<T>::new("a whole number in range"))
+}
+
+/// [`integral`] for an optional field (`null` or absent is `None`; pair it with
+/// `#[serde(default)]`).
+pub fn integral_opt<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    struct Whole<T>(T);
+    impl<'de, T: TryFrom<i64> + TryFrom<u64>> Deserialize<'de> for Whole<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            integral(d).map(Whole)
+        }
+    }
+    Ok(Option::<Whole<T>>::deserialize(d)?.map(|w| w.0))
+}
+
 /// A number of club points. Unsigned, so a balance can never be negative: an overdraw is a
 /// violation to resolve, not a negative number.
 ///
@@ -425,8 +452,14 @@ pub struct Points(u64);
 
 impl<'de> Deserialize<'de> for Points {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_u64(IntegralVisitor::<u64>::new("a whole number of points"))
-            .map(Points)
+        let visitor = IntegralVisitor::<u64>::new("a whole number of points");
+        // Self-describing formats (JSON, and the buffer serde reads tagged enums through) say what
+        // kind of number they hold; binary ones are asked for the integer.
+        if d.is_human_readable() {
+            d.deserialize_any(visitor).map(Points)
+        } else {
+            d.deserialize_u64(visitor).map(Points)
+        }
     }
 }
 
@@ -586,8 +619,13 @@ pub struct Money(i64);
 
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_i64(IntegralVisitor::<i64>::new("a whole number of fen"))
-            .map(Money)
+        let visitor = IntegralVisitor::<i64>::new("a whole number of fen");
+        // As for `Points`: self-describing formats say what kind of number they hold.
+        if d.is_human_readable() {
+            d.deserialize_any(visitor).map(Money)
+        } else {
+            d.deserialize_i64(visitor).map(Money)
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, blocking};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, blocking, page_limit};
 use crate::domain::accounts::{
     self as domain, AssignmentForm, DeviceView, INVITATION_TTL_MS, NewUser, Permissions, StaffView,
     StoreView, UserView,
@@ -35,15 +35,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invite))
         .routes(routes!(member_signup))
         .routes(routes!(permissions))
-}
-
-/// The most records of one page, unless `limit` asks for fewer (1 to 1000).
-fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
-    match limit {
-        None => Ok(200),
-        Some(n @ 1..=1000) => Ok(n as usize),
-        Some(_) => Err(ApiError::BadRequest("limit is 1 to 1000".into())),
-    }
 }
 
 /// The permission matrix, for the app to offer only what is allowed.

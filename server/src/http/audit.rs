@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, Errors};
-use super::extract::{ApiQuery, Caller};
+use super::extract::{ApiQuery, Caller, page_limit};
 use crate::domain::audit::{self, AuditFilter, AuditRecord};
 
 /// The routes of the audit log.
@@ -55,11 +55,7 @@ async fn audit_log(
     Caller(p): Caller,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let limit = match q.limit {
-        None => 200,
-        Some(n @ 1..=1000) => n as usize,
-        Some(_) => return Err(ApiError::BadRequest("limit is 1 to 1000".into())),
-    };
+    let limit = page_limit(q.limit)?;
     let before = match q.before {
         None => None,
         Some(b) => Some(u64::try_from(b).map_err(|_| {

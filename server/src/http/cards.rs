@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, integral};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, page_limit};
 use crate::domain::cards::{self, BlockUse};
 
 /// The routes of card blocks.
@@ -26,7 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct CheckOut {
     /// Cards in the block.
     #[schema(minimum = 1, maximum = 200)]
-    #[serde(deserialize_with = "integral")]
+    #[serde(deserialize_with = "carclub_shared::integral")]
     count: u64,
 }
 
@@ -102,13 +102,4 @@ async fn list_card_blocks(
         blocks,
         next,
     }))
-}
-
-/// The size of a page: `limit` (1 to 1000), 200 when not given.
-pub(super) fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
-    match limit {
-        None => Ok(200),
-        Some(n @ 1..=1000) => Ok(n as usize),
-        Some(_) => Err(ApiError::BadRequest("limit is 1 to 1000".into())),
-    }
 }

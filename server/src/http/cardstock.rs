@@ -11,8 +11,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::cards::page_limit;
 use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
+use super::extract::page_limit;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::domain::cardstock::{
     self, LendInput, Loan, LoanFilter, LoanId, LoanView, PendingWriteOff, WriteOff, WriteOffCursor,

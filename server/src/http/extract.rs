@@ -68,46 +68,15 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(ApiError::internal)?
 }
 
-/// Reads an integer field that JSON may also write as an integral float (`158.0`): JSON Schema
-/// counts such a number as an integer, so a body the description allows is not refused for its
-/// spelling. A fraction, or a number out of the type's range, is refused.
-/// Use with `#[serde(deserialize_with = "integral")]`.
-pub fn integral<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: TryFrom<i64> + TryFrom<u64>,
-{
-    use serde::de::{Error, Unexpected, Visitor};
+/// The most records one page of a list holds, and how many when the caller does not say.
+pub const MAX_PAGE: u32 = 1000;
+pub const DEFAULT_PAGE: usize = 200;
 
-    struct Integral<T>(std::marker::PhantomData<T>);
-
-    impl<T: TryFrom<i64> + TryFrom<u64>> Visitor<'_> for Integral<T> {
-        type Value = T;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("an integer in range")
-        }
-        fn visit_u64<E: Error>(self, v: u64) -> Result<T, E> {
-            T::try_from(v).map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
-        }
-        fn visit_i64<E: Error>(self, v: i64) -> Result<T, E> {
-            T::try_from(v).map_err(|_| E::invalid_value(Unexpected::Signed(v), &self))
-        }
-        fn visit_f64<E: Error>(self, v: f64) -> Result<T, E> {
-            let refuse = || E::invalid_value(Unexpected::Float(v), &self);
-            // 2^64 and -2^63 are exact as floats; every integral float between them converts.
-            if v.fract() != 0.0
-                || !(-9_223_372_036_854_775_808.0..18_446_744_073_709_551_616.0).contains(&v)
-            {
-                return Err(refuse());
-            }
-            let converted = if v < 0.0 {
-                T::try_from(v as i64).ok()
-            } else {
-                T::try_from(v as u64).ok()
-            };
-            converted.ok_or_else(refuse)
-        }
+/// The page size asked for: 1 to [`MAX_PAGE`], [`DEFAULT_PAGE`] when absent.
+pub fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_PAGE),
+        Some(n @ 1..=MAX_PAGE) => Ok(n as usize),
+        Some(_) => Err(ApiError::BadRequest(format!("limit is 1 to {MAX_PAGE}"))),
     }
-
-    d.deserialize_any(Integral(std::marker::PhantomData))
 }

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, Errors};
-use super::extract::{ApiQuery, Caller};
+use super::extract::{ApiQuery, Caller, page_limit};
 use crate::domain::fold::Conflict;
 use crate::domain::members::{self, MemberQuery};
 use crate::domain::ops::mask;
@@ -74,14 +74,6 @@ pub struct MembersPage {
     pub next: Option<MemberId>,
 }
 
-fn page_limit(limit: Option<u32>, default: usize) -> Result<usize, ApiError> {
-    match limit {
-        None => Ok(default),
-        Some(n @ 1..=1000) => Ok(n as usize),
-        Some(_) => Err(ApiError::BadRequest("limit is 1 to 1000".into())),
-    }
-}
-
 /// The members the caller may list, in member id order (the order they were enrolled in), paged
 /// by the last id seen; with `q`, those whose name starts with it or whose phone, card, VIN or
 /// plate number starts or ends with it (found from an index).
@@ -95,7 +87,7 @@ async fn list_members(
     let query = MemberQuery {
         text: q.q,
         after: q.after,
-        limit: page_limit(q.limit, 200)?,
+        limit: page_limit(q.limit)?,
     };
     let contact = perm::scope(p.user.role, Op::SeeContact);
     let core = st.core();
@@ -155,7 +147,7 @@ async fn list_conflicts(
     Caller(p): Caller,
     ApiQuery(q): ApiQuery<ConflictsParams>,
 ) -> Result<Json<ConflictsPage>, ApiError> {
-    let limit = page_limit(q.limit, 200)?;
+    let limit = page_limit(q.limit)?;
     if q.after.as_ref().is_some_and(|a| a.chars().count() > 200) {
         return Err(ApiError::BadRequest(
             "after has at most 200 characters".into(),

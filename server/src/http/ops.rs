@@ -139,28 +139,6 @@ impl ToSchema for OperationRequest {
     }
 }
 
-/// Replaces every float with no fractional part by the integer it is (`158.0` → `158`): JSON
-/// Schema counts it as an integer, and the integer fields of event bodies (`count`, `mileage_km`)
-/// are read by serde, which refuses a float for them. A field that takes a float still reads the
-/// integer; strings are untouched.
-fn integral_floats(v: &mut Value) {
-    match v {
-        Value::Number(n) if n.is_f64() => {
-            let f = n.as_f64().unwrap_or(f64::NAN);
-            // 2^63 and 2^64, exact as floats: below them an integral float casts exactly.
-            const I: f64 = 9_223_372_036_854_775_808.0;
-            if f.fract() == 0.0 && (-I..I).contains(&f) {
-                *v = Value::from(f as i64);
-            } else if f.fract() == 0.0 && (0.0..2.0 * I).contains(&f) {
-                *v = Value::from(f as u64);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(integral_floats),
-        Value::Object(map) => map.values_mut().for_each(integral_floats),
-        _ => {}
-    }
-}
-
 /// The event body of an operation: the JSON object with the member from the path.
 fn operation_of(mut v: Value, member: MemberId) -> Result<Operation, ApiError> {
     let Value::Object(map) = &mut v else {
@@ -178,7 +156,6 @@ fn operation_of(mut v: Value, member: MemberId) -> Result<Operation, ApiError> {
     if !map.contains_key("member") {
         map.insert("member".into(), Value::String(member.to_string()));
     }
-    integral_floats(&mut v);
     let body: EventBody = serde_json::from_value(v)
         .map_err(|e| ApiError::BadRequest(format!("the operation is not valid: {e}")))?;
     Ok(Operation { body, at })
@@ -209,15 +186,7 @@ async fn operate(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
-    #[serde(deserialize_with = "order_of")]
     order: Order,
-}
-
-/// An order as [`Order`] reads it, integral floats (`mileage_km: 158.0`) taken as integers.
-fn order_of<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Order, D::Error> {
-    let mut v = Value::deserialize(d)?;
-    integral_floats(&mut v);
-    serde_json::from_value(v).map_err(serde::de::Error::custom)
 }
 
 /// The discount and points an order would bring, before it is settled; changes nothing.

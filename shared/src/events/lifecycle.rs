@@ -73,7 +73,11 @@ pub struct Order {
     #[serde(default)]
     pub maintenance: bool,
     /// The odometer reading at the visit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "integral_opt"
+    )]
     pub mileage_km: Option<u32>,
 }
 

@@ -10,13 +10,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::page_limit;
 use crate::domain::club::now;
 use crate::domain::complaints::{
     self, Complaint, ComplaintFilter, ComplaintId, NewComplaint, Step,
 };
 use crate::http::AppState;
 use crate::http::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
+use crate::http::extract::page_limit;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 
 /// The routes of complaints.

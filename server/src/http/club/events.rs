@@ -11,13 +11,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::page_limit;
 use crate::domain::club_events::{
     self, ClubEventId, ClubEventView, EventKind, NewClubEvent, Segment,
 };
 use crate::http::AppState;
 use crate::http::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller, integral};
+use crate::http::extract::page_limit;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 
 /// The routes of club events.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -42,7 +42,7 @@ pub struct NewEventBody {
     place: String,
     /// Places: 1 to 10000.
     #[schema(minimum = 1, maximum = 10000)]
-    #[serde(deserialize_with = "integral")]
+    #[serde(deserialize_with = "carclub_shared::integral")]
     capacity: u32,
     /// Whom to invite; active members of every tier when absent.
     #[serde(default)]

@@ -56,7 +56,7 @@ async fn list_partners(
     Caller(p): Caller,
     ApiQuery(q): ApiQuery<PartnerQuery>,
 ) -> Result<Json<PartnerPage>, ApiError> {
-    let limit = super::page_limit(q.limit)?;
+    let limit = crate::http::extract::page_limit(q.limit)?;
     let filter = PartnerFilter {
         current: q.current.unwrap_or(false),
         after: q.after,
@@ -122,7 +122,7 @@ async fn list_agreements(
     Caller(p): Caller,
     ApiQuery(q): ApiQuery<AgreementQuery>,
 ) -> Result<Json<AgreementPage>, ApiError> {
-    let limit = super::page_limit(q.limit)?;
+    let limit = crate::http::extract::page_limit(q.limit)?;
     let (agreements, next) = partners::agreements(&st.core(), &p, q.after, limit)?;
     Ok(Json(AgreementPage { agreements, next }))
 }
