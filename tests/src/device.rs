@@ -65,9 +65,11 @@ impl Device {
         ]);
     }
 
-    /// Enrolls a member on the standard tier for its fee.
-    pub fn enroll(&self, name: &str, phone: &str, vin: &str, plate: &str, receipt: &str) -> String {
-        let out = self.ok(&[
+    /// The `enroll` arguments of a member on the standard tier for its fee, with the card
+    /// `card` when given (otherwise the next of the device's block).
+    fn enroll_args<'a>(person: [&'a str; 5], card: Option<&'a str>) -> Vec<&'a str> {
+        let [name, phone, vin, plate, receipt] = person;
+        let mut args = vec![
             "enroll",
             "--name",
             name,
@@ -83,7 +85,22 @@ impl Device {
             "18000",
             "--receipt",
             receipt,
-        ]);
+        ];
+        if let Some(card) = card {
+            args.extend(["--card", card]);
+        }
+        args
+    }
+
+    /// Enrolls a member offline with the card `card`: (name, phone, VIN, plate, receipt) of the
+    /// person; the device's output, success or not.
+    pub fn enroll_with_card(&self, person: [&str; 5], card: &str) -> Output {
+        self.run(&Self::enroll_args(person, Some(card)))
+    }
+
+    /// Enrolls a member on the standard tier for its fee.
+    pub fn enroll(&self, name: &str, phone: &str, vin: &str, plate: &str, receipt: &str) -> String {
+        let out = self.ok(&Self::enroll_args([name, phone, vin, plate, receipt], None));
         out.trim()
             .strip_prefix("enrolled: ")
             .expect("member id printed")

@@ -41,31 +41,6 @@ impl World {
         assert_eq!(code, 200, "{body}");
         body["first_card"].as_str().unwrap().to_owned()
     }
-
-    /// Enrolls a member offline with card `card`: (name, phone, VIN, plate, receipt) of the
-    /// person; the device's output.
-    fn enroll_with_card(&self, person: [&str; 5], card: &str) -> std::process::Output {
-        let [name, phone, vin, plate, receipt] = person;
-        self.device.run(&[
-            "enroll",
-            "--name",
-            name,
-            "--phone",
-            phone,
-            "--vin",
-            vin,
-            "--plate",
-            plate,
-            "--tier",
-            "standard",
-            "--fee-fen",
-            "18000",
-            "--receipt",
-            receipt,
-            "--card",
-            card,
-        ])
-    }
 }
 
 #[test]
@@ -106,7 +81,7 @@ fn a_card_of_a_checked_out_block_issued_offline_is_accepted_and_counted_as_issue
     w.device.ok(&["sync"]);
 
     // Offline, the device issues a card of the new block; the server accepts it.
-    let out = w.enroll_with_card(
+    let out = w.device.enroll_with_card(
         [
             "赵敏",
             "13600136000",
@@ -145,7 +120,7 @@ fn a_card_of_a_checked_out_block_issued_offline_is_accepted_and_counted_as_issue
 #[test]
 fn a_card_from_no_block_of_the_device_is_refused_on_the_device() {
     let w = World::new();
-    let out = w.enroll_with_card(
+    let out = w.device.enroll_with_card(
         [
             "钱多",
             "13600136001",
