@@ -23,6 +23,7 @@ use carclub_shared::projection::{CardKind, CardStatus, MemberState, Violation};
 
 use super::auth::{DeviceRecord, Principal};
 use super::core::{Core, DocMeta};
+use super::members::MemberIndex;
 use super::perm::{self, Denied, Target};
 use super::{ledger, terms};
 use crate::storage::keys::{CONFLICTS, EVENTS, HOLDERS, MEMBERS, VISITS};
@@ -838,13 +839,13 @@ pub(crate) fn refresh_member(
     let Some(file) = core.members.get_mut(&member) else {
         return Ok(());
     };
-    let before = file.clone();
+    let before = MemberIndex::keys(file);
     file.conflicts = conflicts;
     if let Some(state) = &state {
         sync_file(file, state);
     }
     let file = file.clone();
-    core.index.replace(&before, &file);
+    core.index.update(before, &file);
     MEMBERS.put(batch, &member, &file)?;
     let doc_id = docs::member_id(member);
     let doc = MemberDoc {

@@ -86,12 +86,23 @@ impl MemberIndex {
         }
     }
 
-    /// Replaces the keys `before` had with those of `after` (the same member).
-    pub fn replace(&mut self, before: &MemberFile, after: &MemberFile) {
-        for k in keys_of(before) {
-            self.keys.remove(&(k, before.id));
+    /// The keys `file` is found by now, to hand to [`MemberIndex::update`] after it changes.
+    pub fn keys(file: &MemberFile) -> Vec<Box<str>> {
+        keys_of(file)
+    }
+
+    /// Replaces `before`, the keys a member was found by, with those of its file `after` (a
+    /// vehicle added since `before` was read is indexed too: every key of `after` is put).
+    pub fn update(&mut self, before: Vec<Box<str>>, after: &MemberFile) {
+        let now = keys_of(after);
+        for k in before {
+            if !now.contains(&k) {
+                self.keys.remove(&(k, after.id));
+            }
         }
-        self.insert(after);
+        for k in now {
+            self.keys.insert((k, after.id));
+        }
     }
 
     /// The members one of whose keys starts with `text` (or, for numbers, ends with it).
@@ -192,4 +203,79 @@ pub fn list<'a>(
         None
     };
     Ok((page, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(card: &str, vins: &[(&str, &str)]) -> MemberFile {
+        serde_json::from_value(serde_json::json!({
+            "id": "01900000-0000-7000-8000-000000000004",
+            "store": "01900000-0000-7000-8000-000000000001",
+            "name": "陈静", "phone": "13900000041", "tier": "standard", "status": "active",
+            "card": card,
+            "vehicles": vins.iter().map(|(vin, plate)| serde_json::json!(
+                {"vin": vin, "plate": plate, "card": card})).collect::<Vec<_>>(),
+            "fee": 18000, "channel": "desk",
+            "enrolled_at": "2026-03-01T10:00:00+08:00",
+            "enrolled_by": "01900000-0000-7000-8000-000000000002",
+            "enrolled_on": "01900000-0000-7000-8000-000000000003"
+        }))
+        .expect("a member file")
+    }
+
+    #[test]
+    fn a_member_is_found_by_the_start_of_a_name_and_either_end_of_a_number() {
+        let m = file("C00000001", &[("LSVAU2180N0000041", "粤B00041")]);
+        let index = MemberIndex::build([&m]);
+        for q in [
+            "陈",
+            "陈静",
+            "139",
+            "0041",
+            "c00000001",
+            "N0000041",
+            "lsvau",
+            "粤B",
+            "00041",
+        ] {
+            assert!(index.search(q).contains(&m.id), "{q}");
+        }
+        for q in ["静", "9000004", "", "2180N"] {
+            assert!(
+                index.search(q).is_empty(),
+                "{q:?} is in the middle of every number"
+            );
+        }
+    }
+
+    #[test]
+    fn an_update_finds_a_new_vehicle_and_forgets_a_replaced_card() {
+        let m = file("C00000001", &[("LSVAU2180N0000041", "粤B00041")]);
+        let mut index = MemberIndex::build([&m]);
+        // A vehicle added before the keys were read (as the fold does), and a new card.
+        let before = MemberIndex::keys(&file(
+            "C00000001",
+            &[
+                ("LSVAU2180N0000041", "粤B00041"),
+                ("LFV2A21K500000042", "粤B00042"),
+            ],
+        ));
+        let after = file(
+            "C00000009",
+            &[
+                ("LSVAU2180N0000041", "粤B00041"),
+                ("LFV2A21K500000042", "粤B00042"),
+            ],
+        );
+        index.update(before, &after);
+        assert!(index.search("LFV2A21K").contains(&m.id), "the new vehicle");
+        assert!(index.search("C00000009").contains(&m.id), "the new card");
+        assert!(index.search("C00000001").is_empty(), "the replaced card");
+        assert!(
+            index.search("粤B00041").contains(&m.id),
+            "the first vehicle still"
+        );
+    }
 }
