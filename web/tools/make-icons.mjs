@@ -5,7 +5,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 
-const OUT = 'web/static/icons';
+const OUT = 'web/public/icons';
 
 const BRAND_TOP = [12, 47, 107];
 const BRAND_BOTTOM = [24, 84, 176];

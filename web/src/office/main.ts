@@ -1,0 +1,21 @@
+// The back office (后台): a desktop app for the store's staff, on Element Plus.
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import 'element-plus/theme-chalk/el-message.css'
+import 'element-plus/theme-chalk/el-message-box.css'
+import App from './App.vue'
+import router from './router'
+import { appI18n } from '@/locales'
+import common from '@/locales/common'
+import office from '@/locales/office'
+import officeMembers from '@/locales/office-members'
+import officeCounter from '@/locales/office-counter'
+import { startServiceWorker } from '@/shared/pwa'
+import './office.css'
+
+const app = createApp(App)
+app.use(createPinia())
+app.use(appI18n(common, office, officeMembers, officeCounter))
+app.use(router)
+app.mount('#app')
+startServiceWorker()
