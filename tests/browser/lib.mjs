@@ -1,0 +1,98 @@
+// What the browser scripts of the Vue web app share: Chromium (from phone.mjs), phone and desktop
+// contexts, numbered steps that stop the script on the first failure, screenshots of a screen in
+// both languages, and the back office's sign-in.
+
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { launch, phone } from './phone.mjs';
+
+export { launch, phone };
+
+/** A desktop-sized, Chinese-locale context (the back office), with `timeout` for every wait. */
+export async function desktop(browser, timeout, extra = {}) {
+  const context = await browser.newContext({
+    viewport: { width: 1366, height: 900 },
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    ...extra,
+  });
+  context.setDefaultTimeout(timeout);
+  return context;
+}
+
+/** Makes `dir` and removes the screenshots a previous run of this script left (`<prefix>-*.png`). */
+export function freshShots(dir, prefix) {
+  mkdirSync(dir, { recursive: true });
+  for (const file of readdirSync(dir)) {
+    if (file.startsWith(`${prefix}-`) && file.endsWith('.png')) rmSync(join(dir, file));
+  }
+}
+
+/**
+ * Collects the page's uncaught errors and prints its console errors, so a failing step shows them.
+ * Returns the list of uncaught errors.
+ */
+export function watch(page, label = '') {
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') console.log(`  [${label}console.error] ${msg.text()}`);
+  });
+  return errors;
+}
+
+/**
+ * Numbered steps: `await step('signs in', async () => …)` prints the step and its time, and on
+ * failure prints the error, takes a screenshot `<prefix>-failed.png` of `page()` and exits 1.
+ */
+export function stepper({ shots, prefix, page, browser }) {
+  let n = 0;
+  return async function step(title, body) {
+    n += 1;
+    const started = Date.now();
+    try {
+      const value = await body();
+      console.log(`ok ${n} - ${title} (${Date.now() - started} ms)`);
+      return value;
+    } catch (err) {
+      console.log(`not ok ${n} - ${title}\n  ${String(err?.stack ?? err).split('\n').join('\n  ')}`);
+      try {
+        await page()?.screenshot({ path: join(shots, `${prefix}-failed.png`), fullPage: true });
+      } catch {
+        // No page to show.
+      }
+      await browser?.close().catch(() => {});
+      process.exit(1);
+    }
+  };
+}
+
+/**
+ * Screenshots the page as it is, in Chinese and then in English: `<name>.zh-CN.png` and
+ * `<name>.en.png`. Switches with the app's own language button (`[data-test=lang]`, the first
+ * visible one) and back, so the screen keeps its state.
+ */
+export async function shotBoth(page, dir, name) {
+  const lang = page.locator('[data-test=lang]:visible').first();
+  const current = await page.evaluate(() => document.documentElement.lang);
+  const first = current === 'en' ? 'en' : 'zh-CN';
+  const second = first === 'en' ? 'zh-CN' : 'en';
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(dir, `${name}.${first}.png`), fullPage: true });
+  await lang.click();
+  await page.waitForFunction((want) => document.documentElement.lang === want, second);
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(dir, `${name}.${second}.png`), fullPage: true });
+  await lang.click();
+  await page.waitForFunction((want) => document.documentElement.lang === want, first);
+}
+
+/** Signs in to the back office at `base` as `username`; resolves on the first page after it. */
+export async function officeSignIn(page, base, username, password) {
+  await page.goto(`${base}/office/#/login`);
+  await page.locator('[data-test=username] input').fill(username);
+  await page.locator('[data-test=password] input').fill(password);
+  await page.locator('[data-test=sign-in]').click();
+  await page.locator('[data-test=nav]').waitFor();
+}
