@@ -27,8 +27,8 @@ pub fn require_web_app() {
         "scripts/build-web",
     );
     require(
-        &root.join("web/dist/pkg/carclub_web_bg.wasm"),
-        "the web app's wasm",
+        &root.join("web/dist/build-report.json"),
+        "the web app's build report",
         "scripts/build-web",
     );
     require(
