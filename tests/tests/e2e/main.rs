@@ -29,6 +29,7 @@ mod revocation;
 mod roles;
 mod simulate;
 mod store_isolation;
+mod web_app;
 
 /// Checks one rule of a story against a world the test made for several rules; a failure names the
 /// rule (after the assertion's own message).
