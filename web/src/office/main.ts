@@ -10,12 +10,15 @@ import common from '@/locales/common'
 import office from '@/locales/office'
 import officeMembers from '@/locales/office-members'
 import officeCounter from '@/locales/office-counter'
+import officeCare from '@/locales/office-care'
+import officeClub from '@/locales/office-club'
+import officeAdmin from '@/locales/office-admin'
 import { startServiceWorker } from '@/shared/pwa'
 import './office.css'
 
 const app = createApp(App)
 app.use(createPinia())
-app.use(appI18n(common, office, officeMembers, officeCounter))
+app.use(appI18n(common, office, officeMembers, officeCounter, officeCare, officeClub, officeAdmin))
 app.use(router)
 app.mount('#app')
 startServiceWorker()

@@ -6,8 +6,8 @@ import { useSession } from './session'
 
 declare module 'vue-router' {
   interface RouteMeta {
-    /** The operation the page needs. */
-    needs?: string
+    /** The operation the page needs, or several of which any one will do. */
+    needs?: string | string[]
     /** The navigation entry's words (a message key) and icon; pages without one are reached from others. */
     nav?: string
     icon?: string
@@ -52,6 +52,42 @@ export const pages: RouteRecordRaw[] = [
     component: () => import('./views/Staff.vue'),
     meta: { needs: 'manage_staff', nav: 'office.nav.staff', icon: 'Van' },
   },
+  {
+    path: '/complaints',
+    name: 'complaints',
+    component: () => import('./views/Complaints.vue'),
+    meta: { needs: 'view_complaints', nav: 'office.nav.complaints', icon: 'ChatLineSquare' },
+  },
+  {
+    path: '/events',
+    name: 'events',
+    component: () => import('./views/ClubEvents.vue'),
+    meta: { needs: 'view_club_events', nav: 'office.nav.events', icon: 'Calendar' },
+  },
+  {
+    path: '/cards',
+    name: 'cards',
+    component: () => import('./views/CardStock.vue'),
+    meta: { needs: ['manage_cards', 'write_off_cards'], nav: 'office.nav.cards', icon: 'CreditCard' },
+  },
+  {
+    path: '/partners',
+    name: 'partners',
+    component: () => import('./views/Partners.vue'),
+    meta: { needs: ['view_partners', 'view_corporate'], nav: 'office.nav.partners', icon: 'Shop' },
+  },
+  {
+    path: '/people',
+    name: 'people',
+    component: () => import('./views/People.vue'),
+    meta: { needs: ['manage_staff', 'manage_stores'], nav: 'office.nav.people', icon: 'UserFilled' },
+  },
+  {
+    path: '/audit',
+    name: 'audit',
+    component: () => import('./views/Audit.vue'),
+    meta: { needs: 'view_audit', nav: 'office.nav.audit', icon: 'Document' },
+  },
 ]
 
 const router = createRouter({
@@ -69,7 +105,7 @@ const router = createRouter({
 /** The first page the signed-in role may use. */
 export function homePage(): string {
   const session = useSession()
-  const first = pages.find((p) => p.meta?.nav && (!p.meta.needs || session.can(p.meta.needs)))
+  const first = pages.find((p) => p.meta?.nav && session.allows(p.meta.needs))
   return first?.path ?? '/members'
 }
 
@@ -87,7 +123,7 @@ router.beforeEach(async (to) => {
   }
   if (to.path === '/') return homePage()
   const needs = to.meta.needs
-  if (needs && !session.can(needs)) return homePage() === to.path ? true : homePage()
+  if (!session.allows(needs)) return homePage() === to.path ? true : homePage()
   return true
 })
 

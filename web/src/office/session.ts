@@ -61,6 +61,12 @@ export const useSession = defineStore('session', () => {
     return scope(op) !== 'none'
   }
 
+  /** Whether the role may use a page that needs `needs`: one operation, or any of several. */
+  function allows(needs: string | string[] | undefined): boolean {
+    if (!needs) return true
+    return Array.isArray(needs) ? needs.some(can) : can(needs)
+  }
+
   /** Whether the role works across the group's stores (and so chooses which one to look at). */
   const groupWide = computed(() => scope('list_members') === 'group')
 
@@ -130,6 +136,7 @@ export const useSession = defineStore('session', () => {
     expired,
     scope,
     can,
+    allows,
     chooseStore,
     load,
     signIn,
