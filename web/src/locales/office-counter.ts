@@ -3,6 +3,7 @@ import type { Area } from './index'
 
 const zh = {
   counter: {
+    sep: '：',
     actions: {
       title: '会员业务',
       noProgram: '门店尚未设置会员方案，暂不能办理业务',
@@ -65,7 +66,7 @@ const zh = {
     upgrade: {
       section: '升级',
       none: '暂无符合条件的升级',
-      by: '依据：{by}',
+      by: '（依据：{by}）',
       automatic: '自动升级',
       title: '批准升级',
       confirm: '确认批准升级为 {tier}？',
@@ -210,6 +211,7 @@ const zh = {
       balance: '积分余额',
       say: '请告知会员：本次会员优惠 {discount}，获得积分 {points} 分（请在收据上注明）。',
       another: '下一单',
+      noDiscount: '（{why}）',
     },
     benefit: {
       period: '权益年度：{from} 至 {to}',
@@ -301,6 +303,7 @@ const zh = {
 
 const en: typeof zh = {
   counter: {
+    sep: ': ',
     actions: {
       title: 'Membership',
       noProgram: 'The store has no club program set up yet; nothing can be done here',
@@ -363,7 +366,7 @@ const en: typeof zh = {
     upgrade: {
       section: 'Upgrade',
       none: 'No upgrade is due',
-      by: 'by: {by}',
+      by: ' (by: {by})',
       automatic: 'Automatic',
       title: 'Approve upgrade',
       confirm: 'Approve the upgrade to {tier}?',
@@ -508,6 +511,7 @@ const en: typeof zh = {
       balance: 'Points balance',
       say: 'Tell the member: card discount {discount} this time, {points} points earned (mark both on the receipt).',
       another: 'Next order',
+      noDiscount: ' ({why})',
     },
     benefit: {
       period: 'Benefit year: {from} to {to}',
