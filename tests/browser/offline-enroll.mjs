@@ -87,6 +87,7 @@ async function register(p, user, password, deviceName) {
   await $(p, 'register-submit').click();
   await $(p, 'tabs').waitFor();
   await syncState(p, 'synced');
+  await calm(p);
 }
 
 /** Fills the enrollment form of page `p` with `who` (the card and fee are left as prefilled). */
@@ -229,10 +230,19 @@ await step('after a reload with no network the member is still there, pending', 
 
 await step('the visit ends offline with notes', async () => {
   await fill(page, 'visit-notes', '为 12 位车主做了免费检查，客户希望增加周末保养时段');
-  await $(page, 'visit-end').click();
   const dialog = page.locator('.van-dialog', { hasText: site });
-  await dialog.waitFor();
-  await page.screenshot({ path: join(shots, 'field-visit-end-confirm.zh-CN.png') });
+  // The question in both languages (the language button is under the dialog: asked twice).
+  for (const [lang, other] of [['zh-CN', 'en'], ['en', 'zh-CN']]) {
+    await $(page, 'visit-end').click();
+    await dialog.waitFor();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(shots, `field-visit-end-confirm.${lang}.png`) });
+    await dialog.locator('.van-dialog__cancel').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await $(page, 'lang').click();
+    await page.waitForFunction((want) => document.documentElement.lang === want, other);
+  }
+  await $(page, 'visit-end').click();
   await dialog.locator('.van-dialog__confirm').click();
   await $(page, 'visit-form').waitFor();
   await calm(page);

@@ -3,7 +3,20 @@ import { computed } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { useDevice } from '@/device/store'
 import { deviceMessageZh } from '@/device/errors'
-import { moment } from '@/shared/format'
+
+/** A time for the indicator: the hour alone today, with the day otherwise. */
+export function shortTime(value: number | string | null | undefined, locale: string): string {
+  if (value === null || value === undefined || value === '') return ''
+  const date = new Date(value)
+  if (Number.isNaN(date.getTime())) return String(value)
+  const today = date.toDateString() === new Date().toDateString()
+  return date.toLocaleString(locale, {
+    ...(today ? {} : { month: 'numeric', day: 'numeric' }),
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  })
+}
 
 export function useSyncWords() {
   const { t, locale } = useI18n()
@@ -17,7 +30,7 @@ export function useSyncWords() {
 
   const lastText = computed(() =>
     device.status.last_sync_ms != null
-      ? t('sync.last', { time: moment(device.status.last_sync_ms, locale.value) })
+      ? t('sync.last', { time: shortTime(device.status.last_sync_ms, locale.value) })
       : t('sync.never'),
   )
 
@@ -45,5 +58,10 @@ export function useSyncWords() {
     }
   })
 
-  return { pendingText, lastText, failureText, message }
+  /** The time of the last sync alone, or "never". */
+  const lastTime = computed(() =>
+    device.status.last_sync_ms != null ? shortTime(device.status.last_sync_ms, locale.value) : t('sync.never'),
+  )
+
+  return { pendingText, lastText, lastTime, failureText, message }
 }
