@@ -1,7 +1,8 @@
-//! The member screen (我的会员卡) of the web app in a real browser against the real server: a member
+//! The member app (我的卡, `/member/`) in a real browser on a phone against the real server: a member
 //! enrolled by a field device, approved and with points from a settled order activates their login
-//! with an invitation code, sees their card, answers yes to a club event and files a complaint; the
-//! server then has the answer and the complaint.
+//! with an invitation code, sees their card, answers yes to a club event (and cannot to one another
+//! member filled), files a complaint, and a staff account is refused; the server then has the
+//! answer and the complaint, and nothing more.
 //!
 //! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
 //! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
@@ -15,7 +16,11 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
     let root = carclub_tests::root();
     carclub_tests::browser::require_web_app();
 
-    let server = TestServer::start();
+    // The built app is web/dist; CARCLUB_WEB_DIR names another build (of some pages only).
+    let server = match std::env::var("CARCLUB_WEB_DIR") {
+        Ok(dir) => TestServer::start_with(&["--web", &dir]),
+        Err(_) => TestServer::start(),
+    };
     let admin = server.admin();
 
     // Enrolled on site by a field device, then synced.
@@ -28,7 +33,21 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
         "粤A12345",
         "R-001",
     );
+    // Another member, who takes the only place of a small event.
+    let other = device.enroll(
+        "李雷",
+        "13900000002",
+        "LSVAB1234567890XZ",
+        "粤A54321",
+        "R-002",
+    );
     device.ok(&["sync"]);
+    let (s, v) = server.post(
+        &format!("/api/members/{other}/operations"),
+        &json!({"type": "enrollment_approved"}),
+        Some(&admin),
+    );
+    assert_eq!(s, 200, "{v}");
 
     // Approved, and an order settled so the member has points.
     let op = |body: Value| {
@@ -66,6 +85,21 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
         ev["invited"].as_array().unwrap().contains(&json!(member)),
         "the member is invited: {ev}"
     );
+    // A trip with one place, taken by the other member.
+    let (s, small) = server.post(
+        "/api/club-events",
+        &json!({"title": "周末自驾：从化温泉", "kind": "self_drive", "starts_at": ts(now_ms() + 10 * 86_400_000),
+                "place": "本店门口集合", "capacity": 1}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{small}");
+    let full_event = small["id"].as_str().expect("event id").to_owned();
+    let (s, v) = server.post(
+        &format!("/api/club-events/{full_event}/rsvp"),
+        &json!({"attending": true, "member": other}),
+        Some(&admin),
+    );
+    assert_eq!(s, 200, "{v}");
     let (s, inv) = server.post(
         &format!("/api/members/{member}/invitations"),
         &json!({}),
@@ -82,6 +116,9 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
         ("--tier", "一般卡".to_owned()),
         ("--points", points.to_string()),
         ("--event", event.clone()),
+        ("--full-event", full_event.clone()),
+        ("--staff-user", "admin".to_owned()),
+        ("--staff-password", carclub_tests::ADMIN_PASSWORD.to_owned()),
         ("--username", "chenjing".to_owned()),
         ("--shots", shots.display().to_string()),
     ]
@@ -113,7 +150,16 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
     );
     assert_eq!(ev["accepted"], 1, "{ev}");
 
-    // The complaint is about the member, at the level they filed.
+    // The full event kept its one place for the other member.
+    let (s, ev) = server.get(&format!("/api/club-events/{full_event}"), Some(&admin));
+    assert_eq!(s, 200, "{ev}");
+    assert_eq!(ev["accepted"], 1, "{ev}");
+    assert!(
+        ev["rsvps"].get(member.as_str()).is_none(),
+        "no answer from the member to the full event: {ev}"
+    );
+
+    // The complaint is about the member, at the level they filed, once (a double tap sends one).
     let (s, list) = server.get(&format!("/api/complaints?member={member}"), Some(&admin));
     assert_eq!(s, 200, "{list}");
     let complaints = list["complaints"].as_array().unwrap();

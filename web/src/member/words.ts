@@ -1,0 +1,30 @@
+// How the member app writes dates and the server's codes (tiers, statuses) for people.
+
+/** A day (`2027-11-24`) as a date in full in the reader's language: 2027年11月24日, 24 November 2027. */
+export function longDay(value: string | null | undefined, locale: string): string {
+  if (!value) return ''
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00`) : new Date(value)
+  if (Number.isNaN(date.getTime())) return value
+  return date.toLocaleDateString(locale === 'en' ? 'en-GB' : locale, { year: 'numeric', month: 'long', day: 'numeric' })
+}
+
+/** An instant as a short date and time: 12月7日 周一 18:00. */
+export function when(value: string | null | undefined, locale: string): string {
+  if (!value) return ''
+  const date = new Date(value)
+  if (Number.isNaN(date.getTime())) return value
+  return date.toLocaleString(locale === 'en' ? 'en-GB' : locale, {
+    month: 'short',
+    day: 'numeric',
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  })
+}
+
+/** The words for `prefix.value`, or the value itself when there are none. */
+export function named(t: (key: string) => string, te: (key: string) => boolean, prefix: string, value: string | null | undefined): string {
+  if (!value) return ''
+  const key = `${prefix}.${value}`
+  return te(key) ? t(key) : value
+}
