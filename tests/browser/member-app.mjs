@@ -78,12 +78,21 @@ async function noToast() {
  */
 async function shots(name) {
   await noToast();
+  const viewport = await tallPhone();
+  await shotBoth(page, opts.shots, `${PREFIX}-${name}`);
+  await page.setViewportSize(viewport);
+}
+
+/**
+ * Makes the phone as tall as the page, scrolled to the top, for a screenshot of the whole screen
+ * with the fixed bars where they belong; returns the size to go back to.
+ */
+async function tallPhone() {
   await page.evaluate(() => window.scrollTo(0, 0));
   const viewport = page.viewportSize();
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   if (height > viewport.height) await page.setViewportSize({ width: viewport.width, height });
-  await shotBoth(page, opts.shots, `${PREFIX}-${name}`);
-  await page.setViewportSize(viewport);
+  return viewport;
 }
 
 /** Switches the app to `lang` with its own button. */
@@ -98,6 +107,7 @@ async function language(lang) {
  * language): `open()` shows it, then its cancel button puts it away.
  */
 async function dialogShots(name, selector, open) {
+  const viewport = await tallPhone();
   for (const lang of ['zh-CN', 'en']) {
     await language(lang);
     await open();
@@ -107,6 +117,7 @@ async function dialogShots(name, selector, open) {
     await page.locator(`${selector} .van-dialog__cancel`).click();
     await page.locator(selector).waitFor({ state: 'hidden' });
   }
+  await page.setViewportSize(viewport);
   await language('zh-CN');
 }
 
@@ -281,6 +292,16 @@ await step('the member signs out and back in with their username and password', 
   await page.waitForURL(/#\/card$/);
   await loaded();
   expectEqual(await cardNumber(), opts.card, 'card after sign-in');
+});
+
+await step('a session the server ended leads back to sign-in, saying so', async () => {
+  await page.evaluate(() => localStorage.setItem('carclub.member.token', 'ended-session'));
+  await page.reload();
+  await page.waitForURL(/#\/login$/);
+  await page.locator('[data-test=expired]').waitFor();
+  const stored = await page.evaluate(() => localStorage.getItem('carclub.member.token'));
+  if (stored) throw new Error('the ended token is still stored');
+  await shots('10-session-ended');
 });
 
 await browser.close();
