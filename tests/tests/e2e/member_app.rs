@@ -1,11 +1,12 @@
 //! The member app (我的卡, `/member/`) in a real browser on a phone against the real server: a member
 //! enrolled by a field device, approved and with points from a settled order activates their login
-//! with an invitation code, sees their card, answers yes to a club event (and cannot to one another
-//! member filled), files a complaint, and a staff account is refused; the server then has the
-//! answer and the complaint, and nothing more.
+//! with an invitation code, sees their card, answers yes to a club event (and cannot to one that
+//! another member has filled), files a complaint, and a staff account is refused; the server then
+//! has the answer and the complaint, and nothing more.
 //!
-//! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
-//! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
+//! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`, or the build that
+//! `CARCLUB_WEB_DIR` names), the browser driver (`npm install --prefix tests/js`), Node.js and
+//! Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
 
 use carclub_tests::time::{now_ms, ts};
 use carclub_tests::{Device, TestServer};
