@@ -12,6 +12,7 @@
 //! - [`complaints`]: complaint channels, levels and owners, the answer deadline, their life.
 //! - [`cardstock`]: sample and borrowed card loans and write-offs of sold cards.
 //! - [`dating`]: how far back a moment or a member operation may be dated.
+//! - [`workdays`]: working days, and the 3 working days the back office has to approve an enrollment.
 
 pub mod cardstock;
 pub mod complaints;
@@ -22,6 +23,7 @@ pub mod projection;
 pub mod roles;
 pub mod simulate;
 pub mod types;
+pub mod workdays;
 
 pub use cardstock::{LoanError, LoanKind, WriteOffError};
 pub use complaints::{ComplaintError, ComplaintState};

@@ -13,7 +13,7 @@ use crate::events::{Event, EventBody, Order};
 use crate::program::{Benefit, Condition, PointsOnUpgrade, Program};
 use crate::types::*;
 
-use super::quote::{Standing, quote_for};
+use super::quote::{Quote, Standing, quote_for};
 use super::{
     CardKind, CardState, CardStatus, DateRange, Rejection, Status, Violation, WithdrawalState,
 };
@@ -78,6 +78,56 @@ pub(crate) struct Engine<'p> {
     pub(super) violations: Vec<Violation>,
     pub(super) receipts: BTreeMap<ReceiptNo, EventId>,
     pub(super) issued: BTreeMap<CardNo, EventId>,
+    /// The quote of the order the event being applied settled.
+    settled: Option<Quote>,
+}
+
+/// What applying one event did to the balance, besides the event's own effect: a lapse the clock
+/// reached before it, and automatic upgrades after it.
+#[derive(Debug)]
+pub(crate) struct Applied {
+    /// The membership lapsed before the event (the clock reached the end of grace).
+    pub lapse: Option<Lapse>,
+    /// Redeemable points after the event's own effect, before any automatic upgrade.
+    pub points: Points,
+    /// The status after the event's own effect.
+    pub status: Status,
+    /// The tier after the event's own effect, before any automatic upgrade.
+    pub tier: Option<TierId>,
+    /// The quote of the order the event settled.
+    pub settled: Option<Quote>,
+    /// Automatic upgrades the event brought, in order.
+    pub upgrades: Vec<AutomaticUpgrade>,
+}
+
+/// A membership that lapsed unrenewed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lapse {
+    /// The first day without membership: the day after the term (and grace) ended.
+    pub day: Date,
+    /// The points cleared (A: 积分清零); zero when the program keeps them.
+    pub cleared: Points,
+}
+
+/// An upgrade the engine made by itself, with the balance before and after it.
+#[derive(Debug, Clone)]
+pub(crate) struct AutomaticUpgrade {
+    pub to: TierId,
+    pub before: Points,
+    pub after: Points,
+}
+
+impl Default for Applied {
+    fn default() -> Self {
+        Self {
+            lapse: None,
+            points: Points::ZERO,
+            status: Status::NotMember,
+            tier: None,
+            settled: None,
+            upgrades: Vec::new(),
+        }
+    }
 }
 
 impl<'p> Engine<'p> {
@@ -108,32 +158,54 @@ impl<'p> Engine<'p> {
             violations: Vec::new(),
             receipts: BTreeMap::new(),
             issued: BTreeMap::new(),
+            settled: None,
         }
     }
 
-    /// Applies one event; the caller passes events in order, each once.
-    pub(crate) fn apply(&mut self, e: &Event) {
+    /// Applies one event; the caller passes events in order, each once. Returns what moved the
+    /// balance around it, for the ledger (the projection ignores it).
+    pub(crate) fn apply(&mut self, e: &Event) -> Applied {
+        let mut applied = Applied::default();
         let Some(member) = e.member() else {
-            return;
+            return applied;
         };
         match self.member {
             None => self.member = Some(member),
-            Some(m) if m != member => return self.reject(e, Rejection::OtherMember),
+            Some(m) if m != member => {
+                self.reject(e, Rejection::OtherMember);
+                applied.points = self.points;
+                applied.status = self.status;
+                applied.tier = self.tier.clone();
+                return applied;
+            }
             Some(_) => {}
         }
         let day = e.at.date();
         self.step += 1;
-        self.advance(day);
+        applied.lapse = self.advance(day);
         let receipt_reused = self.receipt_reused(e);
         if let Err(reason) = self.apply_body(e, day, receipt_reused) {
             self.reject(e, reason);
         }
+        applied.points = self.points;
+        applied.status = self.status;
+        applied.tier = self.tier.clone();
+        applied.settled = self.settled.take();
         for _ in 0..self.program.tiers.len() {
             match self.automatic_target(day) {
-                Some(to) => self.upgrade(to, day),
+                Some(to) => {
+                    let before = self.points;
+                    self.upgrade(to.clone(), day);
+                    applied.upgrades.push(AutomaticUpgrade {
+                        to,
+                        before,
+                        after: self.points,
+                    });
+                }
                 None => break,
             }
         }
+        applied
     }
 
     fn apply_body(&mut self, e: &Event, day: Date, receipt_reused: bool) -> Result<(), Rejection> {
@@ -475,23 +547,30 @@ impl<'p> Engine<'p> {
         Ok(())
     }
 
-    /// Moves the clock to `day`: a term past its end goes into grace, then lapses.
-    pub(super) fn advance(&mut self, day: Date) {
+    /// Moves the clock to `day`: a term past its end goes into grace, then lapses. Returns the
+    /// lapse when this move reached it.
+    pub(super) fn advance(&mut self, day: Date) -> Option<Lapse> {
         let (Status::Active | Status::Grace, Some(term)) = (self.status, self.term) else {
-            return;
+            return None;
         };
         if day <= term.to {
-            return;
+            return None;
         }
-        if day <= self.program.renewal.grace.after(term.to) {
+        let last_day = self.program.renewal.grace.after(term.to);
+        if day <= last_day {
             self.status = Status::Grace;
-            return;
+            return None;
         }
         self.status = Status::Lapsed;
+        let mut cleared = Points::ZERO;
         if self.program.renewal.clear_points_on_lapse {
-            self.points = Points::ZERO;
+            cleared = std::mem::replace(&mut self.points, Points::ZERO);
         }
         self.void_cards();
+        Some(Lapse {
+            day: last_day.next_day().unwrap_or(last_day),
+            cleared,
+        })
     }
 
     fn upgrade(&mut self, to: TierId, day: Date) {
@@ -524,6 +603,7 @@ impl<'p> Engine<'p> {
         };
         let quote = quote_for(self.program, &standing, order);
         self.earn(quote.points);
+        self.settled = Some(quote.clone());
         self.orders.push(OrderRecord {
             date: day,
             lines: quote

@@ -17,6 +17,7 @@
 
 mod apply;
 mod conditions;
+mod ledger;
 mod quote;
 mod records;
 mod refund;
@@ -31,6 +32,7 @@ use time::Date;
 use crate::events::Event;
 use crate::program::Program;
 
+pub use ledger::{LAPSED, LedgerEntry, UPGRADED, ledger};
 pub use quote::{Earned, NoDiscount, Quote, QuoteLine, quote, quote_events};
 pub use state::*;
 pub use violations::{Rejection, Violation, check_store};

@@ -1,0 +1,327 @@
+//! The member's ledger: every event in the order the projection applies it, with the points it
+//! moved and the balance after it, as the engine computed them.
+//!
+//! The ledger runs the same engine as [`project`](super::project), one event at a time, and reads
+//! the balance after each, so its arithmetic cannot differ from the member's state. Where the
+//! engine moves points by itself, the movement is an entry of its own: the points a lapse clears
+//! (A: 积分清零) on the day after the term and grace ended, and an automatic upgrade (with the reset
+//! of points the program may make on upgrade, B: 积分自动归零) right after the event that brought it.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::events::{Channel, Event, EventBody, WithdrawalReason};
+use crate::program::Program;
+use crate::types::*;
+
+use super::apply::{Applied, Engine, Lapse};
+use super::{Status, Violation, ordered};
+
+/// The type of an entry the engine makes by itself when a membership lapses.
+pub const LAPSED: &str = "lapsed";
+/// The type of an entry the engine makes by itself for an automatic upgrade.
+pub const UPGRADED: &str = "upgraded";
+
+/// One line of a member's ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LedgerEntry {
+    /// The event; null for a movement the engine made by itself (`lapsed`, `upgraded`).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub event: Option<EventId>,
+    /// The event's `type`, or `lapsed` / `upgraded` for the engine's own movements.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// When it happened (a lapse: the start of the first day without membership).
+    pub at: Timestamp,
+    /// Who recorded the event; null for the engine's own movements.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub author: Option<UserId>,
+    /// The fee receipt or settlement slip the event counts.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub receipt: Option<ReceiptNo>,
+    /// Points moved: positive when earned, negative when redeemed, cleared or reset; 0 for none.
+    pub points: i64,
+    /// Redeemable points after it.
+    pub balance: Points,
+    /// The money involved: the fee paid, the order's list price, the value of a benefit used or of
+    /// what points were redeemed for, the refund due.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub amount: Option<Money>,
+    /// The card discount of a settled order.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub discount: Option<Money>,
+    /// The membership's status after it.
+    pub status: Status,
+    /// The tier after it.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub tier: Option<TierId>,
+    /// What happened, in a few words.
+    pub description: String,
+    /// Rules the event broke (a rejected event had no effect).
+    pub violations: Vec<Violation>,
+}
+
+/// The ledger of the member whose events these are, up to `at`: each event (deduplicated, in the
+/// projection's order; events after `at` left out) and each movement the engine made by itself,
+/// including a lapse reached between the last event and `at`.
+pub fn ledger(program: &Program, events: &[Event], at: Date) -> Vec<LedgerEntry> {
+    let mut engine = Engine::new(program);
+    let mut out = Vec::new();
+    for event in ordered(events) {
+        if event.at.date() > at {
+            break;
+        }
+        if event.member().is_none() {
+            continue;
+        }
+        let seen = engine.violations.len();
+        let before = engine.points;
+        let tier_before = engine.tier.clone();
+        let applied = engine.apply(event);
+        let mut balance = before;
+        if let Some(lapse) = applied.lapse {
+            balance = Points::new(balance.get().saturating_sub(lapse.cleared.get()));
+            out.push(lapse_entry(&lapse, balance, tier_before));
+        }
+        let violations = engine.violations[seen..].to_vec();
+        let rejected = violations
+            .iter()
+            .any(|v| matches!(v, Violation::Rejected { event: id, .. } if *id == event.id));
+        let (amount, discount) = money(program, &engine, event, &applied, rejected);
+        let status = applied.status;
+        let mut description = describe(program, &engine, event, &applied);
+        if rejected {
+            description.push_str(" (not applied)");
+        }
+        out.push(LedgerEntry {
+            event: Some(event.id),
+            kind: event.body.kind().to_owned(),
+            at: event.at,
+            author: Some(event.author),
+            receipt: event.body.receipt().cloned(),
+            points: movement(balance, applied.points),
+            balance: applied.points,
+            amount,
+            discount,
+            status,
+            tier: applied.tier.clone(),
+            description,
+            violations,
+        });
+        for up in &applied.upgrades {
+            let name = tier_name(program, &up.to);
+            out.push(LedgerEntry {
+                event: None,
+                kind: UPGRADED.to_owned(),
+                at: event.at,
+                author: None,
+                receipt: None,
+                points: movement(up.before, up.after),
+                balance: up.after,
+                amount: None,
+                discount: None,
+                status: engine.status,
+                tier: Some(up.to.clone()),
+                description: if up.after < up.before {
+                    format!("upgraded to {name}; points reset")
+                } else {
+                    format!("upgraded to {name}")
+                },
+                violations: Vec::new(),
+            });
+        }
+    }
+    if let Some(lapse) = engine.advance(at) {
+        out.push(lapse_entry(&lapse, engine.points, engine.tier.clone()));
+    }
+    out
+}
+
+fn lapse_entry(lapse: &Lapse, balance: Points, tier: Option<TierId>) -> LedgerEntry {
+    LedgerEntry {
+        event: None,
+        kind: LAPSED.to_owned(),
+        at: Timestamp::start_of(lapse.day),
+        author: None,
+        receipt: None,
+        points: -signed(lapse.cleared),
+        balance,
+        amount: None,
+        discount: None,
+        status: Status::Lapsed,
+        tier,
+        description: if lapse.cleared > Points::ZERO {
+            format!(
+                "membership lapsed unrenewed; {} points cleared",
+                lapse.cleared
+            )
+        } else {
+            "membership lapsed unrenewed".into()
+        },
+        violations: Vec::new(),
+    }
+}
+
+fn signed(p: Points) -> i64 {
+    i64::try_from(p.get()).unwrap_or(i64::MAX)
+}
+
+/// The signed movement from `before` to `after`.
+fn movement(before: Points, after: Points) -> i64 {
+    signed(after).saturating_sub(signed(before))
+}
+
+/// The money an event involves, and an order's discount.
+fn money(
+    program: &Program,
+    engine: &Engine<'_>,
+    event: &Event,
+    applied: &Applied,
+    rejected: bool,
+) -> (Option<Money>, Option<Money>) {
+    use EventBody::*;
+    match &event.body {
+        Enrolled(en) => (Some(en.fee), None),
+        Renewed { fee, .. } | TierPurchased { fee, .. } | CardReissued { fee, .. } => {
+            (Some(*fee), None)
+        }
+        BenefitUsed { value, .. } => (Some(*value), None),
+        OrderSettled { order, .. } => match &applied.settled {
+            Some(q) => (Some(q.total), Some(q.discount)),
+            // A slip counted before settles nothing: its list price only.
+            None => (Some(order.lines.iter().map(|l| l.amount).sum()), None),
+        },
+        PointsRedeemed { points, .. } => (program.redemption(*points).map(|r| r.value), None),
+        _ if rejected => (None, None),
+        EnrollmentRejected { .. } | WithdrawalDecided { accepted: true, .. } => {
+            (engine.refund_due, None)
+        }
+        WithdrawalRequested { .. } => (engine.withdrawal.as_ref().map(|w| w.refund), None),
+        _ => (None, None),
+    }
+}
+
+fn tier_name(program: &Program, tier: &TierId) -> String {
+    program
+        .tier(tier)
+        .map_or_else(|| tier.to_string(), |t| t.name.clone())
+}
+
+fn benefit_name(program: &Program, benefit: &BenefitId) -> String {
+    program
+        .tiers
+        .iter()
+        .find_map(|t| t.benefit(benefit))
+        .map_or_else(|| benefit.to_string(), |b| b.name().to_owned())
+}
+
+/// The event in a few words (no contact details: every role that sees the ledger may read it).
+fn describe(program: &Program, engine: &Engine<'_>, event: &Event, applied: &Applied) -> String {
+    use EventBody::*;
+    match &event.body {
+        VisitStarted(_) | VisitEnded(_) => "visit".into(),
+        Enrolled(en) => {
+            let how = match en.channel {
+                Channel::Purchase => "with a car bought here",
+                Channel::Referral { .. } => "referred by a member",
+                Channel::Desk => "at the club desk",
+                Channel::OnSite { .. } => "on site",
+                Channel::Campaign => "in a campaign",
+            };
+            format!(
+                "enrolled at {} {how}, card {}",
+                tier_name(program, &en.tier),
+                en.card
+            )
+        }
+        EnrollmentApproved { .. } => match engine.term {
+            Some(t) => format!("enrollment approved; valid until {}", t.to),
+            None => "enrollment approved".into(),
+        },
+        EnrollmentRejected { reason, .. } => match reason {
+            Some(r) => format!("enrollment rejected: {}", r.as_str()),
+            None => "enrollment rejected".into(),
+        },
+        OrderSettled { order, .. } => match &applied.settled {
+            Some(q) => format!(
+                "order settled: {} less {} discount, {} paid, {} points",
+                q.total, q.discount, q.payable, q.points
+            ),
+            None => format!(
+                "order {} already counted",
+                order.receipt.as_ref().map_or("", |r| r.as_str())
+            ),
+        },
+        EventAttended { activity, .. } => match activity {
+            Some(a) => format!("attended {}", a.as_str()),
+            None => "attended a club event".into(),
+        },
+        ForumRewarded { .. } => "forum contribution rewarded".into(),
+        ReferralRecorded { name, .. } => match name {
+            Some(n) => format!("referred {}", n.as_str()),
+            None => "referred a prospect".into(),
+        },
+        ReferralConverted { .. } => "a referral converted".into(),
+        VehicleAdded { vehicle, card, .. } => match card {
+            Some(c) => format!("vehicle {} added with card {c}", vehicle.plate),
+            None => format!("vehicle {} added", vehicle.plate),
+        },
+        BenefitUsed { benefit, count, .. } => {
+            let name = benefit_name(program, benefit);
+            if *count == 1 {
+                format!("{name} used")
+            } else {
+                format!("{name} used ×{count}")
+            }
+        }
+        PointsRedeemed { points, item, .. } => match item {
+            Some(i) => format!("{points} points redeemed for {}", i.as_str()),
+            None => format!("{points} points redeemed"),
+        },
+        Renewed { .. } => match engine.term {
+            Some(t) => format!("renewed until {}", t.to),
+            None => "renewed".into(),
+        },
+        TierPurchased { tier, .. } => format!("bought {}", tier_name(program, tier)),
+        UpgradeApproved { tier, .. } => format!("upgrade to {} approved", tier_name(program, tier)),
+        ManualGrant {
+            tier,
+            points,
+            reason,
+            ..
+        } => {
+            let what = match (tier, points) {
+                (Some(t), Some(p)) => format!("{} and {p} points", tier_name(program, t)),
+                (Some(t), None) => tier_name(program, t),
+                (None, Some(p)) => format!("{p} points"),
+                (None, None) => "nothing".into(),
+            };
+            format!("granted {what}: {}", reason.as_str())
+        }
+        CardLost { card, .. } => format!("card {card} reported lost"),
+        TemporaryCardIssued { card, .. } => format!("temporary card {card} issued"),
+        CardReissued { card, replaces, .. } => match replaces {
+            Some(old) => format!("card {card} issued in place of {old}"),
+            None => format!("card {card} issued in place of the lost one"),
+        },
+        WithdrawalRequested { reason, .. } => match reason {
+            WithdrawalReason::FirstServiceDisappointing => {
+                "withdrawal requested: the first service disappointed".into()
+            }
+            WithdrawalReason::Other => "withdrawal requested".into(),
+        },
+        WithdrawalDecided { accepted, .. } => {
+            if *accepted {
+                "withdrawal accepted; points cleared".into()
+            } else {
+                "withdrawal refused".into()
+            }
+        }
+        Expired { .. } => "membership expired".into(),
+        CompanyChanged { company, .. } => match company {
+            Some(_) => "company set".into(),
+            None => "company cleared".into(),
+        },
+    }
+}
