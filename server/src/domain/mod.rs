@@ -64,6 +64,7 @@ pub mod members;
 pub mod ops;
 pub mod partners;
 pub mod perm;
+pub mod program;
 pub mod terms;
 
 pub use self::core::{Core, DocMeta, Limits};

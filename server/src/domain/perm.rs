@@ -93,6 +93,8 @@ pub enum Op {
     ViewCorporate,
     /// Set or change the company (corporate agreement) a member belongs to.
     SetCompany,
+    /// Read the club program a store runs (a member: their own store's).
+    ViewProgram,
     /// Date a member operation more than a day back (a paper record keyed in later): points and
     /// tiers follow the date, so only managers may.
     Backdate,
@@ -306,6 +308,11 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
         [G, S, S, N, N, N, N, N, N, N],
     ),
     (Op::Backdate, "backdate", [G, S, S, N, N, N, N, N, N, N]),
+    (
+        Op::ViewProgram,
+        "view_program",
+        [G, S, S, S, S, S, S, S, S, O],
+    ),
 ];
 
 /// The scope `role` has for `op`.

@@ -16,6 +16,7 @@ pub mod extract;
 pub mod members;
 pub mod openapi;
 pub mod ops;
+pub mod program;
 pub mod session;
 mod sync;
 
@@ -47,6 +48,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(club::routes())
         .merge(accounts::routes())
         .merge(ops::routes())
+        .merge(program::routes())
 }
 
 /// The API's OpenAPI description, as served at `/api/openapi.json`.

@@ -22,6 +22,7 @@ use super::error::Problem;
     tags(
         (name = "session", description = "Signing in, devices"),
         (name = "members", description = "Member files, search and operations"),
+        (name = "program", description = "The club program a store runs"),
         (name = "accounts", description = "Stores, staff, devices and member logins"),
         (name = "cards", description = "Card blocks and card stock"),
         (name = "conflicts", description = "What offline devices did together that breaks an invariant"),

@@ -14,6 +14,7 @@ mod export;
 mod members;
 mod ops;
 mod partners;
+mod program;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
