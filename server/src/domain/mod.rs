@@ -59,6 +59,7 @@ pub mod conflicts;
 pub mod core;
 pub mod export;
 pub mod fold;
+pub mod history;
 pub mod ledger;
 pub mod members;
 pub mod ops;

@@ -1,6 +1,7 @@
 //! Club operations at the counter through the API, and the member file: `GET /api/me`,
-//! `GET /api/members/{id}`, `POST /api/members/{id}/operations` and
-//! `POST /api/members/{id}/quote`. The rules are in [`crate::domain::ops`].
+//! `GET /api/members/{id}`, `GET /api/members/{id}/history`,
+//! `POST /api/members/{id}/operations` and `POST /api/members/{id}/quote`. The rules are in
+//! [`crate::domain::ops`] and [`crate::domain::history`].
 
 use axum::Json;
 use axum::extract::State;
@@ -19,6 +20,7 @@ use super::AppState;
 use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
 use super::extract::{ApiJson, ApiPath, Caller};
 use crate::domain::accounts::UserView;
+use crate::domain::history::{self, MemberHistory};
 use crate::domain::ops::{self, MemberFileView, Operation, Recorded};
 
 /// Kept while club events still call it here; the function lives in the domain.
@@ -29,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(me))
         .routes(routes!(member_file))
+        .routes(routes!(member_history))
         .routes(routes!(operate))
         .routes(routes!(quote))
 }
@@ -71,6 +74,25 @@ async fn member_file(
     ApiPath(member): ApiPath<MemberId>,
 ) -> Result<Json<MemberFileView>, ApiError> {
     Ok(Json(ops::file_view(&st.core(), &p, member)?))
+}
+
+/// A member's history: every event of the member in the order the program engine applies them,
+/// each with when, who recorded it, its receipt, the points it moved and the balance after it, the
+/// money involved and a short description; and the movements the engine makes by itself (points
+/// cleared when a membership lapses, an automatic upgrade).
+///
+/// Visible to whoever may open the member's file; every view is recorded in the audit log. At most
+/// the latest 2,000 entries (`omitted` counts any earlier ones).
+#[utoipa::path(get, path = "/api/members/{id}/history", tag = "members",
+    params(("id" = MemberId, Path, description = "The member's id (UUIDv7)")),
+    responses((status = 200, description = "The member's history", body = MemberHistory), Errors,
+        NotFound))]
+async fn member_history(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(member): ApiPath<MemberId>,
+) -> Result<Json<MemberHistory>, ApiError> {
+    Ok(Json(history::history(&st.core(), &p, member)?))
 }
 
 /// When an operation happened, the field every accepted body may carry.
