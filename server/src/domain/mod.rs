@@ -48,6 +48,7 @@ pub struct BadId {
 }
 
 pub mod accounts;
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod cards;

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod approvals;
 pub mod audit;
 pub mod cards;
 pub mod cardstock;
@@ -49,6 +50,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(accounts::routes())
         .merge(ops::routes())
         .merge(program::routes())
+        .merge(approvals::routes())
 }
 
 /// The API's OpenAPI description, as served at `/api/openapi.json`.

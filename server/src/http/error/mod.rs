@@ -5,6 +5,7 @@
 //! never to the client.
 
 mod accounts;
+mod approvals;
 mod cards;
 mod cardstock;
 mod club_events;
