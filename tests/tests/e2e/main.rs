@@ -22,6 +22,7 @@ mod interop;
 mod member_app;
 mod member_pages;
 mod member_year;
+mod office_api;
 mod offline_conflicts;
 mod offline_enrollment;
 mod partial_sync;
