@@ -88,11 +88,19 @@ impl Launch {
             .open(&log)
             .map_err(|e| Error::new(format!("opening {}: {e}", log.display())))?;
         let binary = self.binary.unwrap_or_else(|| bin("carclub-server"));
+        // The repository's built web app unless the caller serves another (the server's own default
+        // is relative to where it was compiled, which may be another checkout).
+        let web: Vec<OsString> = if self.options.iter().any(|o| o == "--web") {
+            Vec::new()
+        } else {
+            vec!["--web".into(), crate::root().join("web/dist").into()]
+        };
         let started = Instant::now();
         let mut child = Command::new(&binary)
             .arg("--data")
             .arg(&self.data)
             .args(["--listen", &self.listen])
+            .args(&web)
             .args(&self.options)
             .env("CARCLUB_ADMIN_PASSWORD", &self.admin_password)
             .env("RUST_LOG", "info")
