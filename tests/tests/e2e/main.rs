@@ -23,6 +23,7 @@ mod member_app;
 mod member_pages;
 mod member_year;
 mod office_api;
+mod office_counter;
 mod offline_conflicts;
 mod offline_enrollment;
 mod partial_sync;
