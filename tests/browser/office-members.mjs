@@ -1,0 +1,303 @@
+// Drives the back office's members screens (Vue, Element Plus) in headless Chromium, desktop size:
+// as the administrator it exports the members as CSV, searches by plate and by name, opens a file, finds
+// the settled order's receipt and points in the ledger, hands out a member-app invitation code,
+// resolves a duplicate-vehicle conflict keeping one member, and assigns a field staff account to a
+// company; then signs in as roles with fewer permissions and checks the navigation shows only what
+// they may use. Prints `INVITE_CODE <code>` for the test to try the code. Screenshots of every
+// screen in zh-CN and English go to --shots as office-*.png.
+//
+//   node tests/browser/office-members.mjs --base URL --user admin --password PW --name 李明 \
+//        --plate 粤B12345 --receipt S-1 --points 20 --note TEXT \
+//        --field-staff field1 --company 公司 --advisor advisor1 --reception reception1 \
+//        --staff-password PW [--shots target/screenshots]
+//
+// Exits non-zero on the first failed step. Uses the system's Chromium; never downloads a browser.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { desktop, freshShots, launch, shotBoth, stepper, watch } from './lib.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    user: { type: 'string', default: 'admin' },
+    password: { type: 'string' },
+    name: { type: 'string' },
+    plate: { type: 'string' },
+    receipt: { type: 'string' },
+    points: { type: 'string' },
+    note: { type: 'string' },
+    'field-staff': { type: 'string' },
+    company: { type: 'string' },
+    advisor: { type: 'string' },
+    reception: { type: 'string' },
+    'staff-password': { type: 'string' },
+    shots: { type: 'string', default: join('target', 'screenshots') },
+    chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
+    headed: { type: 'boolean', default: false },
+  },
+});
+const NEEDED = ['base', 'password', 'name', 'plate', 'receipt', 'points', 'note', 'field-staff', 'company',
+  'advisor', 'reception', 'staff-password'];
+for (const need of NEEDED) {
+  if (!opts[need]) {
+    console.error(`missing --${need}; see the head of office-members.mjs for the usage`);
+    process.exit(2);
+  }
+}
+const TIMEOUT = 30_000;
+const SHOTS = opts.shots;
+freshShots(SHOTS, 'office');
+
+const browser = await launch(opts.chromium, opts.headed);
+let context = await desktop(browser, TIMEOUT);
+let page = await context.newPage();
+let errors = watch(page);
+const step = stepper({ shots: SHOTS, prefix: 'office', page: () => page, browser });
+
+/** Fails when the page threw. */
+function clean() {
+  if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+}
+
+/**
+ * The text field marked `name`: Element Plus puts a field's attributes on the input itself, so
+ * the mark is on the `input`/`textarea` (or, in other versions, on its wrapper).
+ */
+function field(name) {
+  return page
+    .locator(
+      `input[data-test=${name}], textarea[data-test=${name}], [data-test=${name}] input, [data-test=${name}] textarea`,
+    )
+    .first();
+}
+
+/** Signs in to the back office as `username`; resolves on the first page after it. */
+async function officeSignIn(username, password) {
+  await page.goto(`${opts.base}/office/#/login`);
+  await field('username').fill(username);
+  await field('password').fill(password);
+  await page.locator('[data-test=sign-in]').click();
+  await page.locator('[data-test=nav]').waitFor();
+  await wholePage();
+}
+
+/**
+ * Lets the page grow with its content instead of scrolling inside the layout's main area, so a
+ * full-page screenshot shows a long screen (the member file) whole. Only the screenshots need it.
+ */
+async function wholePage() {
+  await page.addStyleTag({
+    content:
+      'html,body,#app{height:auto!important} .shell{height:auto!important;min-height:100vh}' +
+      ' .shell .el-main{overflow:visible!important}',
+  });
+}
+
+/** Fails unless the navigation has every entry of `has` and none of `hasNot`. */
+async function navigationIs(who, has, hasNot) {
+  const nav = await navEntries();
+  const missing = has.filter((n) => !nav.includes(`nav-${n}`));
+  const extra = hasNot.filter((n) => nav.includes(`nav-${n}`));
+  if (missing.length || extra.length) {
+    throw new Error(`${who}'s navigation is ${nav.join(',')}: missing ${missing}, should not have ${extra}`);
+  }
+}
+
+/** Searches the member list for `text`; waits for the answer. */
+async function search(text) {
+  await field('member-search').fill(text);
+  const answer = page.waitForResponse((r) => r.url().includes('/api/members?') && r.request().method() === 'GET');
+  await page.locator('[data-test=member-search-go]').click();
+  await answer;
+  await page.locator('[data-test=members-count]').waitFor();
+}
+
+/** The visible navigation entries' data-test names. */
+async function navEntries() {
+  return page.locator('[data-test=nav] [data-test^=nav-]').evaluateAll((els) => els.map((e) => e.dataset.test));
+}
+
+await step('the administrator signs in and lands on the member list', async () => {
+  await officeSignIn(opts.user, opts.password);
+  await page.locator('[data-test=members-page]').waitFor();
+  await page.locator('[data-test=members-table] .el-table__row').first().waitFor();
+  clean();
+});
+
+await step('the list shows the unresolved-conflict badge and the export button', async () => {
+  await page.locator('[data-test=conflict-badge]').first().waitFor();
+  await page.locator('[data-test=export]').waitFor();
+  await shotBoth(page, SHOTS, 'office-members');
+});
+
+await step("the export downloads the store's members as CSV", async () => {
+  const download = page.waitForEvent('download');
+  await page.locator('[data-test=export]').click();
+  const file = await download;
+  const path = await file.path();
+  const text = readFileSync(path, 'utf8');
+  if (!text.includes(opts.name)) throw new Error(`the CSV does not list ${opts.name}: ${text.slice(0, 300)}`);
+});
+
+await step('a search by plate finds the member', async () => {
+  await search(opts.plate);
+  const rows = page.locator('[data-test=members-table] .el-table__row');
+  const n = await rows.count();
+  if (n < 1) throw new Error(`no member found for plate ${opts.plate}`);
+  const text = await page.locator('[data-test=members-table]').innerText();
+  if (!text.includes(opts.plate)) throw new Error(`the plate is not in the list: ${text}`);
+  if (!text.includes(opts.name)) throw new Error(`the member ${opts.name} is not in the list: ${text}`);
+  await shotBoth(page, SHOTS, 'office-members-plate');
+});
+
+await step('a search by name finds the member, and a click opens the file', async () => {
+  await search(opts.name);
+  const row = page.locator('[data-test=members-table] .el-table__row', { hasText: opts.name }).first();
+  await row.waitFor();
+  await row.click();
+  await page.locator('[data-test=member-file]').waitFor();
+  await page.locator('[data-test=file-name]', { hasText: opts.name }).waitFor();
+  clean();
+});
+
+await step("the file's ledger shows the order's receipt, the points it earned and the balance", async () => {
+  const ledger = page.locator('[data-test=ledger]');
+  const line = ledger.locator('.el-table__row', { hasText: opts.receipt }).first();
+  await line.waitFor();
+  const points = (await line.locator('[data-test=ledger-points]').innerText()).trim();
+  if (points !== `+${opts.points}`) throw new Error(`the order's line shows ${points}, not +${opts.points}`);
+  const balance = (await page.locator('[data-test=file-points]').innerText()).trim();
+  if (balance !== opts.points) throw new Error(`the file shows ${balance} points, not ${opts.points}`);
+  // The benefit used is listed with its value.
+  await page.locator('[data-test=benefit-uses] .el-table__row').first().waitFor();
+  // The duplicate vehicle shows on the file, with the way to the conflicts page.
+  await page.locator('[data-test=file-conflicts]').waitFor();
+  await page.locator('[data-test=file-viewers] .el-table__row').first().waitFor();
+  await shotBoth(page, SHOTS, 'office-member-file');
+});
+
+let code = '';
+await step('an invitation code for the member app is handed out and shown', async () => {
+  await page.locator('[data-test=invite]').click();
+  await page.locator('[data-test=invite-code]').waitFor();
+  code = (await page.locator('[data-test=invite-code]').innerText()).trim();
+  if (code.length < 6) throw new Error(`no code shown: "${code}"`);
+  console.log(`INVITE_CODE ${code}`);
+  await page.locator('[data-test=invite-code-box]').scrollIntoViewIfNeeded();
+  await shotBoth(page, SHOTS, 'office-member-invite');
+});
+
+await step('the conflicts page lists the duplicate vehicle with what each device recorded', async () => {
+  await page.locator('[data-test=to-conflicts]').click();
+  await page.locator('[data-test=conflicts-page]').waitFor();
+  const card = page.locator('[data-test=conflict-duplicate_vin]').first();
+  await card.waitFor();
+  const members = card.locator('[data-test=conflict-member]');
+  if ((await members.count()) < 2) throw new Error('the conflict does not list both members');
+  await card.locator('.el-table__row').first().locator('.om-mono').first().waitFor();
+  await shotBoth(page, SHOTS, 'office-conflicts');
+});
+
+await step('a decision without a note is refused in the form', async () => {
+  const card = page.locator('[data-test=conflict-duplicate_vin]').first();
+  await card.locator('[data-test=resolve-submit]').click();
+  await card.locator('.el-form-item__error').first().waitFor();
+});
+
+await step('the conflict is resolved keeping one member, with a note', async () => {
+  const card = page.locator('[data-test=conflict-duplicate_vin]').first();
+  await card.locator('[data-test=resolve-keep]').click();
+  // The options: "no particular record", then one per member; keep the one named --name.
+  const options = page.locator('.el-select-dropdown:visible .el-select-dropdown__item');
+  await options.first().waitFor();
+  const labels = await options.allInnerTexts();
+  const wanted = labels.findIndex((l) => l.includes(opts.name));
+  if (wanted < 0) throw new Error(`no option keeps ${opts.name}: ${labels.join(' | ')}`);
+  await options.nth(wanted).click();
+  await card
+    .locator('textarea[data-test=resolve-note], [data-test=resolve-note] textarea')
+    .first()
+    .fill(opts.note);
+  const answer = page.waitForResponse((r) => r.url().includes('/resolve') && r.request().method() === 'POST');
+  await card.locator('[data-test=resolve-submit]').click();
+  const res = await answer;
+  if (res.status() !== 200) throw new Error(`resolve answered ${res.status()}: ${await res.text()}`);
+  await page.locator('[data-test=conflict-duplicate_vin]').waitFor({ state: 'detached' });
+  await page.locator('[data-test=conflict-tabs] .el-tabs__item', { hasText: /已处理|Resolved/ }).click();
+  const done = page.locator('[data-test=resolved-duplicate_vin] [data-test=decision]').first();
+  await done.waitFor();
+  const text = await done.innerText();
+  if (!text.includes(opts.note)) throw new Error(`the decision shown is not the note: ${text}`);
+  await shotBoth(page, SHOTS, 'office-conflicts-resolved');
+  clean();
+});
+
+await step('the field staff account is assigned to the company', async () => {
+  await page.locator('[data-test=nav-staff]').click();
+  await page.locator('[data-test=staff-page]').waitFor();
+  const card = page.locator(`[data-test="staff-${opts['field-staff']}"]`);
+  await card.waitFor();
+  await shotBoth(page, SHOTS, 'office-staff');
+  await card.locator('[data-test=scope-companies]').click();
+  await card.locator(`[data-test="company-${opts.company}"]`).click();
+  const answer = page.waitForResponse((r) => r.url().includes('/assignment') && r.request().method() === 'PUT');
+  await card.locator('[data-test=staff-save]').click();
+  const res = await answer;
+  if (res.status() !== 200) throw new Error(`the assignment answered ${res.status()}: ${await res.text()}`);
+  await card.locator('[data-test=staff-current]', { hasText: opts.company }).waitFor();
+  await shotBoth(page, SHOTS, 'office-staff-assigned');
+  clean();
+});
+
+/** Signs out and in again as `username` in a fresh context. */
+async function signInAs(username) {
+  await page.locator('[data-test=sign-out]').click();
+  await page.locator('[data-test=sign-in]').waitFor();
+  await context.close();
+  context = await desktop(browser, TIMEOUT);
+  page = await context.newPage();
+  errors = watch(page);
+  await officeSignIn(username, opts['staff-password']);
+}
+
+await step('a service advisor sees the member list and the till, not approvals, conflicts or staff', async () => {
+  await signInAs(opts.advisor);
+  await navigationIs('the advisor', ['members', 'till'], ['approvals', 'conflicts', 'staff']);
+  await page.locator('[data-test=members-table] .el-table__row').first().waitFor();
+  if (await page.locator('[data-test=export]').count()) throw new Error('the advisor is offered the export');
+  await shotBoth(page, SHOTS, 'office-advisor-members');
+});
+
+await step('the advisor opens the file: masked phone, the till link, no invitation code and no viewers', async () => {
+  await search(opts.name);
+  await page.locator('[data-test=members-table] .el-table__row', { hasText: opts.name }).first().click();
+  await page.locator('[data-test=member-file]').waitFor();
+  await page.locator('[data-test=to-till]').waitFor();
+  const phone = (await page.locator('[data-test=file-phone]').innerText()).trim();
+  if (!phone.includes('*')) throw new Error(`the advisor sees the whole phone number: ${phone}`);
+  if (await page.locator('[data-test=invite]').count()) throw new Error('the advisor is offered an invitation code');
+  if (await page.locator('[data-test=file-viewers]').count()) throw new Error('the advisor sees the audit');
+  await page.locator('[data-test=ledger] .el-table__row').first().waitFor();
+  await shotBoth(page, SHOTS, 'office-advisor-file');
+  // A page the role may not use sends it back to its first page.
+  await page.goto(`${opts.base}/office/#/conflicts`);
+  await page.locator('[data-test=members-page]').waitFor();
+  clean();
+});
+
+await step('reception sees the member list but not the till, approvals, conflicts or staff; rows open no file', async () => {
+  await signInAs(opts.reception);
+  await navigationIs('reception', ['members'], ['approvals', 'till', 'conflicts', 'staff']);
+  await page.locator('[data-test=members-table] .el-table__row').first().waitFor();
+  await page.locator('[data-test=members-table] .el-table__row').first().click();
+  await page.waitForTimeout(300);
+  if (await page.locator('[data-test=member-file]').count()) throw new Error('reception opened a member file');
+  await shotBoth(page, SHOTS, 'office-reception-members');
+  clean();
+});
+
+await browser.close();
+console.log('office members: all steps passed');

@@ -1,0 +1,159 @@
+//! The back office's members screens in a real browser against the real server: two field devices
+//! enrolled the same vehicle offline (a duplicate_vin conflict); the first member is approved,
+//! settles an order and uses a benefit, so the ledger has rows. In the browser the administrator
+//! searches by plate and by name, opens the file and reads the order in the ledger, hands out a
+//! member-app invitation code, resolves the conflict keeping the first member and assigns a field
+//! staff account to a company; a service advisor and reception see only what their roles may use.
+//! The server then holds the decision, the assignment, and a code that opens a member login.
+//!
+//! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
+//! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
+
+use carclub_tests::accounts::{PASSWORD, create_user, home_store};
+use carclub_tests::{ADMIN_PASSWORD, Device, TestServer, urlencode};
+use serde_json::{Value, json};
+
+const NAME: &str = "李明";
+const TWIN: &str = "李明的同事";
+const PLATE: &str = "粤B62718";
+const VIN: &str = "LSVAM4187N2062718";
+const RECEIPT: &str = "S-2026-118";
+const COMPANY: &str = "丁物流有限公司";
+const NOTE: &str = "一车一卡：保留李明的卡，另一份入会退会并退还会费";
+
+#[test]
+fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_browser() {
+    let root = carclub_tests::root();
+    carclub_tests::browser::require_web_app();
+
+    // The web app of this working tree, named: the server binary may have been built elsewhere.
+    let web = root.join("web/dist");
+    let server = TestServer::start_with(&["--web", &web.to_string_lossy()]);
+    let admin = server.admin();
+    let store = home_store(&server, &admin);
+
+    // Two devices enroll the same vehicle offline, then sync: both kept, one conflict.
+    let d1 = Device::new(&server.path("d1"));
+    let d2 = Device::new(&server.path("d2"));
+    d1.register(&server, "展厅平板一");
+    d2.register(&server, "外拓平板二");
+    let member = d1.enroll(NAME, "13900001234", VIN, PLATE, "R-301");
+    let twin = d2.enroll(TWIN, "13900005678", VIN, PLATE, "R-302");
+    d1.ok(&["sync"]);
+    d2.ok(&["sync"]);
+    let (s, list) = server.get("/api/conflicts", Some(&admin));
+    assert_eq!(s, 200, "{list}");
+    let conflict = list["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "duplicate_vin")
+        .unwrap_or_else(|| panic!("a duplicate_vin conflict: {list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The first member approved, an order settled and a wash used: the ledger has rows.
+    let op = |body: Value| {
+        let (s, v) = server.post(
+            &format!("/api/members/{member}/operations"),
+            &body,
+            Some(&admin),
+        );
+        assert_eq!(s, 200, "{body}: {v}");
+        v["state"].clone()
+    };
+    op(json!({"type": "enrollment_approved"}));
+    let st = op(
+        json!({"type": "order_settled", "order": {"receipt": RECEIPT,
+        "lines": [{"category": "labor", "amount": 100_000}], "promotion": false}}),
+    );
+    let points = st["points"].as_u64().expect("points");
+    assert!(points > 0, "the order earned points: {st}");
+    op(json!({"type": "benefit_used", "benefit": "free_wash", "value": 3000}));
+
+    // Staff: a field staff account, a corporate agreement, and two roles with fewer permissions.
+    let advisor = create_user(&server, &admin, "advisor1", "service_advisor", &store);
+    let staff = create_user(&server, &admin, "field1", "field_staff", &store);
+    create_user(&server, &admin, "reception1", "reception", &store);
+    let (s, a) = server.post(
+        "/api/corporate-accounts",
+        &json!({"company": COMPANY, "term_start": "2026-03-01",
+                "fleet_price_note": "车队价", "service_advisor": advisor,
+                "contact": {"name": "赵经理", "phone": "13800138001"},
+                "on_site_check_days": []}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{a}");
+    let company = a["id"].as_str().unwrap().to_owned();
+
+    let shots = root.join("target/screenshots");
+    let args: Vec<String> = [
+        ("--base", server.base.clone()),
+        ("--user", "admin".to_owned()),
+        ("--password", ADMIN_PASSWORD.to_owned()),
+        ("--name", NAME.to_owned()),
+        ("--plate", PLATE.to_owned()),
+        ("--receipt", RECEIPT.to_owned()),
+        ("--points", points.to_string()),
+        ("--note", NOTE.to_owned()),
+        ("--field-staff", "field1".to_owned()),
+        ("--company", COMPANY.to_owned()),
+        ("--advisor", "advisor1".to_owned()),
+        ("--reception", "reception1".to_owned()),
+        ("--staff-password", PASSWORD.to_owned()),
+        ("--shots", shots.display().to_string()),
+    ]
+    .into_iter()
+    .flat_map(|(k, v)| [k.to_owned(), v])
+    .collect();
+    let (passed, output) = carclub_tests::browser::run_script("office-members.mjs", &args);
+    println!("{output}");
+    assert!(
+        passed,
+        "the browser run failed (screenshots in {}, server log {}):\n{output}",
+        shots.display(),
+        server.log.display()
+    );
+
+    // The conflict is resolved with the decision taken in the browser: the first member kept.
+    let (s, shown) = server.get(
+        &format!("/api/conflicts/{}", urlencode(&conflict)),
+        Some(&admin),
+    );
+    assert_eq!(s, 200, "{shown}");
+    assert_eq!(shown["conflict"]["resolved"], true, "{shown}");
+    assert_eq!(shown["resolution"]["note"], NOTE, "{shown}");
+    assert_eq!(shown["resolution"]["keep"], member.as_str(), "{shown}");
+    assert!(
+        shown["conflict"]["members"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(twin)),
+        "the conflict named the second device's member: {shown}"
+    );
+
+    // The field staff account works with the company only.
+    let (s, body) = server.get(&format!("/api/users/{staff}/assignment"), Some(&admin));
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(
+        body["assignment"],
+        json!({"scope": "companies", "companies": [company]}),
+        "{body}"
+    );
+
+    // The invitation code shown in the browser opens the member's own login.
+    let code = output
+        .lines()
+        .find_map(|l| l.strip_prefix("INVITE_CODE "))
+        .unwrap_or_else(|| panic!("the script printed the invitation code:\n{output}"))
+        .trim()
+        .to_owned();
+    let (s, signed) = server.post(
+        "/api/member-signup",
+        &json!({"code": code, "username": "liming", "password": "member-pw-2026"}),
+        None,
+    );
+    assert_eq!(s, 201, "{signed}");
+    assert_eq!(signed["member"], member.as_str(), "{signed}");
+}
