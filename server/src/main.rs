@@ -37,6 +37,9 @@ struct Cli {
 enum Command {
     /// Computes a member's state from a program and a file of events, and prints it as JSON.
     Simulate(simulate::Args),
+    /// Prints the API description the server serves at /api/openapi.json (pretty JSON); opens no
+    /// store.
+    Openapi,
 }
 
 fn main() -> std::process::ExitCode {
@@ -52,6 +55,12 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Simulate(args)) => simulate::run(&args),
+        Some(Command::Openapi) => {
+            use std::io::Write;
+            let text = carclub_server::http::description_json()?;
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            Ok(())
+        }
         None => {
             tracing_subscriber::fmt()
                 .with_env_filter(

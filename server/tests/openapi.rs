@@ -104,3 +104,23 @@ fn every_reference_resolves() {
         assert!(doc.pointer(pointer).is_some(), "{r} points at nothing");
     }
 }
+
+/// The description the web app generates its types from.
+const COMMITTED: &str = "../web/src/api/openapi.json";
+
+#[test]
+fn the_web_apps_copy_of_the_description_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED);
+    let now = carclub_server::http::description_json().expect("the description encodes");
+    if std::env::var_os("CARCLUB_UPDATE_OPENAPI").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &now).expect("web/src/api/openapi.json is writable");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == now,
+        "web/src/api/openapi.json differs from the description the server serves (the API \
+         changed); run `CARCLUB_UPDATE_OPENAPI=1 cargo test -p carclub-server --test openapi` to \
+         rewrite it, and commit it"
+    );
+}

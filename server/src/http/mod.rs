@@ -58,6 +58,14 @@ pub fn description() -> utoipa::openapi::OpenApi {
     api_routes().into_openapi()
 }
 
+/// The description as pretty JSON with a final newline: what `carclub-server openapi` prints and
+/// `web/src/api/openapi.json` holds.
+pub fn description_json() -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(&description())?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// The whole application: the API, the sync endpoint and (when built) the web app in `web`.
 pub fn router(state: AppState, web: Option<PathBuf>) -> Router {
     let (documented, description) = api_routes().split_for_parts();
