@@ -43,6 +43,7 @@ const zh = {
       badCode: '邀请码无效、已使用或已过期，请向门店索取新的邀请码',
       taken: '该用户名已被使用，请换一个',
     },
+    tiers: { green1: '绿卡一星', green2: '绿卡二星' },
     card: {
       holder: '持卡人',
       validUntil: '有效期至',
@@ -163,6 +164,7 @@ const en: typeof zh = {
       badCode: 'The invitation code is unknown, used or expired: ask the store for a new one',
       taken: 'This username is taken: choose another',
     },
+    tiers: { green1: 'Green 1-star', green2: 'Green 2-star' },
     card: {
       holder: 'Card holder',
       validUntil: 'Valid until',

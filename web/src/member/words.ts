@@ -28,3 +28,25 @@ export function named(t: (key: string) => string, te: (key: string) => boolean, 
   const key = `${prefix}.${value}`
   return te(key) ? t(key) : value
 }
+
+/**
+ * A program text written in both languages, Chinese first (`免费洗车 free wash`, `24小时急修 24 h
+ * emergency repair`), in the reader's language: the words up to the last Chinese character, or
+ * the rest after it (capitalised). A text in one language only is shown as it is.
+ */
+export function bilingual(text: string, locale: string): string {
+  const chars = [...text]
+  let last = -1
+  chars.forEach((c, i) => {
+    if (/[\u3400-\u9fff\uf900-\ufaff]/.test(c)) last = i
+  })
+  if (last < 0) return text
+  const zh = chars.slice(0, last + 1).join('')
+  const rest = chars.slice(last + 1).join('')
+  const space = rest.search(/\s/)
+  if (space < 0) return text
+  const zhPart = (zh + rest.slice(0, space)).trim()
+  const enPart = rest.slice(space).trim()
+  if (!zhPart || !enPart) return text
+  return locale === 'en' ? enPart.charAt(0).toUpperCase() + enPart.slice(1) : zhPart
+}
