@@ -7,7 +7,7 @@
 // screen in zh-CN and English go to --shots as office-*.png.
 //
 //   node tests/browser/office-members.mjs --base URL --user admin --password PW --name 李明 \
-//        --plate 粤B12345 --receipt S-1 --points 20 --note TEXT \
+//        --plate 粤B12345 --receipt S-1 --points 20 --balance 25 --note TEXT \
 //        --field-staff field1 --company 公司 --advisor advisor1 --reception reception1 \
 //        --staff-password PW [--shots target/screenshots]
 //
@@ -28,6 +28,7 @@ const { values: opts } = parseArgs({
     plate: { type: 'string' },
     receipt: { type: 'string' },
     points: { type: 'string' },
+    balance: { type: 'string' },
     note: { type: 'string' },
     'field-staff': { type: 'string' },
     company: { type: 'string' },
@@ -39,7 +40,7 @@ const { values: opts } = parseArgs({
     headed: { type: 'boolean', default: false },
   },
 });
-const NEEDED = ['base', 'password', 'name', 'plate', 'receipt', 'points', 'note', 'field-staff', 'company',
+const NEEDED = ['base', 'password', 'name', 'plate', 'receipt', 'points', 'balance', 'note', 'field-staff', 'company',
   'advisor', 'reception', 'staff-password'];
 for (const need of NEEDED) {
   if (!opts[need]) {
@@ -163,14 +164,21 @@ await step('a search by name finds the member, and a click opens the file', asyn
   clean();
 });
 
-await step("the file's ledger shows the order's receipt, the points it earned and the balance", async () => {
+await step("the file's ledger shows the order's receipt, its points and the balance; referral, event, complaint shown", async () => {
   const ledger = page.locator('[data-test=ledger]');
   const line = ledger.locator('.el-table__row', { hasText: opts.receipt }).first();
   await line.waitFor();
   const points = (await line.locator('[data-test=ledger-points]').innerText()).trim();
   if (points !== `+${opts.points}`) throw new Error(`the order's line shows ${points}, not +${opts.points}`);
   const balance = (await page.locator('[data-test=file-points]').innerText()).trim();
-  if (balance !== opts.points) throw new Error(`the file shows ${balance} points, not ${opts.points}`);
+  if (balance !== opts.balance) throw new Error(`the file shows ${balance} points, not ${opts.balance}`);
+  // The newest line's balance is the file's.
+  const last = (await ledger.locator('[data-test=ledger-balance]').first().innerText()).trim();
+  if (last !== opts.balance) throw new Error(`the ledger ends at ${last}, not ${opts.balance}`);
+  // The referral, the club event attended and the complaint are on the file.
+  await page.locator('[data-test=file-referrals] li').first().waitFor();
+  await page.locator('[data-test=file-events] li').first().waitFor();
+  await page.locator('[data-test=file-complaints] li').first().waitFor();
   // The benefit used is listed with its value.
   await page.locator('[data-test=benefit-uses] .el-table__row').first().waitFor();
   // The duplicate vehicle shows on the file, with the way to the conflicts page.

@@ -1,6 +1,7 @@
 //! The back office's members screens in a real browser against the real server: two field devices
 //! enrolled the same vehicle offline (a duplicate_vin conflict); the first member is approved,
-//! settles an order and uses a benefit, so the ledger has rows. In the browser the administrator
+//! settles an order, uses a benefit, refers a prospect, attends a club event and is complained
+//! about, so every part of the file has rows. In the browser the administrator
 //! searches by plate and by name, opens the file and reads the order in the ledger, hands out a
 //! member-app invitation code, resolves the conflict keeping the first member and assigns a field
 //! staff account to a company; a service advisor and reception see only what their roles may use.
@@ -10,8 +11,10 @@
 //! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
 
 use carclub_tests::accounts::{PASSWORD, create_user, home_store};
+use carclub_tests::time::{now_ms, ts};
 use carclub_tests::{ADMIN_PASSWORD, Device, TestServer, urlencode};
 use serde_json::{Value, json};
+use std::path::Path;
 
 const NAME: &str = "李明";
 const TWIN: &str = "李明的同事";
@@ -26,8 +29,11 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
     let root = carclub_tests::root();
     carclub_tests::browser::require_web_app();
 
-    // The web app of this working tree, named: the server binary may have been built elsewhere.
-    let web = root.join("web/dist");
+    // A copy of this working tree's web app, named to the server: the binary may have been built
+    // in another tree, and a rebuild of web/dist during the run must not pull the page away.
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let web = scratch.path().join("dist");
+    copy_dir(&root.join("web/dist"), &web);
     let server = TestServer::start_with(&["--web", &web.to_string_lossy()]);
     let admin = server.admin();
     let store = home_store(&server, &admin);
@@ -71,6 +77,32 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
     let points = st["points"].as_u64().expect("points");
     assert!(points > 0, "the order earned points: {st}");
     op(json!({"type": "benefit_used", "benefit": "free_wash", "value": 3000}));
+    // A referral, a club event attended and a complaint, so every part of the file has something.
+    op(json!({"type": "referral_recorded", "prospect": "13700001111", "name": "王小明"}));
+    let (s, ev) = server.post(
+        "/api/club-events",
+        &json!({"title": "车主讲堂：冬季保养", "kind": "lecture", "starts_at": ts(now_ms() + 60_000),
+                "place": "本店二楼", "capacity": 20}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{ev}");
+    let event = ev["id"].as_str().unwrap().to_owned();
+    let (s, v) = server.post(
+        &format!("/api/club-events/{event}/attendance"),
+        &json!({"member": member}),
+        Some(&admin),
+    );
+    assert!(s == 200 || s == 201, "attendance: {s} {v}");
+    let (s, v) = server.post(
+        "/api/complaints",
+        &json!({"channel": "phone", "level": "complaint", "member": member,
+                "text": "保养等候时间太长，希望能提前预约"}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{v}");
+    let (s, file) = server.get(&format!("/api/members/{member}"), Some(&admin));
+    assert_eq!(s, 200, "{file}");
+    let balance = file["state"]["points"].as_u64().expect("points");
 
     // Staff: a field staff account, a corporate agreement, and two roles with fewer permissions.
     let advisor = create_user(&server, &admin, "advisor1", "service_advisor", &store);
@@ -96,6 +128,7 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
         ("--plate", PLATE.to_owned()),
         ("--receipt", RECEIPT.to_owned()),
         ("--points", points.to_string()),
+        ("--balance", balance.to_string()),
         ("--note", NOTE.to_owned()),
         ("--field-staff", "field1".to_owned()),
         ("--company", COMPANY.to_owned()),
@@ -156,4 +189,18 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
     );
     assert_eq!(s, 201, "{signed}");
     assert_eq!(signed["member"], member.as_str(), "{signed}");
+}
+
+/// Copies the directory `from` to `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("the copy's directory");
+    for entry in std::fs::read_dir(from).expect("the built web app") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("a file of the web app copied");
+        }
+    }
 }
