@@ -2,20 +2,11 @@
 // card policy (reissue fee, temporary-card days), the redemption catalogue. Loaded once per store
 // and shared by the screens that use it.
 import { ref, watch, type Ref } from 'vue'
+import { call, type Schemas } from '@/api/client'
 import { useSession } from '../session'
 
-// Until GET /api/program is in the server's description, the part of it the counter reads.
-export interface Program {
-  tiers: { id: string; name: string; fee?: number | null; renewal_fee?: number | null }[]
-  cards: { reissue_fee: number; temporary_validity: { months?: number; days?: number } }
-  redemption: { points: number; value: number }[]
-}
-export interface StoreProgram {
-  store: string
-  store_name: string
-  preset: string
-  program: Program
-}
+export type StoreProgram = Schemas['StoreProgram']
+export type Program = StoreProgram['program']
 
 const cache = new Map<string, Promise<StoreProgram | null>>()
 
@@ -63,7 +54,10 @@ export function useProgram(storeOf: () => string | null | undefined = () => null
     if (!id) return
     let answer = cache.get(id)
     if (!answer) {
-      answer = Promise.resolve(null)
+      answer = call(session.api.GET('/api/program', { params: { query: { store: id } } })).catch(() => {
+        cache.delete(id)
+        return null
+      })
       cache.set(id, answer)
     }
     const got = await answer
