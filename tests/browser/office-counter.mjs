@@ -39,6 +39,9 @@ const { values: opts } = parseArgs({
     'temp-card': { type: 'string' },
     'new-card': { type: 'string' },
     password: { type: 'string' },
+    // `desk`: approvals and the till; `files`: member files; both by default (each part in its own
+    // run keeps a run short on a busy machine).
+    part: { type: 'string', default: 'all' },
     'admin-password': { type: 'string', default: 'test-admin-pw' },
     shots: { type: 'string', default: join('target', 'screenshots') },
     chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
@@ -55,7 +58,9 @@ for (const need of NEEDED) {
 }
 const TIMEOUT = 30_000;
 const PREFIX = 'counter';
-freshShots(opts.shots, PREFIX);
+const DESK = opts.part !== 'files';
+const FILES = opts.part !== 'desk';
+if (DESK) freshShots(opts.shots, PREFIX);
 
 const browser = await launch(opts.chromium, opts.headed);
 const context = await desktop(browser, TIMEOUT);
@@ -80,9 +85,9 @@ function yuan(fen) {
   return `${fen < 0 ? '-' : ''}¥${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-/** Waits until no Element Plus message is showing (so it does not cover a screenshot). */
+/** Takes away the Element Plus messages showing (so they do not cover a screenshot). */
 async function noMessages() {
-  await page.waitForFunction(() => !document.querySelector('.el-message'), null, { timeout: 10_000 }).catch(() => {});
+  await page.evaluate(() => document.querySelectorAll('.el-message').forEach((m) => m.remove()));
 }
 
 /** Makes the window as tall as the page's content (the layout scrolls inside its main area). */
@@ -189,6 +194,7 @@ async function choose(name, label) {
   await page.locator('.el-select-dropdown__item:visible', { hasText: label }).first().click();
 }
 
+if (DESK) {
 // ─── Approvals ────────────────────────────────────────────────────────────────────────────────
 await step('the administrator signs in and switches to the store', async () => {
   await signIn('admin', opts['admin-password']);
@@ -204,10 +210,9 @@ await step('the approvals list shows age, deadline, documents, receipt and who e
   const overdue = await tid(`due-${opts.reject}`).getAttribute('data-due');
   expectEqual(overdue, 'overdue', 'six working days is past the 3-day promise');
   const row = await page.locator('tr.el-table__row', { has: tid(`approval-${opts.reject}`) }).innerText();
-  for (const want of ['李强', 'R-J21', '¥300.00', '贵宾卡', '个工作日']) {
+  for (const want of ['李强', '身份证', '行驶证', 'R-J21', '¥300.00', '贵宾卡', '个工作日', 'field']) {
     if (!row.includes(want)) throw new Error(`the row lacks ${want}: ${row}`);
   }
-  if (!row.includes('见会员档案') && !row.includes('身份证')) throw new Error(`the row lacks the documents seen: ${row}`);
   await shots('01-approvals');
 });
 
@@ -350,6 +355,9 @@ await step('500 points are redeemed, with the balance before and after', async (
   await shots('14-till-redeemed');
   await signOut();
 });
+}
+
+if (FILES) {
 // ─── Member files: club manager ────────────────────────────────────────────────────────────────
 await step('the club manager opens a young member: renewal outside the window is refused with the reason', async () => {
   await signIn('cm', opts.password);
@@ -446,5 +454,7 @@ await step('the card is reissued with the new number, the fee and a receipt', as
   await shots('27-file-after');
 });
 
+}
+
 await browser.close();
-console.log('office counter: all steps passed');
+console.log(`office counter (${opts.part}): all steps passed`);
