@@ -91,8 +91,9 @@ export async function shotBoth(page, dir, name) {
 /** Signs in to the back office at `base` as `username`; resolves on the first page after it. */
 export async function officeSignIn(page, base, username, password) {
   await page.goto(`${base}/office/#/login`);
-  await page.locator('[data-test=username] input').fill(username);
-  await page.locator('[data-test=password] input').fill(password);
+  // Element Plus puts the attributes of an el-input on its <input>.
+  await page.locator('input[data-test=username]').fill(username);
+  await page.locator('input[data-test=password]').fill(password);
   await page.locator('[data-test=sign-in]').click();
   await page.locator('[data-test=nav]').waitFor();
 }

@@ -108,12 +108,12 @@ await step('a new version waits behind a prompt and keeps the half-filled form',
   await page.goto(`${opts.base}/office/#/login`);
   await page.waitForFunction(() => !!navigator.serviceWorker.controller);
   const before = await page.evaluate(() => navigator.serviceWorker.controller.scriptURL);
-  await page.locator('[data-test=username] input').fill('half-typed');
+  await page.locator('input[data-test=username]').fill('half-typed');
   // A new build: the service worker's bytes change.
   appendFileSync(join(opts.dist, 'sw.js'), `\n// a new version ${Date.now()}\n`);
   await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
   await page.locator('[data-test=update-now]').waitFor();
-  const kept = await page.locator('[data-test=username] input').inputValue();
+  const kept = await page.locator('input[data-test=username]').inputValue();
   if (kept !== 'half-typed') throw new Error(`the form lost what was typed: ${JSON.stringify(kept)}`);
   await shotBoth(page, opts.shots, 'pwa-update-prompt');
   const navigated = page.waitForNavigation();
