@@ -30,6 +30,8 @@ export const member = shallowRef<MemberFile | null>(null)
 export const events = shallowRef<ClubEvent[]>([])
 /** The complaints about the member, newest first. */
 export const complaints = shallowRef<Complaint[]>([])
+/** The program of the member's store (tier names); null until loaded, or when it cannot be read. */
+export const program = shallowRef<Schemas['StoreProgram'] | null>(null)
 /** Where loading the member's data stands. */
 export const loadState = ref<'idle' | 'loading' | 'ready' | 'failed'>('idle')
 export const loadError = shallowRef<unknown>(null)
@@ -59,6 +61,7 @@ function forget() {
   member.value = null
   events.value = []
   complaints.value = []
+  program.value = null
   loadState.value = 'idle'
   loadError.value = null
   try {
@@ -165,11 +168,22 @@ export async function loadComplaints() {
   complaints.value = list.sort((a, b) => Date.parse(b.filed_at) - Date.parse(a.filed_at))
 }
 
+/** Loads the program of the member's store once; the card shows tier ids without it. */
+async function loadProgram() {
+  if (program.value) return
+  try {
+    program.value = await call(api.GET('/api/program'))
+  } catch {
+    // Not fatal: the tier is named from the app's own words.
+  }
+}
+
 /** Loads the member's file, events and complaints. */
 export async function loadAll() {
   if (!token.value) return
   loadState.value = 'loading'
   loadError.value = null
+  void loadProgram()
   try {
     const [me] = await Promise.all([call(api.GET('/api/me')), loadEvents(), loadComplaints()])
     if (!me.member) throw new NotMember()
