@@ -284,3 +284,288 @@ impl ComplaintState {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The monthly analysis (001, 003: "record, escalate, close, analyse monthly").
+
+/// A calendar month of business time (UTC+8), written `YYYY-MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    year: i32,
+    month: time::Month,
+}
+
+/// Text that is not a month `YYYY-MM`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{0:?} is not a month: expected YYYY-MM, e.g. 2026-11")]
+pub struct BadMonth(pub String);
+
+impl Month {
+    /// The month of `year` numbered `month` (1 to 12).
+    pub fn new(year: i32, month: u8) -> Option<Self> {
+        let month = time::Month::try_from(month).ok()?;
+        // Dates this library can write (and the store can hold): years 1 to 9999.
+        (1..=9999).contains(&year).then_some(Self { year, month })
+    }
+
+    /// Reads `YYYY-MM`.
+    pub fn parse(text: &str) -> Result<Self, BadMonth> {
+        let bad = || BadMonth(text.to_owned());
+        let (y, m) = text.split_once('-').ok_or_else(bad)?;
+        if y.len() != 4 || m.len() != 2 || !(y.chars().chain(m.chars())).all(|c| c.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        let month: u8 = m.parse().map_err(|_| bad())?;
+        Self::new(year, month).ok_or_else(bad)
+    }
+
+    /// The business month `at` falls in.
+    pub fn of(at: Timestamp) -> Self {
+        let d = at.date();
+        Self {
+            year: d.year(),
+            month: d.month(),
+        }
+    }
+
+    /// The month before.
+    pub fn previous(self) -> Self {
+        match self.month {
+            time::Month::January => Self {
+                year: self.year.saturating_sub(1).max(1),
+                month: time::Month::December,
+            },
+            m => Self {
+                year: self.year,
+                month: m.previous(),
+            },
+        }
+    }
+
+    /// The month after.
+    pub fn next(self) -> Self {
+        match self.month {
+            time::Month::December => Self {
+                year: self.year.saturating_add(1).min(9999),
+                month: time::Month::January,
+            },
+            m => Self {
+                year: self.year,
+                month: m.next(),
+            },
+        }
+    }
+
+    /// 00:00 (UTC+8) on its first day.
+    pub fn start(self) -> Timestamp {
+        match time::Date::from_calendar_date(self.year, self.month, 1) {
+            Ok(d) => Timestamp::start_of(d),
+            Err(_) => Timestamp::from_millis(0),
+        }
+    }
+
+    /// Whether `at` falls in it.
+    pub fn contains(self, at: Timestamp) -> bool {
+        Month::of(at) == self
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, u8::from(self.month))
+    }
+}
+
+impl Serialize for Month {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Month {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Month {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A calendar month of business time (UTC+8): YYYY-MM."))
+            .pattern(Some(
+                "^([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(0[1-9]|1[0-2])$",
+            ))
+            .examples([serde_json::Value::from("2026-11")])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Month {}
+
+/// How many complaints of one level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LevelCount {
+    pub level: Level,
+    pub count: u32,
+}
+
+/// How many complaints came by one channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelCount {
+    pub channel: Channel,
+    pub count: u32,
+}
+
+/// The figures of the complaints filed in one month, as they stand at the moment of the analysis.
+///
+/// A complaint counts in the month it was filed (business time), at its level now (after any
+/// escalation). It is *due* once answered or once its deadline has passed unanswered; the on-time
+/// rate is the share of due complaints answered by their deadline, so complaints still within
+/// their three days count neither way. Times to answer are from filing to the answer, in minutes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MonthFigures {
+    pub month: Month,
+    /// Filed in the month.
+    pub filed: u32,
+    /// By level, every level listed (least serious first), zero where none.
+    pub by_level: Vec<LevelCount>,
+    /// By channel, every channel listed, zero where none.
+    pub by_channel: Vec<ChannelCount>,
+    /// Answered (on time or late).
+    pub answered: u32,
+    /// Answered by the deadline.
+    pub on_time: u32,
+    /// Answered after the deadline.
+    pub late: u32,
+    /// Not answered and past the deadline.
+    pub overdue: u32,
+    /// Not answered, still within the deadline.
+    pub waiting: u32,
+    /// Closed.
+    pub closed: u32,
+    /// Escalated at least once.
+    pub escalated: u32,
+    /// `on_time` per 1000 due complaints (answered + overdue), rounded down; absent when none is due.
+    pub on_time_permille: Option<u32>,
+    /// The median time from filing to answer, in minutes (of two middle values, their mean rounded
+    /// down); absent when none is answered.
+    pub median_answer_minutes: Option<i64>,
+    /// The average time from filing to answer, in minutes, rounded down; absent when none is answered.
+    pub average_answer_minutes: Option<i64>,
+}
+
+/// A month's figures and the month before's, to compare.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ComplaintAnalysis))]
+pub struct Analysis {
+    /// The month asked for.
+    pub current: MonthFigures,
+    /// The month before it.
+    pub previous: MonthFigures,
+}
+
+/// What the analysis reads of one complaint: how it came, and its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filed {
+    pub channel: Channel,
+    pub state: ComplaintState,
+    /// Escalated at least once.
+    pub escalated: bool,
+}
+
+/// The figures of `month` from `complaints` (any months; the others are ignored), at `now`.
+pub fn month_figures<'a>(
+    month: Month,
+    complaints: impl IntoIterator<Item = &'a Filed>,
+    now: Timestamp,
+) -> MonthFigures {
+    let mut by_level: Vec<LevelCount> = Level::ALL
+        .iter()
+        .map(|&level| LevelCount { level, count: 0 })
+        .collect();
+    let mut by_channel: Vec<ChannelCount> = Channel::ALL
+        .iter()
+        .map(|&channel| ChannelCount { channel, count: 0 })
+        .collect();
+    let (mut filed, mut on_time, mut late, mut overdue, mut waiting, mut closed, mut escalated) =
+        (0u32, 0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
+    let mut minutes: Vec<i64> = Vec::new();
+    for c in complaints {
+        let s = &c.state;
+        if !month.contains(s.filed_at) {
+            continue;
+        }
+        filed += 1;
+        if let Some(l) = by_level.iter_mut().find(|l| l.level == s.level) {
+            l.count += 1;
+        }
+        if let Some(ch) = by_channel.iter_mut().find(|ch| ch.channel == c.channel) {
+            ch.count += 1;
+        }
+        match s.answered_at {
+            Some(at) => {
+                if is_late(at, s.deadline) {
+                    late += 1;
+                } else {
+                    on_time += 1;
+                }
+                minutes.push(at.millis().saturating_sub(s.filed_at.millis()) / 60_000);
+            }
+            None if now > s.deadline => overdue += 1,
+            None => waiting += 1,
+        }
+        if s.closed_at.is_some() {
+            closed += 1;
+        }
+        if c.escalated {
+            escalated += 1;
+        }
+    }
+    let answered = on_time + late;
+    let due = u64::from(answered) + u64::from(overdue);
+    let on_time_permille = (due > 0).then(|| (u64::from(on_time) * 1000 / due) as u32);
+    minutes.sort_unstable();
+    let median_answer_minutes = match minutes.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(minutes[n / 2]),
+        n => Some(((i128::from(minutes[n / 2 - 1]) + i128::from(minutes[n / 2])) / 2) as i64),
+    };
+    let average_answer_minutes = (!minutes.is_empty()).then(|| {
+        let sum: i128 = minutes.iter().map(|&m| i128::from(m)).sum();
+        (sum / minutes.len() as i128) as i64
+    });
+    MonthFigures {
+        month,
+        filed,
+        by_level,
+        by_channel,
+        answered,
+        on_time,
+        late,
+        overdue,
+        waiting,
+        closed,
+        escalated,
+        on_time_permille,
+        median_answer_minutes,
+        average_answer_minutes,
+    }
+}
+
+/// The analysis of `month` against the month before, from `complaints`, at `now`.
+pub fn analyse(month: Month, complaints: &[Filed], now: Timestamp) -> Analysis {
+    Analysis {
+        current: month_figures(month, complaints, now),
+        previous: month_figures(month.previous(), complaints, now),
+    }
+}

@@ -77,6 +77,10 @@ pub struct AuditFilter {
     pub member: Option<MemberId>,
     pub user: Option<UserId>,
     pub action: Option<String>,
+    /// Only records made at or after this moment.
+    pub from: Option<Timestamp>,
+    /// Only records made before this moment.
+    pub to: Option<Timestamp>,
     /// Only records older than this sequence number (the cursor of the previous page).
     pub before: Option<u64>,
 }
@@ -100,6 +104,8 @@ pub fn query(
             && filter.member.is_none_or(|m| r.member == Some(m))
             && filter.user.is_none_or(|u| r.user == u)
             && filter.action.as_deref().is_none_or(|a| r.action == a)
+            && filter.from.is_none_or(|f| r.at >= f)
+            && filter.to.is_none_or(|t| r.at < t)
         {
             if list.len() == limit {
                 more = true;

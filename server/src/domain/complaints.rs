@@ -12,7 +12,8 @@
 //! while the core is locked, so two requests cannot both pass a check before either is written.
 
 use carclub_shared::complaints::{
-    Channel, ComplaintError as StepRefused, ComplaintState, Level, answer_deadline,
+    Analysis, Channel, ComplaintError as StepRefused, ComplaintState, Filed, Level, Month, analyse,
+    answer_deadline,
 };
 use carclub_shared::dating::DatingError;
 use carclub_shared::{MemberId, ParseError, Role, StoreId, Timestamp, UserId};
@@ -118,6 +119,9 @@ pub struct ComplaintFilter {
     pub level: Option<Level>,
     pub owner: Option<Role>,
     pub member: Option<MemberId>,
+    pub channel: Option<Channel>,
+    /// Only complaints of this store.
+    pub store: Option<StoreId>,
     /// Only complaints filed after this one (the cursor of the previous page).
     pub after: Option<ComplaintId>,
 }
@@ -304,6 +308,8 @@ pub fn list(
                 && filter.level.is_none_or(|l| l == c.level)
                 && filter.owner.is_none_or(|r| r == c.owner)
                 && filter.member.is_none_or(|m| Some(m) == c.member)
+                && filter.channel.is_none_or(|ch| ch == c.channel)
+                && filter.store.is_none_or(|s| s == c.store)
         },
     )?;
     let next = if list.len() > limit {
@@ -313,6 +319,39 @@ pub fn list(
         None
     };
     Ok((list, next))
+}
+
+/// The monthly analysis of the complaints `p` may see (of `store` only, when named) filed in
+/// `month`, beside the month before, as they stand now. The arithmetic is
+/// [`carclub_shared::complaints::analyse`].
+pub fn analysis(
+    core: &Core,
+    p: &Principal,
+    month: Month,
+    store: Option<StoreId>,
+) -> Result<Analysis, ComplaintError> {
+    let scope = perm::check_any(p, Op::ViewComplaints)?;
+    let (from, to) = (month.previous().start(), month.next().start());
+    let mut filed: Vec<Filed> = Vec::new();
+    COMPLAINTS.visit(
+        core.store.as_ref(),
+        crate::storage::Order::Forward,
+        &mut |_, c: Complaint| {
+            if c.filed_at >= from
+                && c.filed_at < to
+                && store.is_none_or(|s| s == c.store)
+                && perm::within(p, scope, c.store, c.member)
+            {
+                filed.push(Filed {
+                    channel: c.channel,
+                    state: c.state(),
+                    escalated: !c.escalations.is_empty(),
+                });
+            }
+            Ok(true)
+        },
+    )?;
+    Ok(analyse(month, &filed, now()))
 }
 
 /// The complaint `id`, if `p` may do `op` to it.

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use carclub_shared::{MemberId, UserId};
+use carclub_shared::{MemberId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -30,6 +30,11 @@ pub struct AuditQuery {
     /// Only this action (e.g. `view_member_file`, `order_settled`).
     #[param(max_length = 64)]
     action: Option<String>,
+    /// Only records made at or after this moment (RFC 3339, or a date: 00:00 UTC+8 that day).
+    from: Option<Timestamp>,
+    /// Only records made before this moment (RFC 3339, or a date: 00:00 UTC+8 that day, so the
+    /// day itself is not included).
+    to: Option<Timestamp>,
     /// Most records in the page (default 200).
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
@@ -71,6 +76,8 @@ async fn audit_log(
         member: q.member,
         user: q.user,
         action: q.action,
+        from: q.from,
+        to: q.to,
         before,
     };
     let (records, next) = audit::query(st.accounts.store.as_ref(), &p, &filter, limit)?;

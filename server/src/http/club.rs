@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use super::AppState;
 
 mod complaints;
+mod complaints_analysis;
 mod events;
 mod partners;
 
@@ -18,6 +19,7 @@ mod partners;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(complaints::routes())
+        .merge(complaints_analysis::routes())
         .merge(events::routes())
         .merge(partners::routes())
 }

@@ -23,6 +23,7 @@ mod member_app;
 mod member_pages;
 mod member_year;
 mod office_api;
+mod office_care;
 mod office_counter;
 mod office_members;
 mod offline_conflicts;

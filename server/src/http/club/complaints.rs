@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use carclub_shared::complaints::{Channel, Level};
-use carclub_shared::{MemberId, Role, Timestamp};
+use carclub_shared::{MemberId, Role, StoreId, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -108,6 +108,10 @@ pub struct ComplaintQuery {
     owner: Option<Role>,
     /// Only complaints about this member.
     member: Option<MemberId>,
+    /// Only complaints that came by this channel.
+    channel: Option<Channel>,
+    /// Only complaints of this store.
+    store: Option<StoreId>,
     /// Most complaints in the page (default 200).
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
@@ -144,6 +148,8 @@ async fn list_complaints(
         level: q.level,
         owner: q.owner,
         member: q.member,
+        channel: q.channel,
+        store: q.store,
         after: q.after,
     };
     let (list, next) = complaints::list(&st.core(), &p, &filter, limit)?;
