@@ -319,6 +319,9 @@ pub struct DeviceView {
     /// When it was registered, in milliseconds since the Unix epoch.
     pub registered_ms: i64,
     pub revoked: bool,
+    /// When it last connected to sync or hung up, in milliseconds since the Unix epoch; null if
+    /// it never synced.
+    pub last_sync_ms: Option<i64>,
 }
 
 impl From<&DeviceRecord> for DeviceView {
@@ -328,6 +331,7 @@ impl From<&DeviceRecord> for DeviceView {
             name: d.name.clone(),
             registered_ms: d.registered_ms,
             revoked: d.revoked,
+            last_sync_ms: None,
         }
     }
 }
@@ -648,7 +652,13 @@ pub fn devices(
         &mut |d: &DeviceRecord| d.user == user.id,
     )?;
     let (list, more) = split_page(list, limit);
-    Ok((list.iter().map(DeviceView::from).collect(), more))
+    let mut views = Vec::with_capacity(list.len());
+    for d in &list {
+        let mut view = DeviceView::from(d);
+        view.last_sync_ms = super::device_sync::last(accounts, d.id)?;
+        views.push(view);
+    }
+    Ok((views, more))
 }
 
 /// Revokes the device `id` of someone `p` manages (or of `p`): its token stops working at once;

@@ -58,6 +58,7 @@ pub mod club_events;
 pub mod complaints;
 pub mod conflicts;
 pub mod core;
+pub mod device_sync;
 pub mod export;
 pub mod fold;
 pub mod history;

@@ -326,6 +326,7 @@ async fn revoke_device(
 
 /// An invitation code to hand to a member.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MemberInvitation)]
 pub struct Invitation {
     /// 12 characters; works once.
     pub code: String,

@@ -36,7 +36,21 @@ pub async fn sync_endpoint(
         Err(_) => return problem(StatusCode::INTERNAL_SERVER_ERROR, "authentication failed"),
     };
     let shared = st.shared.clone();
+    let accounts = st.accounts.clone();
+    let device = principal.device;
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| crate::sync::ws::run(socket, shared, principal))
+        .on_upgrade(move |socket| async move {
+            // The device's last sync: when it connected, then when it hung up.
+            let seen = accounts.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                crate::domain::device_sync::touch(&seen, device);
+            })
+            .await;
+            crate::sync::ws::run(socket, shared, principal).await;
+            let _ = tokio::task::spawn_blocking(move || {
+                crate::domain::device_sync::touch(&accounts, device);
+            })
+            .await;
+        })
 }

@@ -318,6 +318,9 @@ pub const MEMBER_LOGINS: Table<carclub_shared::UserId> =
     Table::new("member-login/", Format::Binary);
 /// Member invitation codes by the SHA-256 of the code.
 pub const INVITATIONS: Table<[u8; 32]> = Table::new("invite/", Format::Binary);
+/// When each device last opened or closed a sync connection (milliseconds since the epoch).
+pub const DEVICE_SYNCS: Table<carclub_shared::DeviceId> =
+    Table::new("device-sync/", Format::Binary);
 /// Field staff's company assignments.
 pub const ASSIGNMENTS: Table<carclub_shared::UserId> = Table::new("assignment/", Format::Json);
 /// The append-only audit log, by sequence number.
