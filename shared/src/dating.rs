@@ -43,6 +43,20 @@ pub enum DatingError {
     },
 }
 
+impl DatingError {
+    /// The error in Chinese, with the same moments.
+    pub fn describe_zh(&self) -> String {
+        match self {
+            DatingError::InFuture { at, now } => {
+                format!("{at} 是将来的时间（现在是 {now}）；请检查设备时钟")
+            }
+            DatingError::TooFarBack { at, earliest } => {
+                format!("{at} 早于 {MAX_BACKDATE_DAYS} 天前（最早可记到 {earliest}）")
+            }
+        }
+    }
+}
+
 /// The earliest moment that may be dated at `now`.
 pub fn earliest(now: Timestamp) -> Timestamp {
     Timestamp::from_millis(

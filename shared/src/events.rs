@@ -236,6 +236,38 @@ impl EventBody {
         }
     }
 
+    /// The name in Chinese of the event type `kind` (as [`EventBody::kind`] writes it); `kind`
+    /// itself when it is none.
+    pub fn kind_zh(kind: &str) -> &str {
+        match kind {
+            "visit_started" => "开始上门服务",
+            "visit_ended" => "结束上门服务",
+            "enrolled" => "入会",
+            "enrollment_approved" => "批准入会",
+            "enrollment_rejected" => "驳回入会",
+            "order_settled" => "结算订单",
+            "event_attended" => "参加活动",
+            "forum_rewarded" => "奖励论坛积分",
+            "referral_recorded" => "登记推荐",
+            "referral_converted" => "确认推荐成交",
+            "vehicle_added" => "添加车辆",
+            "benefit_used" => "使用权益",
+            "points_redeemed" => "兑换积分",
+            "renewed" => "续费",
+            "tier_purchased" => "购买等级",
+            "upgrade_approved" => "批准升级",
+            "manual_grant" => "人工授予",
+            "card_lost" => "挂失",
+            "temporary_card_issued" => "发放临时卡",
+            "card_reissued" => "补卡",
+            "withdrawal_requested" => "申请退会",
+            "withdrawal_decided" => "审批退会",
+            "expired" => "记录会籍到期",
+            "company_changed" => "变更所属企业",
+            other => other,
+        }
+    }
+
     /// The fee receipt or settlement slip this event counts, if any.
     pub fn receipt(&self) -> Option<&ReceiptNo> {
         use EventBody::*;

@@ -119,6 +119,22 @@ impl Role {
         }
     }
 
+    /// The role's name in Chinese, as the handbooks call it.
+    pub const fn name_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::GeneralManager => "总经理",
+            Role::ClubManager => "俱乐部经理",
+            Role::CareSpecialist => "客服专员",
+            Role::ActivitySpecialist => "活动专员",
+            Role::FieldStaff => "会员维护专员",
+            Role::ServiceAdvisor => "服务顾问",
+            Role::Finance => "财务",
+            Role::Reception => "休息区接待",
+            Role::Member => "会员",
+        }
+    }
+
     /// The rung of the seniority ladder this role stands on.
     pub const fn seniority(self) -> Seniority {
         match self {

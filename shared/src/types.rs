@@ -39,6 +39,132 @@ fn invalid(what: &'static str, value: &str, reason: &'static str) -> ParseError 
     }
 }
 
+impl ParseError {
+    /// The error in Chinese, with the same values.
+    pub fn describe_zh(&self) -> String {
+        match self {
+            ParseError::Empty { what } => format!("{}不能为空", what_zh(what)),
+            ParseError::TooLong { what, len, max } => {
+                format!("{}太长：{len} 个字符，最多 {max} 个", what_zh(what))
+            }
+            ParseError::Invalid {
+                what,
+                value,
+                reason,
+            } => format!("{} {value:?} 无效：{}", what_zh(what), reason_zh(reason)),
+        }
+    }
+
+    /// The Chinese of a `ParseError`'s English message, as a deserializer carries it on (a custom
+    /// error keeps only the words); `None` when `message` is not one.
+    pub fn message_zh(message: &str) -> Option<String> {
+        let known = |what: &str| WHATS.iter().find(|w| **w == what).copied();
+        if let Some(what) = message.strip_suffix(" must not be empty") {
+            return known(what).map(|what| ParseError::Empty { what }.describe_zh());
+        }
+        if let Some((what, rest)) = message.split_once(" is too long: ") {
+            let (len, max) = rest.split_once(" characters, at most ")?;
+            return Some(
+                ParseError::TooLong {
+                    what: known(what)?,
+                    len: len.parse().ok()?,
+                    max: max.parse().ok()?,
+                }
+                .describe_zh(),
+            );
+        }
+        let (subject, reason) = message.split_once(" is not valid: ")?;
+        let what = WHATS.iter().find(|w| {
+            subject
+                .strip_prefix(**w)
+                .is_some_and(|v| v.starts_with(" \""))
+        })?;
+        // The value is quoted as `Debug` quotes it; it is kept as written.
+        let value = &subject[what.len() + 1..];
+        Some(format!(
+            "{} {value} 无效：{}",
+            what_zh(what),
+            reason_zh(reason)
+        ))
+    }
+}
+
+/// Everything a [`ParseError`] may name.
+const WHATS: &[&str] = &[
+    "phone",
+    "VIN",
+    "plate",
+    "card number",
+    "receipt number",
+    "tier",
+    "benefit",
+    "text",
+    "ID number",
+    "amount",
+    "time",
+    "MemberId",
+    "DeviceId",
+    "EventId",
+    "VisitId",
+    "UserId",
+    "CompanyId",
+    "StoreId",
+];
+
+/// What a [`ParseError`] names, in Chinese.
+fn what_zh(what: &str) -> &'static str {
+    match what {
+        "phone" => "手机号",
+        "VIN" => "车架号（VIN）",
+        "plate" => "车牌号",
+        "card number" => "卡号",
+        "receipt number" => "收据号",
+        "tier" => "会员等级",
+        "benefit" => "权益",
+        "text" => "文字",
+        "ID number" => "身份证号",
+        "amount" => "金额",
+        "time" => "时间",
+        "MemberId" => "会员编号",
+        "DeviceId" => "设备编号",
+        "EventId" => "事件编号",
+        "VisitId" => "上门服务编号",
+        "UserId" => "用户编号",
+        "CompanyId" => "企业编号",
+        "StoreId" => "门店编号",
+        _ => "取值",
+    }
+}
+
+/// Why a value is not valid, in Chinese.
+fn reason_zh(reason: &str) -> &'static str {
+    match reason {
+        "not a UUID" => "不是有效的编号（UUID）",
+        "expected an 11-digit mobile number" => "应为 11 位手机号码",
+        "a mobile number starts with 13 to 19" => "手机号码以 13 至 19 开头",
+        "a VIN has 17 characters" => "车架号为 17 位",
+        "only digits and letters" => "只能包含数字和字母",
+        "the letters I, O and Q are never used" => "车架号中不使用字母 I、O、Q",
+        "must start with a province character" => "应以省份简称开头",
+        "the second character is the city letter" => "第二位应为城市字母",
+        "expected 5 or 6 letters and digits after the city letter" => {
+            "城市字母后应有 5 或 6 位字母和数字"
+        }
+        "4 to 20 letters, digits and dashes" => "应为 4 至 20 位字母、数字或短横线",
+        "1 to 32 letters, digits and dashes" => "应为 1 至 32 位字母、数字或短横线",
+        "lower-case letters, digits, - and _" => "只能包含小写字母、数字、- 和 _",
+        "control characters are not allowed" => "不能包含控制字符",
+        "expected 17 digits and a check character" => "应为 17 位数字加 1 位校验码",
+        "the check character does not match" => "校验码不符",
+        "expected yuan with at most two decimals" => "应为以元为单位、最多两位小数的金额",
+        "too large" => "数值过大",
+        "expected RFC 3339 (2026-01-31T09:00:00+08:00) or a date" => {
+            "应为 RFC 3339 时间（如 2026-01-31T09:00:00+08:00）或日期"
+        }
+        _ => "格式不对",
+    }
+}
+
 /// Implements `Display`, `FromStr`, `Serialize` and `Deserialize` for a string newtype with a `parse`.
 macro_rules! string_type {
     ($name:ident) => {
@@ -888,5 +1014,48 @@ mod tests {
         );
         let d = serde::de::value::I64Deserializer::<serde::de::value::Error>::new(-5);
         assert_eq!(Money::deserialize(d), Ok(Money::from_fen(-5)));
+    }
+
+    #[test]
+    fn every_parse_error_reads_in_chinese_also_from_its_message() {
+        let errors = [
+            Phone::parse("").unwrap_err(),
+            Phone::parse("123").unwrap_err(),
+            Phone::parse("10012345678").unwrap_err(),
+            Vin::parse("").unwrap_err(),
+            Vin::parse("ABC").unwrap_err(),
+            Vin::parse("LSVAU2180N2-83432").unwrap_err(),
+            Vin::parse("LSVAU2180N2I83432").unwrap_err(),
+            Plate::parse("").unwrap_err(),
+            Plate::parse("XA12345").unwrap_err(),
+            Plate::parse("沪112345").unwrap_err(),
+            Plate::parse("沪A1").unwrap_err(),
+            CardNo::parse("").unwrap_err(),
+            CardNo::parse("x").unwrap_err(),
+            ReceiptNo::parse("").unwrap_err(),
+            ReceiptNo::parse("a b").unwrap_err(),
+            TierId::parse("").unwrap_err(),
+            BenefitId::parse("Free Wash").unwrap_err(),
+            Text::<8>::parse("").unwrap_err(),
+            Text::<8>::parse("123456789").unwrap_err(),
+            Text::<8>::parse("a\u{7}b").unwrap_err(),
+            IdNumber::parse("").unwrap_err(),
+            IdNumber::parse("12345").unwrap_err(),
+            IdNumber::parse("110101199003070000").unwrap_err(),
+            Money::parse_yuan("1.234").unwrap_err(),
+            Money::parse_yuan("99999999999999999999").unwrap_err(),
+            Timestamp::parse("yesterday").unwrap_err(),
+            "nope".parse::<MemberId>().unwrap_err(),
+            "nope".parse::<StoreId>().unwrap_err(),
+        ];
+        for e in errors {
+            let zh = e.describe_zh();
+            assert!(
+                !zh.contains("格式不对") && !zh.starts_with("取值"),
+                "{e} has no Chinese of its own: {zh}"
+            );
+            assert_eq!(ParseError::message_zh(&e.to_string()), Some(zh), "{e}");
+        }
+        assert_eq!(ParseError::message_zh("invalid type: string"), None);
     }
 }

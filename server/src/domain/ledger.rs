@@ -120,3 +120,38 @@ pub fn describe(v: &Violation) -> String {
         } => format!("{event_type} is not possible: {reason}"),
     }
 }
+
+/// A violation in Chinese, with the same values as [`describe`].
+pub fn describe_zh(v: &Violation) -> String {
+    match v {
+        Violation::PointsOverdrawn {
+            requested,
+            available,
+            ..
+        } => format!("要兑换 {requested} 积分，但会员只有 {available} 积分"),
+        Violation::BenefitOverused {
+            benefit,
+            allowance,
+            used,
+            ..
+        } => format!("权益 {benefit} 每年可用 {allowance} 次，已经用了 {used} 次"),
+        Violation::DuplicateCard { card, .. } => format!("卡号 {card} 已经发放过"),
+        Violation::SecondActiveCard { vin, .. } => {
+            format!("车辆 {vin} 将有第二张有效会员卡（一车一卡）")
+        }
+        Violation::ReceiptCountedTwice { receipt, .. } => {
+            format!("收据/结算单号 {receipt} 已经使用过")
+        }
+        Violation::MissingReceipt { .. } => "收取了费用，但没有填写收据号".into(),
+        Violation::FeeMismatch { expected, paid, .. } => {
+            format!("应收费用为 {expected}，录入的却是 {paid}")
+        }
+        Violation::Rejected {
+            event_type, reason, ..
+        } => format!(
+            "无法{}：{}",
+            carclub_shared::EventBody::kind_zh(event_type),
+            reason.describe_zh()
+        ),
+    }
+}

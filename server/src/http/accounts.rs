@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
+use super::error::{ApiError, BodyErrors, Code, Conflict, Detail, Errors, NotFound};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, blocking, page_limit};
 use crate::domain::accounts::{
     self as domain, AssignmentForm, DeviceView, INVITATION_TTL_MS, NewUser, Permissions, StaffView,
@@ -204,9 +204,11 @@ async fn list_users(
 ) -> Result<Json<UsersPage>, ApiError> {
     let limit = page_limit(q.limit)?;
     if q.after.as_ref().is_some_and(|a| a.chars().count() > 64) {
-        return Err(ApiError::BadRequest(
-            "after has at most 64 characters".into(),
-        ));
+        return Err(ApiError::BadRequest(Detail::new(
+            Code::InvalidCursor,
+            "after has at most 64 characters",
+            "after 最多 64 个字符",
+        )));
     }
     let (users, more) = domain::list_users(&st.accounts, &p, q.after.as_deref(), limit)?;
     let next = if more {

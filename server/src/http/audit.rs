@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::{ApiError, Errors};
+use super::error::{ApiError, Code, Detail, Errors};
 use super::extract::{ApiQuery, Caller, page_limit};
 use crate::domain::audit::{self, AuditFilter, AuditRecord};
 
@@ -64,13 +64,19 @@ async fn audit_log(
     let before = match q.before {
         None => None,
         Some(b) => Some(u64::try_from(b).map_err(|_| {
-            ApiError::BadRequest("before is a cursor from a previous page (0 or more)".into())
+            ApiError::BadRequest(Detail::new(
+                Code::InvalidCursor,
+                "before is a cursor from a previous page (0 or more)",
+                "before 须为上一页给出的游标（0 或更大）",
+            ))
         })?),
     };
     if q.action.as_ref().is_some_and(|a| a.chars().count() > 64) {
-        return Err(ApiError::BadRequest(
-            "action has at most 64 characters".into(),
-        ));
+        return Err(ApiError::BadRequest(Detail::new(
+            Code::FilterTooLong,
+            "action has at most 64 characters",
+            "action 最多 64 个字符",
+        )));
     }
     let filter = AuditFilter {
         member: q.member,

@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
+use super::error::{ApiError, BodyErrors, Code, Conflict, Detail, Errors, NotFound};
 use super::extract::page_limit;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::domain::cardstock::{
@@ -146,8 +146,13 @@ async fn return_card(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<LoanAnswer>, ApiError> {
     // Text that is no loan id names no loan: not found, as it always was.
-    let id =
-        LoanId::parse(&id).map_err(|e| ApiError::NotFound(format!("no card loan {}", e.raw)))?;
+    let id = LoanId::parse(&id).map_err(|e| {
+        ApiError::NotFound(Detail::new(
+            Code::CardLoanNotFound,
+            format!("no card loan {}", e.raw),
+            format!("没有借卡记录 {}", e.raw),
+        ))
+    })?;
     let loan = cardstock::give_back(&mut st.core(), &p, id)?;
     Ok(Json(LoanAnswer { loan }))
 }

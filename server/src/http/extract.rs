@@ -5,7 +5,7 @@ use axum::http::HeaderMap;
 use axum::http::header;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, Code, Detail};
 use crate::domain::auth::Principal;
 
 /// Typed path parameters; a malformed one is a 400 problem.
@@ -50,7 +50,11 @@ impl FromRequestParts<AppState> for Caller {
 /// The caller holding `token`.
 pub async fn authenticate(st: &AppState, token: Option<String>) -> Result<Principal, ApiError> {
     let token = token.ok_or_else(|| {
-        ApiError::Unauthorized("sign in first: send Authorization: Bearer <token>".into())
+        ApiError::Unauthorized(Detail::new(
+            Code::Unauthorized,
+            "sign in first: send Authorization: Bearer <token>",
+            "请先登录（请求须带 Authorization: Bearer <令牌>）",
+        ))
     })?;
     let accounts = st.accounts.clone();
     tokio::task::spawn_blocking(move || accounts.authenticate(&token))
@@ -77,6 +81,10 @@ pub fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
     match limit {
         None => Ok(DEFAULT_PAGE),
         Some(n @ 1..=MAX_PAGE) => Ok(n as usize),
-        Some(_) => Err(ApiError::BadRequest(format!("limit is 1 to {MAX_PAGE}"))),
+        Some(_) => Err(ApiError::BadRequest(Detail::new(
+            Code::LimitOutOfRange,
+            format!("limit is 1 to {MAX_PAGE}"),
+            format!("limit（每页条数）须为 1 到 {MAX_PAGE}"),
+        ))),
     }
 }

@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::{ApiError, Errors};
+use super::error::{ApiError, Code, Detail, Errors};
 use super::extract::{ApiQuery, Caller, page_limit};
 use crate::domain::fold::Conflict;
 use crate::domain::members::{self, MemberQuery};
@@ -149,9 +149,11 @@ async fn list_conflicts(
 ) -> Result<Json<ConflictsPage>, ApiError> {
     let limit = page_limit(q.limit)?;
     if q.after.as_ref().is_some_and(|a| a.chars().count() > 200) {
-        return Err(ApiError::BadRequest(
-            "after has at most 200 characters".into(),
-        ));
+        return Err(ApiError::BadRequest(Detail::new(
+            Code::InvalidCursor,
+            "after has at most 200 characters",
+            "after 最多 200 个字符",
+        )));
     }
     let scope = perm::check_any(&p, Op::ViewConflicts)?;
     let core = st.core();

@@ -25,7 +25,7 @@ use std::path::PathBuf;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{any, get};
 use tower_http::services::{ServeDir, ServeFile};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -78,9 +78,14 @@ pub fn router(state: AppState, web: Option<PathBuf>) -> Router {
                 .config(Config::default().validator_url("none")),
         )
         .route("/sync", get(sync::sync_endpoint))
+        // A path under /api that no route takes is a problem, never the web app's page.
+        .route("/api", any(error::not_found))
+        .route("/api/{*rest}", any(error::not_found))
+        .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
-    match web {
+    // A folder without the app's page would answer every other path with an empty 404.
+    match web.filter(|dir| dir.join("index.html").is_file()) {
         Some(dir) => {
             tracing::info!(dir = %dir.display(), "serving the web app");
             let index = dir.join("index.html");
@@ -93,7 +98,11 @@ pub fn router(state: AppState, web: Option<PathBuf>) -> Router {
             app = app.fallback(|| async {
                 api::problem(
                     axum::http::StatusCode::NOT_FOUND,
-                    "the web app is not built on this server: run scripts/build-web",
+                    error::Detail::new(
+                        error::Code::WebAppNotBuilt,
+                        "the web app is not built on this server: run scripts/build-web",
+                        "此服务器尚未构建网页应用：请运行 scripts/build-web",
+                    ),
                 )
             });
         }

@@ -17,7 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
+use super::error::{self, ApiError, BodyErrors, Code, Conflict, Detail, Errors, NotFound};
 use super::extract::{ApiJson, ApiPath, Caller};
 use crate::domain::accounts::UserView;
 use crate::domain::history::{self, MemberHistory};
@@ -164,22 +164,33 @@ impl ToSchema for OperationRequest {
 /// The event body of an operation: the JSON object with the member from the path.
 fn operation_of(mut v: Value, member: MemberId) -> Result<Operation, ApiError> {
     let Value::Object(map) = &mut v else {
-        return Err(ApiError::BadRequest(
-            "the operation must be a JSON object with a \"type\"".into(),
-        ));
+        return Err(ApiError::BadRequest(Detail::new(
+            Code::MalformedBody,
+            "the operation must be a JSON object with a \"type\"",
+            "操作须为带 \"type\" 字段的 JSON 对象",
+        )));
     };
-    let at =
-        match map.remove("at") {
-            None | Some(Value::Null) => None,
-            Some(raw) => Some(serde_json::from_value::<Timestamp>(raw).map_err(|e| {
-                ApiError::BadRequest(format!("\"at\" must be an RFC 3339 time: {e}"))
-            })?),
-        };
+    let at = match map.remove("at") {
+        None | Some(Value::Null) => None,
+        Some(raw) => Some(serde_json::from_value::<Timestamp>(raw).map_err(|e| {
+            ApiError::BadRequest(Detail::new(
+                Code::InvalidTime,
+                format!("\"at\" must be an RFC 3339 time: {e}"),
+                "\"at\" 须为 RFC 3339 时间（如 2026-01-31T09:00:00+08:00）",
+            ))
+        })?),
+    };
     if !map.contains_key("member") {
         map.insert("member".into(), Value::String(member.to_string()));
     }
-    let body: EventBody = serde_json::from_value(v)
-        .map_err(|e| ApiError::BadRequest(format!("the operation is not valid: {e}")))?;
+    let body: EventBody = serde_json::from_value(v).map_err(|e| {
+        let (code, said) = error::value_zh(&e.to_string());
+        ApiError::BadRequest(Detail::new(
+            code,
+            format!("the operation is not valid: {e}"),
+            format!("操作无效：{said}"),
+        ))
+    })?;
     Ok(Operation { body, at })
 }
 

@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::{ApiError, BodyErrors, Errors};
+use super::error::{ApiError, BodyErrors, Code, Detail, Errors};
 use super::extract::{ApiJson, authenticate, bearer};
 use crate::domain::auth::{LOGIN_TTL_MS, User};
 use crate::domain::terms::{self, TierTerms};
@@ -65,9 +65,11 @@ pub struct Session {
 fn check_credentials_shape(username: &str, password: &str) -> Result<(), ApiError> {
     let (u, p) = (username.chars().count(), password.chars().count());
     if !(1..=64).contains(&u) || !(1..=128).contains(&p) {
-        return Err(ApiError::BadRequest(
-            "username (1 to 64 characters) and password (1 to 128) are required".into(),
-        ));
+        return Err(ApiError::BadRequest(Detail::new(
+            Code::CredentialsRequired,
+            "username (1 to 64 characters) and password (1 to 128) are required",
+            "请填写用户名（1 到 64 个字符）和密码（1 到 128 个字符）",
+        )));
     }
     Ok(())
 }
@@ -113,8 +115,13 @@ async fn login(
 #[utoipa::path(post, path = "/api/logout", tag = "session",
     responses((status = 204, description = "Signed out"), Errors))]
 async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
-    let token =
-        bearer(&headers).ok_or_else(|| ApiError::Unauthorized("no session to end".into()))?;
+    let token = bearer(&headers).ok_or_else(|| {
+        ApiError::Unauthorized(Detail::new(
+            Code::Unauthorized,
+            "no session to end",
+            "没有可退出的登录会话",
+        ))
+    })?;
     authenticate(&st, Some(token.clone())).await?;
     st.accounts.logout(&token)?;
     Ok(StatusCode::NO_CONTENT)
@@ -193,9 +200,11 @@ async fn register_device(
 ) -> Result<Json<DeviceRegistration>, ApiError> {
     let name = req.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::BadRequest(
-            "the device name must have 1 to 64 characters".into(),
-        ));
+        return Err(ApiError::BadRequest(Detail::new(
+            Code::InvalidDeviceName,
+            "the device name must have 1 to 64 characters",
+            "设备名称须为 1 到 64 个字符",
+        )));
     }
     let user = check_password(&st, req.username, req.password).await?;
     let store = st.accounts.store_record(user.store)?.ok_or_else(|| {

@@ -104,6 +104,33 @@ pub enum Rejection {
     NotYetExpired,
 }
 
+impl Rejection {
+    /// Why the event had no effect, in Chinese.
+    pub const fn describe_zh(self) -> &'static str {
+        match self {
+            Rejection::OtherMember => "该记录属于另一位会员",
+            Rejection::NotAMember => "此人还不是会员",
+            Rejection::WrongStatus => "会籍当前的状态不允许此操作",
+            Rejection::UnknownTier => "会员方案中没有这个等级",
+            Rejection::NotAnEntryTier => "不能以这个等级入会",
+            Rejection::NotPurchasable => "这个等级不能购买",
+            Rejection::NotAnUpgrade => "这个等级不高于当前等级",
+            Rejection::NotEligible => "尚未满足任何升级条件",
+            Rejection::NotGrantable => "会员方案不允许人工授予这个等级",
+            Rejection::BenefitNotInTier => "当前等级没有这项权益",
+            Rejection::NotCoveredInGrace => "宽限期内不提供这项权益",
+            Rejection::OutsideRenewalWindow => "只能在到期前的续费期内续费",
+            Rejection::NotInCatalogue => "兑换目录中没有这个积分档位",
+            Rejection::AboveForumMax => "单次论坛贡献的奖励积分超过会员方案的上限",
+            Rejection::UnknownCard => "会员名下没有这张卡",
+            Rejection::UnknownReferral => "没有登记过这次推荐",
+            Rejection::DuplicateReferral => "这次推荐已经计算过",
+            Rejection::NoWithdrawalRequest => "没有待处理的退会申请",
+            Rejection::NotYetExpired => "会籍尚未到期",
+        }
+    }
+}
+
 /// Invariants across members: duplicate card numbers, a second active card on one vehicle, a
 /// receipt counted twice. `events` may hold many members' events, in any order, with duplicates.
 pub fn check_store(program: &Program, events: &[Event], at: Date) -> Vec<Violation> {

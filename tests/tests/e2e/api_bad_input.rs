@@ -1,9 +1,10 @@
 //! Bad input on the accounts and operations routes gets a clear 4xx as problem+json and changes
 //! nothing: wrong types, unknown ids, oversized bodies, missing, revoked or device-revoked
-//! sessions, operations dated in the future, accounts that would outrank their creator.
+//! sessions, operations dated in the future, accounts that would outrank their creator. Every
+//! problem names its code and says the same in Chinese, with the same values.
 
 use carclub_tests::TestServer;
-use carclub_tests::accounts::{PASSWORD, create_store, create_user, file};
+use carclub_tests::accounts::{PASSWORD, create_store, create_user, file, operate};
 use carclub_tests::journal::JournalDevice;
 use serde_json::{Value, json};
 
@@ -66,7 +67,14 @@ impl World {
     }
 }
 
-fn problem(server: &TestServer, path: &str, body: &[u8], token: Option<&str>, status: u16) {
+#[track_caller]
+fn problem(
+    server: &TestServer,
+    path: &str,
+    body: &[u8],
+    token: Option<&str>,
+    status: u16,
+) -> Value {
     let (got, ct, v) = server.post_raw(path, "application/json", body, token);
     assert_eq!(
         got,
@@ -79,6 +87,28 @@ fn problem(server: &TestServer, path: &str, body: &[u8], token: Option<&str>, st
         !v["detail"].as_str().unwrap_or_default().is_empty(),
         "a message a person can act on: {v}"
     );
+    assert!(
+        v["code"].as_str().is_some_and(|c| !c.is_empty()),
+        "a code: {v}"
+    );
+    assert!(chinese(&v["detail_zh"]), "the detail in Chinese: {v}");
+    v
+}
+
+/// Whether `v` is text with Chinese in it.
+fn chinese(v: &Value) -> bool {
+    v.as_str()
+        .is_some_and(|s| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+}
+
+/// `v` is the problem `code`, and its Chinese detail says each of `said`.
+#[track_caller]
+fn assert_code(v: &Value, code: &str, said: &[&str]) {
+    assert_eq!(v["code"], code, "{v}");
+    let zh = v["detail_zh"].as_str().unwrap_or_default();
+    for s in said {
+        assert!(zh.contains(s), "{zh:?} says {s:?}: {v}");
+    }
 }
 
 fn snapshot(server: &TestServer, admin: &str, member: &str) -> Value {
@@ -261,6 +291,113 @@ fn the_engine_refuses_what_the_members_state_does_not_allow() {
         409,
     );
     w.assert_nothing_changed();
+}
+
+#[test]
+fn refusals_name_their_code_and_say_it_in_chinese() {
+    let w = World::new();
+    let (server, t, ops) = (&w.server, w.admin(), w.ops());
+    let v = problem(server, &ops, b"{not json", t, 400);
+    assert_code(&v, "malformed_body", &["JSON"]);
+    let v = problem(server, &ops, br#"{"type": "teleported"}"#, t, 400);
+    assert_code(&v, "invalid_value", &["teleported"]);
+    let v = problem(
+        server,
+        &format!("/api/members/{UNKNOWN}/operations"),
+        br#"{"type": "enrollment_approved"}"#,
+        t,
+        404,
+    );
+    assert_code(&v, "member_not_found", &[UNKNOWN, "会员"]);
+    let (status, v) = server.get(&format!("/api/members/{UNKNOWN}"), t);
+    assert_eq!(status, 404, "{v}");
+    assert_code(&v, "member_not_found", &[UNKNOWN]);
+    let (status, v) = server.get("/api/members/nope", t);
+    assert_eq!(status, 400, "{v}");
+    assert_code(&v, "invalid_path", &["nope"]);
+    let v = problem(
+        server,
+        &ops,
+        br#"{"type": "enrollment_approved", "at": "2099-01-01T00:00:00Z"}"#,
+        t,
+        422,
+    );
+    assert_code(&v, "future_date", &["2099"]);
+    // Field staff do not decide enrollments: the role and the operation, in Chinese.
+    let field = w.server.login("field", PASSWORD);
+    let v = problem(
+        server,
+        &ops,
+        br#"{"type": "enrollment_approved"}"#,
+        Some(&field),
+        403,
+    );
+    assert_code(&v, "forbidden", &["会员维护专员", "审批入会"]);
+    let v = problem(server, "/api/users", br#"{"username": "gm", "name": "u", "password": "long enough 1", "role": "general_manager"}"#, Some(&w.cm), 403);
+    assert_code(&v, "outranked", &["俱乐部经理", "总经理"]);
+    let v = problem(
+        server,
+        "/api/users",
+        br#"{"username": "cm", "name": "u", "password": "long enough 1", "role": "finance"}"#,
+        t,
+        409,
+    );
+    assert_code(&v, "username_taken", &["cm"]);
+    let v = problem(
+        server,
+        "/api/member-signup",
+        br#"{"code": "WRONGCODE123", "username": "m1", "password": "member-pw-123"}"#,
+        None,
+        422,
+    );
+    assert_code(&v, "invalid_invitation", &["邀请码"]);
+    w.assert_nothing_changed();
+}
+
+#[test]
+fn the_engine_says_why_in_chinese_with_the_same_values() {
+    // Program B has a catalogue (500 points and up) and a renewal window a month before expiry.
+    let server = TestServer::start();
+    let admin = server.admin();
+    let store = create_store(&server, &admin, "西店", "B");
+    create_user(&server, &admin, "fieldb", "field_staff", &store);
+    let mut phone = JournalDevice::register(&server, "fieldb", PASSWORD);
+    let member = phone.enroll(1, "李雷", 8, "guest", 30000);
+    phone.sync(&server);
+    let (s, v) = operate(
+        &server,
+        &admin,
+        &member,
+        json!({"type": "enrollment_approved"}),
+    );
+    assert_eq!(s, 200, "{v}");
+    let ops = format!("/api/members/{member}/operations");
+    let t = Some(admin.as_str());
+    let v = problem(
+        &server,
+        &ops,
+        br#"{"type": "points_redeemed", "points": 500}"#,
+        t,
+        409,
+    );
+    assert_eq!(v["detail"], "500 points asked for but only 0 held", "{v}");
+    assert_code(&v, "insufficient_points", &["500", "0 积分"]);
+    let v = problem(
+        &server,
+        &ops,
+        br#"{"type": "points_redeemed", "points": 7}"#,
+        t,
+        409,
+    );
+    assert_code(&v, "not_in_catalogue", &["兑换积分", "兑换目录"]);
+    let v = problem(
+        &server,
+        &ops,
+        br#"{"type": "renewed", "fee": 30000, "receipt": "R-RENEW-1"}"#,
+        t,
+        409,
+    );
+    assert_code(&v, "renewal_window_closed", &["续费"]);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Bad input gets a clear error and changes nothing: malformed JSON, wrong types, unknown fields,
-//! oversized bodies, missing or bad tokens, garbage sync frames, writes to documents the caller may
-//! only read, and documents the caller may not see.
+//! oversized bodies, missing or bad tokens, routes and methods the server does not have, garbage
+//! sync frames, writes to documents the caller may only read, and documents the caller may not
+//! see. Every error names its code and says the same in Chinese.
 
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,28 @@ use carclub_tests::{ADMIN_PASSWORD, Server, TestServer};
 use serde_json::{Value, json};
 use tungstenite::Message as Ws;
 
-fn assert_problem(server: &Server, path: &str, body: &[u8], status: u16) {
+/// A problem+json body with a code and the detail in English and in Chinese.
+#[track_caller]
+fn assert_problem_body(ct: &str, v: &Value) {
+    assert_eq!(ct, "application/problem+json", "{v}");
+    assert!(
+        !v["detail"].as_str().unwrap_or_default().is_empty(),
+        "a message a person can act on: {v}"
+    );
+    assert!(
+        v["code"].as_str().is_some_and(|c| !c.is_empty()),
+        "a code: {v}"
+    );
+    assert!(
+        v["detail_zh"]
+            .as_str()
+            .is_some_and(|d| d.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))),
+        "the detail in Chinese: {v}"
+    );
+}
+
+#[track_caller]
+fn assert_problem(server: &Server, path: &str, body: &[u8], status: u16) -> Value {
     let (got, ct, v) = server.post_raw(path, "application/json", body, None);
     assert_eq!(
         got,
@@ -22,11 +44,8 @@ fn assert_problem(server: &Server, path: &str, body: &[u8], status: u16) {
         "{path} with {:?}: {v}",
         String::from_utf8_lossy(&body[..body.len().min(80)])
     );
-    assert_eq!(ct, "application/problem+json");
-    assert!(
-        !v["detail"].as_str().unwrap_or_default().is_empty(),
-        "a message a person can act on: {v}"
-    );
+    assert_problem_body(&ct, &v);
+    v
 }
 
 /// The server is still healthy and nothing was created.
@@ -72,6 +91,109 @@ fn a_malformed_wrong_or_oversized_login_is_refused_clearly() {
     );
     assert_problem(&server, "/api/login", huge.as_bytes(), 413);
     assert_nothing_created(&server);
+}
+
+#[test]
+fn a_refused_login_names_its_code_and_says_it_in_chinese() {
+    let server = TestServer::start();
+    let cases: [(&[u8], u16, &str, &str); 5] = [
+        (b"{not json", 400, "malformed_body", "JSON"),
+        (
+            br#"{"username": 7, "password": "x"}"#,
+            400,
+            "invalid_value",
+            "username",
+        ),
+        (
+            br#"{"username": "admin", "password": "x", "role": "admin"}"#,
+            400,
+            "unknown_field",
+            "role",
+        ),
+        (
+            br#"{"username": "admin"}"#,
+            400,
+            "missing_field",
+            "password",
+        ),
+        (
+            br#"{"username": "admin", "password": "wrong"}"#,
+            401,
+            "bad_credentials",
+            "用户名或密码错误",
+        ),
+    ];
+    for (body, status, code, said) in cases {
+        let v = assert_problem(&server, "/api/login", body, status);
+        assert_eq!(v["code"], code, "{v}");
+        let zh = v["detail_zh"].as_str().unwrap();
+        assert!(zh.contains(said), "{zh} names {said}");
+    }
+    let huge = format!(
+        r#"{{"username": "admin", "password": "{}"}}"#,
+        "x".repeat(200_000)
+    );
+    let v = assert_problem(&server, "/api/login", huge.as_bytes(), 413);
+    assert_eq!(v["code"], "body_too_large", "{v}");
+    let (status, ct, v) = server.post_raw("/api/login", "text/plain", b"{}", None);
+    assert_eq!(status, 400, "{v}");
+    assert_problem_body(&ct, &v);
+    assert_eq!(v["code"], "expected_json", "{v}");
+    assert_nothing_created(&server);
+}
+
+#[test]
+fn unknown_routes_methods_and_sessions_are_problems_with_codes() {
+    let server = TestServer::start();
+    let get = |path: &str, token: Option<&str>| {
+        let (status, ct, body) = server.get_text(path, token);
+        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        assert_problem_body(&ct, &v);
+        (status, v)
+    };
+    let (status, v) = get("/api/nowhere", None);
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (404, Some("not_found")),
+        "{v}"
+    );
+    assert!(
+        v["detail_zh"].as_str().unwrap().contains("/api/nowhere"),
+        "{v}"
+    );
+    let (status, v) = get("/api/login", None);
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (405, Some("method_not_allowed")),
+        "{v}"
+    );
+    let (status, v) = get("/api/members", None);
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (401, Some("unauthorized")),
+        "{v}"
+    );
+    assert!(v["detail_zh"].as_str().unwrap().contains("登录"), "{v}");
+    let (status, v) = get("/api/members", Some("not-a-token"));
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (401, Some("unauthorized")),
+        "{v}"
+    );
+    let token = server.admin();
+    let (status, v) = get("/api/members?limit=many", Some(&token));
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (400, Some("invalid_query")),
+        "{v}"
+    );
+    assert!(v["detail_zh"].as_str().unwrap().contains("limit"), "{v}");
+    let (status, v) = get("/sync", None);
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (400, Some("not_a_websocket")),
+        "{v}"
+    );
 }
 
 #[test]

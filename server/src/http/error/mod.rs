@@ -1,34 +1,38 @@
 //! Errors as the API answers them: one `application/problem+json` body ([`Problem`]) and the one
-//! mapping from every domain error to a status, in this module (one file per domain area).
+//! mapping from every domain error to a status, a [`Code`] and the same detail in English and
+//! Chinese, in this module (one file per domain area; `request.rs` for the shape of requests,
+//! `engine.rs` for the program engine's refusals).
 //!
-//! The client reads a detail it can act on; the cause chain of an internal error goes to the log,
-//! never to the client.
+//! The client reads a detail it can act on, in the language it shows (the web app: Chinese
+//! first); the cause chain of an internal error goes to the log, never to the client.
 
+mod access;
 mod accounts;
 mod approvals;
 mod cards;
 mod cardstock;
 mod club_events;
+mod code;
 mod complaints;
 mod conflicts;
+mod engine;
 mod export;
 mod members;
 mod ops;
 mod partners;
 mod program;
+mod request;
+#[cfg(test)]
+mod tests;
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoResponses, ToSchema};
 
-use crate::domain::BadId;
-use crate::domain::audit::AuditError;
-use crate::domain::auth::AuthError;
-use crate::domain::fold::Refusal;
-use crate::domain::perm::Denied;
-use crate::storage::StoreError;
+pub use code::Code;
+pub(crate) use request::value_zh;
+pub use request::{method_not_allowed, not_found, websocket_refused};
 
 /// A problem report (RFC 9457), the body of every error response.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -41,18 +45,46 @@ pub struct Problem {
     pub title: String,
     #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
-    /// What went wrong, in words a person can act on.
+    /// What went wrong, as a stable snake_case code: switch on this, never on the words.
+    pub code: Code,
+    /// What went wrong, in English words a person can act on.
+    #[schema(example = "500 points asked for but only 120 held")]
     pub detail: String,
+    /// The same detail in Chinese (zh-CN), with the same values (amounts, dates, card numbers),
+    /// in the words of the club's staff and members: what the web app shows first.
+    #[schema(example = "要兑换 500 积分，但会员只有 120 积分")]
+    pub detail_zh: String,
+}
+
+/// What went wrong: its code and the same detail in English and in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    pub code: Code,
+    pub en: String,
+    pub zh: String,
+}
+
+impl Detail {
+    /// The detail `en` (English) and `zh` (Chinese) of the problem `code`.
+    pub fn new(code: Code, en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Self {
+            code,
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
 }
 
 impl Problem {
     /// A problem with `status` and `detail`.
-    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, detail: Detail) -> Self {
         Self {
             kind: "about:blank".into(),
             title: status.canonical_reason().unwrap_or("error").into(),
             status: status.as_u16(),
-            detail: detail.into(),
+            code: detail.code,
+            detail: detail.en,
+            detail_zh: detail.zh,
         }
     }
 }
@@ -61,8 +93,8 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_string(&self).unwrap_or_else(|_| {
-            // Four strings and a number always encode; this is never reached.
-            r#"{"type":"about:blank","title":"error","status":500,"detail":""}"#.into()
+            // Strings, a number and a unit variant always encode; this is never reached.
+            r#"{"type":"about:blank","title":"error","status":500,"code":"internal","detail":"","detail_zh":""}"#.into()
         });
         (
             status,
@@ -74,27 +106,27 @@ impl IntoResponse for Problem {
 }
 
 /// Writes a problem+json response.
-pub fn problem(status: StatusCode, detail: &str) -> Response {
+pub fn problem(status: StatusCode, detail: Detail) -> Response {
     Problem::new(status, detail).into_response()
 }
 
-/// An API error: a status and a message a person can act on.
+/// An API error: a status and a detail a person can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    Unauthorized(String),
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    Unprocessable(String),
-    #[error("{0}")]
-    PayloadTooLarge(String),
+    #[error("{}", .0.en)]
+    BadRequest(Detail),
+    #[error("{}", .0.en)]
+    Unauthorized(Detail),
+    #[error("{}", .0.en)]
+    Forbidden(Detail),
+    #[error("{}", .0.en)]
+    NotFound(Detail),
+    #[error("{}", .0.en)]
+    Conflict(Detail),
+    #[error("{}", .0.en)]
+    Unprocessable(Detail),
+    #[error("{}", .0.en)]
+    PayloadTooLarge(Detail),
     /// Something failed inside the server; the cause goes to the log.
     #[error("the server could not complete the request; it has been logged")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -118,6 +150,25 @@ impl ApiError {
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    /// The problem this error is answered with.
+    pub fn problem(&self) -> Problem {
+        let detail = match self {
+            ApiError::BadRequest(d)
+            | ApiError::Unauthorized(d)
+            | ApiError::Forbidden(d)
+            | ApiError::NotFound(d)
+            | ApiError::Conflict(d)
+            | ApiError::Unprocessable(d)
+            | ApiError::PayloadTooLarge(d) => d.clone(),
+            ApiError::Internal(_) => Detail::new(
+                Code::Internal,
+                self.to_string(),
+                "服务器未能完成请求，已记入日志；请稍后再试",
+            ),
+        };
+        Problem::new(self.status(), detail)
+    }
 }
 
 /// The whole cause chain of an error, for the log.
@@ -137,101 +188,7 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(cause = %chain(cause.as_ref()), "request failed");
         }
-        Problem::new(self.status(), self.to_string()).into_response()
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> Self {
-        // A body that is not JSON, or not the JSON the operation takes, is a malformed request
-        // (400) whatever axum would call it; only a body over the limit is 413.
-        match r.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::PayloadTooLarge("the request body is too large".into())
-            }
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::BadRequest(
-                "send the body as JSON (Content-Type: application/json)".into(),
-            ),
-            _ => ApiError::BadRequest(r.body_text()),
-        }
-    }
-}
-
-impl From<PathRejection> for ApiError {
-    fn from(r: PathRejection) -> Self {
-        ApiError::BadRequest(r.body_text())
-    }
-}
-
-impl From<QueryRejection> for ApiError {
-    fn from(r: QueryRejection) -> Self {
-        ApiError::BadRequest(r.body_text())
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        ApiError::internal(e)
-    }
-}
-
-impl From<BadId> for ApiError {
-    fn from(e: BadId) -> Self {
-        ApiError::BadRequest(e.to_string())
-    }
-}
-
-impl From<AuditError> for ApiError {
-    fn from(e: AuditError) -> Self {
-        match e {
-            AuditError::Denied(d) => d.into(),
-            AuditError::Store(s) => s.into(),
-        }
-    }
-}
-
-impl From<AuthError> for ApiError {
-    fn from(e: AuthError) -> Self {
-        match e {
-            AuthError::BadCredentials | AuthError::NoSession => {
-                ApiError::Unauthorized(e.to_string())
-            }
-            AuthError::UsernameTaken(_) => ApiError::Conflict(e.to_string()),
-            AuthError::WeakPassword | AuthError::BadInvitation => {
-                ApiError::BadRequest(e.to_string())
-            }
-            AuthError::Store(s) => s.into(),
-            AuthError::Hash => ApiError::internal(e),
-        }
-    }
-}
-
-impl From<Denied> for ApiError {
-    fn from(e: Denied) -> Self {
-        ApiError::Forbidden(e.to_string())
-    }
-}
-
-impl From<Refusal> for ApiError {
-    fn from(e: Refusal) -> Self {
-        match e {
-            Refusal::Denied(d) => d.into(),
-            Refusal::UnknownMember(_) => ApiError::NotFound(e.to_string()),
-            Refusal::Engine(_) => ApiError::Conflict(e.to_string()),
-            Refusal::WrongDevice { .. }
-            | Refusal::WrongAuthor
-            | Refusal::FutureDate(_)
-            | Refusal::NoMember
-            | Refusal::EnrollmentNeedsDevice => ApiError::BadRequest(e.to_string()),
-            Refusal::Enrollment(_) | Refusal::UnknownCompany(_) => {
-                ApiError::Unprocessable(e.to_string())
-            }
-            Refusal::VisitOutsideCompanies | Refusal::EnrollmentOutsideCompanies => {
-                ApiError::Forbidden(e.to_string())
-            }
-            Refusal::Storage(s) => s.into(),
-            Refusal::NoProgram(_) => ApiError::internal(e),
-        }
+        self.problem().into_response()
     }
 }
 
