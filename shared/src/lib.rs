@@ -11,6 +11,7 @@
 //! - [`roles`]: the roles and the one seniority ladder behind account creation and complaints.
 //! - [`complaints`]: complaint channels, levels and owners, the answer deadline, their life.
 //! - [`cardstock`]: sample and borrowed card loans and write-offs of sold cards.
+//! - [`satisfaction`]: an attendee's score of a club event, once, on or after its day; the average.
 //! - [`dating`]: how far back a moment or a member operation may be dated.
 //! - [`workdays`]: working days, and the 3 working days the back office has to approve an enrollment.
 
@@ -21,6 +22,7 @@ pub mod events;
 pub mod program;
 pub mod projection;
 pub mod roles;
+pub mod satisfaction;
 pub mod simulate;
 pub mod types;
 pub mod workdays;

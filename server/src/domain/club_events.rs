@@ -8,6 +8,8 @@
 //! Attendance is also an `event_attended` event folded through `fold::apply` like any operation,
 //! so the member earns the points of the store's program ([`attend`]); the club event, the stored
 //! event and the fold's changes are written in one batch, and a second attendance is refused.
+//!
+//! After the event, each attendee's satisfaction score is kept on the event too ([`satisfaction`]).
 
 use std::collections::BTreeMap;
 
@@ -29,6 +31,10 @@ use super::ops::fold_online;
 use super::perm::{self, Op, Scope, Target};
 use crate::storage::keys::{CLUB_EVENTS, EVENTS};
 use crate::storage::{Batch, StoreError};
+
+pub mod satisfaction;
+
+pub use satisfaction::{Satisfaction, SatisfactionError};
 
 record_id!(
     /// A club event (活动).
@@ -109,6 +115,9 @@ pub struct ClubEvent {
     pub invited: Vec<MemberId>,
     pub rsvps: BTreeMap<MemberId, Rsvp>,
     pub attended: BTreeMap<MemberId, Attended>,
+    /// Attendees' satisfaction scores (events on file before scores were kept have none).
+    #[serde(default)]
+    pub satisfaction: BTreeMap<MemberId, Satisfaction>,
     pub created_by: UserId,
     pub created_at: Timestamp,
 }
@@ -128,14 +137,18 @@ impl ClubEvent {
     }
 }
 
-/// An invited member, with their answer and attendance (what staff see).
+/// An invited member, with their answer and attendance (what staff see). Named `EventInvitation`
+/// in the API description, apart from a member-app invitation code's `Invitation`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = EventInvitation)]
 pub struct Invitation {
     pub member: MemberId,
     /// The member's name, when on file.
     pub name: Option<String>,
     pub rsvp: Option<Rsvp>,
     pub attended: Option<Attended>,
+    /// The attendee's satisfaction score, once recorded.
+    pub satisfaction: Option<Satisfaction>,
 }
 
 /// A club event as one caller sees it.
@@ -156,6 +169,9 @@ pub struct ClubEventView {
     pub created_at: Timestamp,
     /// How many answered yes.
     pub accepted: usize,
+    /// The attendees' satisfaction: how many gave a score, and the average.
+    #[schema(value_type = carclub_shared::satisfaction::Summary)]
+    pub satisfaction_summary: carclub_shared::satisfaction::Summary,
     /// Staff see every invitation; a member only their own.
     #[serde(flatten)]
     pub seen: Seen,
@@ -186,6 +202,8 @@ pub enum Seen {
 /// The event `e` as `p` sees it: staff everything, a member only their own invitation.
 pub fn view(core: &Core, p: &Principal, e: ClubEvent) -> ClubEventView {
     let accepted = e.accepted();
+    let satisfaction_summary =
+        carclub_shared::satisfaction::summary(e.satisfaction.values().map(|s| s.score));
     let seen = match (p.user.role, p.member) {
         (Role::Member, Some(me)) => Seen::Member {
             invited: e.invited.contains(&me),
@@ -202,6 +220,7 @@ pub fn view(core: &Core, p: &Principal, e: ClubEvent) -> ClubEventView {
                     name: core.members.get(m).map(|f| f.name.clone()),
                     rsvp: e.rsvps.get(m).cloned(),
                     attended: e.attended.get(m).cloned(),
+                    satisfaction: e.satisfaction.get(m).cloned(),
                 })
                 .collect(),
             invited: e.invited,
@@ -222,6 +241,7 @@ pub fn view(core: &Core, p: &Principal, e: ClubEvent) -> ClubEventView {
         created_by: e.created_by,
         created_at: e.created_at,
         accepted,
+        satisfaction_summary,
         seen,
     }
 }
@@ -360,6 +380,7 @@ pub fn create(
         invited,
         rsvps: BTreeMap::new(),
         attended: BTreeMap::new(),
+        satisfaction: BTreeMap::new(),
         created_by: p.user.id,
         created_at: now(),
     };

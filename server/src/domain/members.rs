@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use carclub_protocol::docs::MemberFile;
-use carclub_shared::MemberId;
+use carclub_shared::{CompanyId, MemberId};
 
 use super::Core;
 use super::auth::Principal;
@@ -140,6 +140,8 @@ pub struct MemberQuery {
     pub after: Option<MemberId>,
     /// Most members in the page.
     pub limit: usize,
+    /// Only the members of this company (corporate agreement).
+    pub company: Option<CompanyId>,
 }
 
 /// Why a member list was refused.
@@ -163,7 +165,10 @@ pub fn list<'a>(
         return Err(MemberListError::QueryTooLong);
     }
     let after = q.after.map_or(Bound::Unbounded, Bound::Excluded);
-    let visible = |m: &&MemberFile| perm::within_member(p, scope, m.store, m.id, m.company);
+    let visible = |m: &&MemberFile| {
+        perm::within_member(p, scope, m.store, m.id, m.company)
+            && q.company.is_none_or(|c| m.company == Some(c))
+    };
     let mut page: Vec<&MemberFile> = Vec::with_capacity(q.limit.min(1000));
     let mut more = false;
     let mut take = |m: &'a MemberFile| {

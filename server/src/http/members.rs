@@ -41,6 +41,8 @@ pub struct MembersParams {
     limit: Option<u32>,
     /// The `next` of the previous page.
     after: Option<MemberId>,
+    /// Only the members of this company (its corporate agreement's id).
+    company: Option<CompanyId>,
 }
 
 /// A member as the list shows them.
@@ -88,6 +90,7 @@ async fn list_members(
         text: q.q,
         after: q.after,
         limit: page_limit(q.limit)?,
+        company: q.company,
     };
     let contact = perm::scope(p.user.role, Op::SeeContact);
     let core = st.core();

@@ -19,6 +19,8 @@ use crate::http::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
 use crate::http::extract::page_limit;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 
+mod satisfaction;
+
 /// The routes of club events.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -26,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_event))
         .routes(routes!(rsvp))
         .routes(routes!(attend))
+        .merge(satisfaction::routes())
 }
 
 /// A new club event.

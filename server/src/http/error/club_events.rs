@@ -2,7 +2,7 @@
 
 use super::engine::dating;
 use super::{ApiError, Code, Detail};
-use crate::domain::club_events::{ClubEventError, MAX_CAPACITY, STATUSES};
+use crate::domain::club_events::{ClubEventError, MAX_CAPACITY, STATUSES, SatisfactionError};
 
 impl From<ClubEventError> for ApiError {
     fn from(e: ClubEventError) -> Self {
@@ -73,6 +73,47 @@ impl From<ClubEventError> for ApiError {
             E::Denied(d) => d.into(),
             E::Refused(r) => r.into(),
             E::Store(s) => ApiError::internal(s),
+        }
+    }
+}
+
+impl From<SatisfactionError> for ApiError {
+    fn from(e: SatisfactionError) -> Self {
+        use carclub_shared::satisfaction::{MAX_COMMENT_CHARS, SatisfactionRefused as R};
+        let en = e.to_string();
+        let said = |code, zh: String| Detail::new(code, en, zh);
+        match e {
+            SatisfactionError::NotFound(id) => ApiError::NotFound(said(
+                Code::ClubEventNotFound,
+                format!("俱乐部活动 {id} 不存在"),
+            )),
+            // Named in the body, not the path: the event exists.
+            SatisfactionError::UnknownMember(m) => {
+                ApiError::Unprocessable(said(Code::MemberNotFound, format!("会员 {m} 不在档案中")))
+            }
+            // Published bounds (1 to 5, 200 characters): malformed.
+            SatisfactionError::Refused(R::ScoreOutOfRange(_)) => ApiError::BadRequest(said(
+                Code::ScoreOutOfRange,
+                "满意度评分须为 1 到 5 分".into(),
+            )),
+            SatisfactionError::Refused(R::CommentTooLong) => ApiError::BadRequest(said(
+                Code::CommentTooLong,
+                format!("意见最多 {MAX_COMMENT_CHARS} 个字"),
+            )),
+            SatisfactionError::Refused(R::NotAttended) => ApiError::Conflict(said(
+                Code::NotAttended,
+                "该会员没有签到本次活动，只能为到场会员登记满意度".into(),
+            )),
+            SatisfactionError::Refused(R::AlreadyScored) => ApiError::Conflict(said(
+                Code::AlreadyScored,
+                "该会员的满意度评分已登记，不能重复登记".into(),
+            )),
+            SatisfactionError::Refused(R::BeforeEvent { starts }) => ApiError::Conflict(said(
+                Code::ScoreBeforeEvent,
+                format!("活动 {starts} 举行，当天或之后才能登记满意度"),
+            )),
+            SatisfactionError::Denied(d) => d.into(),
+            SatisfactionError::Store(s) => ApiError::internal(s),
         }
     }
 }

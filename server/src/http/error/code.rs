@@ -127,6 +127,11 @@ pub enum Code {
     MemberOfOtherStore,
     EventNotStarted,
     AlreadyAttended,
+    ScoreOutOfRange,
+    CommentTooLong,
+    NotAttended,
+    AlreadyScored,
+    ScoreBeforeEvent,
 
     // Complaints.
     ComplaintNotFound,
