@@ -5,7 +5,7 @@
 //! until the device is revoked (a lost phone stops syncing).
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -14,7 +14,7 @@ use carclub_shared::{CompanyId, DeviceId, MemberId, StoreId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::storage::keys::{DEVICES, STORES, TOKENS, USER_IDS, USERS};
+use crate::storage::keys::{DEVICES, SERVER_META, STORES, TOKENS, USER_IDS, USERS};
 use crate::storage::{Batch, Store, StoreError};
 
 /// How long a back-office login lasts.
@@ -262,12 +262,55 @@ pub(crate) fn now_ms() -> i64 {
 #[derive(Clone)]
 pub struct Accounts {
     pub(crate) store: Arc<dyn Store>,
+    /// Held while a card block number is taken, so two devices never get the same block.
+    card_blocks: Arc<Mutex<()>>,
 }
+
+/// Where the next card block's number is kept (`SERVER_META`).
+const NEXT_CARD_BLOCK: &str = "next-card-block";
 
 impl Accounts {
     /// Accounts kept in `store`.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            store,
+            card_blocks: Arc::new(Mutex::new(())),
+        }
+    }
+
+    /// Takes the next card block number for good (written before it is handed out) and returns
+    /// the first card number of that block. Blocks are numbered 0, 1, 2… so card numbers stay
+    /// within the eight digits a card carries for 500,000 blocks; a store written before the
+    /// counter existed continues after the highest block any device holds.
+    fn take_card_block(&self) -> Result<u64, StoreError> {
+        let _taking = self
+            .card_blocks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let next = match SERVER_META.get_bytes(self.store.as_ref(), NEXT_CARD_BLOCK)? {
+            Some(bytes) => {
+                let raw: [u8; 8] = bytes.as_slice().try_into().map_err(|_| {
+                    StoreError::corrupt(
+                        NEXT_CARD_BLOCK.as_bytes(),
+                        format!("holds {} bytes, not 8", bytes.len()),
+                    )
+                })?;
+                u64::from_be_bytes(raw)
+            }
+            None => {
+                let devices: Vec<DeviceRecord> = DEVICES.all(self.store.as_ref())?;
+                devices
+                    .iter()
+                    .flat_map(|d| &d.card_blocks)
+                    .map(|b| (b.first + b.count.max(1) - 1) / CARD_BLOCK_SIZE + 1)
+                    .max()
+                    .unwrap_or(0)
+            }
+        };
+        let mut b = Batch::default();
+        SERVER_META.put_bytes(&mut b, NEXT_CARD_BLOCK, (next + 1).to_be_bytes().to_vec());
+        self.store.commit(b)?;
+        Ok(next * CARD_BLOCK_SIZE + 1)
     }
 
     /// The user with `username`.
@@ -389,7 +432,7 @@ impl Accounts {
         user: &User,
         name: &str,
     ) -> Result<(DeviceRecord, String), AuthError> {
-        let first = self.store.next_id()? * CARD_BLOCK_SIZE + 1;
+        let first = self.take_card_block()?;
         let device = DeviceRecord {
             id: DeviceId::new(),
             user: user.id,
@@ -423,7 +466,7 @@ impl Accounts {
         count: u64,
         batch: &mut Batch,
     ) -> Result<(CardBlock, DeviceRecord), StoreError> {
-        let first = self.store.next_id()? * CARD_BLOCK_SIZE + 1;
+        let first = self.take_card_block()?;
         let block = CardBlock {
             prefix: "C".into(),
             first,

@@ -211,3 +211,43 @@ fn only_managers_of_the_devices_store_check_out_cards() {
     device.ok(&["sync"]);
     assert_eq!(device.status()["cards"]["left"], 210);
 }
+
+#[test]
+fn blocks_taken_after_a_restart_follow_the_last_one_and_keep_eight_digits() {
+    let w = World::new();
+    let before = w.check_out_five();
+    let mut server = w.server;
+    server.start_again("127.0.0.1:0");
+    let token = server.admin();
+    let (code, body) = server.post(&w.path, &json!({"count": 5}), Some(&token));
+    assert_eq!(code, 200, "{body}");
+    let after = body["first_card"].as_str().unwrap().to_owned();
+    let number = |card: &str| -> u64 {
+        assert_eq!(card.len(), 9, "a card number is C and eight digits: {card}");
+        card[1..].parse().expect("digits")
+    };
+    assert_eq!(
+        number(&after),
+        number(&before) + 200,
+        "the block after a restart is the next one ({before} before, {after} after)"
+    );
+
+    // A device registered after the restart gets the block after that, and issues from it.
+    let second = Device::new(&server.path("second"));
+    second.register(&server, "second phone");
+    let out = second.enroll_with_card(
+        [
+            "钱芳",
+            "13600136001",
+            "LVSHCAMB1CE000016",
+            "粤B55556",
+            "R-C-2",
+        ],
+        &format!("C{:08}", number(&after) + 200),
+    );
+    assert!(
+        out.status.success(),
+        "the new device issues a card of its own block: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
