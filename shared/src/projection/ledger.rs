@@ -58,6 +58,8 @@ pub struct LedgerEntry {
     pub tier: Option<TierId>,
     /// What happened, in a few words.
     pub description: String,
+    /// The same in Chinese, for the store's staff.
+    pub description_zh: String,
     /// Rules the event broke (a rejected event had no effect).
     pub violations: Vec<Violation>,
 }
@@ -91,8 +93,10 @@ pub fn ledger(program: &Program, events: &[Event], at: Date) -> Vec<LedgerEntry>
         let (amount, discount) = money(program, &engine, event, &applied, rejected);
         let status = applied.status;
         let mut description = describe(program, &engine, event, &applied);
+        let mut description_zh = describe_zh(program, &engine, event, &applied);
         if rejected {
             description.push_str(" (not applied)");
+            description_zh.push_str("（未生效）");
         }
         out.push(LedgerEntry {
             event: Some(event.id),
@@ -107,6 +111,7 @@ pub fn ledger(program: &Program, events: &[Event], at: Date) -> Vec<LedgerEntry>
             status,
             tier: applied.tier.clone(),
             description,
+            description_zh,
             violations,
         });
         for up in &applied.upgrades {
@@ -127,6 +132,11 @@ pub fn ledger(program: &Program, events: &[Event], at: Date) -> Vec<LedgerEntry>
                     format!("upgraded to {name}; points reset")
                 } else {
                     format!("upgraded to {name}")
+                },
+                description_zh: if up.after < up.before {
+                    format!("升级为{name}，积分清零")
+                } else {
+                    format!("升级为{name}")
                 },
                 violations: Vec::new(),
             });
@@ -158,6 +168,11 @@ fn lapse_entry(lapse: &Lapse, balance: Points, tier: Option<TierId>) -> LedgerEn
             )
         } else {
             "membership lapsed unrenewed".into()
+        },
+        description_zh: if lapse.cleared > Points::ZERO {
+            format!("会籍未续费失效，清除 {} 积分", lapse.cleared)
+        } else {
+            "会籍未续费失效".into()
         },
         violations: Vec::new(),
     }
@@ -322,6 +337,114 @@ fn describe(program: &Program, engine: &Engine<'_>, event: &Event, applied: &App
         CompanyChanged { company, .. } => match company {
             Some(_) => "company set".into(),
             None => "company cleared".into(),
+        },
+    }
+}
+
+/// [`describe`] in Chinese.
+fn describe_zh(program: &Program, engine: &Engine<'_>, event: &Event, applied: &Applied) -> String {
+    use EventBody::*;
+    match &event.body {
+        VisitStarted(_) | VisitEnded(_) => "外拓拜访".into(),
+        Enrolled(en) => {
+            let how = match en.channel {
+                Channel::Purchase => "购车赠卡",
+                Channel::Referral { .. } => "会员推荐",
+                Channel::Desk => "到店申请",
+                Channel::OnSite { .. } => "现场办理",
+                Channel::Campaign => "活动办理",
+            };
+            format!(
+                "入会：{}（{how}），卡号 {}",
+                tier_name(program, &en.tier),
+                en.card
+            )
+        }
+        EnrollmentApproved { .. } => match engine.term {
+            Some(t) => format!("入会审核通过，有效期至 {}", t.to),
+            None => "入会审核通过".into(),
+        },
+        EnrollmentRejected { reason, .. } => match reason {
+            Some(r) => format!("入会申请被拒：{}", r.as_str()),
+            None => "入会申请被拒".into(),
+        },
+        OrderSettled { order, .. } => match &applied.settled {
+            Some(q) => format!(
+                "结算：原价 {}，会员卡优惠 {}，实付 {}，积 {} 分",
+                q.total, q.discount, q.payable, q.points
+            ),
+            None => format!(
+                "结算单 {} 已计过积分",
+                order.receipt.as_ref().map_or("", |r| r.as_str())
+            ),
+        },
+        EventAttended { activity, .. } => match activity {
+            Some(a) => format!("参加活动：{}", a.as_str()),
+            None => "参加俱乐部活动".into(),
+        },
+        ForumRewarded { .. } => "论坛贡献奖励".into(),
+        ReferralRecorded { name, .. } => match name {
+            Some(n) => format!("推荐：{}", n.as_str()),
+            None => "推荐了一位潜在客户".into(),
+        },
+        ReferralConverted { .. } => "推荐成功".into(),
+        VehicleAdded { vehicle, card, .. } => match card {
+            Some(c) => format!("新增车辆 {}，卡号 {c}", vehicle.plate),
+            None => format!("新增车辆 {}", vehicle.plate),
+        },
+        BenefitUsed { benefit, count, .. } => {
+            let name = benefit_name(program, benefit);
+            if *count == 1 {
+                format!("使用权益：{name}")
+            } else {
+                format!("使用权益：{name} ×{count}")
+            }
+        }
+        PointsRedeemed { points, item, .. } => match item {
+            Some(i) => format!("兑换 {points} 积分：{}", i.as_str()),
+            None => format!("兑换 {points} 积分"),
+        },
+        Renewed { .. } => match engine.term {
+            Some(t) => format!("续费，有效期至 {}", t.to),
+            None => "续费".into(),
+        },
+        TierPurchased { tier, .. } => format!("购买{}", tier_name(program, tier)),
+        UpgradeApproved { tier, .. } => format!("升级为{}（审核通过）", tier_name(program, tier)),
+        ManualGrant {
+            tier,
+            points,
+            reason,
+            ..
+        } => {
+            let what = match (tier, points) {
+                (Some(t), Some(p)) => format!("{}及 {p} 积分", tier_name(program, t)),
+                (Some(t), None) => tier_name(program, t),
+                (None, Some(p)) => format!("{p} 积分"),
+                (None, None) => "无".into(),
+            };
+            format!("人工授予{what}：{}", reason.as_str())
+        }
+        CardLost { card, .. } => format!("会员卡 {card} 挂失"),
+        TemporaryCardIssued { card, .. } => format!("发放临时卡 {card}"),
+        CardReissued { card, replaces, .. } => match replaces {
+            Some(old) => format!("补办会员卡 {card}，替换 {old}"),
+            None => format!("补办会员卡 {card}"),
+        },
+        WithdrawalRequested { reason, .. } => match reason {
+            WithdrawalReason::FirstServiceDisappointing => "申请退会：首次服务不满意".into(),
+            WithdrawalReason::Other => "申请退会".into(),
+        },
+        WithdrawalDecided { accepted, .. } => {
+            if *accepted {
+                "同意退会，积分清零".into()
+            } else {
+                "不同意退会".into()
+            }
+        }
+        Expired { .. } => "会籍到期".into(),
+        CompanyChanged { company, .. } => match company {
+            Some(_) => "设置所属单位".into(),
+            None => "清除所属单位".into(),
         },
     }
 }
