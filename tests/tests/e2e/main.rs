@@ -24,6 +24,7 @@ mod member_pages;
 mod member_year;
 mod office_api;
 mod office_care;
+mod office_club;
 mod office_counter;
 mod office_members;
 mod offline_conflicts;
