@@ -11,7 +11,7 @@ import Components from 'unplugin-vue-components/vite'
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 import { VantResolver } from '@vant/auto-import-resolver'
 import { VitePWA } from 'vite-plugin-pwa'
-import { entryReport } from './tools/entry-report'
+import { entryReport } from './tools/entry-report.ts'
 
 const page = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
