@@ -95,7 +95,7 @@ const zh = {
         done: '已签到',
         ok: '{name} 签到成功，获得 {points} 积分',
         balance: '当前积分 {points}',
-        refused: '签到未成功',
+        refused: '{name} 签到未成功',
       },
       sat: {
         lead: '活动当天或之后，为到场会员记录 1–5 分满意度与意见，每人一次。',
@@ -256,7 +256,7 @@ const en: typeof zh = {
         capacity: 'Places',
         left: 'Places left',
         points: 'Points for attending',
-        segment: 'Invited',
+        segment: 'Segment',
         allTiers: 'Every tier',
         invited: 'Invited',
         accepted: 'Coming',
@@ -298,7 +298,7 @@ const en: typeof zh = {
         done: 'Checked in',
         ok: '{name} checked in and earned {points} points',
         balance: 'Balance {points} points',
-        refused: 'Check-in refused',
+        refused: 'Check-in of {name} refused',
       },
       sat: {
         lead: 'On or after the event day, record each attendee\'s score of 1 to 5 and any comment, once.',
