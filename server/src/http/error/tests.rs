@@ -4,6 +4,7 @@
 use carclub_shared::complaints::Level;
 use carclub_shared::dating::DatingError;
 use carclub_shared::projection::{Rejection, Violation};
+use carclub_shared::satisfaction::SatisfactionRefused;
 use carclub_shared::{
     BenefitId, CardNo, CompanyId, DeviceId, EventId, MemberId, Money, Points, ReceiptNo, Role,
     ShortText, StoreId, Timestamp, UserId, Vin,
@@ -16,7 +17,7 @@ use crate::domain::audit::AuditError;
 use crate::domain::auth::{AuthError, Companies};
 use crate::domain::cards::CardsError;
 use crate::domain::cardstock::{CardStockError, LoanId};
-use crate::domain::club_events::{ClubEventError, ClubEventId};
+use crate::domain::club_events::{ClubEventError, ClubEventId, SatisfactionError};
 use crate::domain::complaints::{ComplaintError, ComplaintId};
 use crate::domain::conflicts::ConflictsError;
 use crate::domain::export::ExportError;
@@ -364,6 +365,18 @@ fn every_domain_error_maps_to_a_code_and_a_chinese_detail() {
                 member: MemberId::new(),
             },
             ClubEventError::Refused(Refusal::NoMember),
+        ]
+        .map(ApiError::from),
+    );
+    errors.extend(
+        [
+            SatisfactionError::NotFound(event),
+            SatisfactionError::UnknownMember(MemberId::new()),
+            SatisfactionError::Refused(SatisfactionRefused::ScoreOutOfRange(6)),
+            SatisfactionError::Refused(SatisfactionRefused::CommentTooLong),
+            SatisfactionError::Refused(SatisfactionRefused::NotAttended),
+            SatisfactionError::Refused(SatisfactionRefused::AlreadyScored),
+            SatisfactionError::Refused(SatisfactionRefused::BeforeEvent { starts: date() }),
         ]
         .map(ApiError::from),
     );
