@@ -80,11 +80,12 @@ export async function shotBoth(page, dir, name) {
   const second = first === 'en' ? 'zh-CN' : 'en';
   await page.waitForTimeout(150);
   await page.screenshot({ path: join(dir, `${name}.${first}.png`), fullPage: true });
-  await lang.click();
+  // A DOM click: the switch works even behind a modal dialog (its words change with the language).
+  await lang.dispatchEvent('click');
   await page.waitForFunction((want) => document.documentElement.lang === want, second);
   await page.waitForTimeout(150);
   await page.screenshot({ path: join(dir, `${name}.${second}.png`), fullPage: true });
-  await lang.click();
+  await lang.dispatchEvent('click');
   await page.waitForFunction((want) => document.documentElement.lang === want, first);
 }
 
