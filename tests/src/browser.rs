@@ -79,3 +79,42 @@ pub fn run_script(script: &str, args: &[String]) -> (bool, String) {
         None => (false, format!("{output}\nkilled after {BROWSER_RUN:?}")),
     }
 }
+
+/// Runs `tests/browser/<script>` against `server` with `--base` and `--shots
+/// target/screenshots` followed by `options` (each a flag and its value); panics with everything
+/// it printed, where its screenshots are and the server's log when it fails. Returns what it
+/// printed.
+pub fn drive(script: &str, server: &crate::Server, options: &[(&str, String)]) -> String {
+    require_web_app();
+    let shots = crate::root().join("target/screenshots");
+    let mut args = vec![
+        "--base".to_owned(),
+        server.base.clone(),
+        "--shots".to_owned(),
+        shots.display().to_string(),
+    ];
+    for (flag, value) in options {
+        args.push((*flag).to_owned());
+        args.push(value.clone());
+    }
+    let (passed, output) = run_script(script, &args);
+    println!("{output}");
+    assert!(
+        passed,
+        "the browser run of {script} failed (screenshots in {}, server log {}):\n{output}",
+        shots.display(),
+        server.log.display()
+    );
+    output
+}
+
+/// The value a browser script printed on a line `<key> <value>` (an id it created, a code it was
+/// shown); panics when it printed none.
+pub fn printed(output: &str, key: &str) -> String {
+    output
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key} ")))
+        .unwrap_or_else(|| panic!("the script printed no {key}:\n{output}"))
+        .trim()
+        .to_owned()
+}
