@@ -10,7 +10,8 @@
 //   node tests/browser/office-club.mjs --base URL --password PW --title 冬季用车讲堂 \
 //        --attendee 王芳 --plate 粤B10001 --other 刘强 --pending 赵磊 \
 //        --partner 海景酒店 --company 丙科技有限公司 --advisor advisor1 \
-//        --company-member ID --company-member-name 刘强 [--shots target/screenshots]
+//        --company-member ID --company-member-name 刘强 --reception reception1 --staff-password PW \
+//        [--shots target/screenshots]
 //
 // Exits non-zero on the first failed step. Uses the system's Chromium; never downloads a browser.
 
@@ -34,13 +35,15 @@ const { values: opts } = parseArgs({
     advisor: { type: 'string' },
     'company-member': { type: 'string' },
     'company-member-name': { type: 'string' },
+    reception: { type: 'string' },
+    'staff-password': { type: 'string' },
     shots: { type: 'string', default: join('target', 'screenshots') },
     chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
     headed: { type: 'boolean', default: false },
   },
 });
 const NEEDED = ['base', 'password', 'title', 'attendee', 'plate', 'other', 'pending', 'partner',
-  'company', 'advisor', 'company-member', 'company-member-name'];
+  'company', 'advisor', 'company-member', 'company-member-name', 'reception', 'staff-password'];
 for (const need of NEEDED) {
   if (!opts[need]) {
     console.error(`missing --${need}; see the head of office-club.mjs for the usage`);
@@ -333,6 +336,38 @@ await step('a member of the company is in the agreement\'s member list', async (
   const advisor = await detail.locator('[data-test=ag-detail-advisor]').innerText();
   if (!advisor.includes(opts.advisor)) throw new Error(`the advisor shown: ${advisor}`);
   await shotBoth(page, SHOTS, 'club-agreement');
+  clean();
+});
+
+await step('reception sees the events and partners but is offered no action its role may not take', async () => {
+  await page.locator('[data-test=sign-out]').click();
+  await page.locator('[data-test=sign-in]').waitFor();
+  await field('username').fill(opts.reception);
+  await field('password').fill(opts['staff-password']);
+  await page.locator('[data-test=sign-in]').click();
+  await page.locator('[data-test=nav]').waitFor();
+  await page.locator('[data-test=nav-events]').click();
+  await page.locator(`[data-test="event-${opts.title}"]`).click();
+  await page.locator('[data-test=event-detail]').waitFor();
+  if (await page.locator('[data-test=event-new]').count()) throw new Error('reception is offered a new event');
+  // Reception records answers (rsvp), not attendance nor satisfaction.
+  await page.locator(`[data-test="rsvp-no-${opts.other}"]`).waitFor();
+  await page.locator('[data-test=event-tabs] .el-tabs__item', { hasText: /到场签到|Check-in/ }).click();
+  await field('checkin-search').fill(opts.plate);
+  await page.locator('[data-test=checkin-find]').click();
+  await page.locator('[data-test=checkin-found] .el-table__row', { hasText: opts.attendee }).waitFor();
+  if (await page.locator(`[data-test="checkin-${opts.plate}"]`).count()) throw new Error('reception is offered a check-in');
+  await page.locator('[data-test=event-tabs] .el-tabs__item', { hasText: /满意度|Satisfaction/ }).click();
+  await page.locator('[data-test=sat-list]').waitFor();
+  if (await page.locator('[data-test=sat-submit]').count()) throw new Error('reception is offered a score');
+  await shotBoth(page, SHOTS, 'club-events-reception');
+  await page.locator('[data-test=nav-partners]').click();
+  await page.locator(`[data-test="partner-state-${opts.partner}"]`).waitFor();
+  if (await page.locator('[data-test=partner-new]').count()) throw new Error('reception is offered a new partner');
+  if (await page.locator('[data-test=partners-tabs] .el-tabs__item', { hasText: /大客户协议|Corporate/ }).count()) {
+    throw new Error('reception sees the corporate agreements');
+  }
+  await shotBoth(page, SHOTS, 'club-partners-reception');
   clean();
 });
 

@@ -6,8 +6,10 @@
 //! reads its invitation list, checks an attendee in by plate (the points shown), sees a second
 //! check-in refused, records a satisfaction score and sees the average; puts a partner merchant on
 //! file and deactivates it; signs a corporate agreement with a service advisor and check days and
-//! sees a member of that company in its member list. The server then holds one attendance and its
-//! points once, the score and its average, the partner inactive and the agreement as signed.
+//! sees a member of that company in its member list; reception then sees the event and the
+//! partners but is offered no action its role may not take. The server then holds one attendance
+//! and its points once, the score and its average, the partner inactive and the agreement as
+//! signed.
 //!
 //! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
 //! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
@@ -79,6 +81,7 @@ fn the_back_office_runs_an_event_and_signs_partners_in_the_browser() {
     }
     let before = points(&server, &admin, &attendee);
     let advisor = create_user(&server, &admin, "advisor1", "service_advisor", &store);
+    create_user(&server, &admin, "reception1", "reception", &store);
 
     let shots = root.join("target/screenshots");
     let args: Vec<String> = [
@@ -95,6 +98,8 @@ fn the_back_office_runs_an_event_and_signs_partners_in_the_browser() {
         ("--advisor", "advisor1".to_owned()),
         ("--company-member", other.clone()),
         ("--company-member-name", OTHER.to_owned()),
+        ("--reception", "reception1".to_owned()),
+        ("--staff-password", PASSWORD.to_owned()),
         ("--shots", shots.display().to_string()),
     ]
     .into_iter()
