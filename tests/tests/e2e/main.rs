@@ -22,6 +22,7 @@ mod interop;
 mod member_app;
 mod member_pages;
 mod member_year;
+mod office_admin;
 mod office_api;
 mod office_care;
 mod office_club;
