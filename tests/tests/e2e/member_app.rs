@@ -4,9 +4,8 @@
 //! another member has filled), files a complaint, and a staff account is refused; the server then
 //! has the answer and the complaint, and nothing more.
 //!
-//! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`, or the build that
-//! `CARCLUB_WEB_DIR` names), the browser driver (`npm install --prefix tests/js`), Node.js and
-//! Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
+//! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
+//! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
 
 use carclub_tests::time::{now_ms, ts};
 use carclub_tests::{Device, TestServer};
@@ -14,14 +13,8 @@ use serde_json::{Value, json};
 
 #[test]
 fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
-    let root = carclub_tests::root();
     carclub_tests::browser::require_web_app();
-
-    // The built app is web/dist; CARCLUB_WEB_DIR names another build (of some pages only).
-    let server = match std::env::var("CARCLUB_WEB_DIR") {
-        Ok(dir) => TestServer::start_with(&["--web", &dir]),
-        Err(_) => TestServer::start(),
-    };
+    let server = TestServer::start();
     let admin = server.admin();
 
     // Enrolled on site by a field device, then synced.
@@ -109,30 +102,20 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
     assert_eq!(s, 201, "{inv}");
     let code = inv["code"].as_str().expect("code").to_owned();
 
-    let shots = root.join("target/screenshots");
-    let args: Vec<String> = [
-        ("--base", server.base.clone()),
-        ("--code", code),
-        ("--card", card.clone()),
-        ("--tier", "一般卡".to_owned()),
-        ("--points", points.to_string()),
-        ("--event", event.clone()),
-        ("--full-event", full_event.clone()),
-        ("--staff-user", "admin".to_owned()),
-        ("--staff-password", carclub_tests::ADMIN_PASSWORD.to_owned()),
-        ("--username", "chenjing".to_owned()),
-        ("--shots", shots.display().to_string()),
-    ]
-    .into_iter()
-    .flat_map(|(k, v)| [k.to_owned(), v])
-    .collect();
-    let (passed, output) = carclub_tests::browser::run_script("member-app.mjs", &args);
-    println!("{output}");
-    assert!(
-        passed,
-        "the browser run failed (screenshots in {}, server log {}):\n{output}",
-        shots.display(),
-        server.log.display()
+    carclub_tests::browser::drive(
+        "member-app.mjs",
+        &server,
+        &[
+            ("--code", code),
+            ("--card", card.clone()),
+            ("--tier", "一般卡".to_owned()),
+            ("--points", points.to_string()),
+            ("--event", event.clone()),
+            ("--full-event", full_event.clone()),
+            ("--staff-user", "admin".to_owned()),
+            ("--staff-password", carclub_tests::ADMIN_PASSWORD.to_owned()),
+            ("--username", "chenjing".to_owned()),
+        ],
     );
 
     // The answer is on the server, given by the member's own login.

@@ -47,11 +47,8 @@ fn millis(text: &str) -> i64 {
 
 #[test]
 fn the_back_office_files_escalates_answers_analyses_and_audits_complaints_in_the_browser() {
-    let root = carclub_tests::root();
     carclub_tests::browser::require_web_app();
-
-    let web = root.join("web/dist");
-    let server = TestServer::start_with(&["--web", &web.to_string_lossy()]);
+    let server = TestServer::start();
     let admin = server.admin();
     let store = home_store(&server, &admin);
     create_user(&server, &admin, "reception1", "reception", &store);
@@ -146,35 +143,25 @@ fn the_back_office_files_escalates_answers_analyses_and_audits_complaints_in_the
     );
     answer(&late, "已增加洗车工位", Some(ts(now_ms() - DAY_MS)));
 
-    let shots = root.join("target/screenshots");
-    let args: Vec<String> = [
-        ("--base", server.base.clone()),
-        ("--user", "admin".to_owned()),
-        ("--password", ADMIN_PASSWORD.to_owned()),
-        ("--reception", "reception1".to_owned()),
-        ("--staff-password", PASSWORD.to_owned()),
-        ("--member", WANG.to_owned()),
-        ("--filed-text", FILED_TEXT.to_owned()),
-        ("--escalate-text", ESCALATE_TEXT.to_owned()),
-        ("--escalate-reason", ESCALATE_REASON.to_owned()),
-        ("--answer-text", ANSWER_TEXT.to_owned()),
-        ("--answer-reply", ANSWER_REPLY.to_owned()),
-        ("--overdue-text", OVERDUE_TEXT.to_owned()),
-        ("--late-text", LATE_TEXT.to_owned()),
-        ("--last-month", last.to_string()),
-        ("--before-filed", "2".to_owned()),
-        ("--shots", shots.display().to_string()),
-    ]
-    .into_iter()
-    .flat_map(|(k, v)| [k.to_owned(), v])
-    .collect();
-    let (passed, output) = carclub_tests::browser::run_script("office-care.mjs", &args);
-    println!("{output}");
-    assert!(
-        passed,
-        "the browser run failed (screenshots in {}, server log {}):\n{output}",
-        shots.display(),
-        server.log.display()
+    carclub_tests::browser::drive(
+        "office-care.mjs",
+        &server,
+        &[
+            ("--user", "admin".to_owned()),
+            ("--password", ADMIN_PASSWORD.to_owned()),
+            ("--reception", "reception1".to_owned()),
+            ("--staff-password", PASSWORD.to_owned()),
+            ("--member", WANG.to_owned()),
+            ("--filed-text", FILED_TEXT.to_owned()),
+            ("--escalate-text", ESCALATE_TEXT.to_owned()),
+            ("--escalate-reason", ESCALATE_REASON.to_owned()),
+            ("--answer-text", ANSWER_TEXT.to_owned()),
+            ("--answer-reply", ANSWER_REPLY.to_owned()),
+            ("--overdue-text", OVERDUE_TEXT.to_owned()),
+            ("--late-text", LATE_TEXT.to_owned()),
+            ("--last-month", last.to_string()),
+            ("--before-filed", "2".to_owned()),
+        ],
     );
 
     let complaint = |id: &str| {

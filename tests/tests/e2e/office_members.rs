@@ -14,7 +14,6 @@ use carclub_tests::accounts::{PASSWORD, create_user, home_store};
 use carclub_tests::time::{now_ms, ts};
 use carclub_tests::{ADMIN_PASSWORD, Device, TestServer, urlencode};
 use serde_json::{Value, json};
-use std::path::Path;
 
 const NAME: &str = "李明";
 const TWIN: &str = "李明的同事";
@@ -26,15 +25,8 @@ const NOTE: &str = "一车一卡：保留李明的卡，另一份入会退会并
 
 #[test]
 fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_browser() {
-    let root = carclub_tests::root();
     carclub_tests::browser::require_web_app();
-
-    // A copy of this working tree's web app, named to the server: the binary may have been built
-    // in another tree, and a rebuild of web/dist during the run must not pull the page away.
-    let scratch = tempfile::tempdir().expect("a temporary directory");
-    let web = scratch.path().join("dist");
-    copy_dir(&root.join("web/dist"), &web);
-    let server = TestServer::start_with(&["--web", &web.to_string_lossy()]);
+    let server = TestServer::start();
     let admin = server.admin();
     let store = home_store(&server, &admin);
 
@@ -119,34 +111,24 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
     assert_eq!(s, 201, "{a}");
     let company = a["id"].as_str().unwrap().to_owned();
 
-    let shots = root.join("target/screenshots");
-    let args: Vec<String> = [
-        ("--base", server.base.clone()),
-        ("--user", "admin".to_owned()),
-        ("--password", ADMIN_PASSWORD.to_owned()),
-        ("--name", NAME.to_owned()),
-        ("--plate", PLATE.to_owned()),
-        ("--receipt", RECEIPT.to_owned()),
-        ("--points", points.to_string()),
-        ("--balance", balance.to_string()),
-        ("--note", NOTE.to_owned()),
-        ("--field-staff", "field1".to_owned()),
-        ("--company", COMPANY.to_owned()),
-        ("--advisor", "advisor1".to_owned()),
-        ("--reception", "reception1".to_owned()),
-        ("--staff-password", PASSWORD.to_owned()),
-        ("--shots", shots.display().to_string()),
-    ]
-    .into_iter()
-    .flat_map(|(k, v)| [k.to_owned(), v])
-    .collect();
-    let (passed, output) = carclub_tests::browser::run_script("office-members.mjs", &args);
-    println!("{output}");
-    assert!(
-        passed,
-        "the browser run failed (screenshots in {}, server log {}):\n{output}",
-        shots.display(),
-        server.log.display()
+    let output = carclub_tests::browser::drive(
+        "office-members.mjs",
+        &server,
+        &[
+            ("--user", "admin".to_owned()),
+            ("--password", ADMIN_PASSWORD.to_owned()),
+            ("--name", NAME.to_owned()),
+            ("--plate", PLATE.to_owned()),
+            ("--receipt", RECEIPT.to_owned()),
+            ("--points", points.to_string()),
+            ("--balance", balance.to_string()),
+            ("--note", NOTE.to_owned()),
+            ("--field-staff", "field1".to_owned()),
+            ("--company", COMPANY.to_owned()),
+            ("--advisor", "advisor1".to_owned()),
+            ("--reception", "reception1".to_owned()),
+            ("--staff-password", PASSWORD.to_owned()),
+        ],
     );
 
     // The conflict is resolved with the decision taken in the browser: the first member kept.
@@ -189,18 +171,4 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
     );
     assert_eq!(s, 201, "{signed}");
     assert_eq!(signed["member"], member.as_str(), "{signed}");
-}
-
-/// Copies the directory `from` to `to`, recursively.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("the copy's directory");
-    for entry in std::fs::read_dir(from).expect("the built web app") {
-        let entry = entry.expect("a directory entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("a file of the web app copied");
-        }
-    }
 }
