@@ -152,7 +152,7 @@ const zh = {
         card: '会员卡号',
         store: '门店',
         valid: '有效期至',
-        validFor: '（{n} 内有效，只能使用一次）',
+        validFor: '（{n}内有效，只能使用一次）',
         howTitle: '使用方法',
         step1: '用手机浏览器打开 {url}',
         step2: '点“用邀请码开通”，输入上面的邀请码。',
