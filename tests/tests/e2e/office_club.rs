@@ -30,16 +30,6 @@ const PENDING: &str = "赵磊";
 const PARTNER: &str = "海景酒店";
 const COMPANY: &str = "丙科技有限公司";
 
-/// The value of `KEY <value>` the script printed.
-fn printed(output: &str, key: &str) -> String {
-    output
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{key} ")))
-        .unwrap_or_else(|| panic!("the script printed {key}:\n{output}"))
-        .trim()
-        .to_owned()
-}
-
 fn points(server: &TestServer, token: &str, member: &str) -> u64 {
     let (s, f) = file(server, token, member);
     assert_eq!(s, 200, "{f}");
@@ -48,11 +38,8 @@ fn points(server: &TestServer, token: &str, member: &str) -> u64 {
 
 #[test]
 fn the_back_office_runs_an_event_and_signs_partners_in_the_browser() {
-    let root = carclub_tests::root();
     carclub_tests::browser::require_web_app();
-
-    let web = root.join("web/dist");
-    let server = TestServer::start_with(&["--web", &web.to_string_lossy()]);
+    let server = TestServer::start();
     let admin = server.admin();
     let store = home_store(&server, &admin);
 
@@ -83,38 +70,28 @@ fn the_back_office_runs_an_event_and_signs_partners_in_the_browser() {
     let advisor = create_user(&server, &admin, "advisor1", "service_advisor", &store);
     create_user(&server, &admin, "reception1", "reception", &store);
 
-    let shots = root.join("target/screenshots");
-    let args: Vec<String> = [
-        ("--base", server.base.clone()),
-        ("--user", "admin".to_owned()),
-        ("--password", ADMIN_PASSWORD.to_owned()),
-        ("--title", TITLE.to_owned()),
-        ("--attendee", ATTENDEE.to_owned()),
-        ("--plate", PLATE.to_owned()),
-        ("--other", OTHER.to_owned()),
-        ("--pending", PENDING.to_owned()),
-        ("--partner", PARTNER.to_owned()),
-        ("--company", COMPANY.to_owned()),
-        ("--advisor", "advisor1".to_owned()),
-        ("--company-member", other.clone()),
-        ("--company-member-name", OTHER.to_owned()),
-        ("--reception", "reception1".to_owned()),
-        ("--staff-password", PASSWORD.to_owned()),
-        ("--shots", shots.display().to_string()),
-    ]
-    .into_iter()
-    .flat_map(|(k, v)| [k.to_owned(), v])
-    .collect();
-    let (passed, output) = carclub_tests::browser::run_script("office-club.mjs", &args);
-    println!("{output}");
-    assert!(
-        passed,
-        "the browser run failed (screenshots in {}, server log {}):\n{output}",
-        shots.display(),
-        server.log.display()
+    let output = carclub_tests::browser::drive(
+        "office-club.mjs",
+        &server,
+        &[
+            ("--user", "admin".to_owned()),
+            ("--password", ADMIN_PASSWORD.to_owned()),
+            ("--title", TITLE.to_owned()),
+            ("--attendee", ATTENDEE.to_owned()),
+            ("--plate", PLATE.to_owned()),
+            ("--other", OTHER.to_owned()),
+            ("--pending", PENDING.to_owned()),
+            ("--partner", PARTNER.to_owned()),
+            ("--company", COMPANY.to_owned()),
+            ("--advisor", "advisor1".to_owned()),
+            ("--company-member", other.clone()),
+            ("--company-member-name", OTHER.to_owned()),
+            ("--reception", "reception1".to_owned()),
+            ("--staff-password", PASSWORD.to_owned()),
+        ],
     );
-    let event = printed(&output, "EVENT");
-    let agreement = printed(&output, "AGREEMENT");
+    let event = carclub_tests::browser::printed(&output, "EVENT");
+    let agreement = carclub_tests::browser::printed(&output, "AGREEMENT");
 
     let (s, ev) = server.get(&format!("/api/club-events/{event}"), Some(&admin));
     assert_eq!(s, 200, "{ev}");
