@@ -25,42 +25,23 @@ fn nonce() -> u128 {
 
 #[test]
 fn offline_enrollment_in_the_browser_reaches_the_server() {
-    let root = carclub_tests::root();
     carclub_tests::browser::require_web_app();
 
     let server = TestServer::start();
     let member = format!("王测试{}", nonce() % 100_000);
-    let shots = root.join("target/screenshots");
     let company = field_staff_at_company(&server);
 
-    let args: Vec<String> = [
-        "--base",
-        &server.base,
-        "--user",
-        FIELD_STAFF,
-        "--password",
-        FIELD_PASSWORD,
-        "--company",
-        COMPANY,
-        "--second-user",
-        ADMIN,
-        "--second-password",
-        ADMIN_PASSWORD,
-        "--name",
-        &member,
-        "--shots",
-        &shots.to_string_lossy(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let (passed, output) = carclub_tests::browser::run_script("offline-enroll.mjs", &args);
-    println!("{output}");
-    assert!(
-        passed,
-        "the browser run failed (screenshots in {}, server log {}):\n{output}",
-        shots.display(),
-        server.log.display()
+    carclub_tests::browser::drive(
+        "offline-enroll.mjs",
+        &server,
+        &[
+            ("--user", FIELD_STAFF.to_owned()),
+            ("--password", FIELD_PASSWORD.to_owned()),
+            ("--company", COMPANY.to_owned()),
+            ("--second-user", ADMIN.to_owned()),
+            ("--second-password", ADMIN_PASSWORD.to_owned()),
+            ("--name", member.clone()),
+        ],
     );
 
     let token = server.login(ADMIN, ADMIN_PASSWORD);

@@ -72,7 +72,6 @@ fn state_of(server: &TestServer, token: &str, member: &str) -> Value {
 
 #[test]
 fn the_counter_approves_settles_redeems_and_runs_a_members_lifecycle_in_the_browser() {
-    let root = carclub_tests::root();
     carclub_tests::browser::require_web_app();
 
     let server = TestServer::start();
@@ -168,41 +167,30 @@ fn the_counter_approves_settles_redeems_and_runs_a_members_lifecycle_in_the_brow
     let earns = q["points"].as_u64().expect("points");
     let discount = q["discount"].as_i64().expect("discount");
 
-    let shots = root.join("target/screenshots");
-    let args: Vec<String> = [
-        ("--base", server.base.clone()),
-        ("--shots", shots.display().to_string()),
-        ("--store", store.clone()),
-        ("--approve", approve.clone()),
-        ("--reject", reject.clone()),
-        ("--waiting", waiting.clone()),
-        ("--young", young.clone()),
-        ("--young-card", young_card.clone()),
-        ("--plate", "粤B12345".to_owned()),
-        ("--earns", earns.to_string()),
-        ("--discount", discount.to_string()),
-        ("--points-before", points_before.to_string()),
-        ("--renewing", renewing.clone()),
-        ("--renewing-card", renewing_card.clone()),
-        ("--temp-card", temp_card.clone()),
-        ("--new-card", new_card.clone()),
-        ("--password", PASSWORD.to_owned()),
-    ]
-    .into_iter()
-    .flat_map(|(k, v)| [k.to_owned(), v])
-    .collect();
     // Two runs of the script, each within the browser run's time limit: the approvals and the
     // till, then the member files.
     for part in ["desk", "files"] {
-        let mut args = args.clone();
-        args.extend(["--part".to_owned(), part.to_owned()]);
-        let (passed, output) = carclub_tests::browser::run_script("office-counter.mjs", &args);
-        println!("{output}");
-        assert!(
-            passed,
-            "the browser run ({part}) failed (screenshots in {}, server log {}):\n{output}",
-            shots.display(),
-            server.log.display()
+        carclub_tests::browser::drive(
+            "office-counter.mjs",
+            &server,
+            &[
+                ("--store", store.clone()),
+                ("--approve", approve.clone()),
+                ("--reject", reject.clone()),
+                ("--waiting", waiting.clone()),
+                ("--young", young.clone()),
+                ("--young-card", young_card.clone()),
+                ("--plate", "粤B12345".to_owned()),
+                ("--earns", earns.to_string()),
+                ("--discount", discount.to_string()),
+                ("--points-before", points_before.to_string()),
+                ("--renewing", renewing.clone()),
+                ("--renewing-card", renewing_card.clone()),
+                ("--temp-card", temp_card.clone()),
+                ("--new-card", new_card.clone()),
+                ("--password", PASSWORD.to_owned()),
+                ("--part", part.to_owned()),
+            ],
         );
     }
 
