@@ -29,16 +29,6 @@ const RECEIPT: &str = "R-701";
 const SAMPLE: &str = "S0000001";
 const NEW_USER: &str = "reception2";
 
-/// The value of `KEY <value>` the script printed.
-fn printed(output: &str, key: &str) -> String {
-    output
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{key} ")))
-        .unwrap_or_else(|| panic!("the script printed {key}:\n{output}"))
-        .trim()
-        .to_owned()
-}
-
 fn device_id(device: &Device) -> String {
     device.status()["device"]["device"]
         .as_str()
@@ -61,7 +51,6 @@ fn device_view<'a>(list: &'a [Value], id: &str) -> &'a Value {
 
 #[test]
 fn the_back_office_keeps_card_stock_and_people_in_the_browser() {
-    let root = carclub_tests::root();
     carclub_tests::browser::require_web_app();
 
     let server = TestServer::start();
@@ -112,35 +101,25 @@ fn the_back_office_keeps_card_stock_and_people_in_the_browser() {
         },
     );
 
-    let shots = root.join("target/screenshots");
-    let args: Vec<String> = [
-        ("--base", server.base.clone()),
-        ("--user", "admin".to_owned()),
-        ("--password", ADMIN_PASSWORD.to_owned()),
-        ("--device", phone_id.clone()),
-        ("--lost-device", tablet_id.clone()),
-        ("--holder", "sales1".to_owned()),
-        ("--sample", SAMPLE.to_owned()),
-        ("--sold", sold.clone()),
-        ("--receipt", RECEIPT.to_owned()),
-        ("--wrong-receipt", "R-799".to_owned()),
-        ("--member", MEMBER.to_owned()),
-        ("--new-user", NEW_USER.to_owned()),
-        ("--shots", shots.display().to_string()),
-    ]
-    .into_iter()
-    .flat_map(|(k, v)| [k.to_owned(), v])
-    .collect();
-    let (passed, output) = carclub_tests::browser::run_script("office-admin.mjs", &args);
-    println!("{output}");
-    assert!(
-        passed,
-        "the browser run failed (screenshots in {}, server log {}):\n{output}",
-        shots.display(),
-        server.log.display()
+    let output = carclub_tests::browser::drive(
+        "office-admin.mjs",
+        &server,
+        &[
+            ("--user", "admin".to_owned()),
+            ("--password", ADMIN_PASSWORD.to_owned()),
+            ("--device", phone_id.clone()),
+            ("--lost-device", tablet_id.clone()),
+            ("--holder", "sales1".to_owned()),
+            ("--sample", SAMPLE.to_owned()),
+            ("--sold", sold.clone()),
+            ("--receipt", RECEIPT.to_owned()),
+            ("--wrong-receipt", "R-799".to_owned()),
+            ("--member", MEMBER.to_owned()),
+            ("--new-user", NEW_USER.to_owned()),
+        ],
     );
-    let block = printed(&output, "BLOCK");
-    let code = printed(&output, "CODE");
+    let block = carclub_tests::browser::printed(&output, "BLOCK");
+    let code = carclub_tests::browser::printed(&output, "CODE");
 
     rule(
         "the device carries the block checked out in the browser",
@@ -256,7 +235,6 @@ const ROLES: [&str; 8] = [
 
 #[test]
 fn each_role_is_offered_exactly_the_back_office_pages_the_matrix_allows() {
-    let root = carclub_tests::root();
     carclub_tests::browser::require_web_app();
 
     let server = TestServer::start();
@@ -288,24 +266,14 @@ fn each_role_is_offered_exactly_the_back_office_pages_the_matrix_allows() {
     assert_eq!(s, 200, "{v}");
     member_login(&server, &admin, &member, "wangfang");
 
-    let shots = root.join("target/screenshots");
-    let args: Vec<String> = [
-        ("--base", server.base.clone()),
-        ("--accounts", accounts.join(",")),
-        ("--member-user", "wangfang".to_owned()),
-        ("--member-password", MEMBER_PASSWORD.to_owned()),
-        ("--shots", shots.display().to_string()),
-    ]
-    .into_iter()
-    .flat_map(|(k, v)| [k.to_owned(), v])
-    .collect();
-    let (passed, output) = carclub_tests::browser::run_script("office-roles.mjs", &args);
-    println!("{output}");
-    assert!(
-        passed,
-        "the browser run failed (screenshots in {}, server log {}):\n{output}",
-        shots.display(),
-        server.log.display()
+    let output = carclub_tests::browser::drive(
+        "office-roles.mjs",
+        &server,
+        &[
+            ("--accounts", accounts.join(",")),
+            ("--member-user", "wangfang".to_owned()),
+            ("--member-password", MEMBER_PASSWORD.to_owned()),
+        ],
     );
     for role in ROLES.iter().chain(&["admin"]) {
         assert!(
