@@ -6,12 +6,14 @@
 // finance redeems points (refused on screen when the balance is short); the club manager, on member
 // files, is refused a renewal outside the window (the engine's reason shown), takes a withdrawal
 // from request to the refund and the decision, renews inside the window, reports a card lost,
-// hands over a temporary card and reissues the card. Screenshots of every screen and dialog, in
-// Chinese and English, go to --shots as counter-*.png.
+// hands over a temporary card and reissues the card, approves the upgrade to Silver the renewing
+// member qualifies for by points, and grants points by hand to another member (refused without a
+// reason, done with one). Screenshots of every screen and dialog, in Chinese and English, go to
+// --shots as counter-*.png.
 //
 //   node tests/browser/office-counter.mjs --base URL --store ID --approve ID --reject ID --waiting ID \
 //        --young ID --young-card CARD --plate 粤B12345 --earns N --discount FEN --points-before N \
-//        --renewing ID --renewing-card CARD --temp-card CARD --new-card CARD --password PW \
+//        --renewing ID --renewing-card CARD --temp-card CARD --new-card CARD --grant POINTS --password PW \
 //        [--admin-password PW] [--shots target/screenshots]
 //
 // Exits non-zero on the first failed step. Uses the system's Chromium; never downloads a browser.
@@ -38,6 +40,7 @@ const { values: opts } = parseArgs({
     'renewing-card': { type: 'string' },
     'temp-card': { type: 'string' },
     'new-card': { type: 'string' },
+    grant: { type: 'string' },
     password: { type: 'string' },
     // `desk`: approvals and the till; `files`: member files; both by default (each part in its own
     // run keeps a run short on a busy machine).
@@ -49,7 +52,7 @@ const { values: opts } = parseArgs({
   },
 });
 const NEEDED = ['base', 'store', 'approve', 'reject', 'waiting', 'young', 'young-card', 'plate', 'earns', 'discount',
-  'points-before', 'renewing', 'renewing-card', 'temp-card', 'new-card', 'password'];
+  'points-before', 'renewing', 'renewing-card', 'temp-card', 'new-card', 'grant', 'password'];
 for (const need of NEEDED) {
   if (!opts[need]) {
     console.error(`missing --${need}; see the usage at the top of office-counter.mjs`);
@@ -452,6 +455,41 @@ await step('the card is reissued with the new number, the fee and a receipt', as
     opts['new-card'],
   );
   await shots('27-file-after');
+});
+
+await step('the member qualifies for Silver by points and the upgrade is approved after a confirmation', async () => {
+  await tid('upgrade-silver').waitFor();
+  const line = await text('upgrade-silver');
+  if (!line.includes('银卡') || !line.includes('积分达标')) throw new Error(`the upgrade does not say its tier and condition: ${line}`);
+  expectEqual(await text('file-tier'), '贵宾卡', 'the tier before the upgrade');
+  await tid('section-upgrade').scrollIntoViewIfNeeded();
+  await shots('28a-upgrade-offered');
+  await confirmed('28b-upgrade-confirm', () => tid('action-upgrade-silver').click());
+  await page.waitForFunction(() => document.querySelector('[data-test="file-tier"]')?.textContent?.includes('银卡'));
+  await tid('upgrade-silver').waitFor({ state: 'detached' });
+  expectEqual(await text('file-points'), '0', 'the points reset on the upgrade (preset B)');
+  await shots('28c-upgraded');
+});
+
+await step('a manual grant of points is refused without a reason, then granted with one', async () => {
+  await page.goto(`${opts.base}/office/#/members/${opts.approve}`);
+  await tid('counter-actions').waitFor();
+  expectEqual(await text('file-points'), '0', 'the points before the grant');
+  await tid('action-grant').click();
+  await tid('action-dialog').waitFor();
+  await field('form-points').fill(opts.grant);
+  await tid('dialog-submit').click();
+  await page.locator('.el-dialog .el-form-item__error', { hasText: '请填写原因' }).waitFor();
+  expectEqual(await tid('action-dialog').isVisible(), true, 'the dialog stays open without a reason');
+  await shots('29a-grant-no-reason', { quiet: false });
+  await field('form-reason').fill('车友活动组织贡献');
+  await field('form-reason').blur();
+  await page.locator('.el-dialog .el-form-item__error').waitFor({ state: 'detached' });
+  await shots('29b-grant-dialog', { quiet: false });
+  await tid('dialog-submit').click();
+  await tid('action-dialog').waitFor({ state: 'hidden' });
+  await page.waitForFunction((n) => document.querySelector('[data-test="file-points"]')?.textContent?.trim() === n, opts.grant);
+  await shots('29c-granted');
 });
 
 }

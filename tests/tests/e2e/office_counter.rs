@@ -3,8 +3,9 @@
 //! list; at the till a service advisor finds a member by plate, quotes an order (discount and
 //! points), settles it with a receipt number and registers a benefit used; finance redeems points;
 //! on member files the club manager renews (refused outside the window, done inside it), reports a
-//! card lost, hands over a temporary card and reissues, and takes a withdrawal from request to
-//! decision. The server then holds every one of these.
+//! card lost, hands over a temporary card and reissues, takes a withdrawal from request to
+//! decision, approves an upgrade the member qualifies for by points and grants points by hand
+//! with a reason. The server then holds every one of these.
 //!
 //! Members are enrolled by field devices: the command-line device for today's enrollments, a
 //! journal device for those dated back (awaiting approval for days, or in their renewal window).
@@ -155,6 +156,22 @@ fn the_counter_approves_settles_redeems_and_runs_a_members_lifecycle_in_the_brow
         "{renewing_file}"
     );
 
+    // The renewing member has earned enough points on an order to apply for Silver (preset B: a
+    // Guest with more than 1,000 points); the approved one will be granted points by hand.
+    let st = ok(
+        &renewing,
+        json!({"type": "order_settled", "order": {"receipt": "S-R0", "card": renewing_card,
+            "lines": [{"category": "labor", "amount": 1_200_000}]}}),
+    );
+    assert!(st["points"].as_u64().expect("points") > 1000, "{st}");
+    let offered = st["upgrades"]
+        .as_array()
+        .expect("upgrades")
+        .iter()
+        .any(|u| u["to"] == "silver" && u["by"] == "points" && u["mode"] == "application");
+    assert!(offered, "{st}");
+    let granted: u64 = 300;
+
     // What the till's order will earn, to check the balance after.
     let till_order = json!({"receipt": "S-T1", "card": young_card, "promotion": false,
         "lines": [{"category": "labor", "amount": 100_000}, {"category": "parts", "amount": 50_000}]});
@@ -188,6 +205,7 @@ fn the_counter_approves_settles_redeems_and_runs_a_members_lifecycle_in_the_brow
                 ("--renewing-card", renewing_card.clone()),
                 ("--temp-card", temp_card.clone()),
                 ("--new-card", new_card.clone()),
+                ("--grant", granted.to_string()),
                 ("--password", PASSWORD.to_owned()),
                 ("--part", part.to_owned()),
             ],
@@ -274,4 +292,20 @@ fn the_counter_approves_settles_redeems_and_runs_a_members_lifecycle_in_the_brow
             assert_eq!(card(&new_card)["kind"], "regular", "{st}");
         },
     );
+    rule(
+        "the upgrade approved at the counter moves the member to Silver and resets the points",
+        || {
+            assert_eq!(st["tier"], "silver", "{st}");
+            assert_eq!(renewed["tier"], "silver", "{renewed}");
+            assert_eq!(
+                st["points"], 0,
+                "preset B resets the points on an upgrade: {st}"
+            );
+        },
+    );
+    rule("a manual grant adds its points to the balance", || {
+        let f = state_of(&server, &cm, &approve);
+        assert_eq!(f["state"]["points"].as_u64(), Some(granted), "{f}");
+        assert_eq!(f["state"]["tier"], "guest", "a grant of points only: {f}");
+    });
 }
