@@ -92,8 +92,7 @@ pub fn ledger(program: &Program, events: &[Event], at: Date) -> Vec<LedgerEntry>
             .any(|v| matches!(v, Violation::Rejected { event: id, .. } if *id == event.id));
         let (amount, discount) = money(program, &engine, event, &applied, rejected);
         let status = applied.status;
-        let mut description = describe(program, &engine, event, &applied);
-        let mut description_zh = describe_zh(program, &engine, event, &applied);
+        let (mut description, mut description_zh) = describe(program, &engine, event, &applied);
         if rejected {
             description.push_str(" (not applied)");
             description_zh.push_str("（未生效）");
@@ -231,220 +230,189 @@ fn benefit_name(program: &Program, benefit: &BenefitId) -> String {
         .map_or_else(|| benefit.to_string(), |b| b.name().to_owned())
 }
 
-/// The event in a few words (no contact details: every role that sees the ledger may read it).
-fn describe(program: &Program, engine: &Engine<'_>, event: &Event, applied: &Applied) -> String {
+/// The event in a few words, in English and in Chinese (no contact details: every role that sees
+/// the ledger may read it).
+fn describe(
+    program: &Program,
+    engine: &Engine<'_>,
+    event: &Event,
+    applied: &Applied,
+) -> (String, String) {
     use EventBody::*;
+    let both = |en: &str, zh: &str| (en.to_owned(), zh.to_owned());
     match &event.body {
-        VisitStarted(_) | VisitEnded(_) => "visit".into(),
+        VisitStarted(_) | VisitEnded(_) => both("visit", "外拓拜访"),
         Enrolled(en) => {
-            let how = match en.channel {
-                Channel::Purchase => "with a car bought here",
-                Channel::Referral { .. } => "referred by a member",
-                Channel::Desk => "at the club desk",
-                Channel::OnSite { .. } => "on site",
-                Channel::Campaign => "in a campaign",
+            let (how, how_zh) = match en.channel {
+                Channel::Purchase => ("with a car bought here", "购车赠卡"),
+                Channel::Referral { .. } => ("referred by a member", "会员推荐"),
+                Channel::Desk => ("at the club desk", "到店申请"),
+                Channel::OnSite { .. } => ("on site", "现场办理"),
+                Channel::Campaign => ("in a campaign", "活动办理"),
             };
-            format!(
-                "enrolled at {} {how}, card {}",
-                tier_name(program, &en.tier),
-                en.card
+            let tier = tier_name(program, &en.tier);
+            (
+                format!("enrolled at {tier} {how}, card {}", en.card),
+                format!("入会：{tier}（{how_zh}），卡号 {}", en.card),
             )
         }
         EnrollmentApproved { .. } => match engine.term {
-            Some(t) => format!("enrollment approved; valid until {}", t.to),
-            None => "enrollment approved".into(),
+            Some(t) => (
+                format!("enrollment approved; valid until {}", t.to),
+                format!("入会审核通过，有效期至 {}", t.to),
+            ),
+            None => both("enrollment approved", "入会审核通过"),
         },
         EnrollmentRejected { reason, .. } => match reason {
-            Some(r) => format!("enrollment rejected: {}", r.as_str()),
-            None => "enrollment rejected".into(),
+            Some(r) => (
+                format!("enrollment rejected: {}", r.as_str()),
+                format!("入会申请被拒：{}", r.as_str()),
+            ),
+            None => both("enrollment rejected", "入会申请被拒"),
         },
         OrderSettled { order, .. } => match &applied.settled {
-            Some(q) => format!(
-                "order settled: {} less {} discount, {} paid, {} points",
-                q.total, q.discount, q.payable, q.points
+            Some(q) => (
+                format!(
+                    "order settled: {} less {} discount, {} paid, {} points",
+                    q.total, q.discount, q.payable, q.points
+                ),
+                format!(
+                    "结算：原价 {}，会员卡优惠 {}，实付 {}，积 {} 分",
+                    q.total, q.discount, q.payable, q.points
+                ),
             ),
-            None => format!(
-                "order {} already counted",
-                order.receipt.as_ref().map_or("", |r| r.as_str())
-            ),
+            None => {
+                let receipt = order.receipt.as_ref().map_or("", |r| r.as_str());
+                (
+                    format!("order {receipt} already counted"),
+                    format!("结算单 {receipt} 已计过积分"),
+                )
+            }
         },
         EventAttended { activity, .. } => match activity {
-            Some(a) => format!("attended {}", a.as_str()),
-            None => "attended a club event".into(),
+            Some(a) => (
+                format!("attended {}", a.as_str()),
+                format!("参加活动：{}", a.as_str()),
+            ),
+            None => both("attended a club event", "参加俱乐部活动"),
         },
-        ForumRewarded { .. } => "forum contribution rewarded".into(),
+        ForumRewarded { .. } => both("forum contribution rewarded", "论坛贡献奖励"),
         ReferralRecorded { name, .. } => match name {
-            Some(n) => format!("referred {}", n.as_str()),
-            None => "referred a prospect".into(),
+            Some(n) => (
+                format!("referred {}", n.as_str()),
+                format!("推荐：{}", n.as_str()),
+            ),
+            None => both("referred a prospect", "推荐了一位潜在客户"),
         },
-        ReferralConverted { .. } => "a referral converted".into(),
+        ReferralConverted { .. } => both("a referral converted", "推荐成功"),
         VehicleAdded { vehicle, card, .. } => match card {
-            Some(c) => format!("vehicle {} added with card {c}", vehicle.plate),
-            None => format!("vehicle {} added", vehicle.plate),
+            Some(c) => (
+                format!("vehicle {} added with card {c}", vehicle.plate),
+                format!("新增车辆 {}，卡号 {c}", vehicle.plate),
+            ),
+            None => (
+                format!("vehicle {} added", vehicle.plate),
+                format!("新增车辆 {}", vehicle.plate),
+            ),
         },
         BenefitUsed { benefit, count, .. } => {
             let name = benefit_name(program, benefit);
             if *count == 1 {
-                format!("{name} used")
+                (format!("{name} used"), format!("使用权益：{name}"))
             } else {
-                format!("{name} used ×{count}")
+                (
+                    format!("{name} used ×{count}"),
+                    format!("使用权益：{name} ×{count}"),
+                )
             }
         }
         PointsRedeemed { points, item, .. } => match item {
-            Some(i) => format!("{points} points redeemed for {}", i.as_str()),
-            None => format!("{points} points redeemed"),
+            Some(i) => (
+                format!("{points} points redeemed for {}", i.as_str()),
+                format!("兑换 {points} 积分：{}", i.as_str()),
+            ),
+            None => (
+                format!("{points} points redeemed"),
+                format!("兑换 {points} 积分"),
+            ),
         },
         Renewed { .. } => match engine.term {
-            Some(t) => format!("renewed until {}", t.to),
-            None => "renewed".into(),
+            Some(t) => (
+                format!("renewed until {}", t.to),
+                format!("续费，有效期至 {}", t.to),
+            ),
+            None => both("renewed", "续费"),
         },
-        TierPurchased { tier, .. } => format!("bought {}", tier_name(program, tier)),
-        UpgradeApproved { tier, .. } => format!("upgrade to {} approved", tier_name(program, tier)),
+        TierPurchased { tier, .. } => {
+            let name = tier_name(program, tier);
+            (format!("bought {name}"), format!("购买{name}"))
+        }
+        UpgradeApproved { tier, .. } => {
+            let name = tier_name(program, tier);
+            (
+                format!("upgrade to {name} approved"),
+                format!("升级为{name}（审核通过）"),
+            )
+        }
         ManualGrant {
             tier,
             points,
             reason,
             ..
         } => {
-            let what = match (tier, points) {
-                (Some(t), Some(p)) => format!("{} and {p} points", tier_name(program, t)),
-                (Some(t), None) => tier_name(program, t),
-                (None, Some(p)) => format!("{p} points"),
-                (None, None) => "nothing".into(),
+            let (what, what_zh) = match (tier, points) {
+                (Some(t), Some(p)) => {
+                    let name = tier_name(program, t);
+                    (
+                        format!("{name} and {p} points"),
+                        format!("{name}及 {p} 积分"),
+                    )
+                }
+                (Some(t), None) => (tier_name(program, t), tier_name(program, t)),
+                (None, Some(p)) => (format!("{p} points"), format!("{p} 积分")),
+                (None, None) => both("nothing", "无"),
             };
-            format!("granted {what}: {}", reason.as_str())
-        }
-        CardLost { card, .. } => format!("card {card} reported lost"),
-        TemporaryCardIssued { card, .. } => format!("temporary card {card} issued"),
-        CardReissued { card, replaces, .. } => match replaces {
-            Some(old) => format!("card {card} issued in place of {old}"),
-            None => format!("card {card} issued in place of the lost one"),
-        },
-        WithdrawalRequested { reason, .. } => match reason {
-            WithdrawalReason::FirstServiceDisappointing => {
-                "withdrawal requested: the first service disappointed".into()
-            }
-            WithdrawalReason::Other => "withdrawal requested".into(),
-        },
-        WithdrawalDecided { accepted, .. } => {
-            if *accepted {
-                "withdrawal accepted; points cleared".into()
-            } else {
-                "withdrawal refused".into()
-            }
-        }
-        Expired { .. } => "membership expired".into(),
-        CompanyChanged { company, .. } => match company {
-            Some(_) => "company set".into(),
-            None => "company cleared".into(),
-        },
-    }
-}
-
-/// [`describe`] in Chinese.
-fn describe_zh(program: &Program, engine: &Engine<'_>, event: &Event, applied: &Applied) -> String {
-    use EventBody::*;
-    match &event.body {
-        VisitStarted(_) | VisitEnded(_) => "外拓拜访".into(),
-        Enrolled(en) => {
-            let how = match en.channel {
-                Channel::Purchase => "购车赠卡",
-                Channel::Referral { .. } => "会员推荐",
-                Channel::Desk => "到店申请",
-                Channel::OnSite { .. } => "现场办理",
-                Channel::Campaign => "活动办理",
-            };
-            format!(
-                "入会：{}（{how}），卡号 {}",
-                tier_name(program, &en.tier),
-                en.card
+            (
+                format!("granted {what}: {}", reason.as_str()),
+                format!("人工授予{what_zh}：{}", reason.as_str()),
             )
         }
-        EnrollmentApproved { .. } => match engine.term {
-            Some(t) => format!("入会审核通过，有效期至 {}", t.to),
-            None => "入会审核通过".into(),
-        },
-        EnrollmentRejected { reason, .. } => match reason {
-            Some(r) => format!("入会申请被拒：{}", r.as_str()),
-            None => "入会申请被拒".into(),
-        },
-        OrderSettled { order, .. } => match &applied.settled {
-            Some(q) => format!(
-                "结算：原价 {}，会员卡优惠 {}，实付 {}，积 {} 分",
-                q.total, q.discount, q.payable, q.points
-            ),
-            None => format!(
-                "结算单 {} 已计过积分",
-                order.receipt.as_ref().map_or("", |r| r.as_str())
-            ),
-        },
-        EventAttended { activity, .. } => match activity {
-            Some(a) => format!("参加活动：{}", a.as_str()),
-            None => "参加俱乐部活动".into(),
-        },
-        ForumRewarded { .. } => "论坛贡献奖励".into(),
-        ReferralRecorded { name, .. } => match name {
-            Some(n) => format!("推荐：{}", n.as_str()),
-            None => "推荐了一位潜在客户".into(),
-        },
-        ReferralConverted { .. } => "推荐成功".into(),
-        VehicleAdded { vehicle, card, .. } => match card {
-            Some(c) => format!("新增车辆 {}，卡号 {c}", vehicle.plate),
-            None => format!("新增车辆 {}", vehicle.plate),
-        },
-        BenefitUsed { benefit, count, .. } => {
-            let name = benefit_name(program, benefit);
-            if *count == 1 {
-                format!("使用权益：{name}")
-            } else {
-                format!("使用权益：{name} ×{count}")
-            }
-        }
-        PointsRedeemed { points, item, .. } => match item {
-            Some(i) => format!("兑换 {points} 积分：{}", i.as_str()),
-            None => format!("兑换 {points} 积分"),
-        },
-        Renewed { .. } => match engine.term {
-            Some(t) => format!("续费，有效期至 {}", t.to),
-            None => "续费".into(),
-        },
-        TierPurchased { tier, .. } => format!("购买{}", tier_name(program, tier)),
-        UpgradeApproved { tier, .. } => format!("升级为{}（审核通过）", tier_name(program, tier)),
-        ManualGrant {
-            tier,
-            points,
-            reason,
-            ..
-        } => {
-            let what = match (tier, points) {
-                (Some(t), Some(p)) => format!("{}及 {p} 积分", tier_name(program, t)),
-                (Some(t), None) => tier_name(program, t),
-                (None, Some(p)) => format!("{p} 积分"),
-                (None, None) => "无".into(),
-            };
-            format!("人工授予{what}：{}", reason.as_str())
-        }
-        CardLost { card, .. } => format!("会员卡 {card} 挂失"),
-        TemporaryCardIssued { card, .. } => format!("发放临时卡 {card}"),
+        CardLost { card, .. } => (
+            format!("card {card} reported lost"),
+            format!("会员卡 {card} 挂失"),
+        ),
+        TemporaryCardIssued { card, .. } => (
+            format!("temporary card {card} issued"),
+            format!("发放临时卡 {card}"),
+        ),
         CardReissued { card, replaces, .. } => match replaces {
-            Some(old) => format!("补办会员卡 {card}，替换 {old}"),
-            None => format!("补办会员卡 {card}"),
+            Some(old) => (
+                format!("card {card} issued in place of {old}"),
+                format!("补办会员卡 {card}，替换 {old}"),
+            ),
+            None => (
+                format!("card {card} issued in place of the lost one"),
+                format!("补办会员卡 {card}"),
+            ),
         },
         WithdrawalRequested { reason, .. } => match reason {
-            WithdrawalReason::FirstServiceDisappointing => "申请退会：首次服务不满意".into(),
-            WithdrawalReason::Other => "申请退会".into(),
+            WithdrawalReason::FirstServiceDisappointing => both(
+                "withdrawal requested: the first service disappointed",
+                "申请退会：首次服务不满意",
+            ),
+            WithdrawalReason::Other => both("withdrawal requested", "申请退会"),
         },
         WithdrawalDecided { accepted, .. } => {
             if *accepted {
-                "同意退会，积分清零".into()
+                both("withdrawal accepted; points cleared", "同意退会，积分清零")
             } else {
-                "不同意退会".into()
+                both("withdrawal refused", "不同意退会")
             }
         }
-        Expired { .. } => "会籍到期".into(),
+        Expired { .. } => both("membership expired", "会籍到期"),
         CompanyChanged { company, .. } => match company {
-            Some(_) => "设置所属单位".into(),
-            None => "清除所属单位".into(),
+            Some(_) => both("company set", "设置所属单位"),
+            None => both("company cleared", "清除所属单位"),
         },
     }
 }
