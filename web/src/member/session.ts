@@ -4,6 +4,7 @@
 import { ref, shallowRef } from 'vue'
 import { ApiError, apiClient, call, type Schemas } from '@/api/client'
 import { messageOf } from '@/shared/action'
+import { allPages } from '@/shared/pages'
 
 const TOKEN_KEY = 'carclub.member.token'
 
@@ -123,26 +124,18 @@ export function signOut() {
   if (bearer) void endSession(bearer)
 }
 
-async function allEvents(): Promise<ClubEvent[]> {
-  const all: ClubEvent[] = []
-  let after: string | undefined
-  for (;;) {
-    const page = await call(api.GET('/api/club-events', { params: { query: { limit: 200, after } } }))
-    all.push(...page.events)
-    if (!page.next || page.events.length === 0) return all
-    after = page.next
-  }
+function allEvents(): Promise<ClubEvent[]> {
+  return allPages(
+    (after) => call(api.GET('/api/club-events', { params: { query: { limit: 200, after } } })),
+    (page) => page.events,
+  )
 }
 
-async function allComplaints(): Promise<Complaint[]> {
-  const all: Complaint[] = []
-  let after: string | undefined
-  for (;;) {
-    const page = await call(api.GET('/api/complaints', { params: { query: { limit: 200, after } } }))
-    all.push(...page.complaints)
-    if (!page.next || page.complaints.length === 0) return all
-    after = page.next
-  }
+function allComplaints(): Promise<Complaint[]> {
+  return allPages(
+    (after) => call(api.GET('/api/complaints', { params: { query: { limit: 200, after } } })),
+    (page) => page.complaints,
+  )
 }
 
 /** What the member sees of an event: invited or not, their answer, their attendance. */
