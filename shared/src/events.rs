@@ -9,7 +9,9 @@
 //! written into journals and stored by the server.
 
 use serde::{Deserialize, Serialize};
+use time::Date;
 
+use crate::care::{Elsewhere, PersonFacts, VehicleFacts, VisitKind};
 use crate::types::*;
 
 mod lifecycle;
@@ -168,6 +170,51 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         company: Option<CompanyId>,
     },
+    /// The person's care facts (birthday, region, call slots, SMS consent), replacing the old.
+    PersonFactsSet {
+        member: MemberId,
+        facts: PersonFacts,
+    },
+    /// One vehicle's care facts (model, delivery, warranty, insurance, inspection, licence),
+    /// replacing the old.
+    VehicleFactsSet {
+        member: MemberId,
+        vin: Vin,
+        facts: VehicleFacts,
+    },
+    /// An odometer reading of one vehicle.
+    MileageRecorded {
+        member: MemberId,
+        vin: Vin,
+        /// The day it was read.
+        #[serde(with = "crate::types::iso_date")]
+        on: Date,
+        #[serde(deserialize_with = "integral")]
+        km: u32,
+    },
+    /// A service visit of one vehicle, here or at another store; the event's id is the visit's.
+    ServiceVisitRecorded {
+        member: MemberId,
+        vin: Vin,
+        /// The day of the visit.
+        #[serde(with = "crate::types::iso_date")]
+        on: Date,
+        /// The odometer at the visit; also a mileage reading.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "integral_opt"
+        )]
+        km: Option<u32>,
+        kind: VisitKind,
+        /// What it cost at this store (zero when done elsewhere: the cost is in `elsewhere`).
+        amount: Money,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        advisor: Option<UserId>,
+        /// The other store's name, place and cost, for a visit done elsewhere (002).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        elsewhere: Option<Elsewhere>,
+    },
 }
 
 fn one() -> u32 {
@@ -201,6 +248,10 @@ impl EventBody {
             | WithdrawalRequested { member, .. }
             | WithdrawalDecided { member, .. }
             | CompanyChanged { member, .. }
+            | PersonFactsSet { member, .. }
+            | VehicleFactsSet { member, .. }
+            | MileageRecorded { member, .. }
+            | ServiceVisitRecorded { member, .. }
             | Expired { member } => Some(*member),
         }
     }
@@ -233,6 +284,10 @@ impl EventBody {
             WithdrawalDecided { .. } => "withdrawal_decided",
             Expired { .. } => "expired",
             CompanyChanged { .. } => "company_changed",
+            PersonFactsSet { .. } => "person_facts_set",
+            VehicleFactsSet { .. } => "vehicle_facts_set",
+            MileageRecorded { .. } => "mileage_recorded",
+            ServiceVisitRecorded { .. } => "service_visit_recorded",
         }
     }
 
@@ -264,6 +319,10 @@ impl EventBody {
             "withdrawal_decided" => "审批退会",
             "expired" => "记录会籍到期",
             "company_changed" => "变更所属企业",
+            "person_facts_set" => "更新车主关怀资料",
+            "vehicle_facts_set" => "更新车辆档案",
+            "mileage_recorded" => "登记里程",
+            "service_visit_recorded" => "登记维修保养记录",
             other => other,
         }
     }

@@ -9,6 +9,7 @@
 //! - [`projection`]: member state on a day from a program and events, quotes, violations.
 //! - [`simulate`]: a program tried on a file of events.
 //! - [`roles`]: the roles and the one seniority ladder behind account creation and complaints.
+//! - [`care`]: customer care — the lifelong service file, reminder rules, the 3×3×3 call rule.
 //! - [`complaints`]: complaint channels, levels and owners, the answer deadline, their life.
 //! - [`cardstock`]: sample and borrowed card loans and write-offs of sold cards.
 //! - [`satisfaction`]: an attendee's score of a club event, once, on or after its day; the average.
@@ -16,6 +17,7 @@
 //! - [`workdays`]: working days, and the 3 working days the back office has to approve an enrollment.
 
 pub mod cardstock;
+pub mod care;
 pub mod complaints;
 pub mod dating;
 pub mod events;

@@ -95,6 +95,8 @@ pub enum Op {
     SetCompany,
     /// Read the club program a store runs (a member: their own store's).
     ViewProgram,
+    /// Edit a member's service file: person and vehicle care facts, mileage, service visits.
+    EditServiceFile,
     /// Date a member operation more than a day back (a paper record keyed in later): points and
     /// tiers follow the date, so only managers may.
     Backdate,
@@ -313,6 +315,11 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
         "view_program",
         [G, S, S, S, S, S, S, S, S, O],
     ),
+    (
+        Op::EditServiceFile,
+        "edit_service_file",
+        [G, S, S, S, N, N, S, N, N, N],
+    ),
 ];
 
 /// The scope `role` has for `op`.
@@ -356,6 +363,10 @@ pub fn op_of(body: &EventBody) -> Op {
         WithdrawalDecided { .. } => Op::DecideWithdrawal,
         Expired { .. } => Op::RecordExpiry,
         CompanyChanged { .. } => Op::SetCompany,
+        PersonFactsSet { .. }
+        | VehicleFactsSet { .. }
+        | MileageRecorded { .. }
+        | ServiceVisitRecorded { .. } => Op::EditServiceFile,
     }
 }
 

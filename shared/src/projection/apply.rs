@@ -80,6 +80,11 @@ pub(crate) struct Engine<'p> {
     pub(super) issued: BTreeMap<CardNo, EventId>,
     /// The quote of the order the event being applied settled.
     settled: Option<Quote>,
+    /// The lifelong service file.
+    pub(super) care: crate::care::CareFile,
+    /// Each vehicle's model and delivery day from its enrollment or addition, for facts that
+    /// name none.
+    pub(super) care_defaults: BTreeMap<Vin, (Option<ShortText>, Option<Date>)>,
 }
 
 /// What applying one event did to the balance, besides the event's own effect: a lapse the clock
@@ -159,6 +164,8 @@ impl<'p> Engine<'p> {
             receipts: BTreeMap::new(),
             issued: BTreeMap::new(),
             settled: None,
+            care: crate::care::CareFile::default(),
+            care_defaults: BTreeMap::new(),
         }
     }
 
@@ -221,6 +228,7 @@ impl<'p> Engine<'p> {
                 ) {
                     // Another vehicle of the same member: one car, one card.
                     self.add_vehicle(&en.vehicle.vin);
+                    self.care_vehicle(&en.vehicle, Self::delivered_by(&en.channel, day));
                     self.issue(
                         e,
                         &en.card,
@@ -251,6 +259,7 @@ impl<'p> Engine<'p> {
                 self.withdrawal = None;
                 self.refund_due = None;
                 self.add_vehicle(&en.vehicle.vin);
+                self.care_vehicle(&en.vehicle, Self::delivered_by(&en.channel, day));
                 self.issue(
                     e,
                     &en.card,
@@ -286,6 +295,8 @@ impl<'p> Engine<'p> {
             EventBody::OrderSettled { order, .. } => {
                 if !receipt_reused {
                     self.settle(order, day);
+                    let paid = self.settled.as_ref().map_or(Money::ZERO, |q| q.payable);
+                    self.care_order(e, order, day, paid);
                 }
             }
             EventBody::EventAttended { .. } => {
@@ -330,6 +341,7 @@ impl<'p> Engine<'p> {
                     return Err(Rejection::NotAMember);
                 }
                 self.add_vehicle(&vehicle.vin);
+                self.care_vehicle(vehicle, None);
                 if let Some(card) = card {
                     self.issue(e, card, Some(vehicle.vin.clone()), CardKind::Regular, day);
                 }
@@ -538,6 +550,10 @@ impl<'p> Engine<'p> {
                     self.void_cards();
                 }
             }
+            EventBody::PersonFactsSet { .. }
+            | EventBody::VehicleFactsSet { .. }
+            | EventBody::MileageRecorded { .. }
+            | EventBody::ServiceVisitRecorded { .. } => self.care_event(e)?,
             EventBody::Expired { .. } => {
                 if self.status == Status::Active && self.term.is_some_and(|t| day <= t.to) {
                     return Err(Rejection::NotYetExpired);

@@ -230,6 +230,15 @@ fn benefit_name(program: &Program, benefit: &BenefitId) -> String {
         .map_or_else(|| benefit.to_string(), |b| b.name().to_owned())
 }
 
+/// A vehicle as people know it: its plate, else its VIN.
+fn plate_or_vin(engine: &Engine<'_>, vin: &Vin) -> String {
+    engine
+        .care
+        .vehicle(vin)
+        .and_then(|v| v.plate.as_ref())
+        .map_or_else(|| vin.to_string(), ToString::to_string)
+}
+
 /// The event in a few words, in English and in Chinese (no contact details: every role that sees
 /// the ledger may read it).
 fn describe(
@@ -414,5 +423,45 @@ fn describe(
             Some(_) => both("company set", "设置所属单位"),
             None => both("company cleared", "清除所属单位"),
         },
+        PersonFactsSet { .. } => both("care details updated", "更新车主关怀资料"),
+        VehicleFactsSet { vin, .. } => (
+            format!("vehicle {} details updated", plate_or_vin(engine, vin)),
+            format!("更新车辆 {} 档案", plate_or_vin(engine, vin)),
+        ),
+        MileageRecorded { vin, on, km, .. } => (
+            format!("{} read {km} km on {on}", plate_or_vin(engine, vin)),
+            format!("{} 于 {on} 里程 {km} 公里", plate_or_vin(engine, vin)),
+        ),
+        ServiceVisitRecorded {
+            vin,
+            on,
+            kind,
+            elsewhere,
+            ..
+        } => {
+            let car = plate_or_vin(engine, vin);
+            match elsewhere {
+                Some(x) => (
+                    format!(
+                        "{} of {car} on {on} at {}, {} ({})",
+                        kind.en(),
+                        x.store.as_str(),
+                        x.place.as_str(),
+                        x.cost
+                    ),
+                    format!(
+                        "{car} 于 {on} 在{}（{}）{}，费用 {}",
+                        x.store.as_str(),
+                        x.place.as_str(),
+                        kind.zh(),
+                        x.cost
+                    ),
+                ),
+                None => (
+                    format!("{} of {car} on {on}", kind.en()),
+                    format!("{car} 于 {on} {}", kind.zh()),
+                ),
+            }
+        }
     }
 }

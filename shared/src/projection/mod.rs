@@ -16,6 +16,7 @@
 //! ```
 
 mod apply;
+mod care;
 mod conditions;
 mod ledger;
 mod quote;

@@ -64,6 +64,9 @@ pub struct MemberState {
     pub refund_if_withdrawn: Option<Money>,
     /// Broken rules and invariants, for the back office to resolve.
     pub violations: Vec<Violation>,
+    /// The lifelong service file (终身维修档案): person and vehicle facts, readings, visits.
+    #[serde(default)]
+    pub care: crate::care::CareFile,
 }
 
 /// Where a membership stands.

@@ -97,6 +97,7 @@ impl Engine<'_> {
             refund_due: self.refund_due,
             refund_if_withdrawn,
             violations: std::mem::take(&mut self.violations),
+            care: std::mem::take(&mut self.care),
         }
     }
 

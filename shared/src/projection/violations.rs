@@ -102,6 +102,12 @@ pub enum Rejection {
     NoWithdrawalRequest,
     #[error("the membership has not expired yet")]
     NotYetExpired,
+    #[error("the vehicle is not on the member's file")]
+    UnknownVehicle,
+    #[error("the date is after the day it was recorded")]
+    DatedInFuture,
+    #[error("the reading is lower than an earlier one of the same vehicle")]
+    MileageDecreased,
 }
 
 impl Rejection {
@@ -127,6 +133,9 @@ impl Rejection {
             Rejection::DuplicateReferral => "这次推荐已经计算过",
             Rejection::NoWithdrawalRequest => "没有待处理的退会申请",
             Rejection::NotYetExpired => "会籍尚未到期",
+            Rejection::UnknownVehicle => "会员档案中没有这辆车",
+            Rejection::DatedInFuture => "日期晚于登记当天",
+            Rejection::MileageDecreased => "里程低于同一辆车之前的读数",
         }
     }
 }

@@ -99,6 +99,8 @@ pub enum Code {
     ReferralCounted,
     NoWithdrawalRequest,
     NotYetExpired,
+    UnknownVehicle,
+    MileageDecreased,
 
     // Card blocks and card stock.
     DeviceRevoked,

@@ -44,6 +44,9 @@ fn rejection_code(r: Rejection) -> Code {
         Rejection::DuplicateReferral => Code::ReferralCounted,
         Rejection::NoWithdrawalRequest => Code::NoWithdrawalRequest,
         Rejection::NotYetExpired => Code::NotYetExpired,
+        Rejection::UnknownVehicle => Code::UnknownVehicle,
+        Rejection::DatedInFuture => Code::FutureDate,
+        Rejection::MileageDecreased => Code::MileageDecreased,
     }
 }
 

@@ -157,6 +157,9 @@ fn violations() -> Vec<Violation> {
         Rejection::DuplicateReferral,
         Rejection::NoWithdrawalRequest,
         Rejection::NotYetExpired,
+        Rejection::UnknownVehicle,
+        Rejection::DatedInFuture,
+        Rejection::MileageDecreased,
     ] {
         out.push(Violation::Rejected {
             event,
