@@ -473,6 +473,10 @@ fn every_event_type_is_documented_with_a_valid_example() {
         "withdrawal_decided",
         "expired",
         "company_changed",
+        "person_facts_set",
+        "vehicle_facts_set",
+        "mileage_recorded",
+        "service_visit_recorded",
     ];
     assert_eq!(kinds, expected);
 }

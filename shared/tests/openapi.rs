@@ -122,6 +122,17 @@ fn events() -> Vec<Event> {
         json!({"type": "card_reissued", "member": MEMBER, "card": "C00000003",
                "replaces": "C00000001", "fee": 2000, "receipt": "R-002"}),
         json!({"type": "company_changed", "member": MEMBER}),
+        json!({"type": "person_facts_set", "member": MEMBER,
+               "facts": {"birthday": "1990-02-28", "region": "non_local", "call_slots": ["evening"],
+                         "sms_consent": true}}),
+        json!({"type": "vehicle_facts_set", "member": MEMBER, "vin": "LSVAU2180N2183294",
+               "facts": {"model": "帕萨特", "delivered": "2026-01-10", "warranty_end": "2029-01-09",
+                         "insurer": "平安保险"}}),
+        json!({"type": "mileage_recorded", "member": MEMBER, "vin": "LSVAU2180N2183294",
+               "on": "2026-03-19", "km": 12500}),
+        json!({"type": "service_visit_recorded", "member": MEMBER, "vin": "LSVAU2180N2183294",
+               "on": "2026-03-20", "km": 12600, "kind": "first_service", "amount": 0,
+               "elsewhere": {"store": "城东4S店", "place": "城东路 8 号", "cost": 35000}}),
         json!({"type": "withdrawal_requested", "member": MEMBER, "reason": "first_service_disappointing"}),
         json!({"type": "withdrawal_decided", "member": MEMBER, "accepted": true}),
     ];
@@ -278,6 +289,42 @@ fn member_states_validate_against_their_schema() {
     let violation = json!({"type": "fee_mismatch", "event": MEMBER, "expected": 1, "paid": 2});
     validate::<Violation>(&violation);
     assert!(serde_json::from_value::<Violation>(violation).is_ok());
+}
+
+#[test]
+fn care_values_validate_against_their_schemas() {
+    use carclub_shared::care::*;
+    let program = Program::preset("A").unwrap();
+    let at = time::macros::date!(2026 - 03 - 31);
+    let state = project(&program, &events()[..21], at);
+    assert_eq!(state.care.vehicles[0].visits.len(), 2, "{:?}", state.care);
+    validate::<MemberState>(&serde_json::to_value(&state).unwrap());
+    let rules = CareRules::default();
+    validate::<CareRules>(&serde_json::to_value(rules).unwrap());
+    let mut seen = 0;
+    for offset in 0..400 {
+        let day = at + time::Duration::days(offset);
+        for r in reminders(&state, day, &rules) {
+            validate::<Reminder>(&serde_json::to_value(&r).unwrap());
+            seen += 1;
+        }
+    }
+    assert!(seen > 0);
+    let now = Timestamp::parse("2026-03-10T09:30:00+08:00").unwrap();
+    let attempt = Attempt {
+        at: now,
+        slot: CallSlot::Morning,
+        outcome: CallOutcome::NoAnswer,
+    };
+    validate::<Attempt>(&serde_json::to_value(attempt).unwrap());
+    for step in [
+        next_step(time::macros::date!(2026 - 03 - 10), &[attempt], now),
+        NextStep::Done(CallOutcome::Appointment),
+        NextStep::SendSmsAndFail,
+        NextStep::CorrectNumber,
+    ] {
+        validate::<NextStep>(&serde_json::to_value(&step).unwrap());
+    }
 }
 
 mod patterns {
