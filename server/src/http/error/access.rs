@@ -98,6 +98,7 @@ pub(super) fn op_zh(name: &str) -> &str {
         "set_company" => "设置会员所属企业",
         "backdate" => "补录一天以前的操作",
         "view_program" => "查看会员方案",
+        "edit_service_file" => "编辑终身维修档案",
         other => other,
     }
 }
