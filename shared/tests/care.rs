@@ -1130,3 +1130,53 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_ledger_describes_the_care_events_in_both_languages() {
+    let mut m = buyer();
+    person(&mut m, "2026-01-11", PersonFacts::default());
+    facts(&mut m, "2026-01-11", VehicleFacts::default());
+    reading(&mut m, "2026-02-01", 1500);
+    visit(
+        &mut m,
+        "2026-03-01",
+        Some(2900),
+        VisitKind::FirstService,
+        true,
+    );
+    visit(&mut m, "2026-03-02", None, VisitKind::Repair, false);
+    reading(&mut m, "2026-03-03", 100);
+    let entries = projection::ledger(&preset("A"), &m.events, day("2026-12-31"));
+    let said: Vec<(&str, &str)> = entries[2..]
+        .iter()
+        .map(|e| (e.description.as_str(), e.description_zh.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            ("care details updated", "更新车主关怀资料"),
+            ("vehicle 粤B12345 details updated", "更新车辆 粤B12345 档案"),
+            (
+                "粤B12345 read 1500 km on 2026-02-01",
+                "粤B12345 于 2026-02-01 里程 1500 公里"
+            ),
+            (
+                "first service of 粤B12345 on 2026-03-01 at 城东4S店, 城东路 8 号 (¥350.00)",
+                "粤B12345 于 2026-03-01 在城东4S店（城东路 8 号）首保，费用 ¥350.00"
+            ),
+            (
+                "repair of 粤B12345 on 2026-03-02",
+                "粤B12345 于 2026-03-02 维修"
+            ),
+            (
+                "粤B12345 read 100 km on 2026-03-03 (not applied)",
+                "粤B12345 于 2026-03-03 里程 100 公里（未生效）"
+            ),
+        ]
+    );
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.points == 0 || e.kind == "enrolled")
+    );
+}

@@ -626,4 +626,60 @@ mod tests {
         let field = staff(Role::FieldStaff, store, Assignment::Store);
         assert!(check(&field, Op::SetCompany, Target::member(store, m, None)).is_err());
     }
+
+    #[test]
+    fn the_service_file_is_edited_by_advisors_and_care() {
+        let member = MemberId::new();
+        let vin = carclub_shared::Vin::parse("LSVAU2180N2183294").expect("a VIN");
+        let on = time::macros::date!(2026 - 03 - 01);
+        let bodies = [
+            EventBody::PersonFactsSet {
+                member,
+                facts: Default::default(),
+            },
+            EventBody::VehicleFactsSet {
+                member,
+                vin: vin.clone(),
+                facts: Default::default(),
+            },
+            EventBody::MileageRecorded {
+                member,
+                vin: vin.clone(),
+                on,
+                km: 1000,
+            },
+            EventBody::ServiceVisitRecorded {
+                member,
+                vin,
+                on,
+                km: None,
+                kind: carclub_shared::care::VisitKind::Repair,
+                amount: carclub_shared::Money::ZERO,
+                advisor: None,
+                elsewhere: None,
+            },
+        ];
+        for body in &bodies {
+            assert_eq!(op_of(body), Op::EditServiceFile, "{}", body.kind());
+        }
+        let op = Op::EditServiceFile;
+        assert_eq!(scope(Role::Admin, op), Scope::Group);
+        for role in [
+            Role::GeneralManager,
+            Role::ClubManager,
+            Role::CareSpecialist,
+            Role::ServiceAdvisor,
+        ] {
+            assert_eq!(scope(role, op), Scope::Store, "{role:?}");
+        }
+        for role in [
+            Role::ActivitySpecialist,
+            Role::FieldStaff,
+            Role::Finance,
+            Role::Reception,
+            Role::Member,
+        ] {
+            assert_eq!(scope(role, op), Scope::None, "{role:?}");
+        }
+    }
 }
