@@ -29,6 +29,9 @@ struct Cli {
     /// Most documents listed in one page of a device's heads summary.
     #[arg(long, default_value_t = carclub_server::domain::Limits::default().summary_page)]
     summary_page: usize,
+    /// Test only: read the business clock (an RFC 3339 moment) from this file on every use.
+    #[arg(long, hide = true)]
+    clock_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -70,6 +73,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_writer(std::io::stderr)
                 .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .init();
+            if let Some(path) = cli.clock_file {
+                tracing::warn!(file = %path.display(), "the business clock is read from a file (test only)");
+                carclub_server::domain::club::use_clock_file(path);
+            }
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;

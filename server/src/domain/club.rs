@@ -1,6 +1,9 @@
-//! What the club's own records (complaints, club events) share: the clock, the dating of a moment
+//! What the club's own records (complaints, club events, care) share: the clock, the dating of a moment
 //! keyed in later, bounded texts, a member's store and writing a record with its audit record in
 //! one batch.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use carclub_protocol::DocumentId;
 use carclub_shared::dating::{self, DatingError};
@@ -13,8 +16,34 @@ use super::auth::Principal;
 use crate::storage::keys::Table;
 use crate::storage::{Batch, StoreError};
 
-/// The current time.
+/// The file a test-only fixed clock is read from (`--clock-file`), when set.
+static CLOCK_FILE: OnceLock<PathBuf> = OnceLock::new();
+
+/// Makes [`now`] read the moment from `path` (RFC 3339 text) on every call, so end-to-end tests
+/// move the server's business time without sleeping. Set once, at start-up; a second call
+/// changes nothing and returns `false`.
+pub fn use_clock_file(path: PathBuf) -> bool {
+    CLOCK_FILE.set(path).is_ok()
+}
+
+/// The current time: the moment in the clock file when the server runs on one (a test), else the
+/// system's. Every "now" of the club's business (care tasks and their calls, appointments, the
+/// scheduler's day, dating of operations, the day members' states are computed on) comes from
+/// here; sessions and the audit log keep the system's time.
 pub fn now() -> Timestamp {
+    if let Some(path) = CLOCK_FILE.get() {
+        match std::fs::read_to_string(path) {
+            Ok(text) => match Timestamp::parse(&text) {
+                Ok(at) => return at,
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), error = %e, "the clock file holds no moment; using the system clock")
+                }
+            },
+            Err(e) => {
+                tracing::warn!(file = %path.display(), error = %e, "the clock file cannot be read; using the system clock")
+            }
+        }
+    }
     Timestamp::from_datetime(time::OffsetDateTime::now_utc())
 }
 

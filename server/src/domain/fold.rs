@@ -97,7 +97,7 @@ pub struct StoredEvent {
 }
 
 fn now() -> Timestamp {
-    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+    super::club::now()
 }
 
 /// Folds journal entries; returns the documents changed (besides the journal).

@@ -7,7 +7,7 @@
 
 use carclub_shared::program::Program;
 use carclub_shared::projection::{MemberState, Violation, project};
-use carclub_shared::{Event, EventId, MemberId, StoreId, Timestamp};
+use carclub_shared::{Event, EventId, MemberId, StoreId};
 
 use crate::domain::Core;
 use crate::domain::terms;
@@ -41,9 +41,9 @@ pub fn program_of(core: &Core, store: StoreId) -> Option<Program> {
         .and_then(|s| terms::program(&s.program))
 }
 
-/// Today in the stores' business time zone.
+/// Today in the stores' business time zone (by the server's clock, [`super::club::now`]).
 pub fn today() -> time::Date {
-    Timestamp::from_datetime(time::OffsetDateTime::now_utc()).date()
+    super::club::now().date()
 }
 
 /// The state of `member` of `store` today, from the events kept (and those in `batch`).

@@ -246,7 +246,7 @@ pub fn record(
             kind: op.body.kind(),
         });
     }
-    let now = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
+    let now = super::club::now();
     let date = dating::date_operation(op.at, now)?;
     if date.needs_backdate_permission {
         let (store, company) = core
