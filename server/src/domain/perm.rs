@@ -97,6 +97,17 @@ pub enum Op {
     ViewProgram,
     /// Edit a member's service file: person and vehicle care facts, mileage, service visits.
     EditServiceFile,
+    /// See customer care: call tasks, scripts, campaigns and the lost-customer list.
+    ViewCare,
+    /// Work call tasks: record the outcome of a care call (reached, appointment, no answer…).
+    WorkCalls,
+    /// Manage customer care (the care manager): scripts, campaigns, assigning tasks, running the
+    /// reminder rules now.
+    ManageCare,
+    /// See the appointment register (reception, service advisors, customer care).
+    ViewAppointments,
+    /// Book an appointment in the register, mark it arrived or cancelled.
+    BookAppointment,
     /// Date a member operation more than a day back (a paper record keyed in later): points and
     /// tiers follow the date, so only managers may.
     Backdate,
@@ -319,6 +330,23 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
         Op::EditServiceFile,
         "edit_service_file",
         [G, S, S, S, N, N, S, N, N, N],
+    ),
+    (Op::ViewCare, "view_care", [G, S, S, S, N, S, S, N, N, N]),
+    (Op::WorkCalls, "work_calls", [G, S, S, S, N, S, S, N, N, N]),
+    (
+        Op::ManageCare,
+        "manage_care",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::ViewAppointments,
+        "view_appointments",
+        [G, S, S, S, N, N, S, N, S, N],
+    ),
+    (
+        Op::BookAppointment,
+        "book_appointment",
+        [G, S, S, S, N, N, S, N, S, N],
     ),
 ];
 

@@ -99,6 +99,11 @@ pub(super) fn op_zh(name: &str) -> &str {
         "backdate" => "补录一天以前的操作",
         "view_program" => "查看会员方案",
         "edit_service_file" => "编辑终身维修档案",
+        "view_care" => "查看客户关怀",
+        "work_calls" => "登记关怀回访电话",
+        "manage_care" => "管理客户关怀（话术、关怀活动、分派任务、运行提醒）",
+        "view_appointments" => "查看预约登记",
+        "book_appointment" => "登记或变更预约",
         other => other,
     }
 }
