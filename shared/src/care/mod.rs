@@ -9,6 +9,29 @@
 //!
 //! Holiday and severe-weather messages are campaigns to a segment, not per-member rules; the
 //! server keeps them.
+//!
+//! ```
+//! use carclub_shared::care::{CareRules, ReminderKind, reminders};
+//! use carclub_shared::program::Program;
+//! use carclub_shared::projection::project;
+//! use carclub_shared::Event;
+//! use time::macros::date;
+//!
+//! // A car bought here on 10 January: delivered that day, first service due from 10 March.
+//! let enrolled: Event = serde_json::from_value(serde_json::json!({
+//!     "id": "01900000-0000-7000-8000-000000000001", "at": "2026-01-10T10:00:00+08:00",
+//!     "device": "01900000-0000-7000-8000-000000000002", "seq": 1,
+//!     "author": "01900000-0000-7000-8000-000000000003", "type": "enrolled",
+//!     "member": "01900000-0000-7000-8000-000000000004",
+//!     "person": {"name": "张三", "phone": "13800138000"},
+//!     "vehicle": {"vin": "LSVAU2180N2183294", "plate": "粤B12345"},
+//!     "tier": "standard", "channel": {"kind": "purchase"}, "fee": 0, "card": "C00000001"
+//! }))
+//! .unwrap();
+//! let state = project(&Program::preset("A").unwrap(), &[enrolled], date!(2026 - 03 - 10));
+//! let due = reminders(&state, date!(2026 - 03 - 10), &CareRules::default());
+//! assert!(due.iter().any(|r| r.kind == ReminderKind::FirstService && r.until == date!(2026 - 04 - 10)));
+//! ```
 
 pub mod calls;
 pub mod file;
