@@ -21,6 +21,15 @@ pub struct Options {
     pub limits: crate::domain::Limits,
     /// The store's page cache, in MiB.
     pub store_cache_mib: u64,
+    /// How the notification outbox is delivered.
+    pub notify: crate::notify::Config,
+}
+
+/// The outbox's delivery worker works on the core under the same lock as requests and sync.
+impl crate::notify::CoreAccess for Shared {
+    fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+        f(&mut self.lock())
+    }
 }
 
 /// Sets up an empty store: the first branch on preset A and the administrator.
@@ -82,7 +91,9 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
     bootstrap(&store, &accounts)?;
     let mut core = Core::open(store.clone())?;
     core.limits = opts.limits;
-    let state = AppState::new(Arc::new(Shared::new(core)?));
+    let shared = Arc::new(Shared::new(core)?);
+    crate::notify::spawn(shared.clone(), opts.notify);
+    let state = AppState::new(shared);
     let app = crate::http::router(state, web_dir(opts.web));
 
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;

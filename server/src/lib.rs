@@ -8,12 +8,15 @@
 //! - [`domain`]: accounts, permissions, audit, the fold, the ledger and the club's operations,
 //!   each with its own error enum, no HTTP;
 //! - [`sync`]: sync connections, access per document and the WebSocket endpoint;
-//! - [`http`]: the only layer that knows axum's routing, status codes and JSON shapes.
+//! - [`http`]: the only layer that knows axum's routing, status codes and JSON shapes;
+//! - [`notify`]: delivers the notification outbox through the configured sender (log, signed
+//!   webhook, Aliyun or Tencent SMS); it uses `domain` and `storage` only.
 //!
 //! [`app`] puts them together; `main.rs` is the command line.
 
 pub mod app;
 pub mod domain;
 pub mod http;
+pub mod notify;
 pub mod storage;
 pub mod sync;

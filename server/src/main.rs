@@ -1,5 +1,6 @@
 //! `carclub-server`: the membership club's server.
 
+mod notify_cli;
 mod simulate;
 
 use std::net::SocketAddr;
@@ -32,6 +33,8 @@ struct Cli {
     /// Test only: read the business clock (an RFC 3339 moment) from this file on every use.
     #[arg(long, hide = true)]
     clock_file: Option<PathBuf>,
+    #[command(flatten)]
+    notify: notify_cli::NotifyArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -77,10 +80,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 tracing::warn!(file = %path.display(), "the business clock is read from a file (test only)");
                 carclub_server::domain::club::use_clock_file(path);
             }
+            let notify = cli.notify.config()?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
             runtime.block_on(carclub_server::app::serve(carclub_server::app::Options {
+                notify,
                 data: cli.data,
                 listen: cli.listen,
                 web: cli.web,

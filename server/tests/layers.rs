@@ -1,6 +1,6 @@
-//! The server's layers, checked from its sources: `http → domain → storage` and
-//! `sync → domain → storage`, never back; only `http/` knows axum (and `sync/` for the WebSocket);
-//! only `storage/` writes key prefixes.
+//! The server's layers, checked from its sources: `http → domain → storage`,
+//! `sync → domain → storage` and `notify → domain → storage`, never back; only `http/` knows axum
+//! (and `sync/` for the WebSocket); only `storage/` writes key prefixes.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -71,6 +71,27 @@ fn domain_and_storage_never_reach_up_into_http_or_sync() {
 }
 
 #[test]
+fn domain_storage_and_sync_never_reach_into_notify() {
+    let found = uses(&["domain", "storage", "sync"], &["crate::notify"]);
+    assert!(found.is_empty(), "layering broken:\n{}", found.join("\n"));
+}
+
+#[test]
+fn notify_uses_only_domain_and_storage() {
+    let found = uses(
+        &["notify"],
+        &[
+            "crate::http",
+            "crate::sync",
+            "axum",
+            "ApiError",
+            "StatusCode",
+        ],
+    );
+    assert!(found.is_empty(), "layering broken:\n{}", found.join("\n"));
+}
+
+#[test]
 fn sync_never_reaches_into_http() {
     let found = uses(&["sync"], &["crate::http", "ApiError", "StatusCode"]);
     assert!(found.is_empty(), "layering broken:\n{}", found.join("\n"));
@@ -87,7 +108,7 @@ fn only_storage_writes_key_prefixes() {
     // A key prefix is a string literal of lowercase letters ending in '/', as the tables in
     // `storage/keys.rs` have them ("member/", "mev/"…); API paths start with '/'.
     let mut found = Vec::new();
-    for name in ["domain", "sync", "http"] {
+    for name in ["domain", "sync", "http", "notify"] {
         for (file, lines) in layer(name) {
             for (n, line) in lines {
                 let mut rest = line.as_str();
@@ -119,7 +140,7 @@ fn only_storage_writes_key_prefixes() {
 #[test]
 fn no_encoding_error_is_replaced_by_an_empty_value() {
     let found = uses(
-        &["domain", "sync", "http", "storage"],
+        &["domain", "sync", "http", "storage", "notify"],
         &["to_vec(", "to_value("],
     )
     .into_iter()

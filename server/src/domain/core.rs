@@ -65,6 +65,9 @@ pub struct Core {
     pub limits: Limits,
     /// Documents changed by committed batches, not yet handed to the sync layer.
     changed: Vec<DocumentId>,
+    /// Wakes the outbox's delivery worker when a message is enqueued or retried; the worker
+    /// looks under the core's lock, so it sees the batch once the enqueuer has committed it.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Core {
@@ -121,6 +124,7 @@ impl Core {
             journal_pos,
             limits: Limits::default(),
             changed: Vec::new(),
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 

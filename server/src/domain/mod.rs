@@ -53,6 +53,7 @@ pub mod audit;
 pub mod auth;
 pub mod cards;
 pub mod cardstock;
+pub mod care;
 pub mod club;
 pub mod club_events;
 pub mod complaints;

@@ -108,6 +108,10 @@ pub enum Op {
     ViewAppointments,
     /// Book an appointment in the register, mark it arrived or cancelled.
     BookAppointment,
+    /// See the notification outbox: messages and their delivery states.
+    ViewOutbox,
+    /// Put a dead, unknown or failed message back in the outbox for delivery.
+    RetryMessages,
     /// Date a member operation more than a day back (a paper record keyed in later): points and
     /// tiers follow the date, so only managers may.
     Backdate,
@@ -319,6 +323,16 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
         Op::SetCompany,
         "set_company",
         [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::ViewOutbox,
+        "view_outbox",
+        [G, S, S, S, N, N, N, N, N, N],
+    ),
+    (
+        Op::RetryMessages,
+        "retry_messages",
+        [G, S, S, S, N, N, N, N, N, N],
     ),
     (Op::Backdate, "backdate", [G, S, S, N, N, N, N, N, N, N]),
     (

@@ -17,6 +17,7 @@ pub mod extract;
 pub mod members;
 pub mod openapi;
 pub mod ops;
+pub mod outbox;
 pub mod program;
 pub mod session;
 mod sync;
@@ -51,6 +52,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(ops::routes())
         .merge(program::routes())
         .merge(approvals::routes())
+        .merge(outbox::routes())
 }
 
 /// The API's OpenAPI description, as served at `/api/openapi.json`.

@@ -29,6 +29,7 @@ use super::error::Problem;
         (name = "complaints", description = "Complaints, their owners and deadlines"),
         (name = "club events", description = "Club events, invitations, RSVPs and attendance"),
         (name = "partners", description = "Partner merchants and corporate agreements"),
+        (name = "care", description = "Customer care: the service file, reminders, call tasks, appointments, scripts, campaigns and the notification outbox"),
         (name = "audit", description = "The audit log"),
     )
 )]

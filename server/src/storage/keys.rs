@@ -365,6 +365,16 @@ pub const PARTNERS: Table<uuid::Uuid> = Table::new("partner/", Format::Json);
 /// Corporate agreements by company.
 pub const AGREEMENTS: Table<carclub_shared::CompanyId> = Table::new("corporate/", Format::Json);
 
+// ---- customer care: the notification outbox ----
+
+/// Outgoing messages (SMS, webhook deliveries) by id.
+pub const OUTBOX: Table<uuid::Uuid> = Table::new("outbox/", Format::Json);
+/// The message enqueued under each idempotency key.
+pub const OUTBOX_KEYS: Table<str> = Table::new("outbox-key/", Format::Json);
+/// Messages waiting for an attempt: (due, in milliseconds since the epoch, 0 for at once;
+/// message id) → message id, so the first key is the next message to try.
+pub const OUTBOX_DUE: Table<(u64, uuid::Uuid)> = Table::new("outbox-due/", Format::Json);
+
 // ---- documents (laid out by the document store) ----
 
 /// Document chunks: (document, sequence), raw Automerge bytes.

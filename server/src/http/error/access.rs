@@ -98,6 +98,8 @@ pub(super) fn op_zh(name: &str) -> &str {
         "set_company" => "设置会员所属企业",
         "backdate" => "补录一天以前的操作",
         "view_program" => "查看会员方案",
+        "view_outbox" => "查看消息发件箱",
+        "retry_messages" => "重发消息",
         "edit_service_file" => "编辑终身维修档案",
         "view_care" => "查看客户关怀",
         "work_calls" => "登记关怀回访电话",

@@ -154,4 +154,9 @@ pub enum Code {
     PartnerNotFound,
     AlreadyDeactivated,
     AgreementNotFound,
+
+    // The notification outbox.
+    MessageNotFound,
+    MessageNotRetryable,
+    MessageInFlight,
 }

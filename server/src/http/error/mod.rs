@@ -19,6 +19,7 @@ mod engine;
 mod export;
 mod members;
 mod ops;
+mod outbox;
 mod partners;
 mod program;
 mod request;

@@ -1,0 +1,779 @@
+//! The notification outbox: every SMS or message the club sends, written in the same atomic batch
+//! as what caused it, so it is never lost and never enqueued twice.
+//!
+//! A message is enqueued under an **idempotency key** that names its cause (the campaign and the
+//! member, the task and its failed calls…): a key already in the store, or earlier in the same
+//! batch, enqueues nothing. The `notify` layer delivers what is waiting, one message at a time,
+//! and records each attempt here before taking the next:
+//!
+//! ```text
+//!            enqueue / retry
+//!                  │
+//!                  ▼            5xx, no connection (attempts left)
+//!   ┌──────────► pending ─────────────────────────────► failed ──┐ next attempt due
+//!   │               │  ▲                                  │       │
+//!   │ retry         │  └──────────────────────────────────┼───────┘
+//!   │               │ 2xx            4xx, or no attempts left      timeout after sending,
+//!   │               ▼                          │                   or the server stopped
+//!   │             sent                         ▼                   during the attempt
+//!   └──────────────────────────────────────── dead ◄── retry ──┐          │
+//!                                                              └─ unknown ◄┘
+//! ```
+//!
+//! `unknown` is never retried by the worker: the gateway may have sent the SMS, so the back office
+//! decides (`POST /api/care/outbox/{id}/retry`). An attempt is marked *in flight* durably before
+//! the request leaves; a message found in flight at start-up was interrupted by a crash and
+//! becomes `unknown` too. So a message is delivered at most once unless a person says otherwise.
+//!
+//! Records: [`OUTBOX`] by id, [`OUTBOX_KEYS`] (key → id) and [`OUTBOX_DUE`], the messages waiting
+//! for an attempt in the order they are due (a message is there exactly while `pending` or
+//! `failed`). Delivery runs on the real clock (backoff must pass even when the care rules run on
+//! a fixed test clock); `created_at` is the club's clock ([`now`]).
+
+use carclub_shared::{MemberId, Phone, StoreId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Core;
+use crate::domain::audit::{self, Entry};
+use crate::domain::auth::Principal;
+use crate::domain::club::now;
+use crate::domain::perm::{self, Op, Target};
+use crate::storage::keys::{OUTBOX, OUTBOX_DUE, OUTBOX_KEYS};
+use crate::storage::{Batch, Order, StoreError};
+
+record_id!(
+    /// A message in the outbox.
+    MessageId,
+    "message"
+);
+
+/// Why a message is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// A care reminder sent by SMS (service due, insurance, inspection, renewal…).
+    Reminder,
+    /// The SMS after three unanswered calls in three slots within three days (3×3×3).
+    Unreachable,
+    /// A holiday, severe-weather or other campaign message to a segment.
+    Campaign,
+}
+
+impl MessageKind {
+    /// The kind as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Reminder => "reminder",
+            MessageKind::Unreachable => "unreachable",
+            MessageKind::Campaign => "campaign",
+        }
+    }
+}
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Waiting for its first attempt (or put back by the back office).
+    Pending,
+    /// Accepted by the gateway.
+    Sent,
+    /// The last attempt failed for a reason that may pass (5xx, no connection); the next one is
+    /// due at `next_attempt_at`.
+    Failed,
+    /// The gateway may or may not have sent it (a timeout after the request left, or the server
+    /// stopped during the attempt): never retried unless the back office says so.
+    Unknown,
+    /// Refused by the gateway (4xx) or out of attempts: a dead letter the back office may retry.
+    Dead,
+}
+
+impl DeliveryState {
+    /// The state as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Failed => "failed",
+            DeliveryState::Unknown => "unknown",
+            DeliveryState::Dead => "dead",
+        }
+    }
+
+    /// Whether the delivery worker will try the message (it is in the due index).
+    pub fn waiting(self) -> bool {
+        matches!(self, DeliveryState::Pending | DeliveryState::Failed)
+    }
+
+    /// Whether the back office may put the message back in the queue.
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            DeliveryState::Dead | DeliveryState::Unknown | DeliveryState::Failed
+        )
+    }
+}
+
+/// A named template parameter (positional gateways take them in this order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Param {
+    pub name: String,
+    pub value: String,
+}
+
+/// What became of one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptResult {
+    /// The gateway accepted the message.
+    Sent,
+    /// The gateway refused it (4xx or a refusal in its answer): not retried.
+    Refused,
+    /// It did not get through (5xx, no connection): retried with backoff.
+    Failed,
+    /// No answer after the request left (timeout): the outcome is unknown.
+    Unknown,
+    /// The server stopped while the attempt was in flight: the outcome is unknown.
+    Interrupted,
+}
+
+/// One attempt at delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Attempt {
+    /// When the attempt ended (or, for an interrupted one, when that was noticed).
+    pub at: Timestamp,
+    pub result: AttemptResult,
+    /// What the gateway answered, or what went wrong, in a few words.
+    pub detail: String,
+}
+
+/// A message in the outbox.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Message {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: MessageId,
+    /// The idempotency key: names the message's cause; a key is enqueued once.
+    pub key: String,
+    pub store: StoreId,
+    pub member: Option<MemberId>,
+    pub phone: Phone,
+    pub kind: MessageKind,
+    /// The text, as sent by the `log` and `webhook` senders.
+    pub text: String,
+    /// The SMS gateway's template code (Aliyun `TemplateCode`, Tencent `TemplateId`).
+    pub template: Option<String>,
+    /// The template's parameters, in order.
+    pub params: Vec<Param>,
+    pub created_at: Timestamp,
+    pub state: DeliveryState,
+    /// Every attempt, oldest first.
+    pub attempts: Vec<Attempt>,
+    /// When the next attempt is due (`failed`); null when at once (`pending`) or when none is
+    /// planned.
+    pub next_attempt_at: Option<Timestamp>,
+    /// When the attempt under way started: set durably before the request leaves.
+    pub sending_since: Option<Timestamp>,
+    /// When the gateway accepted it.
+    pub sent_at: Option<Timestamp>,
+    /// How many attempts were on file when the back office last put it back in the queue: the
+    /// retry budget counts failures from there.
+    #[serde(default)]
+    pub retried_after: u32,
+}
+
+impl Message {
+    /// The key of the message's entry in the due index, while it waits for an attempt.
+    fn due(&self) -> Option<u64> {
+        match self.state {
+            DeliveryState::Pending => Some(0),
+            DeliveryState::Failed => Some(
+                self.next_attempt_at
+                    .map_or(0, |t| u64::try_from(t.millis()).unwrap_or(0)),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// A message to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// The idempotency key, naming the cause (e.g. `campaign:<id>:<member>`).
+    pub key: String,
+    pub store: StoreId,
+    pub member: Option<MemberId>,
+    pub phone: Phone,
+    pub kind: MessageKind,
+    pub text: String,
+    /// The SMS gateway's template code, if the store's gateway uses templates.
+    pub template: Option<String>,
+    /// The template's parameters, by name, in order.
+    pub params: Vec<(String, String)>,
+}
+
+/// Writes `msg` into `batch` (committed by the caller with what caused it) and wakes the
+/// delivery worker. Returns `None`, writing nothing, when its key is already enqueued, in the
+/// store or earlier in `batch`.
+pub fn enqueue(
+    batch: &mut Batch,
+    core: &Core,
+    msg: NewMessage,
+) -> Result<Option<MessageId>, StoreError> {
+    let known: Option<MessageId> =
+        OUTBOX_KEYS.get_through(core.store.as_ref(), batch, msg.key.as_str())?;
+    if known.is_some() {
+        return Ok(None);
+    }
+    let m = Message {
+        id: MessageId::new(),
+        key: msg.key,
+        store: msg.store,
+        member: msg.member,
+        phone: msg.phone,
+        kind: msg.kind,
+        text: msg.text,
+        template: msg.template,
+        params: msg
+            .params
+            .into_iter()
+            .map(|(name, value)| Param { name, value })
+            .collect(),
+        created_at: now(),
+        state: DeliveryState::Pending,
+        attempts: Vec::new(),
+        next_attempt_at: None,
+        sending_since: None,
+        sent_at: None,
+        retried_after: 0,
+    };
+    OUTBOX_KEYS.put(batch, m.key.as_str(), &m.id)?;
+    write(batch, None, &m)?;
+    core.outbox_wake.notify_one();
+    Ok(Some(m.id))
+}
+
+/// Writes `m` and moves its due-index entry from where `before` had it.
+fn write(batch: &mut Batch, before: Option<u64>, m: &Message) -> Result<(), StoreError> {
+    let after = m.due();
+    if before != after {
+        if let Some(d) = before {
+            OUTBOX_DUE.delete(batch, &(d, m.id.0));
+        }
+        if let Some(d) = after {
+            OUTBOX_DUE.put(batch, &(d, m.id.0), &m.id)?;
+        }
+    }
+    OUTBOX.put(batch, &m.id.0, m)
+}
+
+/// The message `id`, if on file.
+pub fn message(core: &Core, id: MessageId) -> Result<Option<Message>, StoreError> {
+    OUTBOX.get(core.store.as_ref(), &id.0)
+}
+
+/// The message enqueued under `key`, if any.
+pub fn by_key(core: &Core, key: &str) -> Result<Option<Message>, StoreError> {
+    let id: Option<MessageId> = OUTBOX_KEYS.get(core.store.as_ref(), key)?;
+    match id {
+        Some(id) => message(core, id),
+        None => Ok(None),
+    }
+}
+
+// ---- delivery: what the notify layer's worker calls ----
+
+/// How failed attempts are retried: the delay doubles after each failure, from `base_ms` up to
+/// `max_delay_ms`, and after `max_attempts` attempts the message is a dead letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_ms: u64,
+    pub max_delay_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            base_ms: 2_000,
+            max_delay_ms: 10 * 60 * 1000,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before the attempt after `failures` failed ones (1 → `base_ms`, 2 → twice…).
+    pub fn delay_ms(&self, failures: u32) -> u64 {
+        let doublings = failures.saturating_sub(1).min(40);
+        self.base_ms
+            .saturating_mul(1u64 << doublings)
+            .min(self.max_delay_ms.max(self.base_ms))
+    }
+}
+
+/// What a sender reports of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Accepted (2xx, and the gateway's answer says so).
+    Delivered(String),
+    /// Refused for good (4xx, or a refusal in the gateway's answer).
+    Refused(String),
+    /// Did not get through, may pass (5xx, connection refused, name not resolved).
+    Failed(String),
+    /// The request left and no answer came (timeout): the gateway may have sent it.
+    Unknown(String),
+}
+
+/// Applies the outcome of an attempt that ended at `at` to `m`: the state machine of the module's
+/// drawing.
+pub fn apply_outcome(m: &mut Message, at: Timestamp, outcome: Outcome, policy: &RetryPolicy) {
+    m.sending_since = None;
+    m.next_attempt_at = None;
+    let (result, detail) = match outcome {
+        Outcome::Delivered(d) => {
+            m.state = DeliveryState::Sent;
+            m.sent_at = Some(at);
+            (AttemptResult::Sent, d)
+        }
+        Outcome::Refused(d) => {
+            m.state = DeliveryState::Dead;
+            (AttemptResult::Refused, d)
+        }
+        Outcome::Unknown(d) => {
+            m.state = DeliveryState::Unknown;
+            (AttemptResult::Unknown, d)
+        }
+        Outcome::Failed(d) => {
+            // Failures since the message was last put in the queue (by enqueue or a retry).
+            let since = (m.retried_after as usize).min(m.attempts.len());
+            let failures = 1 + m.attempts[since..]
+                .iter()
+                .rev()
+                .take_while(|a| a.result == AttemptResult::Failed)
+                .count() as u32;
+            if failures >= policy.max_attempts {
+                m.state = DeliveryState::Dead;
+            } else {
+                m.state = DeliveryState::Failed;
+                let delay = i64::try_from(policy.delay_ms(failures)).unwrap_or(i64::MAX);
+                m.next_attempt_at = Some(Timestamp::from_millis(at.millis().saturating_add(delay)));
+            }
+            (AttemptResult::Failed, d)
+        }
+    };
+    m.attempts.push(Attempt { at, result, detail });
+}
+
+/// The message waiting longest for an attempt: when it is due (milliseconds since the epoch, 0
+/// for at once) and its id.
+pub fn next_due(core: &Core) -> Result<Option<(u64, MessageId)>, StoreError> {
+    let mut first = None;
+    OUTBOX_DUE.visit(
+        core.store.as_ref(),
+        Order::Forward,
+        &mut |k, id: MessageId| {
+            // The key is the prefix, eight bytes of due time, '/', the id.
+            let n = OUTBOX_DUE.prefix().len();
+            let due = k
+                .get(n..n + 8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes)
+                .ok_or_else(|| StoreError::corrupt(k, "a due-index key holds a due time"))?;
+            first = Some((due, id));
+            Ok(false)
+        },
+    )?;
+    Ok(first)
+}
+
+/// Marks the attempt at message `id` starting at `at` as in flight, durably, and returns the
+/// message to send; `None` when it no longer waits (sent, or taken by the back office meanwhile).
+pub fn begin_attempt(
+    core: &mut Core,
+    id: MessageId,
+    at: Timestamp,
+) -> Result<Option<Message>, StoreError> {
+    let Some(mut m) = message(core, id)? else {
+        // An index entry without its message: drop it so the worker does not spin on it.
+        let mut batch = Batch::default();
+        OUTBOX_DUE.visit(
+            core.store.as_ref(),
+            Order::Forward,
+            &mut |k, v: MessageId| {
+                if v == id {
+                    batch.delete(k.to_vec());
+                }
+                Ok(true)
+            },
+        )?;
+        core.commit(batch, Vec::new())?;
+        return Ok(None);
+    };
+    if !m.state.waiting() || m.sending_since.is_some() {
+        return Ok(None);
+    }
+    let before = m.due();
+    m.sending_since = Some(at);
+    let mut batch = Batch::default();
+    write(&mut batch, before, &m)?;
+    core.commit(batch, Vec::new())?;
+    Ok(Some(m))
+}
+
+/// Records, durably, how the attempt at message `id` ended (at `at`).
+pub fn finish_attempt(
+    core: &mut Core,
+    id: MessageId,
+    at: Timestamp,
+    outcome: Outcome,
+    policy: &RetryPolicy,
+) -> Result<Option<Message>, StoreError> {
+    let Some(mut m) = message(core, id)? else {
+        return Ok(None);
+    };
+    let before = m.due();
+    apply_outcome(&mut m, at, outcome, policy);
+    let mut batch = Batch::default();
+    write(&mut batch, before, &m)?;
+    core.commit(batch, Vec::new())?;
+    Ok(Some(m))
+}
+
+/// At start-up: every message whose attempt was in flight when the server stopped becomes
+/// `unknown` (the gateway may have sent it). Returns how many.
+pub fn recover(core: &mut Core, at: Timestamp) -> Result<usize, StoreError> {
+    let mut stuck: Vec<MessageId> = Vec::new();
+    OUTBOX_DUE.visit(
+        core.store.as_ref(),
+        Order::Forward,
+        &mut |_, id: MessageId| {
+            stuck.push(id);
+            Ok(true)
+        },
+    )?;
+    let mut batch = Batch::default();
+    let mut n = 0;
+    for id in stuck {
+        let Some(mut m) = message(core, id)? else {
+            continue;
+        };
+        if m.sending_since.is_none() {
+            continue;
+        }
+        let before = m.due();
+        m.sending_since = None;
+        m.next_attempt_at = None;
+        m.state = DeliveryState::Unknown;
+        m.attempts.push(Attempt {
+            at,
+            result: AttemptResult::Interrupted,
+            detail: "the server stopped during this attempt; the gateway may have sent it".into(),
+        });
+        write(&mut batch, before, &m)?;
+        n += 1;
+    }
+    core.commit(batch, Vec::new())?;
+    Ok(n)
+}
+
+// ---- the back office ----
+
+/// Which messages a listing wants.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxFilter {
+    pub store: Option<StoreId>,
+    pub state: Option<DeliveryState>,
+    /// Only messages enqueued before this one (the cursor of the previous page).
+    pub before: Option<MessageId>,
+}
+
+/// Why an outbox operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("message {0} is not in the outbox")]
+    NotFound(MessageId),
+    #[error("message {id} is {}; only dead, unknown or failed messages are retried", state.as_str())]
+    NotRetryable { id: MessageId, state: DeliveryState },
+    #[error("message {id} is being sent right now; look again in a moment")]
+    InFlight { id: MessageId },
+    #[error(transparent)]
+    Denied(#[from] perm::Denied),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The messages `p` may see that match `filter`, newest first, at most `limit`; and the cursor of
+/// the next page when there are more.
+pub fn list(
+    core: &Core,
+    p: &Principal,
+    filter: &OutboxFilter,
+    limit: usize,
+) -> Result<(Vec<Message>, Option<MessageId>), OutboxError> {
+    let scope = perm::check_any(p, Op::ViewOutbox)?;
+    if let Some(s) = filter.store {
+        perm::check(p, Op::ViewOutbox, Target::store(s))?;
+    }
+    let mut list: Vec<Message> = Vec::new();
+    let mut more = false;
+    let before = filter.before.map(|b| OUTBOX.key(&b.0));
+    OUTBOX.visit(core.store.as_ref(), Order::Reverse, &mut |k, m: Message| {
+        if before.as_deref().is_some_and(|b| k >= b) {
+            return Ok(true);
+        }
+        if perm::within(p, scope, m.store, None)
+            && filter.store.is_none_or(|s| s == m.store)
+            && filter.state.is_none_or(|s| s == m.state)
+        {
+            if list.len() == limit {
+                more = true;
+                return Ok(false);
+            }
+            list.push(m);
+        }
+        Ok(true)
+    })?;
+    let next = if more {
+        list.last().map(|m| m.id)
+    } else {
+        None
+    };
+    Ok((list, next))
+}
+
+/// Puts a dead, unknown or failed message back in the queue for an attempt at once, audited;
+/// its attempts so far stay on file.
+pub fn retry(core: &mut Core, p: &Principal, id: MessageId) -> Result<Message, OutboxError> {
+    let mut m = message(core, id)?.ok_or(OutboxError::NotFound(id))?;
+    perm::check(p, Op::RetryMessages, Target::store(m.store))?;
+    if m.sending_since.is_some() {
+        return Err(OutboxError::InFlight { id });
+    }
+    if !m.state.retryable() {
+        return Err(OutboxError::NotRetryable { id, state: m.state });
+    }
+    let was = m.state;
+    let before = m.due();
+    m.state = DeliveryState::Pending;
+    m.next_attempt_at = None;
+    m.retried_after = u32::try_from(m.attempts.len()).unwrap_or(u32::MAX);
+    let mut batch = Batch::default();
+    write(&mut batch, before, &m)?;
+    audit::record(
+        core.store.as_ref(),
+        &mut batch,
+        p,
+        Entry {
+            action: "outbox_retry",
+            store: m.store,
+            member: m.member,
+            detail: format!("message {} ({} → pending)", m.id, was.as_str()),
+        },
+    )?;
+    core.commit(batch, Vec::new())?;
+    core.outbox_wake.notify_one();
+    tracing::info!(user = %p.user.username, message = %m.id, from = was.as_str(), "message put back in the outbox");
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::storage::{SledStore, Store};
+
+    fn core() -> (tempfile::TempDir, Core) {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SledStore::open(dir.path()).unwrap());
+        (dir, Core::open(store).unwrap())
+    }
+
+    fn new(key: &str) -> NewMessage {
+        NewMessage {
+            key: key.into(),
+            store: StoreId::new(),
+            member: None,
+            phone: Phone::parse("13800138000").unwrap(),
+            kind: MessageKind::Campaign,
+            text: "【本店】国庆快乐".into(),
+            template: Some("SMS_1".into()),
+            params: vec![("name".into(), "王先生".into())],
+        }
+    }
+
+    fn at(ms: i64) -> Timestamp {
+        Timestamp::from_millis(1_800_000_000_000 + ms)
+    }
+
+    #[test]
+    fn a_key_is_enqueued_once_in_the_store_and_in_the_same_batch() {
+        let (_d, mut core) = core();
+        let mut batch = Batch::default();
+        let first = enqueue(&mut batch, &core, new("campaign:1:m1")).unwrap();
+        assert!(first.is_some());
+        assert_eq!(
+            enqueue(&mut batch, &core, new("campaign:1:m1")).unwrap(),
+            None,
+            "the same key earlier in the batch"
+        );
+        let other = enqueue(&mut batch, &core, new("campaign:1:m2")).unwrap();
+        assert!(other.is_some() && other != first);
+        core.commit(batch, Vec::new()).unwrap();
+        let mut batch = Batch::default();
+        assert_eq!(
+            enqueue(&mut batch, &core, new("campaign:1:m1")).unwrap(),
+            None,
+            "the same key in the store"
+        );
+        assert!(batch.is_empty(), "nothing written for a known key");
+        let m = by_key(&core, "campaign:1:m1").unwrap().unwrap();
+        assert_eq!(Some(m.id), first);
+        assert_eq!(m.state, DeliveryState::Pending);
+        assert_eq!(m.params[0].name, "name");
+        // Both wait, in the order they were enqueued.
+        assert_eq!(next_due(&core).unwrap(), Some((0, first.unwrap())));
+    }
+
+    #[test]
+    fn an_uncommitted_batch_enqueues_nothing() {
+        let (_d, core) = core();
+        let mut batch = Batch::default();
+        enqueue(&mut batch, &core, new("k")).unwrap();
+        drop(batch);
+        assert!(by_key(&core, "k").unwrap().is_none());
+        assert_eq!(next_due(&core).unwrap(), None);
+    }
+
+    fn message_with(outcomes: &[Outcome], policy: &RetryPolicy) -> Message {
+        let n = new("k");
+        let mut m = Message {
+            id: MessageId::new(),
+            key: n.key,
+            store: n.store,
+            member: None,
+            phone: n.phone,
+            kind: n.kind,
+            text: n.text,
+            template: None,
+            params: Vec::new(),
+            created_at: at(0),
+            state: DeliveryState::Pending,
+            attempts: Vec::new(),
+            next_attempt_at: None,
+            sending_since: None,
+            sent_at: None,
+            retried_after: 0,
+        };
+        for (i, o) in outcomes.iter().enumerate() {
+            apply_outcome(&mut m, at(i as i64 * 1000), o.clone(), policy);
+        }
+        m
+    }
+
+    #[test]
+    fn failures_back_off_exponentially_then_the_message_is_dead() {
+        let policy = RetryPolicy {
+            max_attempts: 4,
+            base_ms: 100,
+            max_delay_ms: 250,
+        };
+        assert_eq!(
+            (1..=4).map(|n| policy.delay_ms(n)).collect::<Vec<_>>(),
+            vec![100, 200, 250, 250],
+            "doubling, capped"
+        );
+        let fail = || Outcome::Failed("503".into());
+        let m = message_with(&[fail()], &policy);
+        assert_eq!(m.state, DeliveryState::Failed);
+        assert_eq!(m.next_attempt_at, Some(at(100)));
+        let m = message_with(&[fail(), fail()], &policy);
+        assert_eq!(m.next_attempt_at, Some(at(1000 + 200)));
+        let m = message_with(&[fail(), fail(), fail(), fail()], &policy);
+        assert_eq!(m.state, DeliveryState::Dead, "out of attempts");
+        assert_eq!(m.next_attempt_at, None);
+        assert_eq!(m.attempts.len(), 4);
+        assert!(m.attempts.iter().all(|a| a.result == AttemptResult::Failed));
+    }
+
+    #[test]
+    fn a_retried_dead_letter_gets_its_attempts_again() {
+        let policy = RetryPolicy {
+            max_attempts: 2,
+            base_ms: 10,
+            max_delay_ms: 10,
+        };
+        let fail = || Outcome::Failed("503".into());
+        let mut m = message_with(&[fail(), fail()], &policy);
+        assert_eq!(m.state, DeliveryState::Dead);
+        // What `retry` does.
+        m.state = DeliveryState::Pending;
+        m.retried_after = 2;
+        apply_outcome(&mut m, at(5000), fail(), &policy);
+        assert_eq!(
+            m.state,
+            DeliveryState::Failed,
+            "one failure of two since the retry"
+        );
+        apply_outcome(&mut m, at(6000), fail(), &policy);
+        assert_eq!(m.state, DeliveryState::Dead);
+    }
+
+    #[test]
+    fn a_refusal_is_dead_at_once_and_a_timeout_is_unknown() {
+        let policy = RetryPolicy::default();
+        let m = message_with(&[Outcome::Refused("400".into())], &policy);
+        assert_eq!((m.state, m.due()), (DeliveryState::Dead, None));
+        let m = message_with(
+            &[
+                Outcome::Failed("no connection".into()),
+                Outcome::Unknown("no answer in 10 s".into()),
+            ],
+            &policy,
+        );
+        assert_eq!((m.state, m.due()), (DeliveryState::Unknown, None));
+        assert_eq!(m.attempts[1].result, AttemptResult::Unknown);
+        let m = message_with(
+            &[
+                Outcome::Failed("502".into()),
+                Outcome::Delivered("200".into()),
+            ],
+            &policy,
+        );
+        assert_eq!(m.state, DeliveryState::Sent);
+        assert_eq!(m.sent_at, Some(at(1000)));
+    }
+
+    #[test]
+    fn the_worker_path_is_durable_and_an_interrupted_attempt_becomes_unknown() {
+        let (_d, mut core) = core();
+        let policy = RetryPolicy::default();
+        let mut batch = Batch::default();
+        let a = enqueue(&mut batch, &core, new("a")).unwrap().unwrap();
+        let b = enqueue(&mut batch, &core, new("b")).unwrap().unwrap();
+        core.commit(batch, Vec::new()).unwrap();
+
+        let m = begin_attempt(&mut core, a, at(0)).unwrap().unwrap();
+        assert_eq!(m.sending_since, Some(at(0)));
+        assert!(
+            begin_attempt(&mut core, a, at(1)).unwrap().is_none(),
+            "an attempt in flight is not started twice"
+        );
+        let m = finish_attempt(&mut core, a, at(5), Outcome::Failed("503".into()), &policy)
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.state, DeliveryState::Failed);
+        // b is due at once, a later.
+        assert_eq!(next_due(&core).unwrap(), Some((0, b)));
+
+        // b's attempt is in flight when the server stops.
+        begin_attempt(&mut core, b, at(6)).unwrap().unwrap();
+        assert_eq!(recover(&mut core, at(9)).unwrap(), 1);
+        let b = message(&core, b).unwrap().unwrap();
+        assert_eq!(b.state, DeliveryState::Unknown);
+        assert_eq!(b.attempts[0].result, AttemptResult::Interrupted);
+        let due = next_due(&core).unwrap().unwrap();
+        assert_eq!(due.1, a, "only a waits");
+        assert_eq!(due.0, 1_800_000_000_000 + 5 + policy.base_ms);
+    }
+}
