@@ -246,3 +246,127 @@ async fn deliver<A: CoreAccess>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use carclub_shared::{Phone, StoreId};
+
+    use super::*;
+    use crate::domain::care::outbox::{DeliveryState, NewMessage};
+    use crate::storage::{Batch, SledStore, Store};
+
+    struct Locked(Mutex<Core>);
+
+    impl CoreAccess for Locked {
+        fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+            f(&mut self.0.lock().unwrap())
+        }
+    }
+
+    /// Answers with the scripted outcomes, then delivers; counts its calls.
+    struct Scripted(Mutex<(VecDeque<Outcome>, usize)>);
+
+    impl Scripted {
+        fn then(&self, o: Outcome) {
+            self.0.lock().unwrap().0.push_back(o);
+        }
+        fn calls(&self) -> usize {
+            self.0.lock().unwrap().1
+        }
+    }
+
+    impl Sender for Scripted {
+        fn send(&self, _: &Message) -> Outcome {
+            let mut s = self.0.lock().unwrap();
+            s.1 += 1;
+            s.0.pop_front()
+                .unwrap_or_else(|| Outcome::Delivered("200".into()))
+        }
+    }
+
+    fn enqueue(access: &Locked, key: &str) -> MessageId {
+        access.with_core(|core| {
+            let mut batch = Batch::default();
+            let id = outbox::enqueue(
+                &mut batch,
+                core,
+                NewMessage {
+                    key: key.into(),
+                    store: StoreId::new(),
+                    member: None,
+                    phone: Phone::parse("13800138000").unwrap(),
+                    kind: MessageKind::Reminder,
+                    text: "该保养了".into(),
+                    template: None,
+                    params: Vec::new(),
+                },
+            )
+            .unwrap()
+            .unwrap();
+            core.commit(batch, Vec::new()).unwrap();
+            id
+        })
+    }
+
+    async fn until(access: &Locked, id: MessageId, state: DeliveryState) -> Message {
+        for _ in 0..500 {
+            let m = access.with_core(|core| outbox::message(core, id).unwrap().unwrap());
+            if m.state == state {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("message {id} never became {}", state.as_str());
+    }
+
+    #[tokio::test]
+    async fn the_worker_wakes_on_enqueue_backs_off_and_stops_at_a_refusal() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SledStore::open(dir.path()).unwrap());
+        let access = Arc::new(Locked(Mutex::new(Core::open(store).unwrap())));
+        let sender = Arc::new(Scripted(Mutex::new((
+            VecDeque::from([
+                Outcome::Failed("503".into()),
+                Outcome::Failed("no connection".into()),
+            ]),
+            0,
+        ))));
+        let config = Config {
+            retry: RetryPolicy {
+                max_attempts: 5,
+                base_ms: 40,
+                max_delay_ms: 1000,
+            },
+            // Only a wake-up or a backoff's end moves the worker: no polling in this test.
+            poll: Duration::from_secs(3600),
+            ..Config::default()
+        };
+        let worker = tokio::spawn(run(access.clone(), sender.clone(), config));
+
+        let a = enqueue(&access, "a");
+        let m = until(&access, a, DeliveryState::Sent).await;
+        let results: Vec<_> = m.attempts.iter().map(|x| x.result).collect();
+        use outbox::AttemptResult as R;
+        assert_eq!(results, vec![R::Failed, R::Failed, R::Sent]);
+        let gap = |i: usize| m.attempts[i + 1].at.millis() - m.attempts[i].at.millis();
+        let (first, second) = (gap(0), gap(1));
+        assert!(
+            first >= 40 && second >= 80,
+            "waits of {first} and {second} ms"
+        );
+
+        sender.then(Outcome::Refused("400".into()));
+        let b = enqueue(&access, "b");
+        let m = until(&access, b, DeliveryState::Dead).await;
+        assert_eq!(m.attempts.len(), 1);
+        sender.then(Outcome::Unknown("no answer".into()));
+        let c = enqueue(&access, "c");
+        until(&access, c, DeliveryState::Unknown).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(sender.calls(), 5, "dead and unknown are not tried again");
+        worker.abort();
+    }
+}
