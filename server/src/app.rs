@@ -21,6 +21,8 @@ pub struct Options {
     pub limits: crate::domain::Limits,
     /// The store's page cache, in MiB.
     pub store_cache_mib: u64,
+    /// Time between two runs of the care scheduler.
+    pub care_interval: std::time::Duration,
     /// How the notification outbox is delivered.
     pub notify: crate::notify::Config,
 }
@@ -93,6 +95,7 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
     core.limits = opts.limits;
     let shared = Arc::new(Shared::new(core)?);
     crate::notify::spawn(shared.clone(), opts.notify);
+    spawn_care_scheduler(shared.clone(), opts.care_interval);
     let state = AppState::new(shared);
     let app = crate::http::router(state, web_dir(opts.web));
 
@@ -104,6 +107,29 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())
+}
+
+/// Runs the care rules (`domain::care::scheduler`) at start-up and then every `every`, off the
+/// async threads: a run creates each due task and message once, so a run repeated after a crash
+/// or a restart completes the day and duplicates nothing.
+fn spawn_care_scheduler(shared: Arc<Shared>, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let s = shared.clone();
+            let run = tokio::task::spawn_blocking(move || {
+                crate::domain::care::scheduler::run(&mut s.lock(), None, crate::domain::club::now())
+            })
+            .await;
+            match run {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "the care rules could not run"),
+                Err(e) => tracing::error!(error = %e, "the care rules' run stopped"),
+            }
+        }
+    });
 }
 
 async fn shutdown() {

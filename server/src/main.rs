@@ -30,6 +30,9 @@ struct Cli {
     /// Most documents listed in one page of a device's heads summary.
     #[arg(long, default_value_t = carclub_server::domain::Limits::default().summary_page)]
     summary_page: usize,
+    /// Seconds between two runs of the care scheduler (it also runs at start-up).
+    #[arg(long, default_value_t = 300)]
+    care_interval_secs: u64,
     /// Test only: read the business clock (an RFC 3339 moment) from this file on every use.
     #[arg(long, hide = true)]
     clock_file: Option<PathBuf>,
@@ -90,6 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 listen: cli.listen,
                 web: cli.web,
                 store_cache_mib: cli.store_cache_mib.max(1),
+                care_interval: std::time::Duration::from_secs(cli.care_interval_secs.max(1)),
                 limits: carclub_server::domain::Limits {
                     cache_docs: cli.cache_docs.max(1),
                     summary_page: cli.summary_page.max(1),

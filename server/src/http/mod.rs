@@ -9,6 +9,7 @@ pub mod approvals;
 pub mod audit;
 pub mod cards;
 pub mod cardstock;
+pub mod care;
 pub mod club;
 pub mod conflicts;
 pub mod error;
@@ -52,6 +53,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(ops::routes())
         .merge(program::routes())
         .merge(approvals::routes())
+        .merge(care::routes())
         .merge(outbox::routes())
 }
 

@@ -375,6 +375,21 @@ pub const OUTBOX_KEYS: Table<str> = Table::new("outbox-key/", Format::Json);
 /// message id) → message id, so the first key is the next message to try.
 pub const OUTBOX_DUE: Table<(u64, uuid::Uuid)> = Table::new("outbox-due/", Format::Json);
 
+// ---- customer care: tasks, appointments, scripts, campaigns ----
+
+/// Care call tasks by id (`YYYYMMDD-<hash>`: the due day, then a hash of the reminder's identity),
+/// so the scheduler writes each once and listings come in due order.
+pub const CARE_TASKS: Table<str> = Table::new("care-task/", Format::Json);
+/// The open care tasks: task id → its store, so a run looks only at what is still open.
+pub const CARE_OPEN_TASKS: Table<str> = Table::new("care-open/", Format::Json);
+/// The appointment register by id.
+pub const CARE_APPOINTMENTS: Table<uuid::Uuid> = Table::new("care-appt/", Format::Json);
+/// Call scripts written by the care manager: (store, reminder kind) → script.
+pub const CARE_SCRIPTS: Table<(carclub_shared::StoreId, &'static str)> =
+    Table::new("care-script/", Format::Json);
+/// Care campaigns (holiday, severe weather, other) by id.
+pub const CARE_CAMPAIGNS: Table<uuid::Uuid> = Table::new("care-campaign/", Format::Json);
+
 // ---- documents (laid out by the document store) ----
 
 /// Document chunks: (document, sequence), raw Automerge bytes.

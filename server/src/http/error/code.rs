@@ -155,6 +155,23 @@ pub enum Code {
     AlreadyDeactivated,
     AgreementNotFound,
 
+    // Customer care: tasks, calls, appointments, scripts, campaigns.
+    CareTaskNotFound,
+    CareTaskClosed,
+    NotYourCalls,
+    OutcomeNeedsField,
+    FieldNotForOutcome,
+    CauseRequired,
+    CauseNotLost,
+    CallBackInPast,
+    AppointmentTooSoon,
+    AppointmentTooFar,
+    AppointmentNotFound,
+    AppointmentNotBooked,
+    VehicleNotOnFile,
+    NotAssignable,
+    InvalidRange,
+
     // The notification outbox.
     MessageNotFound,
     MessageNotRetryable,

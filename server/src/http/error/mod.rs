@@ -11,6 +11,7 @@ mod accounts;
 mod approvals;
 mod cards;
 mod cardstock;
+mod care;
 mod club_events;
 mod code;
 mod complaints;
