@@ -26,6 +26,7 @@ mod member_year;
 mod office_admin;
 mod office_api;
 mod office_care;
+mod office_care_day;
 mod office_club;
 mod office_counter;
 mod office_members;

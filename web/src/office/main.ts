@@ -11,6 +11,7 @@ import office from '@/locales/office'
 import officeMembers from '@/locales/office-members'
 import officeCounter from '@/locales/office-counter'
 import officeCare from '@/locales/office-care'
+import officeCareDay from '@/locales/office-care-day'
 import officeClub from '@/locales/office-club'
 import officeAdmin from '@/locales/office-admin'
 import { startServiceWorker } from '@/shared/pwa'
@@ -18,7 +19,7 @@ import './office.css'
 
 const app = createApp(App)
 app.use(createPinia())
-app.use(appI18n(common, office, officeMembers, officeCounter, officeCare, officeClub, officeAdmin))
+app.use(appI18n(common, office, officeMembers, officeCounter, officeCare, officeCareDay, officeClub, officeAdmin))
 app.use(router)
 app.mount('#app')
 startServiceWorker()

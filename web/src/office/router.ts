@@ -59,6 +59,42 @@ export const pages: RouteRecordRaw[] = [
     meta: { needs: 'view_complaints', nav: 'office.nav.complaints', icon: 'ChatLineSquare' },
   },
   {
+    path: '/care-today',
+    name: 'care-today',
+    component: () => import('./views/care/CareToday.vue'),
+    meta: { needs: 'work_calls', nav: 'office.nav.careToday', icon: 'Phone' },
+  },
+  {
+    path: '/appointments',
+    name: 'appointments',
+    component: () => import('./views/care/Appointments.vue'),
+    meta: { needs: 'view_appointments', nav: 'office.nav.appointments', icon: 'AlarmClock' },
+  },
+  {
+    path: '/lost',
+    name: 'lost',
+    component: () => import('./views/care/LostCustomers.vue'),
+    meta: { needs: 'view_care', nav: 'office.nav.lost', icon: 'Compass' },
+  },
+  {
+    path: '/scripts',
+    name: 'scripts',
+    component: () => import('./views/care/Scripts.vue'),
+    meta: { needs: 'manage_care', nav: 'office.nav.scripts', icon: 'EditPen' },
+  },
+  {
+    path: '/campaigns',
+    name: 'campaigns',
+    component: () => import('./views/care/Campaigns.vue'),
+    meta: { needs: 'view_care', nav: 'office.nav.campaigns', icon: 'Promotion' },
+  },
+  {
+    path: '/outbox',
+    name: 'outbox',
+    component: () => import('./views/care/Outbox.vue'),
+    meta: { needs: 'view_outbox', nav: 'office.nav.outbox', icon: 'Message' },
+  },
+  {
     path: '/events',
     name: 'events',
     component: () => import('./views/ClubEvents.vue'),
