@@ -10,7 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::domain::care::outbox::{self, DeliveryState, Message, MessageId, OutboxFilter};
+use crate::domain::care::outbox::{
+    self, DeliveryState, Message, MessageId, OutboxFilter, StateCounts,
+};
 use crate::http::AppState;
 use crate::http::error::{ApiError, Conflict, Errors, NotFound};
 use crate::http::extract::{ApiPath, ApiQuery, Caller, page_limit};
@@ -46,14 +48,17 @@ pub struct OutboxPage {
     /// Pass as `cursor` for the next page; null on the last page.
     #[schema(value_type = Option<uuid::Uuid>)]
     pub next: Option<MessageId>,
+    /// How many messages of the store (or of every store the caller sees) are in each state,
+    /// whatever the `state` filter and the page.
+    pub counts: StateCounts,
 }
 
 /// The outbox: every SMS or message the caller's stores send, newest first.
 ///
 /// Each message with its delivery state (`pending` waiting for its first attempt, `sent`,
 /// `failed` with the next attempt due, `unknown` when the gateway may or may not have sent it,
-/// `dead` when refused or out of attempts) and every attempt with what the gateway answered.
-/// Paged with `limit` and `cursor`.
+/// `dead` when refused or out of attempts) and every attempt with what the gateway answered;
+/// with the count in each state. Paged with `limit` and `cursor`.
 #[utoipa::path(get, path = "/api/care/outbox", tag = "care", params(OutboxQuery),
     responses((status = 200, description = "A page of the outbox", body = OutboxPage),
         Errors))]
@@ -68,8 +73,12 @@ async fn list_outbox(
         state: q.state,
         before: q.cursor,
     };
-    let (messages, next) = outbox::list(&st.core(), &p, &filter, limit)?;
-    Ok(Json(OutboxPage { messages, next }))
+    let page = outbox::list(&st.core(), &p, &filter, limit)?;
+    Ok(Json(OutboxPage {
+        messages: page.messages,
+        next: page.next,
+        counts: page.counts,
+    }))
 }
 
 /// Puts a dead, unknown or failed message back in the outbox for an attempt at once (audited).

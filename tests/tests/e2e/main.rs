@@ -13,6 +13,7 @@ mod bad_input;
 mod browser;
 mod card_blocks;
 mod card_stock;
+mod care_outbox;
 mod care_year;
 mod club;
 mod company_scope;

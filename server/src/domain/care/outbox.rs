@@ -502,43 +502,82 @@ pub enum OutboxError {
     Store(#[from] StoreError),
 }
 
-/// The messages `p` may see that match `filter`, newest first, at most `limit`; and the cursor of
-/// the next page when there are more.
+/// How many messages are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct StateCounts {
+    pub pending: u32,
+    pub sent: u32,
+    pub failed: u32,
+    pub unknown: u32,
+    pub dead: u32,
+}
+
+impl StateCounts {
+    fn add(&mut self, state: DeliveryState) {
+        let n = match state {
+            DeliveryState::Pending => &mut self.pending,
+            DeliveryState::Sent => &mut self.sent,
+            DeliveryState::Failed => &mut self.failed,
+            DeliveryState::Unknown => &mut self.unknown,
+            DeliveryState::Dead => &mut self.dead,
+        };
+        *n = n.saturating_add(1);
+    }
+}
+
+/// A page of the outbox.
+#[derive(Debug, Clone)]
+pub struct OutboxPage {
+    /// Newest first.
+    pub messages: Vec<Message>,
+    /// The cursor of the next page, when there are more.
+    pub next: Option<MessageId>,
+    /// The messages `p` may see of the filter's store (all states, all pages) by state.
+    pub counts: StateCounts,
+}
+
+/// The messages `p` may see that match `filter`, newest first, at most `limit`; the cursor of
+/// the next page when there are more; and how many there are in each state.
 pub fn list(
     core: &Core,
     p: &Principal,
     filter: &OutboxFilter,
     limit: usize,
-) -> Result<(Vec<Message>, Option<MessageId>), OutboxError> {
+) -> Result<OutboxPage, OutboxError> {
     let scope = perm::check_any(p, Op::ViewOutbox)?;
     if let Some(s) = filter.store {
         perm::check(p, Op::ViewOutbox, Target::store(s))?;
     }
-    let mut list: Vec<Message> = Vec::new();
+    let mut messages: Vec<Message> = Vec::new();
+    let mut counts = StateCounts::default();
     let mut more = false;
     let before = filter.before.map(|b| OUTBOX.key(&b.0));
     OUTBOX.visit(core.store.as_ref(), Order::Reverse, &mut |k, m: Message| {
-        if before.as_deref().is_some_and(|b| k >= b) {
+        if !perm::within(p, scope, m.store, None) || filter.store.is_some_and(|s| s != m.store) {
             return Ok(true);
         }
-        if perm::within(p, scope, m.store, None)
-            && filter.store.is_none_or(|s| s == m.store)
-            && filter.state.is_none_or(|s| s == m.state)
-        {
-            if list.len() == limit {
+        counts.add(m.state);
+        let wanted =
+            filter.state.is_none_or(|s| s == m.state) && before.as_deref().is_none_or(|b| k < b);
+        if wanted {
+            if messages.len() == limit {
                 more = true;
-                return Ok(false);
+            } else {
+                messages.push(m);
             }
-            list.push(m);
         }
         Ok(true)
     })?;
     let next = if more {
-        list.last().map(|m| m.id)
+        messages.last().map(|m| m.id)
     } else {
         None
     };
-    Ok((list, next))
+    Ok(OutboxPage {
+        messages,
+        next,
+        counts,
+    })
 }
 
 /// Puts a dead, unknown or failed message back in the queue for an attempt at once, audited;
