@@ -204,20 +204,23 @@ fn a_first_service_call_goes_unanswered_three_times_and_the_owner_gets_an_sms() 
         }
     });
 
-    rule("the member sees their own upcoming reminders in the app, and staff have none", || {
-        let own = member_login(&w.server, &cm, &chen, "chen");
-        let (s, v) = w.server.get("/api/me/reminders", Some(&own));
-        assert_eq!(s, 200, "{v}");
-        let kinds: Vec<&str> = v["reminders"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["kind"].as_str().unwrap())
-            .collect();
-        assert!(kinds.contains(&"first_service"), "{v}");
-        let (s, v) = w.server.get("/api/me/reminders", Some(&care));
-        assert_eq!(s, 403, "{v}");
-    });
+    rule(
+        "the member sees their own upcoming reminders in the app, and staff have none",
+        || {
+            let own = member_login(&w.server, &cm, &chen, "chen");
+            let (s, v) = w.server.get("/api/me/reminders", Some(&own));
+            assert_eq!(s, 200, "{v}");
+            let kinds: Vec<&str> = v["reminders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["kind"].as_str().unwrap())
+                .collect();
+            assert!(kinds.contains(&"first_service"), "{v}");
+            let (s, v) = w.server.get("/api/me/reminders", Some(&care));
+            assert_eq!(s, 403, "{v}");
+        },
+    );
 
     // Killed right after the run was acknowledged: everything it made is on disk, and the rules
     // run again (at start-up and by the manager) make nothing twice.
@@ -500,39 +503,69 @@ fn a_first_service_call_goes_unanswered_three_times_and_the_owner_gets_an_sms() 
         },
     );
 
-    rule("a campaign goes to the members who agreed to SMS, and the month counts it against 3", || {
-        let (s, c) = w.server.post(
+    rule(
+        "a campaign goes to the members who agreed to SMS, and the month counts it against 3",
+        || {
+            let (s, c) = w.server.post(
             "/api/care/campaigns",
             &json!({"kind": "weather", "title": "暴雨预警", "text": "明日有暴雨，请减少出行，注意行车安全。",
                 "segment": {"statuses": ["pending", "active"]}}),
             Some(&cm),
         );
-        assert_eq!(s, 201, "{c}");
-        assert_eq!((c["recipients"].as_u64(), c["without_consent"].as_u64()), (Some(1), Some(1)), "{c}");
-        let (s, board) = w.server.get("/api/care/campaigns", Some(&care));
-        assert_eq!(s, 200, "{board}");
-        assert_eq!((board["this_month"].as_u64(), board["target"].as_u64()), (Some(1), Some(3)), "{board}");
-    });
+            assert_eq!(s, 201, "{c}");
+            assert_eq!(
+                (c["recipients"].as_u64(), c["without_consent"].as_u64()),
+                (Some(1), Some(1)),
+                "{c}"
+            );
+            let (s, board) = w.server.get("/api/care/campaigns", Some(&care));
+            assert_eq!(s, 200, "{board}");
+            assert_eq!(
+                (board["this_month"].as_u64(), board["target"].as_u64()),
+                (Some(1), Some(3)),
+                "{board}"
+            );
+        },
+    );
 
     // Three months without a visit: both owners are lost customers, in their classes.
     w.at(delivered + 95 * DAY_MS + 10 * HOUR_MS);
     let report = run(&w.server, &cm);
-    rule("owners not seen for 90 days are lost customers, by class, and the call records why", || {
-        assert_eq!(report["tasks_created"], 2, "{report}");
-        let (s, lost) = w.server.get("/api/care/lost", Some(&care));
-        assert_eq!(s, 200, "{lost}");
-        assert_eq!(lost["counts"]["local"], 1, "{lost}");
-        assert_eq!(lost["counts"]["non_local"], 1, "{lost}");
-        assert_eq!(lost["counts"]["non_local_out_of_warranty"], 1, "{lost}");
-        let rows = lost["rows"].as_array().unwrap();
-        let row = rows.iter().find(|r| r["task"]["member"] == chen.as_str()).expect("Chen's row");
-        assert_eq!(row["class"], json!({"region": "non_local", "in_warranty": false}), "{lost}");
-        let id = row["task"]["id"].as_str().unwrap();
-        let (s, v) = call(&w.server, &care, id, json!({"outcome": "reached"}));
-        assert_eq!((s, v["code"].as_str()), (422, Some("cause_required")), "{v}");
-        let (s, v) = call(&w.server, &care, id, json!({"outcome": "reached", "cause": "搬到外地，在当地4S店保养"}));
-        assert_eq!((s, v["state"].as_str()), (200, Some("done")), "{v}");
-        let (_, lost) = w.server.get("/api/care/lost", Some(&care));
-        assert_eq!(lost["with_cause"], 1, "{lost}");
-    });
+    rule(
+        "owners not seen for 90 days are lost customers, by class, and the call records why",
+        || {
+            assert_eq!(report["tasks_created"], 2, "{report}");
+            let (s, lost) = w.server.get("/api/care/lost", Some(&care));
+            assert_eq!(s, 200, "{lost}");
+            assert_eq!(lost["counts"]["local"], 1, "{lost}");
+            assert_eq!(lost["counts"]["non_local"], 1, "{lost}");
+            assert_eq!(lost["counts"]["non_local_out_of_warranty"], 1, "{lost}");
+            let rows = lost["rows"].as_array().unwrap();
+            let row = rows
+                .iter()
+                .find(|r| r["task"]["member"] == chen.as_str())
+                .expect("Chen's row");
+            assert_eq!(
+                row["class"],
+                json!({"region": "non_local", "in_warranty": false}),
+                "{lost}"
+            );
+            let id = row["task"]["id"].as_str().unwrap();
+            let (s, v) = call(&w.server, &care, id, json!({"outcome": "reached"}));
+            assert_eq!(
+                (s, v["code"].as_str()),
+                (422, Some("cause_required")),
+                "{v}"
+            );
+            let (s, v) = call(
+                &w.server,
+                &care,
+                id,
+                json!({"outcome": "reached", "cause": "搬到外地，在当地4S店保养"}),
+            );
+            assert_eq!((s, v["state"].as_str()), (200, Some("done")), "{v}");
+            let (_, lost) = w.server.get("/api/care/lost", Some(&care));
+            assert_eq!(lost["with_cause"], 1, "{lost}");
+        },
+    );
 }

@@ -1025,4 +1025,235 @@ mod tests {
         assert_eq!(slot_at(at(19, 0)), CallSlot::Evening);
         assert_eq!(slot_at(at(21, 0)), CallSlot::Evening);
     }
+
+    mod calls {
+        use std::sync::Arc;
+
+        use carclub_protocol::docs::VehicleEntry;
+        use carclub_shared::{CardNo, DeviceId, Money, Plate};
+
+        use super::super::*;
+        use crate::domain::auth::{Assignment, User};
+        use crate::domain::care::scheduler;
+        use crate::storage::keys::OUTBOX_KEYS;
+        use crate::storage::{SledStore, Store};
+
+        struct World {
+            _dir: tempfile::TempDir,
+            core: Core,
+            store: StoreId,
+            member: MemberId,
+            care: Principal,
+        }
+
+        fn world() -> World {
+            let dir = tempfile::tempdir().unwrap();
+            let s: Arc<dyn Store> = Arc::new(SledStore::open(dir.path()).unwrap());
+            let mut core = Core::open(s).unwrap();
+            let store = StoreId::new();
+            let vin = Vin::parse("LSVAU2180N0000001").unwrap();
+            let card = CardNo::parse("A-0001").unwrap();
+            let file = MemberFile {
+                id: MemberId::new(),
+                store,
+                name: "陈静".into(),
+                phone: Phone::parse("13900000001").unwrap(),
+                tier: "guest".into(),
+                status: "active".into(),
+                card: card.clone(),
+                vehicles: vec![VehicleEntry {
+                    vin,
+                    plate: Plate::parse("粤B00001").unwrap(),
+                    card,
+                }],
+                fee: Money::ZERO,
+                receipt: None,
+                channel: "purchase".into(),
+                enrolled_at: Timestamp::from_millis(0),
+                enrolled_by: UserId::new(),
+                enrolled_on: DeviceId::new(),
+                events: Vec::new(),
+                conflicts: Vec::new(),
+                company: None,
+            };
+            let member = file.id;
+            core.members.insert(member, file);
+            let care = Principal {
+                user: User {
+                    id: UserId::new(),
+                    username: "care".into(),
+                    name: "客服".into(),
+                    role: Role::CareSpecialist,
+                    store,
+                    password_hash: String::new(),
+                    disabled: false,
+                },
+                device: None,
+                member: None,
+                assignment: Assignment::Store,
+            };
+            World {
+                _dir: dir,
+                core,
+                store,
+                member,
+                care,
+            }
+        }
+
+        /// An open task of `kind` first due `days_ago` days before today, made then.
+        fn task(w: &mut World, kind: ReminderKind, contact: Contact, days_ago: i64) -> TaskId {
+            let now = now();
+            let due = plus_days(now.date(), -days_ago);
+            let r = Reminder {
+                kind,
+                vin: None,
+                due,
+                until: plus_days(due, 30),
+                by: CareRole::Specialist,
+                contact,
+                deadline_hours_after_opening: None,
+                lost_class: None,
+            };
+            let t = Task::new(w.store, w.member, &r, Timestamp::start_of(due));
+            let mut batch = Batch::default();
+            put(&mut batch, &t).unwrap();
+            w.core.commit(batch, Vec::new()).unwrap();
+            t.id
+        }
+
+        fn report(outcome: CallOutcome) -> CallReport {
+            CallReport {
+                outcome,
+                feedback: None,
+                appointment_at: None,
+                purpose: None,
+                call_back_at: None,
+                corrected_phone: None,
+                cause: None,
+            }
+        }
+
+        fn messages(w: &World) -> usize {
+            OUTBOX_KEYS
+                .all::<crate::domain::care::outbox::MessageId>(w.core.store.as_ref())
+                .unwrap()
+                .len()
+        }
+
+        #[test]
+        fn a_corrected_number_is_recorded_and_the_task_goes_on_with_it() {
+            let mut w = world();
+            let id = task(&mut w, ReminderKind::FirstService, Contact::Call, 0);
+            let care = w.care.clone();
+            let v = call(
+                &mut w.core,
+                &care,
+                &id,
+                CallReport {
+                    corrected_phone: Some(Phone::parse("13800138000").unwrap()),
+                    ..report(CallOutcome::WrongNumber)
+                },
+            )
+            .unwrap();
+            assert_eq!(v.task.state, TaskState::Open);
+            assert_eq!(v.summary.phone, "13800138000");
+            assert!(matches!(v.next, NextStep::CallAgain { .. }), "{:?}", v.next);
+            let v = call(&mut w.core, &care, &id, report(CallOutcome::WrongNumber)).unwrap();
+            assert_eq!(v.next, NextStep::CorrectNumber);
+        }
+
+        #[test]
+        fn an_unanswered_birthday_call_is_followed_by_the_sms_at_once() {
+            let mut w = world();
+            let id = task(&mut w, ReminderKind::Birthday, Contact::CallThenSms, 0);
+            let care = w.care.clone();
+            let v = call(&mut w.core, &care, &id, report(CallOutcome::NoAnswer)).unwrap();
+            assert_eq!(v.task.state, TaskState::Failed);
+            assert!(v.task.failure.as_ref().is_some_and(|f| f.message.is_some()));
+            assert_eq!(messages(&w), 1);
+        }
+
+        #[test]
+        fn a_refused_call_changes_nothing() {
+            let mut w = world();
+            let id = task(&mut w, ReminderKind::FirstService, Contact::Call, 0);
+            let care = w.care.clone();
+            let past = Timestamp::from_millis(now().millis() - 60_000);
+            let e = call(
+                &mut w.core,
+                &care,
+                &id,
+                CallReport {
+                    call_back_at: Some(past),
+                    ..report(CallOutcome::CallBack)
+                },
+            )
+            .unwrap_err();
+            assert!(matches!(e, CareError::CallBackInPast { .. }), "{e:?}");
+            let e = call(
+                &mut w.core,
+                &care,
+                &id,
+                CallReport {
+                    cause: Some("价格".into()),
+                    ..report(CallOutcome::Reached)
+                },
+            )
+            .unwrap_err();
+            assert!(matches!(e, CareError::CauseNotLost { .. }), "{e:?}");
+            let t = get(&w.core, &care, &id).unwrap();
+            assert!(t.task.calls.is_empty());
+            assert_eq!(t.task.state, TaskState::Open);
+            // Another store's specialist, and a sales consultant, are refused.
+            let mut other = care.clone();
+            other.user.store = StoreId::new();
+            assert!(matches!(
+                call(&mut w.core, &other, &id, report(CallOutcome::Reached)),
+                Err(CareError::Denied(_))
+            ));
+            let mut sales = care.clone();
+            sales.user.role = Role::FieldStaff;
+            assert!(matches!(
+                call(&mut w.core, &sales, &id, report(CallOutcome::Reached)),
+                Err(CareError::NotYourCalls { .. })
+            ));
+        }
+
+        #[test]
+        fn a_run_fails_an_unanswered_task_whose_three_days_passed_once() {
+            let mut w = world();
+            let id = task(&mut w, ReminderKind::RegularService, Contact::Call, 5);
+            let care = w.care.clone();
+            // One unanswered call made on the first day, written as it was.
+            let mut t: Task = CARE_TASKS
+                .get(w.core.store.as_ref(), id.as_str())
+                .unwrap()
+                .unwrap();
+            let first =
+                Timestamp::from_millis(Timestamp::start_of(t.due).millis() + 10 * 3_600_000);
+            t.calls.push(Call {
+                at: first,
+                slot: slot_at(first),
+                outcome: CallOutcome::NoAnswer,
+                by: care.user.id,
+                feedback: None,
+                call_back_at: None,
+                corrected_phone: None,
+                appointment: None,
+            });
+            let mut batch = Batch::default();
+            put(&mut batch, &t).unwrap();
+            w.core.commit(batch, Vec::new()).unwrap();
+
+            let r = scheduler::run(&mut w.core, Some(w.store), now()).unwrap();
+            assert_eq!(r.tasks_failed, 1);
+            let t = get(&w.core, &care, &id).unwrap();
+            assert_eq!(t.task.state, TaskState::Failed);
+            assert_eq!(messages(&w), 1);
+            let again = scheduler::run(&mut w.core, Some(w.store), now()).unwrap();
+            assert_eq!(again.tasks_failed, 0);
+            assert_eq!(messages(&w), 1);
+        }
+    }
 }
