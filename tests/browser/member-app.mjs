@@ -1,6 +1,7 @@
 // Drives the member app (我的卡, /member/) of the carclub web app in headless Chromium on a phone: a
 // member activates their login with the invitation code the store handed over (after a wrong code
-// is refused in Chinese), sees their card (card number, tier, status, points, benefits), answers
+// is refused in Chinese), sees their card (card number, tier, status, points, benefits) and their
+// car's upcoming reminders (the insurance that expires soon, on the card and in the list), answers
 // yes to a club event (and sees a full one they cannot join), files a complaint about themselves,
 // stays signed in across a reload, reads the app in English, signs out and back in with the
 // username and password they chose. A staff account is refused. Screenshots of every screen, in
@@ -8,6 +9,7 @@
 //
 //   node tests/browser/member-app.mjs --base http://127.0.0.1:PORT --code CODE --card CARD \
 //        --tier 一般卡 --points 95 --event EVENT_ID [--full-event EVENT_ID] \
+//        [--insurance-expiry 2026-12-30 --plate 粤A12345] \
 //        [--staff-user admin --staff-password PW] [--username U] [--password P] [--shots target/screenshots]
 //
 // Exits non-zero on the first failed step. Uses the system's Chromium; never downloads a browser.
@@ -26,6 +28,8 @@ const { values: opts } = parseArgs({
     points: { type: 'string' },
     event: { type: 'string' },
     'full-event': { type: 'string' },
+    'insurance-expiry': { type: 'string' },
+    plate: { type: 'string' },
     'staff-user': { type: 'string' },
     'staff-password': { type: 'string' },
     username: { type: 'string', default: `owner${Math.floor(Math.random() * 1e6)}` },
@@ -214,6 +218,37 @@ await step('the card shows the card number, holder, tier, status, validity, poin
   if (!period.includes('至')) throw new Error(`no benefit year: ${period}`);
   await shots('05-card');
 });
+
+if (opts['insurance-expiry']) {
+  await step("the card tells what is next for the car, and the reminders list the insurance expiry", async () => {
+    const next = page.locator('[data-test=next-reminder]');
+    await next.waitFor();
+    const said = await next.innerText();
+    if (!said.includes('下一项')) throw new Error(`the card does not say what is next: ${said}`);
+    await next.click();
+    await page.waitForURL(/#\/reminders$/);
+    await loaded();
+    const item = page.locator(`[data-test=reminder][data-kind=insurance_expiry][data-until="${opts['insurance-expiry']}"]`);
+    await item.waitFor();
+    const text = await item.innerText();
+    if (!text.includes('车险到期')) throw new Error(`the reminder is not named: ${text}`);
+    if (!/\d{4}年\d{1,2}月\d{1,2}日/.test(text)) throw new Error(`the reminder has no date: ${text}`);
+    if (!/还有 \d+ 天|明天|就是今天/.test(text)) throw new Error(`the reminder does not say how far off it is: ${text}`);
+    if (opts.plate && !text.includes(opts.plate)) throw new Error(`the reminder does not name the car ${opts.plate}: ${text}`);
+    // Nothing the store keeps to itself (follow-up calls, lost customers) is shown to the member.
+    const kinds = await page.locator('[data-test=reminder]').evaluateAll((els) => els.map((e) => e.dataset.kind));
+    console.log(`  reminders shown: ${kinds.join(', ')}`);
+    const internal = kinds.filter((k) => /follow_up|lost|birthday/.test(k));
+    if (internal.length) throw new Error(`the member sees the store's own tasks: ${internal}`);
+    await shots('05b-reminders');
+    await language('en');
+    const english = await item.innerText();
+    if (!english.includes('Car insurance expires')) throw new Error(`the reminder is not in English: ${english}`);
+    if (!/In \d+ days|Tomorrow|Today/.test(english)) throw new Error(`no English distance: ${english}`);
+    await language('zh-CN');
+    await tab('card');
+  });
+}
 
 await step('the member answers yes to the club event', async () => {
   await tab('events');

@@ -3,13 +3,20 @@
 // the settled order's receipt and points in the ledger, hands out a member-app invitation code,
 // resolves a duplicate-vehicle conflict keeping one member, and assigns a field staff account to a
 // company; then signs in as roles with fewer permissions and checks the navigation shows only what
-// they may use. Prints `INVITE_CODE <code>` for the test to try the code. Screenshots of every
-// screen in zh-CN and English go to --shots as office-*.png.
+// they may use. The service advisor works the member's lifelong service file: the settled order is
+// among its visits; they record the owner's birthday, region, call slots and SMS consent, the
+// vehicle's delivery and insurance expiry, a mileage reading and
+// a service visit at another store, and a reading that would turn the odometer back is refused with
+// the server's reason in both languages. Prints `INVITE_CODE <code>` for the test to try the code.
+// Screenshots of every screen in zh-CN and English go to --shots as office-*.png.
 //
 //   node tests/browser/office-members.mjs --base URL --user admin --password PW --name 李明 \
 //        --plate 粤B12345 --receipt S-1 --points 20 --balance 25 --note TEXT \
 //        --field-staff field1 --company 公司 --advisor advisor1 --reception reception1 \
-//        --staff-password PW [--shots target/screenshots]
+//        --staff-password PW --vin VIN --birthday 1985-06-12 --delivered 2026-03-18 --insurance 2027-03-17 \
+//        --insurer 平安保险 --km 12345 --visit-on 2026-09-20 --visit-km 9800 \
+//        --elsewhere-store 某某4S店 --elsewhere-place 佛山 --elsewhere-cost 680 \
+//        --bad-on 2026-10-01 --bad-km 20000 [--shots target/screenshots]
 //
 // Exits non-zero on the first failed step. Uses the system's Chromium; never downloads a browser.
 
@@ -35,13 +42,27 @@ const { values: opts } = parseArgs({
     advisor: { type: 'string' },
     reception: { type: 'string' },
     'staff-password': { type: 'string' },
+    vin: { type: 'string' },
+    birthday: { type: 'string' },
+    delivered: { type: 'string' },
+    insurance: { type: 'string' },
+    insurer: { type: 'string' },
+    km: { type: 'string' },
+    'visit-on': { type: 'string' },
+    'visit-km': { type: 'string' },
+    'elsewhere-store': { type: 'string' },
+    'elsewhere-place': { type: 'string' },
+    'elsewhere-cost': { type: 'string' },
+    'bad-on': { type: 'string' },
+    'bad-km': { type: 'string' },
     shots: { type: 'string', default: join('target', 'screenshots') },
     chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
     headed: { type: 'boolean', default: false },
   },
 });
 const NEEDED = ['base', 'password', 'name', 'plate', 'receipt', 'points', 'balance', 'note', 'field-staff', 'company',
-  'advisor', 'reception', 'staff-password'];
+  'advisor', 'reception', 'staff-password', 'vin', 'birthday', 'delivered', 'insurance', 'insurer', 'km', 'visit-on', 'visit-km',
+  'elsewhere-store', 'elsewhere-place', 'elsewhere-cost', 'bad-on', 'bad-km'];
 for (const need of NEEDED) {
   if (!opts[need]) {
     console.error(`missing --${need}; see the head of office-members.mjs for the usage`);
@@ -293,6 +314,155 @@ await step('the advisor opens the file: masked phone, the till link, no invitati
   // A page the role may not use sends it back to its first page.
   await page.goto(`${opts.base}/office/#/conflicts`);
   await page.locator('[data-test=members-page]').waitFor();
+  clean();
+});
+
+/** The member's vehicle in the service file. */
+const serviceVehicle = () => page.locator(`[data-test=sf-vehicle][data-vin="${opts.vin}"]`);
+/** The open service-file dialog. */
+const sfDialog = () => page.locator('.el-dialog:visible', { has: page.locator('[data-test=sf-submit]') });
+
+/** Types `value` (YYYY-MM-DD) into the date picker marked `name` in the open dialog. */
+async function pickDay(name, value) {
+  const input = sfDialog().locator(`[data-test=${name}] input`);
+  await input.click();
+  await input.fill(value);
+  await input.press('Enter');
+  await page.waitForFunction(
+    ([sel, want]) => document.querySelector(sel)?.value === want,
+    [`.el-dialog [data-test=${name}] input`, value],
+  );
+  // Close the calendar by clicking the dialog's title.
+  await sfDialog().locator('.el-dialog__header').click();
+}
+
+/** Submits the open service-file dialog; resolves with the server's answer to `path`. */
+async function submitDialog(path, method) {
+  const answer = page.waitForResponse((r) => r.url().includes(path) && r.request().method() === method);
+  await sfDialog().locator('[data-test=sf-submit]').click();
+  return answer;
+}
+
+await step("the advisor sees the member's lifelong service file: the till's order is among the visits", async () => {
+  await search(opts.name);
+  await page.locator('[data-test=members-table] .el-table__row', { hasText: opts.name }).first().click();
+  await page.locator('[data-test=member-file]').waitFor();
+  const file = page.locator('[data-test=service-file]');
+  await file.scrollIntoViewIfNeeded();
+  await serviceVehicle().waitFor();
+  const visits = serviceVehicle().locator('[data-test=sf-visits] .el-table__row');
+  await visits.first().waitFor();
+  const kinds = await serviceVehicle().locator('[data-test=sf-visit-kind]').allInnerTexts();
+  if (!kinds.some((k) => k.includes('维修'))) throw new Error(`the settled order is not a repair visit: ${kinds}`);
+  await serviceVehicle().locator('[data-test=sf-edit-vehicle]').waitFor();
+  await serviceVehicle().locator('[data-test=sf-add-visit]').waitFor();
+  await page.locator('[data-test=sf-edit-person]').waitFor();
+  clean();
+});
+
+await step("the advisor records the owner's birthday, home region, call slots and SMS consent", async () => {
+  await page.locator('[data-test=sf-edit-person]').click();
+  await sfDialog().waitFor();
+  await pickDay('sf-form-birthday', opts.birthday);
+  await sfDialog().locator('[data-test=sf-region-non_local]').click();
+  await sfDialog().locator('[data-test=sf-slot-morning]').click();
+  await sfDialog().locator('[data-test=sf-slot-evening]').click();
+  await sfDialog().locator('[data-test=sf-form-sms]').click();
+  await shotBoth(page, SHOTS, 'office-service-person-form');
+  const res = await submitDialog('/person-facts', 'PUT');
+  if (!res.ok()) throw new Error(`the person facts answered ${res.status()}: ${await res.text()}`);
+  await sfDialog().waitFor({ state: 'hidden' });
+  await page.locator(`[data-test=sf-birthday][data-day="${opts.birthday}"]`).waitFor();
+  await page.locator('[data-test=sf-region]', { hasText: '外地' }).waitFor();
+  const slots = await page.locator('[data-test=sf-slots]').innerText();
+  if (!slots.includes('上午') || !slots.includes('晚上') || slots.includes('中午')) throw new Error(`the call slots shown: ${slots}`);
+  await page.locator('[data-test=sf-sms]', { hasText: '同意接收短信' }).waitFor();
+  clean();
+});
+
+await step('the advisor records the delivery day, the insurer and the insurance expiry', async () => {
+  await serviceVehicle().locator('[data-test=sf-edit-vehicle]').click();
+  await sfDialog().waitFor();
+  await pickDay('sf-form-delivered', opts.delivered);
+  await pickDay('sf-form-insurance', opts.insurance);
+  await sfDialog().locator('input[data-test=sf-form-insurer], [data-test=sf-form-insurer] input').first().fill(opts.insurer);
+  await shotBoth(page, SHOTS, 'office-service-vehicle-form');
+  const res = await submitDialog('/facts', 'PUT');
+  if (!res.ok()) throw new Error(`the vehicle facts answered ${res.status()}: ${await res.text()}`);
+  await sfDialog().waitFor({ state: 'hidden' });
+  await serviceVehicle().locator(`[data-test=sf-delivered][data-day="${opts.delivered}"]`).waitFor();
+  await serviceVehicle().locator(`[data-test=sf-insurance][data-day="${opts.insurance}"]`).waitFor();
+  await serviceVehicle().locator('[data-test=sf-insurer]', { hasText: opts.insurer }).waitFor();
+  clean();
+});
+
+await step('a mileage reading without kilometres is stopped in the form; one with them is recorded', async () => {
+  await serviceVehicle().locator('[data-test=sf-add-mileage]').click();
+  await sfDialog().waitFor();
+  await sfDialog().locator('[data-test=sf-submit]').click();
+  await sfDialog().locator('.el-form-item__error').first().waitFor();
+  await sfDialog().locator('input[data-test=sf-form-km], [data-test=sf-form-km] input').first().fill(opts.km);
+  const res = await submitDialog('/mileage', 'POST');
+  if (!res.ok()) throw new Error(`the reading answered ${res.status()}: ${await res.text()}`);
+  await sfDialog().waitFor({ state: 'hidden' });
+  const km = Number(opts.km).toLocaleString('zh-CN');
+  await serviceVehicle().locator('[data-test=sf-readings] .el-table__row', { hasText: km }).first().waitFor();
+  await serviceVehicle().locator('[data-test=sf-last-km]', { hasText: km }).waitFor();
+  clean();
+});
+
+await step('the advisor records a regular service done at another store, with its name, place and cost', async () => {
+  await serviceVehicle().locator('[data-test=sf-add-visit]').click();
+  await sfDialog().waitFor();
+  await pickDay('sf-form-on', opts['visit-on']);
+  await sfDialog().locator('input[data-test=sf-form-km], [data-test=sf-form-km] input').first().fill(opts['visit-km']);
+  await sfDialog().locator('[data-test=sf-kind-regular_service]').click();
+  await sfDialog().locator('[data-test=sf-form-elsewhere]').click();
+  await sfDialog().locator('input[data-test=sf-form-store], [data-test=sf-form-store] input').first().fill(opts['elsewhere-store']);
+  await sfDialog().locator('input[data-test=sf-form-place], [data-test=sf-form-place] input').first().fill(opts['elsewhere-place']);
+  await sfDialog().locator('input[data-test=sf-form-cost], [data-test=sf-form-cost] input').first().fill(opts['elsewhere-cost']);
+  await shotBoth(page, SHOTS, 'office-service-visit-form');
+  const res = await submitDialog('/service-visits', 'POST');
+  if (!res.ok()) throw new Error(`the visit answered ${res.status()}: ${await res.text()}`);
+  await sfDialog().waitFor({ state: 'hidden' });
+  const row = serviceVehicle().locator('[data-test=sf-visits] .el-table__row', { has: page.locator('[data-test=sf-elsewhere]') });
+  await row.first().waitFor();
+  const text = await row.first().innerText();
+  for (const want of [opts['elsewhere-store'], opts['elsewhere-place'], '定保', '外店']) {
+    if (!text.includes(want)) throw new Error(`the other store's visit does not show ${want}: ${text}`);
+  }
+  clean();
+});
+
+await step("a reading that would turn the odometer back is refused with the server's reason, in either language", async () => {
+  await serviceVehicle().locator('[data-test=sf-add-mileage]').click();
+  await sfDialog().waitFor();
+  await pickDay('sf-form-on', opts['bad-on']);
+  await sfDialog().locator('input[data-test=sf-form-km], [data-test=sf-form-km] input').first().fill(opts['bad-km']);
+  const res = await submitDialog('/mileage', 'POST');
+  if (res.ok()) throw new Error(`a reading of ${opts['bad-km']} km on ${opts['bad-on']} was accepted`);
+  const error = sfDialog().locator('[data-test=sf-error]');
+  await error.waitFor();
+  const zh = (await error.innerText()).trim();
+  if (!/[\u4e00-\u9fa5]/.test(zh)) throw new Error(`the refusal is not in Chinese: ${zh}`);
+  await shotBoth(page, SHOTS, 'office-service-refused');
+  await page.locator('[data-test=lang]:visible').first().dispatchEvent('click');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  await page.waitForFunction(
+    (before) => {
+      const now = document.querySelector('[data-test=sf-error]')?.textContent?.trim() ?? '';
+      return now && now !== before && !/[\u4e00-\u9fa5]/.test(now);
+    },
+    zh,
+  );
+  await page.locator('[data-test=lang]:visible').first().dispatchEvent('click');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+  await sfDialog().locator('[data-test=sf-cancel]').click();
+  await sfDialog().waitFor({ state: 'hidden' });
+  // The success messages gone and the page at its top, so the shot shows the file as a person reads it.
+  await page.locator('.el-message').first().waitFor({ state: 'detached' }).catch(() => {});
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shotBoth(page, SHOTS, 'office-service-file');
   clean();
 });
 

@@ -1,13 +1,14 @@
 //! The member app (我的卡, `/member/`) in a real browser on a phone against the real server: a member
 //! enrolled by a field device, approved and with points from a settled order activates their login
-//! with an invitation code, sees their card, answers yes to a club event (and cannot to one that
+//! with an invitation code, sees their card and their car's upcoming reminders (the insurance the
+//! store recorded as expiring within the month), answers yes to a club event (and cannot to one that
 //! another member has filled), files a complaint, and a staff account is refused; the server then
 //! has the answer and the complaint, and nothing more.
 //!
 //! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
 //! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
 
-use carclub_tests::time::{now_ms, ts};
+use carclub_tests::time::{DAY_MS, now_ms, ts};
 use carclub_tests::{Device, TestServer};
 use serde_json::{Value, json};
 
@@ -66,6 +67,19 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
     assert_eq!(s, 200, "{file}");
     let card = file["card"].as_str().expect("a card number").to_owned();
 
+    // The store recorded the car's facts: delivered ten weeks ago (its first service is due),
+    // insurance that expires within the month (its calls began two months before) and the annual
+    // inspection in two and a half months. The member's reminders list them.
+    let day = |offset: i64| ts(now_ms() + offset * DAY_MS)[..10].to_owned();
+    let expiry = day(30);
+    let (s, v) = server.put(
+        &format!("/api/members/{member}/vehicles/LSVAB1234567890XY/facts"),
+        &json!({"delivered": day(-70), "insurance_expiry": expiry, "insurer": "平安财险",
+                "inspection_due": day(75), "model": "帕萨特 2026款"}),
+        Some(&admin),
+    );
+    assert_eq!(s, 200, "{v}");
+
     // A club event for the active members, and the invitation code the store hands over.
     let (s, ev) = server.post(
         "/api/club-events",
@@ -115,6 +129,8 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
             ("--staff-user", "admin".to_owned()),
             ("--staff-password", carclub_tests::ADMIN_PASSWORD.to_owned()),
             ("--username", "chenjing".to_owned()),
+            ("--insurance-expiry", expiry.clone()),
+            ("--plate", "粤A12345".to_owned()),
         ],
     );
 
@@ -157,4 +173,16 @@ fn a_member_sees_their_card_and_answers_an_invitation_in_the_browser() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["member"]["card"], card.as_str());
     assert_eq!(server.get("/api/members", Some(&me)).0, 403);
+
+    // The reminders the app showed are the member's own, from the server.
+    let (s, v) = server.get("/api/me/reminders", Some(&me));
+    assert_eq!(s, 200, "{v}");
+    assert!(
+        v["reminders"]
+            .as_array()
+            .unwrap_or_else(|| panic!("a list of reminders: {v}"))
+            .iter()
+            .any(|r| r["kind"] == "insurance_expiry" && r["until"] == expiry.as_str()),
+        "the insurance reminder: {v}"
+    );
 }

@@ -5,7 +5,12 @@
 //! searches by plate and by name, opens the file and reads the order in the ledger, hands out a
 //! member-app invitation code, resolves the conflict keeping the first member and assigns a field
 //! staff account to a company; a service advisor and reception see only what their roles may use.
-//! The server then holds the decision, the assignment, and a code that opens a member login.
+//! The service advisor finds the settled order among the visits of the member's lifelong service
+//! file and records the owner's birthday, home region, call slots and SMS consent, the vehicle's
+//! delivery, insurer and insurance expiry, a mileage reading and a regular service done at another
+//! store (a reading that would turn the odometer back is refused).
+//! The server then holds the decision, the assignment, the service file as recorded, and a code
+//! that opens a member login.
 //!
 //! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
 //! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
@@ -22,6 +27,17 @@ const VIN: &str = "LSVAM4187N2062718";
 const RECEIPT: &str = "S-2026-118";
 const COMPANY: &str = "丁物流有限公司";
 const NOTE: &str = "一车一卡：保留李明的卡，另一份入会退会并退还会费";
+const BIRTHDAY: &str = "1985-06-12";
+const DELIVERED: &str = "2026-03-18";
+const INSURANCE: &str = "2027-03-17";
+const INSURER: &str = "平安财险";
+const KM: u64 = 12_345;
+const VISIT_ON: &str = "2026-09-20";
+const VISIT_KM: u64 = 9_800;
+const ELSEWHERE_STORE: &str = "佛山禅城某4S店";
+const ELSEWHERE_PLACE: &str = "佛山市禅城区";
+/// What the visit at the other store cost, in yuan as typed, and in fen as the server holds it.
+const ELSEWHERE_COST: (&str, i64) = ("680.50", 68_050);
 
 #[test]
 fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_browser() {
@@ -128,7 +144,71 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
             ("--advisor", "advisor1".to_owned()),
             ("--reception", "reception1".to_owned()),
             ("--staff-password", PASSWORD.to_owned()),
+            ("--vin", VIN.to_owned()),
+            ("--birthday", BIRTHDAY.to_owned()),
+            ("--delivered", DELIVERED.to_owned()),
+            ("--insurance", INSURANCE.to_owned()),
+            ("--insurer", INSURER.to_owned()),
+            ("--km", KM.to_string()),
+            ("--visit-on", VISIT_ON.to_owned()),
+            ("--visit-km", VISIT_KM.to_string()),
+            ("--elsewhere-store", ELSEWHERE_STORE.to_owned()),
+            ("--elsewhere-place", ELSEWHERE_PLACE.to_owned()),
+            ("--elsewhere-cost", ELSEWHERE_COST.0.to_owned()),
+            ("--bad-on", "2026-10-01".to_owned()),
+            ("--bad-km", "20000".to_owned()),
         ],
+    );
+
+    // The service file holds what the advisor recorded in the browser, and the order as a visit.
+    let (s, file) = server.get(&format!("/api/members/{member}"), Some(&admin));
+    assert_eq!(s, 200, "{file}");
+    assert_eq!(
+        file["state"]["care"]["person"],
+        json!({"birthday": BIRTHDAY, "region": "non_local",
+               "call_slots": ["morning", "evening"], "sms_consent": true}),
+        "{file}"
+    );
+    let vehicle = file["state"]["care"]["vehicles"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a service file: {file}"))
+        .iter()
+        .find(|v| v["vin"] == VIN)
+        .unwrap_or_else(|| panic!("the vehicle in the service file: {file}"))
+        .clone();
+    assert_eq!(vehicle["facts"]["delivered"], DELIVERED, "{vehicle}");
+    assert_eq!(vehicle["facts"]["insurance_expiry"], INSURANCE, "{vehicle}");
+    assert_eq!(vehicle["facts"]["insurer"], INSURER, "{vehicle}");
+    let readings = vehicle["readings"].as_array().unwrap();
+    assert!(
+        readings.iter().any(|r| r["km"] == KM),
+        "the reading of {KM} km: {vehicle}"
+    );
+    assert!(
+        !readings.iter().any(|r| r["km"] == 20_000),
+        "the refused reading is not held: {vehicle}"
+    );
+    let visits = vehicle["visits"].as_array().unwrap();
+    let elsewhere: Vec<&Value> = visits
+        .iter()
+        .filter(|v| !v["elsewhere"].is_null())
+        .collect();
+    assert_eq!(elsewhere.len(), 1, "one visit at another store: {vehicle}");
+    let visit = elsewhere[0];
+    assert_eq!(visit["on"], VISIT_ON, "{visit}");
+    assert_eq!(visit["km"], VISIT_KM, "{visit}");
+    assert_eq!(visit["kind"], "regular_service", "{visit}");
+    assert_eq!(visit["advisor"], advisor.as_str(), "{visit}");
+    assert_eq!(
+        visit["elsewhere"],
+        json!({"store": ELSEWHERE_STORE, "place": ELSEWHERE_PLACE, "cost": ELSEWHERE_COST.1}),
+        "{visit}"
+    );
+    assert!(
+        visits
+            .iter()
+            .any(|v| v["elsewhere"].is_null() && v["kind"] == "repair"),
+        "the order settled at the till is a repair visit: {vehicle}"
     );
 
     // The conflict is resolved with the decision taken in the browser: the first member kept.

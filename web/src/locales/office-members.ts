@@ -150,6 +150,10 @@ const zh = {
       company_changed: '变更所属企业',
       lapsed: '会籍失效',
       upgraded: '自动升级',
+      person_facts_set: '更新车主关怀信息',
+      vehicle_facts_set: '更新车辆信息',
+      mileage_recorded: '登记里程',
+      service_visit_recorded: '登记进厂',
     },
     channel: {
       purchase: '购车赠送',
@@ -372,6 +376,10 @@ const en: typeof zh = {
       company_changed: 'Company changed',
       lapsed: 'Membership lapsed',
       upgraded: 'Upgraded automatically',
+      person_facts_set: 'Owner care details updated',
+      vehicle_facts_set: 'Vehicle details updated',
+      mileage_recorded: 'Mileage recorded',
+      service_visit_recorded: 'Service visit recorded',
     },
     channel: {
       purchase: 'Bought a car here',

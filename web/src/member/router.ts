@@ -1,9 +1,10 @@
-// The member app's screens: sign-in (or activation with a code), then the card, club events and
-// feedback behind a tab bar. Hash routes, so a reload keeps the screen.
+// The member app's screens: sign-in (or activation with a code), then the card, the car's
+// reminders, club events and feedback behind a tab bar. Hash routes, so a reload keeps the screen.
 import { createRouter, createWebHashHistory } from 'vue-router'
 import { token } from './session'
 import SignIn from './views/SignIn.vue'
 import CardPage from './views/CardPage.vue'
+import RemindersPage from './views/RemindersPage.vue'
 import EventsPage from './views/EventsPage.vue'
 import FeedbackPage from './views/FeedbackPage.vue'
 
@@ -21,6 +22,7 @@ const router = createRouter({
   routes: [
     { path: '/login', name: 'login', component: SignIn, meta: { title: 'app.name', public: true } },
     { path: '/card', name: 'card', component: CardPage, meta: { title: 'member.title' } },
+    { path: '/reminders', name: 'reminders', component: RemindersPage, meta: { title: 'member.reminders.title' } },
     { path: '/events', name: 'events', component: EventsPage, meta: { title: 'member.events.title' } },
     { path: '/feedback', name: 'feedback', component: FeedbackPage, meta: { title: 'member.complaints.title' } },
     { path: '/:rest(.*)*', redirect: '/card' },

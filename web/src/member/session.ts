@@ -1,6 +1,6 @@
 // The member's session and what the app shows them: the sign-in kept on the phone (it is the
-// member's own device, so it survives a reload, as the old app did), their file from /api/me, the
-// club events they are invited to and their complaints.
+// member's own device, so it survives a reload, as the old app did), their file from /api/me, their
+// car's upcoming reminders, the club events they are invited to and their complaints.
 import { ref, shallowRef } from 'vue'
 import { ApiError, apiClient, call, type Schemas } from '@/api/client'
 import { messageOf } from '@/shared/action'
@@ -11,6 +11,7 @@ const TOKEN_KEY = 'carclub.member.token'
 export type MemberFile = Schemas['MemberFileView']
 export type ClubEvent = Schemas['ClubEventView']
 export type Complaint = Schemas['ComplaintView']
+export type Reminder = Schemas['Reminder']
 
 function storedToken(): string | null {
   try {
@@ -29,6 +30,10 @@ export const expired = ref(false)
 export const member = shallowRef<MemberFile | null>(null)
 /** The club events the member is invited to. */
 export const events = shallowRef<ClubEvent[]>([])
+/** The member's upcoming reminders (service, insurance, inspection, renewal…), as the server found them. */
+export const reminders = shallowRef<Reminder[]>([])
+/** The club's day the reminders were found for (how far off each is counts from it). */
+export const remindersDay = ref<string | null>(null)
 /** The complaints about the member, newest first. */
 export const complaints = shallowRef<Complaint[]>([])
 /** The program of the member's store (tier names); null until loaded, or when it cannot be read. */
@@ -61,6 +66,8 @@ function forget() {
   token.value = null
   member.value = null
   events.value = []
+  reminders.value = []
+  remindersDay.value = null
   complaints.value = []
   program.value = null
   loadState.value = 'idle'
@@ -161,6 +168,13 @@ export async function loadComplaints() {
   complaints.value = list.sort((a, b) => Date.parse(b.filed_at) - Date.parse(a.filed_at))
 }
 
+/** Reloads the member's upcoming reminders. */
+export async function loadReminders() {
+  const answer = await call(api.GET('/api/me/reminders'))
+  reminders.value = answer.reminders
+  remindersDay.value = answer.day
+}
+
 /** Loads the program of the member's store once; the card shows tier ids without it. */
 async function loadProgram() {
   if (program.value) return
@@ -171,14 +185,14 @@ async function loadProgram() {
   }
 }
 
-/** Loads the member's file, events and complaints. */
+/** Loads the member's file, reminders, events and complaints. */
 export async function loadAll() {
   if (!token.value) return
   loadState.value = 'loading'
   loadError.value = null
   void loadProgram()
   try {
-    const [me] = await Promise.all([call(api.GET('/api/me')), loadEvents(), loadComplaints()])
+    const [me] = await Promise.all([call(api.GET('/api/me')), loadReminders(), loadEvents(), loadComplaints()])
     if (!me.member) throw new NotMember()
     member.value = me.member
     loadState.value = 'ready'

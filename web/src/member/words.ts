@@ -50,3 +50,42 @@ export function bilingual(text: string, locale: string): string {
   if (!zhPart || !enPart) return text
   return locale === 'en' ? enPart.charAt(0).toUpperCase() + enPart.slice(1) : zhPart
 }
+
+/** A day (`2027-11-24`) as days since the epoch. */
+function dayNumber(value: string): number {
+  const [y, m, d] = value.split('-').map(Number)
+  return Math.round(Date.UTC(y, m - 1, d) / 86_400_000)
+}
+
+/** Today on this phone, as the server writes a day. */
+function phoneToday(): string {
+  const now = new Date()
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`
+}
+
+/**
+ * Whole days from `today` (the club's day as the server sent it, else this phone's) to `value`
+ * (`2027-11-24`): 0 on the day, negative when past.
+ */
+export function daysUntil(value: string, today?: string | null): number {
+  return dayNumber(value) - dayNumber(today ?? phoneToday())
+}
+
+/** How far off a day is from `today`, in words: today, tomorrow, in n days, n days ago. */
+export function distance(
+  value: string,
+  today: string | null,
+  t: (key: string, named?: Record<string, unknown>) => string,
+): string {
+  const n = daysUntil(value, today)
+  if (n === 0) return t('member.reminders.today')
+  if (n === 1) return t('member.reminders.tomorrow')
+  if (n < 0) return t('member.reminders.overdue', { n: -n })
+  return t('member.reminders.inDays', { n })
+}
+
+/** Reminders by their last day (the deadline the member cares about), then by their first. */
+export function byDeadline<R extends { due: string; until: string }>(list: readonly R[]): R[] {
+  return [...list].sort((a, b) => a.until.localeCompare(b.until) || a.due.localeCompare(b.due))
+}
