@@ -1,7 +1,8 @@
 //! The harness of the end-to-end tests (`tests/e2e/`) and of the benchmarks (`bench/`): the real
 //! `carclub-server` as a child process on a store and port of the caller's choosing, real
 //! `carclub-device` processes each with its own home directory, a raw peer of the sync protocol, a
-//! device that writes any event into its journal, and the browser scripts.
+//! device that writes any event into its journal, the browser scripts, and a webhook receiver
+//! that checks the outbox's signatures.
 //!
 //! It asserts nothing about what the server should do: failures to run something come back as
 //! [`Error`] from the `try_` functions, or panic with a message saying what failed.
@@ -11,8 +12,10 @@ pub mod browser;
 mod device;
 pub mod journal;
 pub mod peer;
+pub mod postgres;
 mod server;
 pub mod time;
+pub mod webhook;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -21,7 +24,8 @@ use std::sync::Once;
 use std::time::Duration;
 
 pub use device::Device;
-pub use server::{Launch, Server, TestServer};
+pub use postgres::Postgres;
+pub use server::{Backend, Launch, Server, TestServer};
 
 /// The administrator's password of every server the tests start.
 pub const ADMIN_PASSWORD: &str = "test-admin-pw";

@@ -7,185 +7,16 @@
 //! loses nothing and sends nothing twice. No sleeps for time to pass: the tests poll the outbox
 //! until its state changes, with a deadline.
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use carclub_tests::Server;
 use carclub_tests::accounts::{PASSWORD, create_store, create_user, operate};
 use carclub_tests::journal::JournalDevice;
 use carclub_tests::time::ms;
+use carclub_tests::webhook::{Receiver, SECRET, free_port, sender_options};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::rule;
-
-const SECRET: &str = "a shared secret only the receiver knows";
-
-/// HMAC-SHA256 (RFC 2104), written out here so the receiver does not share the server's code.
-fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    let mut k = [0u8; 64];
-    if key.len() > 64 {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(k.map(|b| b ^ 0x36));
-    inner.update(msg);
-    let mut outer = Sha256::new();
-    outer.update(k.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// One request the receiver got.
-#[derive(Debug, Clone)]
-struct Seen {
-    key: String,
-    /// The signature header matched the body under the secret.
-    valid: bool,
-    /// What the receiver answered.
-    status: u16,
-    body: Value,
-    timestamp_header: String,
-}
-
-#[derive(Default)]
-struct Script {
-    /// Statuses to answer, in order; 200 once they are used up (401 for a bad signature).
-    answers: VecDeque<u16>,
-    seen: Vec<Seen>,
-}
-
-/// A webhook receiver on a local port.
-struct Receiver {
-    script: Arc<Mutex<Script>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-/// A port nobody listens on (for now).
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    l.local_addr().expect("its address").port()
-}
-
-impl Receiver {
-    /// Listens on `port`.
-    fn listen(port: u16) -> Receiver {
-        let listener = TcpListener::bind(("127.0.0.1", port)).expect("the receiver's port");
-        listener.set_nonblocking(true).expect("non-blocking accept");
-        let script = Arc::new(Mutex::new(Script::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (s, st) = (script.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            while !st.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((conn, _)) => handle(conn, &s),
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        });
-        Receiver {
-            script,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    /// Answers the next request with `status`.
-    fn answer_next(&self, status: u16) {
-        self.script.lock().unwrap().answers.push_back(status);
-    }
-
-    /// The requests so far.
-    fn seen(&self) -> Vec<Seen> {
-        self.script.lock().unwrap().seen.clone()
-    }
-
-    /// The requests with `key` the receiver accepted (2xx).
-    fn accepted(&self, key: &str) -> usize {
-        self.seen()
-            .iter()
-            .filter(|s| s.key == key && (200..300).contains(&s.status))
-            .count()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Reads one HTTP/1.1 request, checks it and answers.
-fn handle(conn: TcpStream, script: &Mutex<Script>) {
-    conn.set_nonblocking(false).expect("blocking reads");
-    conn.set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("a read timeout");
-    let mut reader = BufReader::new(conn);
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let line = line.trim_end().to_owned();
-        if line.is_empty() {
-            break;
-        }
-        headers.push(line);
-    }
-    let header = |name: &str| {
-        headers
-            .iter()
-            .filter_map(|h| h.split_once(':'))
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
-    let len: usize = header("content-length").parse().unwrap_or(0);
-    let mut body = vec![0u8; len];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    let expected = format!("sha256={}", hex(&hmac_sha256(SECRET.as_bytes(), &body)));
-    let valid = header("x-carclub-signature") == expected;
-    let status = {
-        let mut s = script.lock().unwrap();
-        let status = if valid {
-            s.answers.pop_front().unwrap_or(200)
-        } else {
-            401
-        };
-        s.seen.push(Seen {
-            key: header("idempotency-key"),
-            valid,
-            status,
-            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-            timestamp_header: header("x-carclub-timestamp"),
-        });
-        status
-    };
-    let mut conn = reader.into_inner();
-    let _ = write!(
-        conn,
-        "HTTP/1.1 {status} X\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-    );
-    let _ = conn.flush();
-}
 
 /// A store on preset B with a club manager and one active member who agreed to SMS; the server
 /// delivers its outbox to `http://127.0.0.1:<port>/hook`.
@@ -199,18 +30,15 @@ struct World {
 
 fn world(port: u16, retry_base_ms: u64) -> World {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let options = vec![
-        "--sender".to_owned(),
-        "webhook".to_owned(),
-        "--webhook-url".to_owned(),
-        format!("http://127.0.0.1:{port}/hook"),
+    let mut options = sender_options(port);
+    options.extend([
         "--notify-retry-base-ms".to_owned(),
         retry_base_ms.to_string(),
         "--notify-max-attempts".to_owned(),
         "10".to_owned(),
         "--notify-timeout-secs".to_owned(),
         "5".to_owned(),
-    ];
+    ]);
     let server = start(&dir.path().join("data"), &options);
     let admin = server.login_admin();
     let store = create_store(&server, &admin, "北店", "B");
