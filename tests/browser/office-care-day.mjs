@@ -233,6 +233,13 @@ await step('an appointment less than 3 hours ahead is refused with the server’
   const said = await refused.innerText();
   if (!CHINESE.test(said) || !/3/.test(said)) throw new Error(`the refusal says ${said}`);
   await shotBoth(page, SHOTS, 'care-day-too-soon');
+  // The refusal follows a change of language: the server's English detail.
+  await page.locator('[data-test=lang]').first().dispatchEvent('click');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  const english = await refused.innerText();
+  if (CHINESE.test(english) || !/3/.test(english)) throw new Error(`the refusal in English says ${english}`);
+  await page.locator('[data-test=lang]').first().dispatchEvent('click');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
   await typeMoment('call-appointment-at', opts.appointment);
   await page.locator('[data-test=call-save]').click();
   await toast('已记录');
