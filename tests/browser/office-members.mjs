@@ -3,18 +3,20 @@
 // the settled order's receipt and points in the ledger, hands out a member-app invitation code,
 // resolves a duplicate-vehicle conflict keeping one member, and assigns a field staff account to a
 // company; then signs in as roles with fewer permissions and checks the navigation shows only what
-// they may use. The service advisor works the member's lifelong service file: the settled order is
-// among its visits; they record the owner's birthday, region, call slots and SMS consent, the
-// vehicle's delivery and insurance expiry, a mileage reading and
-// a service visit at another store, and a reading that would turn the odometer back is refused with
-// the server's reason in both languages. Prints `INVITE_CODE <code>` for the test to try the code.
-// Screenshots of every screen in zh-CN and English go to --shots as office-*.png.
+// they may use. The service advisor works the member's lifelong service file: the orders settled at
+// the till (a repair, a maintenance with its odometer reading) are among its visits; they record
+// the owner's birthday, region, call slots and SMS consent, the vehicle's delivery and insurance
+// expiry, a mileage reading and a service visit at another store, and a reading that would turn the
+// odometer back is refused with the server's reason in both languages. Prints `INVITE_CODE <code>`
+// for the test to try the code. Screenshots of every screen in zh-CN and English go to --shots as
+// office-*.png.
 //
 //   node tests/browser/office-members.mjs --base URL --user admin --password PW --name 李明 \
 //        --plate 粤B12345 --receipt S-1 --points 20 --balance 25 --note TEXT \
 //        --field-staff field1 --company 公司 --advisor advisor1 --reception reception1 \
-//        --staff-password PW --vin VIN --birthday 1985-06-12 --delivered 2026-03-18 --insurance 2027-03-17 \
-//        --insurer 平安保险 --km 12345 --visit-on 2026-09-20 --visit-km 9800 \
+//        --staff-password PW --vin VIN --birthday 1985-06-12 --delivered 2026-03-18 \
+//        --insurance 2027-03-17 \
+//        --insurer 平安保险 --km 12345 --order-km 11000 --visit-on 2026-09-20 --visit-km 9800 \
 //        --elsewhere-store 某某4S店 --elsewhere-place 佛山 --elsewhere-cost 680 \
 //        --bad-on 2026-10-01 --bad-km 20000 [--shots target/screenshots]
 //
@@ -48,6 +50,7 @@ const { values: opts } = parseArgs({
     insurance: { type: 'string' },
     insurer: { type: 'string' },
     km: { type: 'string' },
+    'order-km': { type: 'string' },
     'visit-on': { type: 'string' },
     'visit-km': { type: 'string' },
     'elsewhere-store': { type: 'string' },
@@ -61,7 +64,7 @@ const { values: opts } = parseArgs({
   },
 });
 const NEEDED = ['base', 'password', 'name', 'plate', 'receipt', 'points', 'balance', 'note', 'field-staff', 'company',
-  'advisor', 'reception', 'staff-password', 'vin', 'birthday', 'delivered', 'insurance', 'insurer', 'km', 'visit-on', 'visit-km',
+  'advisor', 'reception', 'staff-password', 'vin', 'birthday', 'delivered', 'insurance', 'insurer', 'km', 'order-km', 'visit-on', 'visit-km',
   'elsewhere-store', 'elsewhere-place', 'elsewhere-cost', 'bad-on', 'bad-km'];
 for (const need of NEEDED) {
   if (!opts[need]) {
@@ -343,7 +346,7 @@ async function submitDialog(path, method) {
   return answer;
 }
 
-await step("the advisor sees the member's lifelong service file: the till's order is among the visits", async () => {
+await step("the advisor sees the member's lifelong service file: the till's orders are among the visits", async () => {
   await search(opts.name);
   await page.locator('[data-test=members-table] .el-table__row', { hasText: opts.name }).first().click();
   await page.locator('[data-test=member-file]').waitFor();
@@ -354,6 +357,10 @@ await step("the advisor sees the member's lifelong service file: the till's orde
   await visits.first().waitFor();
   const kinds = await serviceVehicle().locator('[data-test=sf-visit-kind]').allInnerTexts();
   if (!kinds.some((k) => k.includes('维修'))) throw new Error(`the settled order is not a repair visit: ${kinds}`);
+  if (!kinds.some((k) => k.includes('定保'))) throw new Error(`the settled maintenance is not a regular service: ${kinds}`);
+  const orderKm = Number(opts['order-km']).toLocaleString('zh-CN');
+  await serviceVehicle().locator('[data-test=sf-visits] .el-table__row', { hasText: orderKm }).first().waitFor();
+  await serviceVehicle().locator('[data-test=sf-readings] .el-table__row', { hasText: orderKm }).first().waitFor();
   await serviceVehicle().locator('[data-test=sf-edit-vehicle]').waitFor();
   await serviceVehicle().locator('[data-test=sf-add-visit]').waitFor();
   await page.locator('[data-test=sf-edit-person]').waitFor();

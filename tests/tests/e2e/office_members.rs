@@ -5,10 +5,11 @@
 //! searches by plate and by name, opens the file and reads the order in the ledger, hands out a
 //! member-app invitation code, resolves the conflict keeping the first member and assigns a field
 //! staff account to a company; a service advisor and reception see only what their roles may use.
-//! The service advisor finds the settled order among the visits of the member's lifelong service
-//! file and records the owner's birthday, home region, call slots and SMS consent, the vehicle's
-//! delivery, insurer and insurance expiry, a mileage reading and a regular service done at another
-//! store (a reading that would turn the odometer back is refused).
+//! The service advisor finds the orders settled at the till (a repair, a maintenance with its
+//! odometer reading) among the visits of the member's lifelong service file and records the
+//! owner's birthday, home region, call slots and SMS consent, the vehicle's delivery, insurer and
+//! insurance expiry, a mileage reading and a regular service done at another store (a reading that
+//! would turn the odometer back is refused).
 //! The server then holds the decision, the assignment, the service file as recorded, and a code
 //! that opens a member login.
 //!
@@ -27,6 +28,8 @@ const VIN: &str = "LSVAM4187N2062718";
 const RECEIPT: &str = "S-2026-118";
 const COMPANY: &str = "丁物流有限公司";
 const NOTE: &str = "一车一卡：保留李明的卡，另一份入会退会并退还会费";
+const MAINTENANCE_RECEIPT: &str = "S-2026-119";
+const ORDER_KM: u64 = 11_000;
 const BIRTHDAY: &str = "1985-06-12";
 const DELIVERED: &str = "2026-03-18";
 const INSURANCE: &str = "2027-03-17";
@@ -85,6 +88,11 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
     let points = st["points"].as_u64().expect("points");
     assert!(points > 0, "the order earned points: {st}");
     op(json!({"type": "benefit_used", "benefit": "free_wash", "value": 3000}));
+    // A maintenance settled at the till with the odometer read: a regular service in the service
+    // file, and a mileage reading.
+    op(json!({"type": "order_settled", "order": {"receipt": MAINTENANCE_RECEIPT,
+        "lines": [{"category": "labor", "amount": 30_000}], "promotion": false,
+        "maintenance": true, "mileage_km": ORDER_KM}}));
     // A referral, a club event attended and a complaint, so every part of the file has something.
     op(json!({"type": "referral_recorded", "prospect": "13700001111", "name": "王小明"}));
     let (s, ev) = server.post(
@@ -150,6 +158,7 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
             ("--insurance", INSURANCE.to_owned()),
             ("--insurer", INSURER.to_owned()),
             ("--km", KM.to_string()),
+            ("--order-km", ORDER_KM.to_string()),
             ("--visit-on", VISIT_ON.to_owned()),
             ("--visit-km", VISIT_KM.to_string()),
             ("--elsewhere-store", ELSEWHERE_STORE.to_owned()),
@@ -209,6 +218,16 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
             .iter()
             .any(|v| v["elsewhere"].is_null() && v["kind"] == "repair"),
         "the order settled at the till is a repair visit: {vehicle}"
+    );
+    assert!(
+        visits.iter().any(|v| v["elsewhere"].is_null()
+            && v["kind"] == "regular_service"
+            && v["km"] == ORDER_KM),
+        "the maintenance settled at the till is a regular service at {ORDER_KM} km: {vehicle}"
+    );
+    assert!(
+        readings.iter().any(|r| r["km"] == ORDER_KM),
+        "the till's odometer reading: {vehicle}"
     );
 
     // The conflict is resolved with the decision taken in the browser: the first member kept.
