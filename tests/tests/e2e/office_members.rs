@@ -90,9 +90,11 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
     op(json!({"type": "benefit_used", "benefit": "free_wash", "value": 3000}));
     // A maintenance settled at the till with the odometer read: a regular service in the service
     // file, and a mileage reading.
-    op(json!({"type": "order_settled", "order": {"receipt": MAINTENANCE_RECEIPT,
+    op(
+        json!({"type": "order_settled", "order": {"receipt": MAINTENANCE_RECEIPT,
         "lines": [{"category": "labor", "amount": 30_000}], "promotion": false,
-        "maintenance": true, "mileage_km": ORDER_KM}}));
+        "maintenance": true, "mileage_km": ORDER_KM}}),
+    );
     // A referral, a club event attended and a complaint, so every part of the file has something.
     op(json!({"type": "referral_recorded", "prospect": "13700001111", "name": "王小明"}));
     let (s, ev) = server.post(
