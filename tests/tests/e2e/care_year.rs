@@ -568,4 +568,25 @@ fn a_first_service_call_goes_unanswered_three_times_and_the_owner_gets_an_sms() 
             assert_eq!(lost["with_cause"], 1, "{lost}");
         },
     );
+
+    rule(
+        "a service visit recorded brings the owner back: the lost task is closed as no longer due",
+        || {
+            let on = ts(delivered + 95 * DAY_MS);
+            let (s, v) = w.server.post(
+            &format!("/api/members/{liu}/service-visits"),
+            &json!({"vin": "LSVAU2180N0000002", "on": &on[..10], "km": 4200, "kind": "first_service", "amount": 0}),
+            Some(&care),
+        );
+            assert_eq!(s, 200, "{v}");
+            let report = run(&w.server, &cm);
+            assert_eq!(report["tasks_obsolete"], 1, "{report}");
+            let (_, lost) = w.server.get("/api/care/lost", Some(&care));
+            assert_eq!(lost["counts"]["local"], 0, "{lost}");
+            let liu_lost: Vec<Value> = tasks(&w.server, &care, &format!("member={liu}&kind=lost"));
+            assert_eq!(liu_lost.len(), 1, "{liu_lost:?}");
+            assert_eq!(liu_lost[0]["state"], "done", "{liu_lost:?}");
+            assert_eq!(liu_lost[0]["obsolete"], true, "{liu_lost:?}");
+        },
+    );
 }

@@ -17,7 +17,9 @@
 use carclub_protocol::docs::MemberFile;
 use carclub_shared::care::{CareRules, Contact, NextStep, Reminder, reminders};
 use carclub_shared::projection::project;
-use carclub_shared::{Role, StoreId, Timestamp, UserId};
+use std::collections::HashMap;
+
+use carclub_shared::{MemberId, Role, StoreId, Timestamp, UserId};
 use serde::Serialize;
 use time::Date;
 
@@ -49,6 +51,9 @@ pub struct RunReport {
     pub messages: u32,
     /// Tasks this run failed (3×3×3 window passed, birthday deadline passed), each with its SMS.
     pub tasks_failed: u32,
+    /// Open tasks this run closed because their reminder no longer applies (the service was
+    /// recorded, the membership renewed, the owner came back).
+    pub tasks_obsolete: u32,
 }
 
 /// The scheduler's own identity in the audit log.
@@ -97,6 +102,7 @@ impl RunReport {
             tasks_created: 0,
             messages: 0,
             tasks_failed: 0,
+            tasks_obsolete: 0,
         }
     }
 
@@ -107,6 +113,7 @@ impl RunReport {
         self.tasks_created += o.tasks_created;
         self.messages += o.messages;
         self.tasks_failed += o.tasks_failed;
+        self.tasks_obsolete += o.tasks_obsolete;
     }
 }
 
@@ -149,16 +156,30 @@ fn run_store(core: &mut Core, store: StoreId, at: Timestamp) -> Result<RunReport
             .filter(|m| m.store == store)
             .cloned()
             .collect();
+        let mut open = open_tasks(core, store)?;
         for m in &members {
             report.members += 1;
             let events = ledger::member_events(core, &batch, m.id)?;
             let state = project(&program, &events, day);
             let due = reminders(&state, day, &rules);
             schedule_member(core, &mut batch, store, m, &due, at, &mut report)?;
+            for mut task in open.remove(&m.id).unwrap_or_default() {
+                let current = due.iter().any(|r| {
+                    tasks::TaskId::of(store, m.id, r.kind, r.vin.as_ref(), r.due) == task.id
+                });
+                // Within its window yet no longer due: the file changed under it.
+                if !current && task.due <= day && day <= task.until {
+                    task.state = TaskState::Done;
+                    task.obsolete = true;
+                    task.closed_at = Some(at);
+                    tasks::put(&mut batch, &task)?;
+                    report.tasks_obsolete += 1;
+                }
+            }
         }
     }
     expire(core, &mut batch, store, at, &mut report)?;
-    if report.tasks_created + report.messages + report.tasks_failed > 0 {
+    if report.tasks_created + report.messages + report.tasks_failed + report.tasks_obsolete > 0 {
         audit::record(
             core.store.as_ref(),
             &mut batch,
@@ -168,14 +189,17 @@ fn run_store(core: &mut Core, store: StoreId, at: Timestamp) -> Result<RunReport
                 store,
                 member: None,
                 detail: format!(
-                    "{day}: {} tasks created, {} messages, {} tasks failed",
-                    report.tasks_created, report.messages, report.tasks_failed
+                    "{day}: {} tasks created, {} messages, {} tasks failed, {} no longer due",
+                    report.tasks_created,
+                    report.messages,
+                    report.tasks_failed,
+                    report.tasks_obsolete
                 ),
             },
         )?;
     }
     core.commit(batch, Vec::new())?;
-    if report.tasks_created + report.messages + report.tasks_failed > 0 {
+    if report.tasks_created + report.messages + report.tasks_failed + report.tasks_obsolete > 0 {
         tracing::info!(%store, %day, created = report.tasks_created, messages = report.messages, failed = report.tasks_failed, "care rules run");
     }
     Ok(report)
@@ -215,6 +239,26 @@ pub(crate) fn schedule_member(
         report.tasks_created += 1;
     }
     Ok(())
+}
+
+/// The open tasks of `store`, by member.
+fn open_tasks(core: &Core, store: StoreId) -> Result<HashMap<MemberId, Vec<Task>>, StoreError> {
+    let mut ids: Vec<String> = Vec::new();
+    CARE_OPEN_TASKS.visit(core.store.as_ref(), Order::Forward, &mut |k, s: StoreId| {
+        if s == store {
+            ids.push(String::from_utf8_lossy(&k[CARE_OPEN_TASKS.prefix().len()..]).into_owned());
+        }
+        Ok(true)
+    })?;
+    let mut out: HashMap<MemberId, Vec<Task>> = HashMap::new();
+    for id in ids {
+        if let Some(t) = CARE_TASKS.get::<Task>(core.store.as_ref(), &id)?
+            && t.state == TaskState::Open
+        {
+            out.entry(t.member).or_default().push(t);
+        }
+    }
+    Ok(out)
 }
 
 /// Fails, in `batch`, the open tasks of `store` that time has decided at `at`.

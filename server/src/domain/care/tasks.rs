@@ -258,6 +258,10 @@ pub struct Task {
     pub failure: Option<Failure>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<Timestamp>,
+    /// Closed by the scheduler because the reminder no longer applies: the service file changed
+    /// (the service was recorded, the membership renewed, the owner came back) while it was open.
+    #[serde(default)]
+    pub obsolete: bool,
 }
 
 impl Task {
@@ -291,6 +295,7 @@ impl Task {
             message: None,
             failure: None,
             closed_at: None,
+            obsolete: false,
         }
     }
 
