@@ -393,20 +393,8 @@ pub fn begin_attempt(
     id: MessageId,
     at: Timestamp,
 ) -> Result<Option<Message>, StoreError> {
-    let Some(mut m) = message(core, id)? else {
-        // An index entry without its message: drop it so the worker does not spin on it.
-        let mut batch = Batch::default();
-        OUTBOX_DUE.visit(
-            core.store.as_ref(),
-            Order::Forward,
-            &mut |k, v: MessageId| {
-                if v == id {
-                    batch.delete(k.to_vec());
-                }
-                Ok(true)
-            },
-        )?;
-        core.commit(batch, Vec::new())?;
+    let Some(mut m) = readable(core, id)? else {
+        set_aside(core, id)?;
         return Ok(None);
     };
     if !m.state.waiting() || m.sending_since.is_some() {
@@ -418,6 +406,36 @@ pub fn begin_attempt(
     write(&mut batch, before, &m)?;
     core.commit(batch, Vec::new())?;
     Ok(Some(m))
+}
+
+/// Message `id`, or `None` when it is missing or its record cannot be read (logged): a storage
+/// failure is an error, one bad record is not a reason to stop delivering the others.
+fn readable(core: &Core, id: MessageId) -> Result<Option<Message>, StoreError> {
+    match message(core, id) {
+        Ok(m) => Ok(m),
+        Err(e @ StoreError::Corrupt { .. }) => {
+            tracing::error!(message = %id, error = ?e, "an outbox message cannot be read; set aside");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Takes message `id` out of the due index, so the worker does not spin on a message it cannot
+/// read; its record, if any, stays for a person to look at.
+fn set_aside(core: &mut Core, id: MessageId) -> Result<(), StoreError> {
+    let mut batch = Batch::default();
+    OUTBOX_DUE.visit(
+        core.store.as_ref(),
+        Order::Forward,
+        &mut |k, v: MessageId| {
+            if v == id {
+                batch.delete(k.to_vec());
+            }
+            Ok(true)
+        },
+    )?;
+    core.commit(batch, Vec::new())
 }
 
 /// Records, durably, how the attempt at message `id` ended (at `at`).
@@ -453,8 +471,10 @@ pub fn recover(core: &mut Core, at: Timestamp) -> Result<usize, StoreError> {
     )?;
     let mut batch = Batch::default();
     let mut n = 0;
+    let mut unreadable = Vec::new();
     for id in stuck {
-        let Some(mut m) = message(core, id)? else {
+        let Some(mut m) = readable(core, id)? else {
+            unreadable.push(id);
             continue;
         };
         if m.sending_since.is_none() {
@@ -473,6 +493,9 @@ pub fn recover(core: &mut Core, at: Timestamp) -> Result<usize, StoreError> {
         n += 1;
     }
     core.commit(batch, Vec::new())?;
+    for id in unreadable {
+        set_aside(core, id)?;
+    }
     Ok(n)
 }
 
@@ -781,6 +804,21 @@ mod tests {
         );
         assert_eq!(m.state, DeliveryState::Sent);
         assert_eq!(m.sent_at, Some(at(1000)));
+    }
+
+    #[test]
+    fn an_unreadable_message_is_set_aside_and_the_next_one_is_tried() {
+        let (_d, mut core) = core();
+        let mut batch = Batch::default();
+        let bad = enqueue(&mut batch, &core, new("bad")).unwrap().unwrap();
+        let good = enqueue(&mut batch, &core, new("good")).unwrap().unwrap();
+        core.commit(batch, Vec::new()).unwrap();
+        let mut batch = Batch::default();
+        batch.put(OUTBOX.key(&bad.0), b"not json".to_vec());
+        core.commit(batch, Vec::new()).unwrap();
+        assert_eq!(recover(&mut core, at(0)).unwrap(), 0);
+        assert_eq!(next_due(&core).unwrap(), Some((0, good)));
+        assert!(begin_attempt(&mut core, good, at(1)).unwrap().is_some());
     }
 
     #[test]
