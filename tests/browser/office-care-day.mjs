@@ -7,14 +7,15 @@
 // tap: the next step says to call again in another slot, and the task moves to the call-backs of
 // that slot); the appointment then shows in the register, where she also books one at the desk for
 // the lost customer (found by name). The manager sends a holiday campaign
-// (this month's count against the 3 a month) and reads the outbox and the lost customers. Desktop
+// (this month's count against the 3 a month), reads the outbox, calls the lost customer (refused:
+// the cause is asked for and recorded) and reads the lost customers by class with it. Desktop
 // screenshots of every screen in zh-CN and English go to --shots as care-day-*.png.
 //
 //   node tests/browser/office-care-day.mjs --base URL --manager USER --specialist USER --password PW \
 //        --specialist-name NAME --reached NAME --appoint NAME --unreachable NAME --feedback TEXT \
 //        --too-soon 'YYYY-MM-DD HH:mm' --appointment 'YYYY-MM-DD HH:mm' --purpose TEXT --script TEXT \
 //        --campaign-title TEXT --campaign-text TEXT --lost NAME --desk-appointment 'YYYY-MM-DD HH:mm' \
-//        --desk-purpose TEXT [--now RFC3339] [--shots target/screenshots]
+//        --desk-purpose TEXT --lost-cause TEXT [--now RFC3339] [--shots target/screenshots]
 //
 // Exits non-zero on the first failed step. Uses the system's Chromium; never downloads a browser.
 
@@ -43,6 +44,7 @@ const { values: opts } = parseArgs({
     lost: { type: 'string' },
     'desk-appointment': { type: 'string' },
     'desk-purpose': { type: 'string' },
+    'lost-cause': { type: 'string' },
     now: { type: 'string' },
     shots: { type: 'string', default: join('target', 'screenshots') },
     chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
@@ -51,7 +53,7 @@ const { values: opts } = parseArgs({
 });
 const NEEDED = ['base', 'manager', 'specialist', 'password', 'specialist-name', 'reached', 'appoint', 'unreachable',
   'feedback', 'too-soon', 'appointment', 'purpose', 'script', 'campaign-title', 'campaign-text', 'lost',
-  'desk-appointment', 'desk-purpose'];
+  'desk-appointment', 'desk-purpose', 'lost-cause'];
 for (const need of NEEDED) {
   if (!opts[need]) {
     console.error(`missing --${need}; see the head of office-care-day.mjs for the usage`);
@@ -343,12 +345,34 @@ await step('the outbox lists the messages with their states', async () => {
   clean();
 });
 
-await step('the lost customers by class', async () => {
+await step('the care manager calls the lost customer: refused, with the cause recorded', async () => {
+  await open('care-today', 'care-today-page');
+  await waitToday();
+  await task(opts.lost).click();
+  await page.locator('[data-test=call-name]', { hasText: opts.lost }).waitFor();
+  const kind = await page.locator('[data-test=call-kind]').innerText();
+  if (!/流失/.test(kind)) throw new Error(`${opts.lost}'s task is ${kind}`);
+  await page.locator('[data-test=outcome-refused]').click();
+  await page.locator('[data-test=call-save]').click();
+  const missing = await page.locator('[data-test=call-error]').innerText();
+  if (!/原因/.test(missing)) throw new Error(`no cause asked for: ${missing}`);
+  await field('call-cause').fill(opts['lost-cause']);
+  await page.locator('[data-test=call-save]').click();
+  await toast('已记录');
+  const recorded = await page.locator('[data-test=call-cause-recorded]').innerText();
+  if (!recorded.includes(opts['lost-cause'])) throw new Error(`the cause on the task: ${recorded}`);
+  clean();
+});
+
+await step('the lost customers by class, with the cause from the call', async () => {
   await open('lost', 'lost-page');
   await page.locator('[data-test=lost-classes]').waitFor();
-  if (opts.lost) {
-    await page.locator('[data-test=lost-table] .el-table__body tr', { hasText: opts.lost }).first().waitFor();
-  }
+  const row = page.locator('[data-test=lost-table] .el-table__body tr', { hasText: opts.lost }).first();
+  await row.waitFor();
+  const text = await row.innerText();
+  if (!text.includes(opts['lost-cause']) || !/本地出保/.test(text)) throw new Error(`the lost customer's row: ${text}`);
+  const local = await page.locator('[data-test=lost-class-local] [data-test=lost-count]').innerText();
+  if (local !== '1') throw new Error(`local lost customers: ${local}`);
   await shotBoth(page, SHOTS, 'care-day-lost');
   clean();
 });

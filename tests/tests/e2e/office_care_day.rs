@@ -7,9 +7,9 @@
 //! with another (refused less than 3 hours ahead, then booked for tomorrow) and gets no answer from
 //! the third (one tap; call again in another slot); the appointment shows in the register, where
 //! she books another at the desk for a lost customer (a fourth member, last serviced here 120 days
-//! ago). The manager sends a holiday campaign to the owners who agreed to SMS and reads the outbox
-//! and the lost customers by class. The server then holds each outcome, both appointments, the
-//! script and the campaign.
+//! ago). The manager sends a holiday campaign to the owners who agreed to SMS, reads the outbox,
+//! calls the lost customer (refused, with the cause) and reads the lost customers by class. The
+//! server then holds each outcome, both appointments, the script, the cause and the campaign.
 //!
 //! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
 //! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
@@ -34,6 +34,7 @@ const SPECIALIST_NAME: &str = "张敏";
 const FEEDBACK: &str = "车况良好，下周六上午来做首保";
 const PURPOSE: &str = "首保（5000 公里保养）";
 const DESK_PURPOSE: &str = "定保及流失回厂检查";
+const LOST_CAUSE: &str = "已搬到外地，在当地 4S 店保养";
 const SCRIPT: &str =
     "您好，我是车友汇客服。您的爱车交车已满两个月，可以预约首保了，请携带保养手册和行驶证。";
 const CAMPAIGN_TITLE: &str = "元旦祝福";
@@ -190,6 +191,7 @@ fn a_care_specialist_works_through_her_day_in_the_browser() {
             ("--lost", LOST.to_owned()),
             ("--desk-appointment", typed(desk_at)),
             ("--desk-purpose", DESK_PURPOSE.to_owned()),
+            ("--lost-cause", LOST_CAUSE.to_owned()),
         ],
     );
     assert!(output.contains("done"), "{output}");
@@ -309,6 +311,22 @@ fn a_care_specialist_works_through_her_day_in_the_browser() {
             assert_eq!(calls[0]["slot"], "morning", "{t}");
             assert_eq!(t["next"]["call_again"]["avoid"], json!(["morning"]), "{t}");
             assert_eq!(t["state"], "open", "{t}");
+        },
+    );
+
+    rule(
+        "the lost customer's call: refused, with the cause; the lost list counts it by class",
+        || {
+            let t = task_of(&done, LOST);
+            assert_eq!(t["kind"], "lost", "{t}");
+            assert_eq!(t["outcome"], "refused", "{t}");
+            assert_eq!(t["cause"], LOST_CAUSE, "{t}");
+            let (s, v) = server.get("/api/care/lost", Some(&manager));
+            assert_eq!(s, 200, "{v}");
+            assert_eq!(v["counts"]["local"], 1, "{v}");
+            assert_eq!(v["counts"]["local_out_of_warranty"], 1, "{v}");
+            assert_eq!(v["with_cause"], 1, "{v}");
+            assert_eq!(v["rows"][0]["task"]["cause"], LOST_CAUSE, "{v}");
         },
     );
 
