@@ -15,7 +15,7 @@
 //        --plate 粤B12345 --receipt S-1 --points 20 --balance 25 --note TEXT \
 //        --field-staff field1 --company 公司 --advisor advisor1 --reception reception1 \
 //        --staff-password PW --vin VIN --birthday 1985-06-12 --delivered 2026-03-18 \
-//        --insurance 2027-03-17 \
+//        --insurance 2027-03-17 --inspection 2026-01-31 \
 //        --insurer 平安保险 --km 12345 --order-km 11000 --visit-on 2026-09-20 --visit-km 9800 \
 //        --elsewhere-store 某某4S店 --elsewhere-place 佛山 --elsewhere-cost 680 \
 //        --bad-on 2026-10-01 --bad-km 20000 [--shots target/screenshots]
@@ -48,6 +48,7 @@ const { values: opts } = parseArgs({
     birthday: { type: 'string' },
     delivered: { type: 'string' },
     insurance: { type: 'string' },
+    inspection: { type: 'string' },
     insurer: { type: 'string' },
     km: { type: 'string' },
     'order-km': { type: 'string' },
@@ -64,7 +65,7 @@ const { values: opts } = parseArgs({
   },
 });
 const NEEDED = ['base', 'password', 'name', 'plate', 'receipt', 'points', 'balance', 'note', 'field-staff', 'company',
-  'advisor', 'reception', 'staff-password', 'vin', 'birthday', 'delivered', 'insurance', 'insurer', 'km', 'order-km', 'visit-on', 'visit-km',
+  'advisor', 'reception', 'staff-password', 'vin', 'birthday', 'delivered', 'insurance', 'inspection', 'insurer', 'km', 'order-km', 'visit-on', 'visit-km',
   'elsewhere-store', 'elsewhere-place', 'elsewhere-cost', 'bad-on', 'bad-km'];
 for (const need of NEEDED) {
   if (!opts[need]) {
@@ -387,11 +388,12 @@ await step("the advisor records the owner's birthday, home region, call slots an
   clean();
 });
 
-await step('the advisor records the delivery day, the insurer and the insurance expiry', async () => {
+await step('the advisor records the delivery day, the insurer, the insurance expiry and the inspection day', async () => {
   await serviceVehicle().locator('[data-test=sf-edit-vehicle]').click();
   await sfDialog().waitFor();
   await pickDay('sf-form-delivered', opts.delivered);
   await pickDay('sf-form-insurance', opts.insurance);
+  await pickDay('sf-form-inspection', opts.inspection);
   await sfDialog().locator('input[data-test=sf-form-insurer], [data-test=sf-form-insurer] input').first().fill(opts.insurer);
   await shotBoth(page, SHOTS, 'office-service-vehicle-form');
   const res = await submitDialog('/facts', 'PUT');
@@ -400,6 +402,9 @@ await step('the advisor records the delivery day, the insurer and the insurance 
   await serviceVehicle().locator(`[data-test=sf-delivered][data-day="${opts.delivered}"]`).waitFor();
   await serviceVehicle().locator(`[data-test=sf-insurance][data-day="${opts.insurance}"]`).waitFor();
   await serviceVehicle().locator('[data-test=sf-insurer]', { hasText: opts.insurer }).waitFor();
+  // An inspection day already passed is marked so.
+  await serviceVehicle().locator(`[data-test=sf-inspection][data-day="${opts.inspection}"]`).waitFor();
+  await serviceVehicle().locator('.sf-past', { hasText: '已过期' }).waitFor();
   clean();
 });
 

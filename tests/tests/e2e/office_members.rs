@@ -33,6 +33,8 @@ const ORDER_KM: u64 = 11_000;
 const BIRTHDAY: &str = "1985-06-12";
 const DELIVERED: &str = "2026-03-18";
 const INSURANCE: &str = "2027-03-17";
+/// An annual inspection day already passed (the file marks it so).
+const INSPECTION: &str = "2026-01-31";
 const INSURER: &str = "平安财险";
 const KM: u64 = 12_345;
 const VISIT_ON: &str = "2026-09-20";
@@ -158,6 +160,7 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
             ("--birthday", BIRTHDAY.to_owned()),
             ("--delivered", DELIVERED.to_owned()),
             ("--insurance", INSURANCE.to_owned()),
+            ("--inspection", INSPECTION.to_owned()),
             ("--insurer", INSURER.to_owned()),
             ("--km", KM.to_string()),
             ("--order-km", ORDER_KM.to_string()),
@@ -190,6 +193,7 @@ fn the_back_office_finds_a_member_reads_the_ledger_resolves_and_assigns_in_the_b
     assert_eq!(vehicle["facts"]["delivered"], DELIVERED, "{vehicle}");
     assert_eq!(vehicle["facts"]["insurance_expiry"], INSURANCE, "{vehicle}");
     assert_eq!(vehicle["facts"]["insurer"], INSURER, "{vehicle}");
+    assert_eq!(vehicle["facts"]["inspection_due"], INSPECTION, "{vehicle}");
     let readings = vehicle["readings"].as_array().unwrap();
     assert!(
         readings.iter().any(|r| r["km"] == KM),
