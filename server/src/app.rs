@@ -10,12 +10,13 @@ use carclub_shared::StoreId;
 use crate::domain::Core;
 use crate::domain::auth::{Accounts, Role, StoreRecord};
 use crate::http::AppState;
-use crate::storage::{Batch, SledStore, Store};
+use crate::storage::{Batch, Store};
 use crate::sync::Shared;
 
 /// How the server is run.
 pub struct Options {
-    pub data: PathBuf,
+    /// The store: `sled:DIR` (the `--data` directory by default) or `postgres://…`.
+    pub store: crate::storage::Location,
     pub listen: SocketAddr,
     pub web: Option<PathBuf>,
     pub limits: crate::domain::Limits,
@@ -84,11 +85,9 @@ fn web_dir(explicit: Option<PathBuf>) -> Option<PathBuf> {
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn serve(opts: Options) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&opts.data)?;
-    let store: Arc<dyn Store> = Arc::new(SledStore::open_with_cache(
-        &opts.data,
-        opts.store_cache_mib.saturating_mul(1024 * 1024),
-    )?);
+    let store = opts
+        .store
+        .open(opts.store_cache_mib.saturating_mul(1024 * 1024))?;
     let accounts = Accounts::new(store.clone());
     bootstrap(&store, &accounts)?;
     let mut core = Core::open(store.clone())?;
@@ -102,7 +101,7 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
-    tracing::info!(%addr, data = %opts.data.display(), "carclub server started");
+    tracing::info!(%addr, store = %opts.store, "carclub server started");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;

@@ -12,9 +12,13 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "carclub-server", version, about)]
 struct Cli {
-    /// Directory of the embedded store.
+    /// Directory of the embedded store (the default store: `sled:DIR`).
     #[arg(long, default_value = "./data", global = true)]
     data: PathBuf,
+    /// The store, instead of `--data`: `sled:DIR` or `postgres://user@host/db` (a unix socket as
+    /// `postgres://user@%2Frun%2Fpostgresql/db`).
+    #[arg(long, env = "CARCLUB_STORE", hide_env_values = true)]
+    store: Option<carclub_server::storage::Location>,
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -89,7 +93,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .build()?;
             runtime.block_on(carclub_server::app::serve(carclub_server::app::Options {
                 notify,
-                data: cli.data,
+                store: cli
+                    .store
+                    .unwrap_or(carclub_server::storage::Location::Sled(cli.data)),
                 listen: cli.listen,
                 web: cli.web,
                 store_cache_mib: cli.store_cache_mib.max(1),

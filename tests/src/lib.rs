@@ -12,6 +12,7 @@ pub mod browser;
 mod device;
 pub mod journal;
 pub mod peer;
+pub mod postgres;
 mod server;
 pub mod time;
 pub mod webhook;
@@ -23,7 +24,8 @@ use std::sync::Once;
 use std::time::Duration;
 
 pub use device::Device;
-pub use server::{Launch, Server, TestServer};
+pub use postgres::Postgres;
+pub use server::{Backend, Launch, Server, TestServer};
 
 /// The administrator's password of every server the tests start.
 pub const ADMIN_PASSWORD: &str = "test-admin-pw";

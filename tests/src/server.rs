@@ -16,6 +16,7 @@ use crate::{ADMIN_PASSWORD, Error, agent, bin, urlencode};
 #[derive(Debug, Clone)]
 pub struct Launch {
     data: PathBuf,
+    store: Option<String>,
     binary: Option<PathBuf>,
     listen: String,
     options: Vec<OsString>,
@@ -36,6 +37,13 @@ impl Launch {
     /// The address to listen on (by default `127.0.0.1:0`, a free port).
     pub fn listen(mut self, addr: &str) -> Launch {
         addr.clone_into(&mut self.listen);
+        self
+    }
+
+    /// The server's store instead of the directory: `--store URL` (a PostgreSQL database; the
+    /// directory still holds the log).
+    pub fn store(mut self, url: &str) -> Launch {
+        self.store = Some(url.to_owned());
         self
     }
 
@@ -101,6 +109,7 @@ impl Launch {
             .arg(&self.data)
             .args(["--listen", &self.listen])
             .args(&web)
+            .args(self.store.iter().flat_map(|s| ["--store", s]))
             .args(&self.options)
             .env("CARCLUB_ADMIN_PASSWORD", &self.admin_password)
             .env("RUST_LOG", "info")
@@ -136,6 +145,7 @@ impl Launch {
             base: format!("http://{addr}"),
             addr,
             data: self.data,
+            store: self.store,
             log,
             ready_after: Duration::ZERO,
             admin_password: self.admin_password,
@@ -170,8 +180,10 @@ pub struct Server {
     pub base: String,
     /// The address it listens on, `IP:PORT`.
     pub addr: String,
-    /// Its store.
+    /// Its store's directory (with `--store`, only the log's place).
     pub data: PathBuf,
+    /// Its `--store`, when not the directory.
+    pub store: Option<String>,
     /// Its log (stderr), beside the store.
     pub log: PathBuf,
     /// From spawning the process to `/healthz` answering 200.
@@ -186,6 +198,7 @@ impl Server {
     pub fn launch(data: &Path) -> Launch {
         Launch {
             data: data.to_owned(),
+            store: None,
             binary: None,
             listen: "127.0.0.1:0".into(),
             options: Vec::new(),
@@ -399,7 +412,18 @@ impl Drop for Server {
 pub struct TestServer {
     /// The server; `TestServer` dereferences to it.
     pub server: Server,
+    /// Its PostgreSQL cluster, on [`Backend::Postgres`] (dropped after the server).
+    pub postgres: Option<crate::Postgres>,
     dir: tempfile::TempDir,
+}
+
+/// Which store a [`TestServer`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded sled store in the temporary directory (the default).
+    Sled,
+    /// A PostgreSQL cluster of its own in a temporary directory ([`crate::Postgres`]).
+    Postgres,
 }
 
 impl TestServer {
@@ -410,9 +434,25 @@ impl TestServer {
 
     /// Starts a server on a fresh store with extra command-line options.
     pub fn start_with(options: &[&str]) -> TestServer {
+        Self::start_on(Backend::Sled, options)
+    }
+
+    /// Starts a server on a fresh store of `backend` with extra command-line options.
+    pub fn start_on(backend: Backend, options: &[&str]) -> TestServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let server = Server::start_with(&dir.path().join("data"), "127.0.0.1:0", options);
-        TestServer { server, dir }
+        let postgres = (backend == Backend::Postgres).then(crate::Postgres::start_new);
+        let mut launch = Server::launch(&dir.path().join("data"))
+            .listen("127.0.0.1:0")
+            .options(options);
+        if let Some(pg) = &postgres {
+            launch = launch.store(&pg.url());
+        }
+        let server = launch.start();
+        TestServer {
+            server,
+            postgres,
+            dir,
+        }
     }
 
     /// A path in the scratch directory (a device's home, a file to hand to a command).
@@ -429,8 +469,11 @@ impl TestServer {
     /// or [`Server::stop`]; a server still running is killed first).
     pub fn start_again(&mut self, listen: &str) {
         self.server.kill();
-        let data = self.server.data.clone();
-        self.server = Server::start(&data, listen);
+        let mut launch = Server::launch(&self.server.data).listen(listen);
+        if let Some(store) = &self.server.store {
+            launch = launch.store(store);
+        }
+        self.server = launch.start();
     }
 }
 

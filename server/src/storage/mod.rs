@@ -1,4 +1,4 @@
-//! Storage: the [`Store`] trait with its sled backend, group commit, the document store, the codec
+//! Storage: the [`Store`] trait with its backends (sled, embedded, and PostgreSQL), group commit, the document store, the codec
 //! and every key layout.
 //!
 //! Nothing above this layer writes a key prefix or encodes a stored value: the tables in [`keys`]
@@ -8,12 +8,16 @@ pub mod codec;
 pub mod docstore;
 pub mod durable;
 pub mod keys;
+pub mod location;
+pub mod postgres;
 mod store;
 
 pub use codec::{CodecError, Format};
 pub use docstore::DocStore;
 pub use durable::Durability;
 pub use keys::{KeyPart, Table};
+pub use location::Location;
+pub use postgres::PgStore;
 pub use store::{
-    Batch, DEFAULT_CACHE_BYTES, Entries, Order, SledStore, Store, StoreError, Visitor,
+    Batch, DEFAULT_CACHE_BYTES, Entries, Order, SledStore, Store, StoreError, StoreSize, Visitor,
 };

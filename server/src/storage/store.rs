@@ -12,6 +12,14 @@ use std::path::Path;
 pub enum StoreError {
     #[error("the embedded store failed")]
     Sled(#[from] sled::Error),
+    #[error("the PostgreSQL store failed {doing}")]
+    Postgres {
+        doing: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("the database's schema is version {found}, newer than this server's {known}")]
+    NewerSchema { found: u32, known: u32 },
     #[error("a value for {key} could not be encoded")]
     Encode {
         key: String,
@@ -89,6 +97,15 @@ impl Batch {
     }
 }
 
+/// How much a store holds, as far as it can tell cheaply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreSize {
+    /// Keys (an estimate on PostgreSQL; `None` where counting would read everything).
+    pub keys: Option<u64>,
+    /// Bytes on disk.
+    pub bytes: u64,
+}
+
 /// Durable key-value storage.
 pub trait Store: Send + Sync + 'static {
     /// The value at `key`.
@@ -107,8 +124,10 @@ pub trait Store: Send + Sync + 'static {
         })?;
         Ok(out)
     }
-    /// Applies `batch` atomically: readers see all of it or none of it, and after a crash the store
-    /// holds a prefix of the applied batches. Not yet durable.
+    /// Applies `batch` atomically: after a crash the store holds a prefix of the applied batches,
+    /// and a read that starts after this returns sees all of it. (A visit running beside it may
+    /// see part of it on sled, whose iterators are not snapshots; the server's writes and the
+    /// reads that must agree with them run under its core lock.) Not yet durable.
     fn apply(&self, batch: Batch) -> Result<(), StoreError>;
     /// Makes every batch applied before this call durable.
     fn flush(&self) -> Result<(), StoreError>;
@@ -122,12 +141,30 @@ pub trait Store: Send + Sync + 'static {
     }
     /// A number that grows on every call, unique across restarts.
     fn next_id(&self) -> Result<u64, StoreError>;
+    /// Makes every later [`Store::next_id`] greater than `floor` (a restored or migrated store
+    /// continues the numbers of the store it came from).
+    fn ids_above(&self, floor: u64) -> Result<(), StoreError>;
+    /// Whether the store can be reached now (readiness).
+    fn check(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// How much the store holds.
+    fn size(&self) -> Result<StoreSize, StoreError> {
+        Ok(StoreSize::default())
+    }
 }
 
 /// The embedded sled store.
 pub struct SledStore {
     db: sled::Db,
+    /// Added to sled's own id generator, which cannot be set: raised by [`Store::ids_above`] and
+    /// kept in a tree of its own, outside the records.
+    id_offset: std::sync::atomic::AtomicU64,
+    meta: sled::Tree,
 }
+
+/// The key of the id offset in the sled store's `meta` tree.
+const ID_OFFSET: &[u8] = b"id-offset";
 
 /// The page cache sled keeps in memory unless told otherwise (sled's own default is 1 GiB).
 pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
@@ -145,7 +182,20 @@ impl SledStore {
             .mode(sled::Mode::HighThroughput)
             .cache_capacity(cache_bytes)
             .open()?;
-        Ok(Self { db })
+        let meta = db.open_tree("carclub-meta")?;
+        let id_offset = match meta.get(ID_OFFSET)? {
+            Some(v) => u64::from_be_bytes(
+                v.as_ref()
+                    .try_into()
+                    .map_err(|e| StoreError::corrupt(ID_OFFSET, e))?,
+            ),
+            None => 0,
+        };
+        Ok(Self {
+            db,
+            id_offset: id_offset.into(),
+            meta,
+        })
     }
 }
 
@@ -205,7 +255,27 @@ impl Store for SledStore {
     }
 
     fn next_id(&self) -> Result<u64, StoreError> {
-        Ok(self.db.generate_id()?)
+        let offset = self.id_offset.load(std::sync::atomic::Ordering::Acquire);
+        Ok(offset.saturating_add(self.db.generate_id()?))
+    }
+
+    fn ids_above(&self, floor: u64) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
+        let offset = self.id_offset.load(Ordering::Acquire);
+        let raised = offset.max(floor.saturating_add(1));
+        if raised != offset {
+            self.meta.insert(ID_OFFSET, &raised.to_be_bytes())?;
+            self.meta.flush()?;
+            self.id_offset.store(raised, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    fn size(&self) -> Result<StoreSize, StoreError> {
+        Ok(StoreSize {
+            keys: None,
+            bytes: self.db.size_on_disk()?,
+        })
     }
 }
 

@@ -37,6 +37,7 @@ mod partial_sync;
 mod revocation;
 mod roles;
 mod simulate;
+mod store_contract;
 mod store_isolation;
 mod web_app;
 

@@ -4,7 +4,7 @@
 
 use carclub_tests::accounts::{PASSWORD, create_store, create_user, file, operate};
 use carclub_tests::journal::JournalDevice;
-use carclub_tests::{TestServer, urlencode};
+use carclub_tests::{Backend, TestServer, urlencode};
 use serde_json::{Value, json};
 
 /// A store on preset B with a club manager, two of their devices, and a member the first device
@@ -19,7 +19,11 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let server = TestServer::start();
+        Self::on(Backend::Sled)
+    }
+
+    fn on(backend: Backend) -> World {
+        let server = TestServer::start_on(backend, &[]);
         let admin = server.admin();
         let store = create_store(&server, &admin, "三店", "B");
         create_user(&server, &admin, "mgrb", "club_manager", &store);
@@ -127,7 +131,17 @@ fn a_retried_upload_never_earns_points_twice() {
 
 #[test]
 fn overdrawn_points_overused_benefits_and_doubled_receipts_are_one_conflict_each() {
-    let mut w = World::new();
+    one_conflict_each_on(Backend::Sled);
+}
+
+/// The same story with the server on PostgreSQL.
+#[test]
+fn on_postgres_overdrawn_points_overused_benefits_and_doubled_receipts_are_one_conflict_each() {
+    one_conflict_each_on(Backend::Postgres);
+}
+
+fn one_conflict_each_on(backend: Backend) {
+    let mut w = World::on(backend);
     w.approved_with_700_points();
     w.settle_s2_on_the_first_device();
     let (server, member) = (&w.server, &w.member);

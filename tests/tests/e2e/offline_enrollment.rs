@@ -2,7 +2,7 @@
 //! down, one vehicle on both; the server comes back, both devices sync, the back office sees every
 //! member, the doubled vehicle is a conflict (both records kept), and the devices converge.
 
-use carclub_tests::{Device, TestServer};
+use carclub_tests::{Backend, Device, TestServer};
 use serde_json::Value;
 
 use crate::rule;
@@ -39,7 +39,11 @@ struct OfflineDay {
 
 impl OfflineDay {
     fn new() -> OfflineDay {
-        let mut server = TestServer::start();
+        Self::on(Backend::Sled)
+    }
+
+    fn on(backend: Backend) -> OfflineDay {
+        let mut server = TestServer::start_on(backend, &[]);
         let addr = server.addr.clone();
         let a = Device::new(&server.path("device-a"));
         let b = Device::new(&server.path("device-b"));
@@ -149,7 +153,17 @@ fn syncing_while_the_server_is_down_fails_clearly_and_loses_nothing() {
 /// slow to make (four device syncs and a restart): one world, a rule at a time.
 #[test]
 fn once_the_server_is_back_and_both_devices_synced() {
-    let (day, token) = OfflineDay::new().back_online();
+    back_online_on(Backend::Sled);
+}
+
+/// The same story with the server on PostgreSQL.
+#[test]
+fn on_postgres_once_the_server_is_back_and_both_devices_synced() {
+    back_online_on(Backend::Postgres);
+}
+
+fn back_online_on(backend: Backend) {
+    let (day, token) = OfflineDay::on(backend).back_online();
     rule(
         "every member enrolled offline reaches the back office once, awaiting approval",
         || {

@@ -2,10 +2,10 @@
 //! permission table (`GET /api/permissions`, the same table as docs/permissions.md) allows
 //! succeeds; what it forbids gets 403 (or a rejected event through sync) and changes nothing.
 
-use carclub_tests::TestServer;
 use carclub_tests::accounts::{PASSWORD, create_store, create_user, file, member_login, operate};
 use carclub_tests::journal::JournalDevice;
 use carclub_tests::time::ago;
+use carclub_tests::{Backend, TestServer};
 use serde_json::{Value, json};
 
 /// The member operations in an order where each is valid for the program if the earlier ones
@@ -103,7 +103,11 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let server = TestServer::start();
+        Self::on(Backend::Sled)
+    }
+
+    fn on(backend: Backend) -> World {
+        let server = TestServer::start_on(backend, &[]);
         let admin = server.admin();
         let store = create_store(&server, &admin, "西店", "B");
         create_user(&server, &admin, "field_staff", "field_staff", &store);
@@ -179,6 +183,26 @@ impl World {
 mod the_permission_table_holds_for {
     use super::{World, on_the_api, through_sync};
     use crate::rule;
+    use carclub_tests::Backend;
+
+    /// The role on the API and through sync, on a server on `backend`.
+    fn holds_for(role: &str, backend: Backend) {
+        let mut w = World::on(backend);
+        let token = w.login(role);
+        rule(
+            "on the API, the role does exactly what the table allows",
+            || on_the_api(&mut w, role, &token),
+        );
+        rule("through sync, the role meets the same table", || {
+            through_sync(&mut w, role)
+        });
+    }
+
+    /// The same for a club manager, with the server on PostgreSQL.
+    #[test]
+    fn club_manager_on_postgres() {
+        holds_for("club_manager", Backend::Postgres);
+    }
 
     /// A test for each staff role, on the API and through sync.
     macro_rules! staff {
@@ -186,15 +210,7 @@ mod the_permission_table_holds_for {
             $(
                 #[test]
                 fn $role() {
-                    let role = stringify!($role);
-                    let mut w = World::new();
-                    let token = w.login(role);
-                    rule("on the API, the role does exactly what the table allows", || {
-                        on_the_api(&mut w, role, &token)
-                    });
-                    rule("through sync, the role meets the same table", || {
-                        through_sync(&mut w, role)
-                    });
+                    holds_for(stringify!($role), Backend::Sled);
                 }
             )*
         };

@@ -4,11 +4,21 @@
 
 mod sigkill_loop;
 
-use carclub_tests::{Device, TestServer};
+use carclub_tests::{Backend, Device, TestServer};
 
 #[test]
 fn acknowledged_uploads_survive_sigkill() {
-    let mut server = TestServer::start();
+    acknowledged_uploads_survive_sigkill_on(Backend::Sled);
+}
+
+/// The same with the server on PostgreSQL (the database keeps running; the server is killed).
+#[test]
+fn on_postgres_acknowledged_uploads_survive_sigkill() {
+    acknowledged_uploads_survive_sigkill_on(Backend::Postgres);
+}
+
+fn acknowledged_uploads_survive_sigkill_on(backend: Backend) {
+    let mut server = TestServer::start_on(backend, &[]);
     let device = Device::new(&server.path("device"));
     device.register(&server, "field phone");
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use carclub_client::native::{self, DirStore};
 use carclub_client::{Device, EnrollInput};
 use carclub_protocol::docs::Outcome;
-use carclub_tests::{ADMIN_PASSWORD, Server, TestServer};
+use carclub_tests::{ADMIN_PASSWORD, Backend, Server, TestServer};
 use serde_json::{Value, json};
 
 const DEVICES: usize = 3;
@@ -129,6 +129,16 @@ fn sync_once(device: &mut Device, store: &DirStore, base: &RwLock<String>) -> bo
 
 #[test]
 fn acknowledged_enrollments_survive_repeated_sigkill() {
+    repeated_sigkill_on(Backend::Sled);
+}
+
+/// The same with the server on PostgreSQL, killed mid-sync while the database keeps running.
+#[test]
+fn on_postgres_acknowledged_enrollments_survive_repeated_sigkill() {
+    repeated_sigkill_on(Backend::Postgres);
+}
+
+fn repeated_sigkill_on(backend: Backend) {
     let seed = std::env::var("SIGKILL_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -136,7 +146,7 @@ fn acknowledged_enrollments_survive_repeated_sigkill() {
     println!("SIGKILL_SEED={seed}");
     let mut rng = Rng::new(seed);
 
-    let mut server = TestServer::start();
+    let mut server = TestServer::start_on(backend, &[]);
     let base = Arc::new(RwLock::new(server.base.clone()));
     let acked: Acked = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
