@@ -9,6 +9,9 @@
 //! (the clock moved to each) → the task is failed with its reason and the SMS is in the outbox.
 //! The second owner books an appointment on the call: refused less than 3 hours ahead (and
 //! nothing changes), booked at a later hour, and it is in the register the front desk reads.
+//! The SMS goes to a real webhook receiver (`--sender webhook`): down when the SMS is made, the
+//! server killed (SIGKILL) after its first attempt failed, the receiver up and the server started
+//! again → delivered once, with a valid signature.
 //! A care specialist of another store is refused; bad input — an unknown task, a bad outcome, an
 //! outcome without what it needs — changes nothing.
 
@@ -19,6 +22,7 @@ use carclub_tests::Server;
 use carclub_tests::accounts::{PASSWORD, create_store, create_user, file, member_login};
 use carclub_tests::journal::JournalDevice;
 use carclub_tests::time::{DAY_MS, now_ms, ts};
+use carclub_tests::webhook::{self, Receiver, free_port, sender_options};
 use serde_json::{Value, json};
 
 use crate::rule;
@@ -31,15 +35,21 @@ struct World {
     _dir: tempfile::TempDir,
     data: PathBuf,
     clock: PathBuf,
+    /// Where the outbox is delivered (a webhook receiver, down until the story starts it).
+    hook: u16,
     server: Server,
 }
 
 impl World {
-    fn launch(data: &Path, clock: &Path) -> Server {
+    fn launch(data: &Path, clock: &Path, hook: u16) -> Server {
         Server::launch(data)
             .options([std::ffi::OsStr::new("--clock-file"), clock.as_os_str()])
             // The interval run is not part of the story: the start-up run and the manager's.
             .options(["--care-interval-secs", "86400"])
+            .options(sender_options(hook))
+            // Long waits between attempts: a kill never lands in the middle of one.
+            .options(["--notify-retry-base-ms", "5000"])
+            .env("CARCLUB_WEBHOOK_SECRET", webhook::SECRET)
             .start()
     }
 
@@ -48,11 +58,13 @@ impl World {
         let data = dir.path().join("data");
         let clock = dir.path().join("clock");
         set_clock(&clock, now_ms());
-        let server = Self::launch(&data, &clock);
+        let hook = free_port();
+        let server = Self::launch(&data, &clock, hook);
         World {
             _dir: dir,
             data,
             clock,
+            hook,
             server,
         }
     }
@@ -65,7 +77,7 @@ impl World {
     /// SIGKILL, then the server again on the same store and clock.
     fn kill_and_restart(&mut self) {
         self.server.kill();
-        self.server = Self::launch(&self.data, &self.clock);
+        self.server = Self::launch(&self.data, &self.clock, self.hook);
     }
 }
 
@@ -383,6 +395,62 @@ fn a_first_service_call_goes_unanswered_three_times_and_the_owner_gets_an_sms() 
             );
         },
     );
+
+    // The receiver is down: the SMS's first attempt fails. The server is killed with the SMS
+    // acknowledged and not delivered; the receiver comes up and the server starts again.
+    let sms = third["failure"]["message"].as_str().unwrap().to_owned();
+    let outbox_state = |server: &Server| {
+        let (s, out) = server.get("/api/care/outbox", Some(&cm));
+        assert_eq!(s, 200, "{out}");
+        out["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == sms.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("the SMS {sms} left the outbox: {out}"))
+    };
+    let until = |server: &Server, state: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let m = outbox_state(server);
+            if m["state"] == state {
+                return m;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the SMS never became {state}: {m}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    until(&w.server, "failed");
+    let receiver = Receiver::listen(w.hook);
+    w.kill_and_restart();
+    let sent = until(&w.server, "sent");
+    rule(
+        "the SMS killed before delivery is delivered once after the restart, signed",
+        || {
+            let results: Vec<&str> = sent["attempts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["result"].as_str().unwrap())
+                .collect();
+            assert_eq!(results, ["failed", "sent"], "{sent}");
+            let key = sent["key"].as_str().unwrap();
+            let seen: Vec<_> = receiver
+                .seen()
+                .into_iter()
+                .filter(|s| s.key == key)
+                .collect();
+            assert_eq!(seen.len(), 1, "{seen:?}");
+            assert!(seen[0].valid, "the signature does not match: {seen:?}");
+            assert_eq!(seen[0].body["kind"], "unreachable");
+            assert_eq!(seen[0].body["phone"], "13900000001");
+        },
+    );
+
     rule("a failed task takes no more calls", || {
         let (s, v) = call(&w.server, &care, &chen_task, json!({"outcome": "reached"}));
         assert_eq!(
