@@ -118,8 +118,20 @@ fn spawn_care_scheduler(shared: Arc<Shared>, every: std::time::Duration) {
         loop {
             tick.tick().await;
             let s = shared.clone();
+            // Part by part, letting go of the lock between parts (`scheduler::PART` members).
             let run = tokio::task::spawn_blocking(move || {
-                crate::domain::care::scheduler::run(&mut s.lock(), None, crate::domain::club::now())
+                use crate::domain::care::scheduler;
+                let at = crate::domain::club::now();
+                let stores = s.accounts().stores()?;
+                for store in stores {
+                    let mut after = None;
+                    while let (_, Some(next)) =
+                        scheduler::run_part(&mut s.lock(), store.id, at, after)?
+                    {
+                        after = Some(next);
+                    }
+                }
+                Ok::<(), crate::storage::StoreError>(())
             })
             .await;
             match run {

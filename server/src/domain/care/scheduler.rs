@@ -140,23 +140,63 @@ pub fn run_now(
     }
 }
 
-/// One store's run on the day of `at`, in one batch.
+/// One store's run on the day of `at`: its parts one after the other.
 fn run_store(core: &mut Core, store: StoreId, at: Timestamp) -> Result<RunReport, StoreError> {
+    let mut report = RunReport::default_for(at.date());
+    let mut after = None;
+    loop {
+        let (part, next) = run_part(core, store, at, after)?;
+        report.add(&part);
+        match next {
+            Some(m) => after = Some(m),
+            None => return Ok(report),
+        }
+    }
+}
+
+/// Members one part of a run reads, in one batch: the server's background run lets go of the
+/// core's lock between parts, so a large store does not stop requests and sync for long.
+pub const PART: usize = 500;
+
+/// One part of `store`'s run on the day of `at`: the next [`PART`] members after `after` (from
+/// the first when `None`), their new tasks and messages and the tasks no longer due, in one batch
+/// with its audit record; the last part also fails what time decided. Returns what the part did
+/// and the member to go on after, `None` when the store is done. Any part may be run again, or
+/// after a crash: what it made once it finds and leaves.
+pub fn run_part(
+    core: &mut Core,
+    store: StoreId,
+    at: Timestamp,
+    after: Option<MemberId>,
+) -> Result<(RunReport, Option<MemberId>), StoreError> {
     let day = at.date();
     let mut report = RunReport::default_for(day);
-    report.stores = 1;
+    report.stores = u32::from(after.is_none());
     let rules = CareRules::default();
     let mut batch = Batch::default();
+    let from = match after {
+        Some(m) => std::ops::Bound::Excluded(m),
+        None => std::ops::Bound::Unbounded,
+    };
+    let mut members: Vec<MemberFile> = core
+        .members
+        .range((from, std::ops::Bound::Unbounded))
+        .map(|(_, m)| m)
+        .filter(|m| m.store == store)
+        .take(PART + 1)
+        .cloned()
+        .collect();
+    let next = if members.len() > PART {
+        members.truncate(PART);
+        members.last().map(|m| m.id)
+    } else {
+        None
+    };
     // A store whose program is not set up has no member states to read; what is open still
     // expires.
     if let Some(program) = ledger::program_of(core, store) {
-        let members: Vec<MemberFile> = core
-            .members
-            .values()
-            .filter(|m| m.store == store)
-            .cloned()
-            .collect();
-        let mut open = open_tasks(core, store)?;
+        let ids: std::collections::HashSet<MemberId> = members.iter().map(|m| m.id).collect();
+        let mut open = open_tasks(core, store, &ids)?;
         for m in &members {
             report.members += 1;
             let events = ledger::member_events(core, &batch, m.id)?;
@@ -178,8 +218,12 @@ fn run_store(core: &mut Core, store: StoreId, at: Timestamp) -> Result<RunReport
             }
         }
     }
-    expire(core, &mut batch, store, at, &mut report)?;
-    if report.tasks_created + report.messages + report.tasks_failed + report.tasks_obsolete > 0 {
+    if next.is_none() {
+        expire(core, &mut batch, store, at, &mut report)?;
+    }
+    let changed =
+        report.tasks_created + report.messages + report.tasks_failed + report.tasks_obsolete > 0;
+    if changed {
         audit::record(
             core.store.as_ref(),
             &mut batch,
@@ -199,10 +243,10 @@ fn run_store(core: &mut Core, store: StoreId, at: Timestamp) -> Result<RunReport
         )?;
     }
     core.commit(batch, Vec::new())?;
-    if report.tasks_created + report.messages + report.tasks_failed + report.tasks_obsolete > 0 {
-        tracing::info!(%store, %day, created = report.tasks_created, messages = report.messages, failed = report.tasks_failed, "care rules run");
+    if changed {
+        tracing::info!(%store, %day, created = report.tasks_created, messages = report.messages, failed = report.tasks_failed, obsolete = report.tasks_obsolete, "care rules run");
     }
-    Ok(report)
+    Ok((report, next))
 }
 
 /// Creates, in `batch`, the tasks and messages of `due` (the reminders open on the day for
@@ -241,8 +285,12 @@ pub(crate) fn schedule_member(
     Ok(())
 }
 
-/// The open tasks of `store`, by member.
-fn open_tasks(core: &Core, store: StoreId) -> Result<HashMap<MemberId, Vec<Task>>, StoreError> {
+/// The open tasks of `store` about `members`, by member.
+fn open_tasks(
+    core: &Core,
+    store: StoreId,
+    members: &std::collections::HashSet<MemberId>,
+) -> Result<HashMap<MemberId, Vec<Task>>, StoreError> {
     let mut ids: Vec<String> = Vec::new();
     CARE_OPEN_TASKS.visit(core.store.as_ref(), Order::Forward, &mut |k, s: StoreId| {
         if s == store {
@@ -254,6 +302,7 @@ fn open_tasks(core: &Core, store: StoreId) -> Result<HashMap<MemberId, Vec<Task>
     for id in ids {
         if let Some(t) = CARE_TASKS.get::<Task>(core.store.as_ref(), &id)?
             && t.state == TaskState::Open
+            && members.contains(&t.member)
         {
             out.entry(t.member).or_default().push(t);
         }
@@ -373,6 +422,48 @@ mod tests {
             deadline_hours_after_opening: None,
             lost_class: None,
         }
+    }
+
+    #[test]
+    fn a_run_goes_through_a_large_store_part_by_part() {
+        let (_dir, mut core) = core();
+        let store = StoreId::new();
+        let mut batch = Batch::default();
+        core.accounts
+            .put_store(
+                &mut batch,
+                &crate::domain::auth::StoreRecord {
+                    id: store,
+                    name: "北店".into(),
+                    program: "A".into(),
+                },
+            )
+            .unwrap();
+        core.commit(batch, Vec::new()).unwrap();
+        for i in 0..(2 * PART + 1) {
+            let mut m = member(store, (i % 90) as u8 + 1);
+            m.id = MemberId::new();
+            core.members.insert(m.id, m);
+        }
+        // Another store's member is not read.
+        let other = member(StoreId::new(), 99);
+        core.members.insert(other.id, other);
+        let at = Timestamp::start_of(day(0));
+        let (mut parts, mut members, mut after) = (0, 0, None);
+        loop {
+            let (r, next) = run_part(&mut core, store, at, after).unwrap();
+            parts += 1;
+            members += r.members;
+            match next {
+                Some(m) => after = Some(m),
+                None => break,
+            }
+        }
+        assert_eq!((parts, members), (3, 2 * PART as u32 + 1));
+        assert_eq!(
+            run(&mut core, Some(store), at).unwrap().members,
+            2 * PART as u32 + 1
+        );
     }
 
     proptest! {
