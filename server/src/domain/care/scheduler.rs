@@ -4,9 +4,10 @@
 //!
 //! **Once, across restarts and crashes.** A task's id is derived from the reminder's identity
 //! (store, member, kind, vehicle, due day) and a message's idempotency key from the task's id, so
-//! a second run finds them and writes nothing. Everything one run creates for a store is written
-//! in one atomic batch with its audit record: a crash before the commit leaves nothing, after it
-//! everything, and the next run (at start-up) completes the day.
+//! a second run finds them and writes nothing. A run goes through a store in parts of [`PART`]
+//! members; everything a part creates is written in one atomic batch with its audit record: a
+//! crash before a commit leaves nothing of that part, after it everything, and the next run (at
+//! start-up) completes the day.
 //!
 //! A run also closes what time has decided: an open task whose 3×3×3 window has passed after
 //! unanswered calls, or a birthday call not made by its deadline, sends its SMS and fails.
