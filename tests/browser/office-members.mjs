@@ -212,6 +212,19 @@ await step("the file's ledger shows the order's receipt, its points and the bala
   await shotBoth(page, SHOTS, 'office-member-file');
 });
 
+await step("the administrator may name any of the store's service advisors on a visit", async () => {
+  const vehicle = page.locator(`[data-test=sf-vehicle][data-vin="${opts.vin}"]`);
+  await vehicle.locator('[data-test=sf-add-visit]').click();
+  const dialog = page.locator('.el-dialog:visible', { has: page.locator('[data-test=sf-submit]') });
+  await dialog.waitFor();
+  await dialog.locator('[data-test=sf-form-advisor]').click();
+  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: opts.advisor }).first().waitFor();
+  await dialog.locator('.el-dialog__header').click();
+  await dialog.locator('[data-test=sf-cancel]').click();
+  await dialog.waitFor({ state: 'hidden' });
+  clean();
+});
+
 let code = '';
 await step('an invitation code for the member app is handed out and shown', async () => {
   await page.locator('[data-test=invite]').click();
