@@ -29,7 +29,6 @@ struct World {
 }
 
 fn world(port: u16, retry_base_ms: u64) -> World {
-    let dir = tempfile::tempdir().expect("a temporary directory");
     let mut options = sender_options(port);
     options.extend([
         "--notify-retry-base-ms".to_owned(),
@@ -39,6 +38,12 @@ fn world(port: u16, retry_base_ms: u64) -> World {
         "--notify-timeout-secs".to_owned(),
         "5".to_owned(),
     ]);
+    world_with(options)
+}
+
+/// The same store on a server started with `options`.
+fn world_with(options: Vec<String>) -> World {
+    let dir = tempfile::tempdir().expect("a temporary directory");
     let server = start(&dir.path().join("data"), &options);
     let admin = server.login_admin();
     let store = create_store(&server, &admin, "北店", "B");
@@ -290,5 +295,20 @@ fn a_message_acknowledged_before_a_sigkill_is_delivered_once_after_the_restart()
                 .collect();
             assert_eq!(same.len(), 1, "{page}");
         },
+    );
+}
+
+#[test]
+fn the_log_sender_needs_no_configuration() {
+    let w = world_with(Vec::new());
+    let key = w.campaign("国庆");
+    let m = w.wait(&key, "sent", |m| m["state"] == "sent");
+    assert_eq!(results(&m), vec!["sent"], "{m}");
+    let log = std::fs::read_to_string(&w.server.log).expect("the server's log");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("message sent to the log") && l.contains(&key)),
+        "the message is not in the log {}",
+        w.server.log.display()
     );
 }
