@@ -2,6 +2,7 @@
 
 mod notify_cli;
 mod simulate;
+mod transfer;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ struct Cli {
     data: PathBuf,
     /// The store, instead of `--data`: `sled:DIR` or `postgres://user@host/db` (a unix socket as
     /// `postgres://user@%2Frun%2Fpostgresql/db`).
-    #[arg(long, env = "CARCLUB_STORE", hide_env_values = true)]
+    #[arg(long, env = "CARCLUB_STORE", hide_env_values = true, global = true)]
     store: Option<carclub_server::storage::Location>,
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -53,6 +54,32 @@ enum Command {
     /// Prints the API description the server serves at /api/openapi.json (pretty JSON); opens no
     /// store.
     Openapi,
+    /// Writes a backup of the store (`--store` or `--data`) at one moment to a file. A PostgreSQL
+    /// store is backed up while it serves; a sled store only when no server has it open (a
+    /// serving sled store: `GET /api/admin/backup` as the administrator).
+    Backup {
+        /// The backup file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restores a backup into the store (`--store` or `--data`), which must be empty; the file
+    /// is checked whole before anything is written.
+    Restore {
+        /// The backup file to read.
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Copies a whole store into an empty one (sled to PostgreSQL or back) and checks the copy.
+    Migrate {
+        /// The store to copy: `sled:DIR` or `postgres://…`.
+        #[arg(long)]
+        from: carclub_server::storage::Location,
+        /// The empty store to copy into.
+        #[arg(long)]
+        to: carclub_server::storage::Location,
+    },
+    /// Prints the count, bytes and checksum of the store (`--store` or `--data`) at one moment.
+    Checksum,
 }
 
 fn main() -> std::process::ExitCode {
@@ -66,7 +93,15 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    let store = cli
+        .store
+        .clone()
+        .unwrap_or_else(|| carclub_server::storage::Location::Sled(cli.data.clone()));
     match cli.command {
+        Some(Command::Backup { out }) => transfer::backup(&store, &out),
+        Some(Command::Restore { from }) => transfer::restore(&store, &from),
+        Some(Command::Migrate { from, to }) => transfer::migrate(&from, &to),
+        Some(Command::Checksum) => transfer::checksum(&store),
         Some(Command::Simulate(args)) => simulate::run(&args),
         Some(Command::Openapi) => {
             use std::io::Write;
@@ -93,9 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .build()?;
             runtime.block_on(carclub_server::app::serve(carclub_server::app::Options {
                 notify,
-                store: cli
-                    .store
-                    .unwrap_or(carclub_server::storage::Location::Sled(cli.data)),
+                store,
                 listen: cli.listen,
                 web: cli.web,
                 store_cache_mib: cli.store_cache_mib.max(1),

@@ -17,6 +17,7 @@ pub mod export;
 pub mod extract;
 pub mod members;
 pub mod openapi;
+pub mod operate;
 pub mod ops;
 pub mod outbox;
 pub mod program;
@@ -76,6 +77,7 @@ pub fn router(state: AppState, web: Option<PathBuf>) -> Router {
     let mut app = Router::new()
         .merge(documented)
         .merge(api::routes())
+        .merge(operate::routes())
         .merge(
             SwaggerUi::new("/api/docs")
                 .url("/api/openapi.json", description)

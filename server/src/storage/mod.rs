@@ -4,6 +4,7 @@
 //! Nothing above this layer writes a key prefix or encodes a stored value: the tables in [`keys`]
 //! do both, and report a record that cannot be read with its key.
 
+pub mod backup;
 pub mod codec;
 pub mod docstore;
 pub mod durable;

@@ -344,6 +344,78 @@ impl Store for PgStore {
         })
     }
 
+    fn snapshot(&self, visit: &mut Visitor<'_>) -> Result<u64, StoreError> {
+        // One repeatable-read transaction on one connection, held by a task on the store's
+        // runtime, reads the table through a cursor a page at a time, each page asked for by
+        // this thread: the visit is one moment of the table and never all of it in memory.
+        let (ask, mut asked) = tokio::sync::mpsc::unbounded_channel::<()>();
+        let (give, pages) = mpsc::channel::<Result<Entries, StoreError>>();
+        let pool = self.pool.clone();
+        let runtime = self
+            .runtime
+            .as_ref()
+            .expect("the runtime lives as long as the store");
+        runtime.spawn(async move {
+            let read = async {
+                let mut c = pool.get().await.map_err(|e| pg("connecting", e))?;
+                let tx = c
+                    .build_transaction()
+                    .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()
+                    .await
+                    .map_err(|e| pg("starting a snapshot", e))?;
+                tx.batch_execute(
+                    "DECLARE carclub_snapshot NO SCROLL CURSOR FOR \
+                     SELECT key, value FROM carclub_kv ORDER BY key",
+                )
+                .await
+                .map_err(|e| pg("opening a snapshot", e))?;
+                let fetch = format!("FETCH {PAGE_ROWS} FROM carclub_snapshot");
+                while asked.recv().await.is_some() {
+                    let rows = tx
+                        .query(&fetch, &[])
+                        .await
+                        .map_err(|e| pg("reading a snapshot", e))?;
+                    let page = rows
+                        .into_iter()
+                        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                        .collect::<Result<Entries, tokio_postgres::Error>>()
+                        .map_err(|e| pg("reading a snapshot", e));
+                    if give.send(page).is_err() {
+                        break;
+                    }
+                }
+                Ok::<(), StoreError>(())
+            };
+            if let Err(e) = read.await {
+                let _ = give.send(Err(e));
+            }
+        });
+        let mut floor = None;
+        loop {
+            ask.send(())
+                .map_err(|e| pg("asking for a snapshot page", e))?;
+            let page = pages
+                .recv()
+                .map_err(|e| pg("waiting for a snapshot page", e))??;
+            // The transaction's snapshot exists once its first page is read; every id taken
+            // after that is above every id its records hold.
+            if floor.is_none() {
+                floor = Some(self.next_id()?);
+            }
+            let full = page.len() == PAGE_ROWS;
+            for (k, v) in page {
+                if !visit(&k, &v)? {
+                    return Ok(floor.unwrap_or_default());
+                }
+            }
+            if !full {
+                return Ok(floor.unwrap_or_default());
+            }
+        }
+    }
+
     fn ids_above(&self, floor: u64) -> Result<(), StoreError> {
         let pool = self.pool.clone();
         let floor = i64::try_from(floor).unwrap_or(i64::MAX).max(1);

@@ -144,6 +144,10 @@ pub trait Store: Send + Sync + 'static {
     /// Makes every later [`Store::next_id`] greater than `floor` (a restored or migrated store
     /// continues the numbers of the store it came from).
     fn ids_above(&self, floor: u64) -> Result<(), StoreError>;
+    /// Visits every key and value in key order as of one moment, while the store keeps serving;
+    /// the id floor of that moment (every id in the visited records is at most it). Backups and
+    /// migrations read this way.
+    fn snapshot(&self, visit: &mut Visitor<'_>) -> Result<u64, StoreError>;
     /// Whether the store can be reached now (readiness).
     fn check(&self) -> Result<(), StoreError> {
         Ok(())
@@ -161,6 +165,9 @@ pub struct SledStore {
     /// kept in a tree of its own, outside the records.
     id_offset: std::sync::atomic::AtomicU64,
     meta: sled::Tree,
+    /// Held shared by every batch and exclusively by a snapshot, so a snapshot sees no batch in
+    /// part (sled's iterators are not snapshots); batches wait while one is taken.
+    writes: std::sync::RwLock<()>,
 }
 
 /// The key of the id offset in the sled store's `meta` tree.
@@ -195,6 +202,7 @@ impl SledStore {
             db,
             id_offset: id_offset.into(),
             meta,
+            writes: std::sync::RwLock::new(()),
         })
     }
 }
@@ -245,6 +253,7 @@ impl Store for SledStore {
                 None => b.remove(k),
             }
         }
+        let _writing = self.writes.read().unwrap_or_else(|e| e.into_inner());
         self.db.apply_batch(b)?;
         Ok(())
     }
@@ -257,6 +266,13 @@ impl Store for SledStore {
     fn next_id(&self) -> Result<u64, StoreError> {
         let offset = self.id_offset.load(std::sync::atomic::Ordering::Acquire);
         Ok(offset.saturating_add(self.db.generate_id()?))
+    }
+
+    fn snapshot(&self, visit: &mut Visitor<'_>) -> Result<u64, StoreError> {
+        let _still = self.writes.write().unwrap_or_else(|e| e.into_inner());
+        let floor = self.next_id()?;
+        self.visit(b"", Order::Forward, visit)?;
+        Ok(floor)
     }
 
     fn ids_above(&self, floor: u64) -> Result<(), StoreError> {

@@ -9,6 +9,7 @@
 
 mod api_bad_input;
 mod api_docs;
+mod backup;
 mod bad_input;
 mod browser;
 mod card_blocks;
