@@ -43,6 +43,23 @@ export function watch(page, label = '') {
 }
 
 /**
+ * The text field marked `name` inside `scope` (a page or a locator): Element Plus puts a field's
+ * attributes on the `input`/`textarea` itself, or (in other versions) on its wrapper.
+ */
+export function fieldIn(scope, name) {
+  return scope
+    .locator(
+      `input[data-test=${name}], textarea[data-test=${name}], [data-test=${name}] input, [data-test=${name}] textarea`,
+    )
+    .first();
+}
+
+/** Fails when `errors` (from `watch`) holds any uncaught page error. */
+export function noErrors(errors) {
+  if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+}
+
+/**
  * Numbered steps: `await step('signs in', async () => …)` prints the step and its time, and on
  * failure prints the error, takes a screenshot `<prefix>-failed.png` of `page()` and exits 1.
  */

@@ -22,7 +22,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { desktop, freshShots, launch, shotBoth as shotPage, stepper, watch } from './lib.mjs';
+import { desktop, fieldIn, freshShots, launch, noErrors, shotBoth as shotPage, stepper, watch } from './lib.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -75,17 +75,14 @@ let page = await context.newPage();
 let errors = watch(page);
 const step = stepper({ shots: SHOTS, prefix: PREFIX, page: () => page, browser });
 
+/** Fails when the page threw. */
 function clean() {
-  if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  noErrors(errors);
 }
 
-/** The text field marked `name` (Element Plus puts the mark on the input or on its wrapper). */
-function field(name) {
-  return page
-    .locator(
-      `input[data-test=${name}], textarea[data-test=${name}], [data-test=${name}] input, [data-test=${name}] textarea`,
-    )
-    .first();
+/** The text field marked `name`. */
+function field(name, within = page) {
+  return fieldIn(within, name);
 }
 
 async function signIn(username) {

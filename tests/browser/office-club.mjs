@@ -18,7 +18,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { desktop, freshShots, launch, shotBoth, stepper, watch } from './lib.mjs';
+import { desktop, fieldIn, freshShots, launch, noErrors, shotBoth, stepper, watch } from './lib.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -66,16 +66,12 @@ const step = stepper({ shots: SHOTS, prefix: 'club', page: () => page, browser }
 
 /** Fails when the page threw. */
 function clean() {
-  if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  noErrors(errors);
 }
 
-/** The text field marked `name` (the mark is on the input, or on its wrapper). */
+/** The text field marked `name`. */
 function field(name, within = page) {
-  return within
-    .locator(
-      `input[data-test=${name}], textarea[data-test=${name}], [data-test=${name}] input, [data-test=${name}] textarea`,
-    )
-    .first();
+  return fieldIn(within, name);
 }
 
 /** Picks the option whose text includes `text` in the select marked `name`. */

@@ -26,7 +26,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { desktop, freshShots, launch, shotBoth, stepper, watch } from './lib.mjs';
+import { desktop, fieldIn, freshShots, launch, noErrors, shotBoth, stepper, watch } from './lib.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -85,19 +85,12 @@ const step = stepper({ shots: SHOTS, prefix: 'office', page: () => page, browser
 
 /** Fails when the page threw. */
 function clean() {
-  if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  noErrors(errors);
 }
 
-/**
- * The text field marked `name`: Element Plus puts a field's attributes on the input itself, so
- * the mark is on the `input`/`textarea` (or, in other versions, on its wrapper).
- */
-function field(name) {
-  return page
-    .locator(
-      `input[data-test=${name}], textarea[data-test=${name}], [data-test=${name}] input, [data-test=${name}] textarea`,
-    )
-    .first();
+/** The text field marked `name`. */
+function field(name, within = page) {
+  return fieldIn(within, name);
 }
 
 /** Signs in to the back office as `username`; resolves on the first page after it. */

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { desktop, freshShots, launch, shotBoth, stepper, watch } from './lib.mjs';
+import { desktop, fieldIn, freshShots, launch, shotBoth, stepper, watch } from './lib.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -72,9 +72,9 @@ function documentedMatrix() {
   return matrix;
 }
 
-/** The text field marked `name` (the mark is on the input, or on its wrapper). */
-function field(name) {
-  return page.locator(`input[data-test=${name}], [data-test=${name}] input`).first();
+/** The text field marked `name`. */
+function field(name, within = page) {
+  return fieldIn(within, name);
 }
 
 /** Whether a scope lets the role do the operation at all. */
