@@ -88,6 +88,7 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
     let store = opts
         .store
         .open(opts.store_cache_mib.saturating_mul(1024 * 1024))?;
+    crate::http::operate::install_metrics();
     let accounts = Accounts::new(store.clone());
     bootstrap(&store, &accounts)?;
     let mut core = Core::open(store.clone())?;

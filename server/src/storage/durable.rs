@@ -70,7 +70,9 @@ impl Durability {
             return Ok(());
         }
         let target = self.applied();
+        let started = std::time::Instant::now();
         self.store.flush()?;
+        metrics::histogram!("carclub_store_flush_seconds").record(started.elapsed());
         self.flushes.fetch_add(1, Ordering::Relaxed);
         self.flushed.fetch_max(target, Ordering::AcqRel);
         Ok(())

@@ -21,6 +21,7 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, principal: Principal) {
         (node.hub.connect(principal, tx), node.core.durable())
     };
     tracing::info!(conn, %user, "sync connection opened");
+    metrics::gauge!("carclub_sync_connections").increment(1.0);
     let writer = tokio::spawn(async move {
         while let Some((generation, frame)) = rx.recv().await {
             if !durable.is_durable(generation) {
@@ -34,12 +35,16 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, principal: Principal) {
             if sink.send(WsMessage::Binary(frame.into())).await.is_err() {
                 break;
             }
+            metrics::counter!("carclub_sync_frames_total", "direction" => "out").increment(1);
         }
         let _ = sink.close().await;
     });
     while let Some(Ok(msg)) = stream.next().await {
         let frame = match msg {
-            WsMessage::Binary(b) => b,
+            WsMessage::Binary(b) => {
+                metrics::counter!("carclub_sync_frames_total", "direction" => "in").increment(1);
+                b
+            }
             WsMessage::Text(_) => {
                 let mut locked = shared.lock();
                 let hub = &locked.node().hub;
@@ -58,7 +63,11 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, principal: Principal) {
         let result = tokio::task::spawn_blocking(move || {
             let mut locked = shared.lock();
             let Node { core, hub } = locked.node();
-            hub.handle_frame(core, conn, &frame)
+            // Validating and folding what the frame carries, and applying its batch.
+            let started = std::time::Instant::now();
+            let handled = hub.handle_frame(core, conn, &frame);
+            metrics::histogram!("carclub_sync_fold_seconds").record(started.elapsed());
+            handled
         })
         .await;
         match result {
@@ -74,6 +83,7 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, principal: Principal) {
         }
     }
     shared.lock().node().hub.disconnect(conn);
+    metrics::gauge!("carclub_sync_connections").decrement(1.0);
     let _ = writer.await;
     tracing::info!(conn, "sync connection closed");
 }

@@ -25,6 +25,7 @@ mod interop;
 mod member_app;
 mod member_pages;
 mod member_year;
+mod metrics;
 mod office_admin;
 mod office_api;
 mod office_care;

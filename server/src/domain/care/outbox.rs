@@ -364,6 +364,20 @@ pub fn apply_outcome(m: &mut Message, at: Timestamp, outcome: Outcome, policy: &
     m.attempts.push(Attempt { at, result, detail });
 }
 
+/// How many messages wait for an attempt (pending or failed), for the operators' metrics.
+pub fn backlog(core: &Core) -> Result<u64, StoreError> {
+    let mut n = 0;
+    OUTBOX_DUE.visit(
+        core.store.as_ref(),
+        Order::Forward,
+        &mut |_, _: MessageId| {
+            n += 1;
+            Ok(true)
+        },
+    )?;
+    Ok(n)
+}
+
 /// The message waiting longest for an attempt: when it is due (milliseconds since the epoch, 0
 /// for at once) and its id.
 pub fn next_due(core: &Core) -> Result<Option<(u64, MessageId)>, StoreError> {
