@@ -389,7 +389,8 @@ pub struct LastVisit {
 pub struct MemberSummary {
     pub name: String,
     /// The number to call (a corrected one when given), its middle masked for roles that do not
-    /// see contacts.
+    /// see contacts — unless the viewer is the one to call (the open task is of her role, hers or
+    /// nobody's yet); that view is audited (`view_care_task_contact`).
     pub phone: String,
     pub card: String,
     pub tier: String,
@@ -474,7 +475,26 @@ fn view(core: &Core, p: &Principal, task: Task, now: Timestamp) -> Result<TaskVi
         Some(f) => ledger::state(core, &Batch::default(), task.member, f.store)?,
         None => None,
     };
-    let contact = perm::check(p, Op::SeeContact, target(core, &task)).is_ok();
+    let sees = perm::check(p, Op::SeeContact, target(core, &task)).is_ok();
+    let contact = sees || calls_it(core, p, &task);
+    if contact && !sees {
+        // The number is shown to the one who calls, beyond what the role sees elsewhere: the
+        // view is audited as a view of the member's file is.
+        audit::record_now(
+            core.store.as_ref(),
+            p,
+            Entry {
+                action: "view_care_task_contact",
+                store: task.store,
+                member: Some(task.member),
+                detail: format!(
+                    "{} {}",
+                    task.id,
+                    file.map(|f| f.name.as_str()).unwrap_or_default()
+                ),
+            },
+        )?;
+    }
     let script = scripts::text_for(core, task.store, task.kind)?;
     Ok(TaskView {
         summary: summary(file, state.as_ref(), &task, contact),
@@ -483,6 +503,16 @@ fn view(core: &Core, p: &Principal, task: Task, now: Timestamp) -> Result<TaskVi
         overdue: task.is_overdue(now),
         task,
     })
+}
+
+/// Whether `p` is the one to call about `task`: it is open, of the tasks `p`'s role works, given
+/// to `p` or to nobody yet, and `p` may work calls on its member. They see the number unmasked on
+/// the task even when their role does not see contacts (a service advisor's follow-up).
+fn calls_it(core: &Core, p: &Principal, task: &Task) -> bool {
+    task.state == TaskState::Open
+        && works(p.user.role, task.by)
+        && task.assignee.is_none_or(|a| a == p.user.id)
+        && perm::check(p, Op::WorkCalls, target(core, task)).is_ok()
 }
 
 /// What a task is done to, for the permission check.
@@ -1166,6 +1196,83 @@ mod tests {
             assert!(matches!(v.next, NextStep::CallAgain { .. }), "{:?}", v.next);
             let v = call(&mut w.core, &care, &id, report(CallOutcome::WrongNumber)).unwrap();
             assert_eq!(v.next, NextStep::CorrectNumber);
+        }
+
+        #[test]
+        fn the_advisor_who_calls_sees_the_number_of_her_follow_up_and_the_view_is_audited() {
+            use crate::domain::audit::AuditRecord;
+            use crate::storage::keys::AUDIT;
+            let mut w = world();
+            let due = now().date();
+            let r = Reminder {
+                kind: ReminderKind::ServiceFollowUp48h,
+                vin: None,
+                due,
+                until: plus_days(due, 3),
+                by: CareRole::Advisor,
+                contact: Contact::Call,
+                deadline_hours_after_opening: None,
+                lost_class: None,
+            };
+            let mut t = Task::new(w.store, w.member, &r, Timestamp::start_of(due));
+            let mut batch = Batch::default();
+            put(&mut batch, &t).unwrap();
+            w.core.commit(batch, Vec::new()).unwrap();
+            let views = |w: &World| {
+                AUDIT
+                    .all::<AuditRecord>(w.core.store.as_ref())
+                    .unwrap()
+                    .into_iter()
+                    .filter(|a| a.action == "view_care_task_contact")
+                    .collect::<Vec<_>>()
+            };
+            let mut advisor = w.care.clone();
+            advisor.user.id = UserId::new();
+            advisor.user.role = Role::ServiceAdvisor;
+            // The advisor has no see_contact, yet her follow-up shows the number…
+            assert!(perm::check(&advisor, Op::SeeContact, target(&w.core, &t)).is_err());
+            let v = get(&w.core, &advisor, &t.id).unwrap();
+            assert_eq!(v.summary.phone, "13900000001");
+            // …and the view is audited with who saw whose number.
+            let audited = views(&w);
+            assert_eq!(audited.len(), 1);
+            assert_eq!(audited[0].user, advisor.user.id);
+            assert_eq!(audited[0].member, Some(w.member));
+            let (listed, _) = list(&w.core, &advisor, &TaskFilter::default(), 10).unwrap();
+            assert_eq!(listed[0].summary.phone, "13900000001");
+            assert_eq!(views(&w).len(), 2);
+            // The specialist sees contacts anyway: nothing more is audited for her.
+            get(&w.core, &w.care, &t.id).unwrap();
+            assert_eq!(views(&w).len(), 2);
+            // Given to another advisor, the task shows her the number masked.
+            t.assignee = Some(UserId::new());
+            let mut batch = Batch::default();
+            put(&mut batch, &t).unwrap();
+            w.core.commit(batch, Vec::new()).unwrap();
+            let v = get(&w.core, &advisor, &t.id).unwrap();
+            assert_ne!(v.summary.phone, "13900000001");
+            assert_eq!(views(&w).len(), 2);
+            // Given to her, and once done, the number is masked again.
+            t.assignee = Some(advisor.user.id);
+            let mut batch = Batch::default();
+            put(&mut batch, &t).unwrap();
+            w.core.commit(batch, Vec::new()).unwrap();
+            assert_eq!(
+                get(&w.core, &advisor, &t.id).unwrap().summary.phone,
+                "13900000001"
+            );
+            t.state = TaskState::Done;
+            let mut batch = Batch::default();
+            put(&mut batch, &t).unwrap();
+            w.core.commit(batch, Vec::new()).unwrap();
+            assert_ne!(
+                get(&w.core, &advisor, &t.id).unwrap().summary.phone,
+                "13900000001"
+            );
+            // An advisor of another store sees nothing of it.
+            let mut other = advisor.clone();
+            other.user.store = StoreId::new();
+            assert!(get(&w.core, &other, &t.id).is_err());
         }
 
         #[test]
