@@ -106,7 +106,9 @@ pub enum Rejection {
     UnknownVehicle,
     #[error("the date is after the day it was recorded")]
     DatedInFuture,
-    #[error("the reading is lower than an earlier one of the same vehicle")]
+    #[error(
+        "the reading does not fit the vehicle's other readings: below an earlier one or above a later one"
+    )]
     MileageDecreased,
 }
 
@@ -135,7 +137,9 @@ impl Rejection {
             Rejection::NotYetExpired => "会籍尚未到期",
             Rejection::UnknownVehicle => "会员档案中没有这辆车",
             Rejection::DatedInFuture => "日期晚于登记当天",
-            Rejection::MileageDecreased => "里程低于同一辆车之前的读数",
+            Rejection::MileageDecreased => {
+                "里程与这辆车的其他读数不符：低于更早的读数，或高于更晚的读数"
+            }
         }
     }
 }

@@ -6,7 +6,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use carclub_shared::care::{Elsewhere, PersonFacts, VehicleFacts, VisitKind};
+use carclub_shared::care::{Elsewhere, MileageReading, PersonFacts, VehicleFacts, VisitKind};
+use carclub_shared::projection::{Rejection, Violation};
 use carclub_shared::{EventBody, MemberId, Money, UserId, Vin};
 use serde::Deserialize;
 use time::Date;
@@ -15,10 +16,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::domain::care::member::{self, MyReminders};
-use crate::domain::ops::{self, Operation, Recorded};
+use crate::domain::fold::Refusal;
+use crate::domain::ledger;
+use crate::domain::ops::{self, Operation, OpsError, Recorded};
 use crate::http::AppState;
-use crate::http::error::{ApiError, BodyErrors, Errors, NotFound};
+use crate::http::error::{ApiError, BodyErrors, Code, Detail, Errors, NotFound};
 use crate::http::extract::{ApiJson, ApiPath, Caller};
+use crate::storage::Batch;
 
 /// The routes of the service file.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -37,12 +41,93 @@ fn record(
     member: MemberId,
     body: EventBody,
 ) -> Result<Recorded, ApiError> {
-    Ok(ops::record(
-        &mut st.core(),
-        p,
-        member,
-        Operation { body, at: None },
-    )?)
+    let reading = match &body {
+        EventBody::MileageRecorded { vin, on, km, .. } => Some((vin.clone(), *on, *km)),
+        EventBody::ServiceVisitRecorded {
+            vin,
+            on,
+            km: Some(km),
+            ..
+        } => Some((vin.clone(), *on, *km)),
+        _ => None,
+    };
+    let mut core = st.core();
+    match ops::record(&mut core, p, member, Operation { body, at: None }) {
+        Ok(r) => Ok(r),
+        Err(OpsError::Refused(Refusal::Engine(Violation::Rejected {
+            reason: Rejection::MileageDecreased,
+            ..
+        }))) if reading.is_some() => {
+            // The caller may edit the file (the refusal comes after the permission check): say
+            // which reading the new one does not fit, with the values.
+            let (vin, on, km) = reading.unwrap_or_else(|| unreachable!());
+            let other = core.members.get(&member).and_then(|f| {
+                let state = ledger::state(&core, &Batch::default(), member, f.store).ok()??;
+                let v = state.care.vehicles.into_iter().find(|v| v.vin == vin)?;
+                v.readings.into_iter().find(|r| !fits(r, on, km))
+            });
+            Err(ApiError::Conflict(mileage_misfit(on, km, other)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether `km` read on `on` fits the earlier reading `r`: not below an earlier one, not above a
+/// later one (a reading of the same day may be either).
+fn fits(r: &MileageReading, on: Date, km: u32) -> bool {
+    (r.on >= on || r.km <= km) && (r.on <= on || r.km >= km)
+}
+
+/// Thousands separated by commas.
+fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The refusal of `km` read on `on` that does not fit `other`, in both languages.
+fn mileage_misfit(on: Date, km: u32, other: Option<MileageReading>) -> Detail {
+    let new = thousands(km);
+    match other {
+        Some(r) => {
+            let old = thousands(r.km);
+            let (en, zh) = if r.on > on || (r.on == on && r.km < km) {
+                (
+                    format!(
+                        "{new} km on {on} does not fit the vehicle's other readings: it is above {old} km on {}",
+                        r.on
+                    ),
+                    format!(
+                        "{on} 的里程 {new} 公里与这辆车的其他读数不符：高于 {} 的 {old} 公里",
+                        r.on
+                    ),
+                )
+            } else {
+                (
+                    format!(
+                        "{new} km on {on} does not fit the vehicle's other readings: it is below {old} km on {}",
+                        r.on
+                    ),
+                    format!(
+                        "{on} 的里程 {new} 公里与这辆车的其他读数不符：低于 {} 的 {old} 公里",
+                        r.on
+                    ),
+                )
+            };
+            Detail::new(Code::MileageDecreased, en, zh)
+        }
+        None => Detail::new(
+            Code::MileageDecreased,
+            format!("{new} km on {on} does not fit the vehicle's other readings"),
+            format!("{on} 的里程 {new} 公里与这辆车的其他读数不符"),
+        ),
+    }
 }
 
 /// Sets the person's care facts (birthday, home region, preferred call slots, SMS consent),
@@ -176,4 +261,39 @@ async fn my_reminders(
     Caller(p): Caller,
 ) -> Result<Json<MyReminders>, ApiError> {
     Ok(Json(member::own(&st.core(), &p)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(m: u8, d: u8) -> Date {
+        Date::from_calendar_date(2026, time::Month::try_from(m).unwrap(), d).unwrap()
+    }
+
+    #[test]
+    fn a_misfit_reading_is_refused_with_the_reading_it_does_not_fit() {
+        let later = MileageReading {
+            on: day(11, 30),
+            km: 12_345,
+        };
+        assert!(!fits(&later, day(10, 1), 20_000));
+        let d = mileage_misfit(day(10, 1), 20_000, Some(later));
+        assert_eq!(
+            d.en,
+            "20,000 km on 2026-10-01 does not fit the vehicle's other readings: it is above 12,345 km on 2026-11-30"
+        );
+        assert!(d.zh.contains("高于 2026-11-30 的 12,345 公里"), "{}", d.zh);
+        let earlier = MileageReading {
+            on: day(1, 5),
+            km: 30_000,
+        };
+        assert!(!fits(&earlier, day(3, 1), 1_000));
+        let d = mileage_misfit(day(3, 1), 1_000, Some(earlier));
+        assert!(d.en.contains("below 30,000 km on 2026-01-05"), "{}", d.en);
+        assert!(d.zh.contains("低于 2026-01-05 的 30,000 公里"), "{}", d.zh);
+        assert!(fits(&earlier, day(3, 1), 30_000));
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+    }
 }
