@@ -3,7 +3,7 @@
 //!
 //! Four layers, dependencies pointing one way: `http → domain → storage` and
 //! `sync → domain → storage` (`http` also hands changed documents to `sync`'s hub).
-//! - [`storage`]: the `Store` trait and its sled backend, group commit, the document store, the
+//! - [`storage`]: the `Store` trait and its backends (sled, PostgreSQL), backups, group commit, the document store, the
 //!   codec and every key layout;
 //! - [`domain`]: accounts, permissions, audit, the fold, the ledger and the club's operations,
 //!   each with its own error enum, no HTTP;

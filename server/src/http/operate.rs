@@ -114,15 +114,17 @@ fn store_of(st: &AppState) -> Arc<dyn Store> {
     st.core().store.clone()
 }
 
+/// The answer of `/readyz`.
+#[derive(serde::Serialize)]
+struct Readiness {
+    status: &'static str,
+}
+
 /// 200 while the store answers, 503 while it cannot be reached (load balancers stop sending).
 async fn readyz(State(st): State<AppState>) -> Response {
     let store = store_of(&st);
     match tokio::task::spawn_blocking(move || store.check()).await {
-        Ok(Ok(())) => (
-            StatusCode::OK,
-            axum::Json(serde_json::json!({"status": "ready"})),
-        )
-            .into_response(),
+        Ok(Ok(())) => (StatusCode::OK, axum::Json(Readiness { status: "ready" })).into_response(),
         Ok(Err(e)) => {
             tracing::warn!(
                 error = &e as &dyn std::error::Error,
@@ -130,7 +132,9 @@ async fn readyz(State(st): State<AppState>) -> Response {
             );
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({"status": "store unreachable"})),
+                axum::Json(Readiness {
+                    status: "store unreachable",
+                }),
             )
                 .into_response()
         }
