@@ -608,6 +608,24 @@ fn a_first_service_call_goes_unanswered_three_times_and_the_owner_gets_an_sms() 
             assert_eq!(lost["counts"]["local"], 1, "{lost}");
             assert_eq!(lost["counts"]["non_local"], 1, "{lost}");
             assert_eq!(lost["counts"]["non_local_out_of_warranty"], 1, "{lost}");
+            assert!(lost["next"].is_null(), "{lost}");
+            // A page at a time: the counts on each page, the rows once each.
+            let (s, first) = w.server.get("/api/care/lost?limit=1", Some(&care));
+            assert_eq!(s, 200, "{first}");
+            assert_eq!(first["rows"].as_array().map(Vec::len), Some(1), "{first}");
+            assert_eq!(first["counts"], lost["counts"], "{first}");
+            let cursor = first["next"].as_str().expect("a next page");
+            let (s, second) = w.server.get(
+                &format!("/api/care/lost?limit=1&cursor={cursor}"),
+                Some(&care),
+            );
+            assert_eq!(s, 200, "{second}");
+            assert_eq!(second["rows"].as_array().map(Vec::len), Some(1), "{second}");
+            assert!(second["next"].is_null(), "{second}");
+            assert_ne!(
+                first["rows"][0]["task"]["id"],
+                second["rows"][0]["task"]["id"]
+            );
             let rows = lost["rows"].as_array().unwrap();
             let row = rows
                 .iter()

@@ -94,8 +94,11 @@ pub struct CampaignBoard {
     pub this_month: u32,
     /// The handbook's monthly minimum (3).
     pub target: u32,
-    /// The campaigns, newest first (at most `limit`).
+    /// The campaigns, newest first (at most `limit`, after the cursor).
     pub campaigns: Vec<Campaign>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub next: Option<CampaignId>,
 }
 
 /// Sends a campaign: the record and one message per consenting member of the segment, in one
@@ -218,6 +221,7 @@ pub fn board(
     p: &Principal,
     store: Option<StoreId>,
     limit: usize,
+    after: Option<CampaignId>,
 ) -> Result<CampaignBoard, CareError> {
     let store = store.unwrap_or(p.user.store);
     perm::check(p, Op::ViewCare, Target::store(store))?;
@@ -226,6 +230,7 @@ pub fn board(
     let (start, end) = (month.start(), month.next().start());
     let mut campaigns = Vec::new();
     let mut this_month = 0u32;
+    let mut more = false;
     CARE_CAMPAIGNS.visit(
         core.store.as_ref(),
         Order::Reverse,
@@ -234,8 +239,12 @@ pub fn board(
                 if c.created_at >= start && c.created_at < end {
                     this_month += 1;
                 }
-                if campaigns.len() < limit {
+                if after.is_some_and(|a| c.id.0 >= a.0) {
+                    // Newer than the cursor: on an earlier page.
+                } else if campaigns.len() < limit {
                     campaigns.push(c);
+                } else {
+                    more = true;
                 }
             }
             Ok(true)
@@ -246,6 +255,82 @@ pub fn board(
         month,
         this_month,
         target: MONTHLY_TARGET,
+        next: if more {
+            campaigns.last().map(|c: &Campaign| c.id)
+        } else {
+            None
+        },
         campaigns,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use carclub_shared::Role;
+
+    use super::*;
+    use crate::domain::auth::{Assignment, User};
+    use crate::storage::{SledStore, Store};
+
+    #[test]
+    fn the_board_pages_newest_first_with_a_cursor_and_counts_the_whole_month() {
+        let dir = tempfile::tempdir().unwrap();
+        let s: Arc<dyn Store> = Arc::new(SledStore::open(dir.path()).unwrap());
+        let mut core = Core::open(s).unwrap();
+        let store = StoreId::new();
+        let manager = Principal {
+            user: User {
+                id: UserId::new(),
+                username: "cm".into(),
+                name: "经理".into(),
+                role: Role::ClubManager,
+                store,
+                password_hash: String::new(),
+                disabled: false,
+            },
+            device: None,
+            member: None,
+            assignment: Assignment::Store,
+        };
+        let mut ids = Vec::new();
+        let mut batch = Batch::default();
+        for (i, s) in [store, store, StoreId::new(), store, store, store]
+            .into_iter()
+            .enumerate()
+        {
+            let c = Campaign {
+                id: CampaignId::new(),
+                store: s,
+                kind: CampaignKind::Holiday,
+                title: format!("第{i}次"),
+                text: "节日快乐".into(),
+                segment: Segment::default(),
+                recipients: 0,
+                without_consent: 0,
+                created_at: now(),
+                created_by: manager.user.id,
+            };
+            CARE_CAMPAIGNS.put(&mut batch, &c.id.0, &c).unwrap();
+            if s == store {
+                ids.push(c.id);
+            }
+        }
+        core.commit(batch, Vec::new()).unwrap();
+        ids.reverse();
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = board(&core, &manager, None, 2, after).unwrap();
+            assert_eq!(page.this_month, 5);
+            assert!(page.campaigns.len() <= 2);
+            seen.extend(page.campaigns.iter().map(|c| c.id));
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ids, "every campaign of the store once, newest first");
+    }
 }

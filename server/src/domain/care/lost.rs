@@ -11,7 +11,7 @@ use carclub_shared::{MemberId, StoreId};
 use serde::Serialize;
 
 use super::CareError;
-use super::tasks::Task;
+use super::tasks::{Task, TaskId};
 use crate::domain::Core;
 use crate::domain::auth::Principal;
 use crate::domain::club::now;
@@ -78,8 +78,10 @@ pub struct LostList {
     pub counts: LostCounts,
     /// With a cause recorded.
     pub with_cause: u32,
-    /// The rows, by due day (at most `limit`).
+    /// The rows, by due day (at most `limit`, after the cursor).
     pub rows: Vec<LostRow>,
+    /// Pass as `cursor` for the next page of rows; null on the last page.
+    pub next: Option<TaskId>,
 }
 
 /// The lost customers of `store` (the caller's when absent) `p` may see, at most `limit` rows;
@@ -89,6 +91,7 @@ pub fn list(
     p: &Principal,
     store: Option<StoreId>,
     limit: usize,
+    after: Option<&TaskId>,
 ) -> Result<LostList, CareError> {
     let store = store.unwrap_or(p.user.store);
     perm::check(p, Op::ViewCare, Target::store(store))?;
@@ -99,7 +102,9 @@ pub fn list(
         counts: LostCounts::default(),
         with_cause: 0,
         rows: Vec::new(),
+        next: None,
     };
+    let mut more = false;
     // Each member's lost-customer reminders today: a task whose reminder is gone (the owner came
     // back, a new visit moved the window) is no longer a lost customer.
     let mut current: HashMap<MemberId, Vec<Reminder>> = HashMap::new();
@@ -135,7 +140,12 @@ pub fn list(
         if t.cause.is_some() {
             out.with_cause += 1;
         }
-        if out.rows.len() < limit {
+        if after.is_some_and(|a| t.id <= *a) {
+            return Ok(true);
+        }
+        if out.rows.len() >= limit {
+            more = true;
+        } else {
             let file = core.members.get(&t.member);
             let plate = file.and_then(|f| {
                 t.vin
@@ -152,5 +162,8 @@ pub fn list(
         }
         Ok(true)
     })?;
+    if more {
+        out.next = out.rows.last().map(|r| r.task.id.clone());
+    }
     Ok(out)
 }

@@ -11,10 +11,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::domain::care::campaigns::{self, Campaign, CampaignBoard, CampaignKind, NewCampaign};
+use crate::domain::care::campaigns::{
+    self, Campaign, CampaignBoard, CampaignId, CampaignKind, NewCampaign,
+};
 use crate::domain::care::lost::{self, LostList};
 use crate::domain::care::scheduler::{self, RunReport};
 use crate::domain::care::scripts::{self, Script};
+use crate::domain::care::tasks::TaskId;
 use crate::domain::club_events::Segment;
 use crate::http::AppState;
 use crate::http::error::{ApiError, BodyErrors, Errors, NotFound};
@@ -101,6 +104,9 @@ pub struct CampaignQuery {
     /// Most campaigns listed (default 200), newest first.
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
+    /// The `next` of the previous page.
+    #[param(value_type = Option<uuid::Uuid>)]
+    cursor: Option<CampaignId>,
 }
 
 /// The store's campaigns, newest first, with this month's count against the handbook's three.
@@ -113,7 +119,13 @@ async fn list_campaigns(
     ApiQuery(q): ApiQuery<CampaignQuery>,
 ) -> Result<Json<CampaignBoard>, ApiError> {
     let limit = page_limit(q.limit)?;
-    Ok(Json(campaigns::board(&st.core(), &p, q.store, limit)?))
+    Ok(Json(campaigns::board(
+        &st.core(),
+        &p,
+        q.store,
+        limit,
+        q.cursor,
+    )?))
 }
 
 /// A campaign to send.
@@ -169,6 +181,9 @@ pub struct LostQuery {
     /// Most rows listed (default 200); the counts cover every lost customer.
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
+    /// The `next` of the previous page.
+    #[param(value_type = Option<String>)]
+    cursor: Option<TaskId>,
 }
 
 /// Lost customers (no visit for 90–360 days) in the six classes of 002 — local, non-local, and
@@ -182,7 +197,13 @@ async fn lost_customers(
     ApiQuery(q): ApiQuery<LostQuery>,
 ) -> Result<Json<LostList>, ApiError> {
     let limit = page_limit(q.limit)?;
-    Ok(Json(lost::list(&st.core(), &p, q.store, limit)?))
+    Ok(Json(lost::list(
+        &st.core(),
+        &p,
+        q.store,
+        limit,
+        q.cursor.as_ref(),
+    )?))
 }
 
 /// Which store to run the rules for.
