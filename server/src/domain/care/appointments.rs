@@ -3,6 +3,8 @@
 //! service advisors work from it; care books from a call, and the front desk can book too.
 //! An appointment is made at least 3 hours ahead (002, [`appointment_ok`]) and at most a year.
 
+use std::collections::HashMap;
+
 use carclub_shared::care::appointment_ok;
 use carclub_shared::{MemberId, StoreId, Timestamp, UserId, Vin};
 use serde::{Deserialize, Serialize};
@@ -15,6 +17,7 @@ use crate::domain::audit::{self, Entry};
 use crate::domain::auth::Principal;
 use crate::domain::club::{now, text};
 use crate::domain::fold::company_of;
+use crate::domain::history::name_of;
 use crate::domain::perm::{self, Op, Target};
 use crate::storage::keys::CARE_APPOINTMENTS;
 use crate::storage::{Batch, StoreError};
@@ -89,6 +92,9 @@ pub struct AppointmentView {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plate: Option<String>,
+    /// The name of the person who booked it (a colleague's name needs no staff-listing right).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub booked_by_name: Option<String>,
 }
 
 /// The longest ahead an appointment may be booked, in days.
@@ -107,7 +113,11 @@ pub(crate) fn put(batch: &mut Batch, a: &Appointment) -> Result<(), StoreError> 
     CARE_APPOINTMENTS.put(batch, &a.id.0, a)
 }
 
-fn view(core: &Core, a: Appointment) -> AppointmentView {
+fn view(
+    core: &Core,
+    names: &mut HashMap<UserId, Option<String>>,
+    a: Appointment,
+) -> Result<AppointmentView, StoreError> {
     let file = core.members.get(&a.member);
     let plate = file.and_then(|f| {
         a.vin
@@ -116,11 +126,12 @@ fn view(core: &Core, a: Appointment) -> AppointmentView {
             .or_else(|| f.vehicles.first())
             .map(|v| v.plate.to_string())
     });
-    AppointmentView {
+    Ok(AppointmentView {
         name: file.map(|f| f.name.clone()).unwrap_or_default(),
         plate,
+        booked_by_name: name_of(core, names, a.booked_by)?,
         appointment: a,
-    }
+    })
 }
 
 /// A new appointment booked at the desk.
@@ -191,7 +202,7 @@ pub fn book(
         },
     )?;
     core.commit(batch, Vec::new())?;
-    Ok(view(core, a))
+    Ok(view(core, &mut HashMap::new(), a)?)
 }
 
 /// Which appointments.
@@ -242,7 +253,11 @@ pub fn list(
     } else {
         None
     };
-    let mut views: Vec<AppointmentView> = list.into_iter().map(|a| view(core, a)).collect();
+    let mut names = HashMap::new();
+    let mut views = list
+        .into_iter()
+        .map(|a| view(core, &mut names, a))
+        .collect::<Result<Vec<_>, _>>()?;
     views.sort_by_key(|v| (v.appointment.at, v.appointment.id));
     Ok((views, next))
 }
@@ -288,5 +303,5 @@ pub fn mark(
         },
     )?;
     core.commit(batch, Vec::new())?;
-    Ok(view(core, a))
+    Ok(view(core, &mut HashMap::new(), a)?)
 }
