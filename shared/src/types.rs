@@ -908,7 +908,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 pub mod iso_date;
 
 #[cfg(feature = "openapi")]
-mod openapi;
+pub mod openapi;
 
 #[cfg(test)]
 mod tests {

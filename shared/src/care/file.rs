@@ -127,6 +127,7 @@ impl CallSlot {
 pub struct PersonFacts {
     /// The birthday (the year is kept but only month and day matter for the greeting).
     #[serde(default, with = "crate::types::iso_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::types::openapi::CalendarDay>))]
     pub birthday: Option<Date>,
     /// Home region, for the lost-customer classes; unknown counts as local.
     #[serde(default)]
@@ -148,21 +149,26 @@ pub struct VehicleFacts {
     pub model: Option<ShortText>,
     /// The day the car was handed over; a `purchase` enrollment's day when the facts name none.
     #[serde(default, with = "crate::types::iso_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::types::openapi::CalendarDay>))]
     pub delivered: Option<Date>,
     /// The last day of the manufacturer's warranty.
     #[serde(default, with = "crate::types::iso_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::types::openapi::CalendarDay>))]
     pub warranty_end: Option<Date>,
     /// The last day of the current insurance policy.
     #[serde(default, with = "crate::types::iso_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::types::openapi::CalendarDay>))]
     pub insurance_expiry: Option<Date>,
     /// The insurer of the current policy.
     #[serde(default)]
     pub insurer: Option<ShortText>,
     /// When the next annual inspection (年检) is due.
     #[serde(default, with = "crate::types::iso_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::types::openapi::CalendarDay>))]
     pub inspection_due: Option<Date>,
     /// When the owner's driving licence is due for renewal.
     #[serde(default, with = "crate::types::iso_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::types::openapi::CalendarDay>))]
     pub licence_due: Option<Date>,
 }
 

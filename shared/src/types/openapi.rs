@@ -144,3 +144,22 @@ impl<const MAX: usize> utoipa::ToSchema for Text<MAX> {
         }
     }
 }
+
+/// A calendar day as the API writes it (`YYYY-MM-DD`): the schema of the optional days of a
+/// service file, so that a nullable day keeps its format.
+pub struct CalendarDay;
+
+impl utoipa::PartialSchema for CalendarDay {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                utoipa::openapi::schema::KnownFormat::Date,
+            )))
+            .description(Some("A calendar day, YYYY-MM-DD."))
+            .examples([serde_json::json!("2026-03-01")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CalendarDay {}

@@ -62,6 +62,8 @@ pub struct AppointmentsPage {
 /// task, booked by whom; each page sorted by time (pages follow the booking order).
 #[utoipa::path(get, path = "/api/care/appointments", tag = "care", params(AppointmentQuery),
     responses((status = 200, description = "A page of the register", body = AppointmentsPage),
+        (status = 422, description = "`from` is after `to`", body = crate::http::error::Problem,
+            content_type = "application/problem+json"),
         Errors))]
 async fn list_appointments(
     State(st): State<AppState>,

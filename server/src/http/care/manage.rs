@@ -182,7 +182,6 @@ pub struct LostQuery {
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
     /// The `next` of the previous page.
-    #[param(value_type = Option<String>)]
     cursor: Option<TaskId>,
 }
 

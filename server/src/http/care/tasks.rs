@@ -47,7 +47,6 @@ pub struct TaskQuery {
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
     /// The `next` of the previous page: tasks after it.
-    #[param(value_type = Option<String>)]
     cursor: Option<TaskId>,
 }
 
@@ -88,7 +87,7 @@ async fn list_tasks(
 
 /// One call task.
 #[utoipa::path(get, path = "/api/care/tasks/{id}", tag = "care",
-    params(("id" = String, Path, description = "The task's id")),
+    params(("id" = TaskId, Path, description = "The task's id")),
     responses((status = 200, description = "The task", body = TaskView), Errors, NotFound))]
 async fn get_task(
     State(st): State<AppState>,
@@ -109,7 +108,7 @@ pub struct AssignBody {
 /// Assigns an open task to a specialist, sales consultant or advisor of its store (the care
 /// manager).
 #[utoipa::path(post, path = "/api/care/tasks/{id}/assign", tag = "care",
-    params(("id" = String, Path, description = "The task's id")),
+    params(("id" = TaskId, Path, description = "The task's id")),
     request_body = AssignBody,
     responses((status = 200, description = "Assigned", body = TaskView),
         Errors, NotFound, Conflict, BodyErrors))]
@@ -153,7 +152,7 @@ pub struct CallBody {
 /// followed by the SMS at once. `wrong_number` asks for a corrected number; given, it is recorded
 /// and the task continues. `call_back` restarts the count from that day.
 #[utoipa::path(post, path = "/api/care/tasks/{id}/calls", tag = "care",
-    params(("id" = String, Path, description = "The task's id")),
+    params(("id" = TaskId, Path, description = "The task's id")),
     request_body = CallBody,
     responses((status = 200, description = "The task after the call", body = TaskView),
         Errors, NotFound, Conflict, BodyErrors))]

@@ -84,7 +84,7 @@ impl From<CareError> for ApiError {
                 Code::NotAssignable,
                 format!("不能把本门店的关怀任务分派给{name}：{}", why.zh()),
             )),
-            E::BadRange { from, to } => ApiError::BadRequest(said(
+            E::BadRange { from, to } => ApiError::Unprocessable(said(
                 Code::InvalidRange,
                 format!("开始时间（{from}）晚于结束时间（{to}）"),
             )),
