@@ -77,6 +77,11 @@ export const useSession = defineStore('session', () => {
     return storeId.value ?? user.value.store
   })
 
+  /** Whether a record of `store` belongs to the store being looked at. */
+  function shows(store: string): boolean {
+    return !currentStore.value || store === currentStore.value
+  }
+
   function chooseStore(id: string) {
     storeId.value = id
     keep(STORE_KEY, id)
@@ -137,6 +142,7 @@ export const useSession = defineStore('session', () => {
     scope,
     can,
     allows,
+    shows,
     chooseStore,
     load,
     signIn,
