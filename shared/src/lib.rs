@@ -11,6 +11,7 @@
 //! - [`roles`]: the roles and the one seniority ladder behind account creation and complaints.
 //! - [`care`]: customer care — the lifelong service file, reminder rules, the 3×3×3 call rule.
 //! - [`complaints`]: complaint channels, levels and owners, the answer deadline, their life.
+//! - [`kpi`]: the monthly figures of 002 and 004, per store and for the group.
 //! - [`cardstock`]: sample and borrowed card loans and write-offs of sold cards.
 //! - [`satisfaction`]: an attendee's score of a club event, once, on or after its day; the average.
 //! - [`dating`]: how far back a moment or a member operation may be dated.
@@ -21,6 +22,7 @@ pub mod care;
 pub mod complaints;
 pub mod dating;
 pub mod events;
+pub mod kpi;
 pub mod program;
 pub mod projection;
 pub mod roles;
