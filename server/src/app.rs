@@ -132,6 +132,8 @@ fn spawn_care_scheduler(shared: Arc<Shared>, every: std::time::Duration) {
                         after = Some(next);
                     }
                 }
+                // On the 1st (or the first tick after it), the month before's figures.
+                crate::domain::kpi::run_due(&mut s.lock(), at)?;
                 Ok::<(), crate::storage::StoreError>(())
             })
             .await;

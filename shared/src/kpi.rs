@@ -243,7 +243,8 @@ pub struct Specialist {
 }
 
 impl Specialist {
-    fn new(specialist: Option<UserId>, done: i64, due: i64) -> Self {
+    /// `done` of `due`, the rate and the floor worked out.
+    pub fn new(specialist: Option<UserId>, done: i64, due: i64) -> Self {
         let permille = (due > 0).then(|| done * 1000 / due);
         Self {
             specialist,

@@ -30,7 +30,7 @@ pub struct MemberCsv {
 }
 
 /// One CSV field, quoted when it holds a separator, a quote or a line break.
-fn field(text: &str) -> String {
+pub(crate) fn field(text: &str) -> String {
     // A leading formula character is neutralised so a spreadsheet never runs it.
     let text = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")

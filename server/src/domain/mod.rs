@@ -63,6 +63,7 @@ pub mod device_sync;
 pub mod export;
 pub mod fold;
 pub mod history;
+pub mod kpi;
 pub mod ledger;
 pub mod members;
 pub mod ops;

@@ -108,6 +108,10 @@ pub enum Op {
     ViewAppointments,
     /// Book an appointment in the register, mark it arrived or cancelled.
     BookAppointment,
+    /// See the monthly figures (数据看板) and the members behind them, and export them.
+    ViewKpis,
+    /// Compute a month's figures again.
+    ComputeKpis,
     /// See the notification outbox: messages and their delivery states.
     ViewOutbox,
     /// Put a dead, unknown or failed message back in the outbox for delivery.
@@ -361,6 +365,12 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
         Op::BookAppointment,
         "book_appointment",
         [G, S, S, S, N, N, S, N, S, N],
+    ),
+    (Op::ViewKpis, "view_kpis", [G, S, S, N, N, N, N, N, N, N]),
+    (
+        Op::ComputeKpis,
+        "compute_kpis",
+        [G, S, S, N, N, N, N, N, N, N],
     ),
 ];
 

@@ -15,6 +15,7 @@ pub mod conflicts;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod kpi;
 pub mod members;
 pub mod openapi;
 pub mod operate;
@@ -56,6 +57,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(approvals::routes())
         .merge(care::routes())
         .merge(outbox::routes())
+        .merge(kpi::routes())
 }
 
 /// The API's OpenAPI description, as served at `/api/openapi.json`.

@@ -390,6 +390,14 @@ pub const CARE_SCRIPTS: Table<(carclub_shared::StoreId, &'static str)> =
 /// Care campaigns (holiday, severe weather, other) by id.
 pub const CARE_CAMPAIGNS: Table<uuid::Uuid> = Table::new("care-campaign/", Format::Json);
 
+// ---- monthly figures ----
+
+/// A store's kept monthly figures: (store, `YYYY-MM`) → the month's figures.
+pub const KPI_MONTHS: Table<(carclub_shared::StoreId, String)> = Table::new("kpi/", Format::Json);
+/// The members behind a kept figure: (store, `YYYY-MM/<figure>`) → counted and missed members.
+pub const KPI_MEMBERS: Table<(carclub_shared::StoreId, String)> =
+    Table::new("kpi-members/", Format::Binary);
+
 // ---- documents (laid out by the document store) ----
 
 /// Document chunks: (document, sequence), raw Automerge bytes.

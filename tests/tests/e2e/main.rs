@@ -22,6 +22,7 @@ mod conflict_resolution;
 mod durability;
 mod export;
 mod interop;
+mod kpi;
 mod member_app;
 mod member_pages;
 mod member_year;

@@ -106,6 +106,8 @@ pub(super) fn op_zh(name: &str) -> &str {
         "manage_care" => "管理客户关怀（话术、关怀活动、分派任务、运行提醒）",
         "view_appointments" => "查看预约登记",
         "book_appointment" => "登记或变更预约",
+        "view_kpis" => "查看数据看板",
+        "compute_kpis" => "重新计算月度指标",
         other => other,
     }
 }

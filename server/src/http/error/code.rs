@@ -176,4 +176,9 @@ pub enum Code {
     MessageNotFound,
     MessageNotRetryable,
     MessageInFlight,
+
+    // Monthly figures.
+    MonthNotOver,
+    RangeTooLong,
+    KpiNotComputed,
 }
