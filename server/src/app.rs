@@ -94,6 +94,7 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
     let mut core = Core::open(store.clone())?;
     core.limits = opts.limits;
     let shared = Arc::new(Shared::new(core)?);
+    crate::sync::follow_changes(shared.clone());
     crate::notify::spawn(shared.clone(), opts.notify);
     spawn_care_scheduler(shared.clone(), opts.care_interval);
     let state = AppState::new(shared);

@@ -455,6 +455,21 @@ impl TestServer {
         }
     }
 
+    /// Starts another instance of the server on this one's PostgreSQL database (several stateless
+    /// instances behind one database), listening on a free port, its log in the scratch
+    /// directory under `name`. Panics on the sled store, which one process owns.
+    pub fn another_instance(&self, name: &str) -> Server {
+        let store = self
+            .server
+            .store
+            .as_ref()
+            .expect("several instances share a PostgreSQL store, not sled");
+        Server::launch(&self.path(name))
+            .listen("127.0.0.1:0")
+            .store(store)
+            .start()
+    }
+
     /// A path in the scratch directory (a device's home, a file to hand to a command).
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)

@@ -262,7 +262,8 @@ pub(crate) fn now_ms() -> i64 {
 #[derive(Clone)]
 pub struct Accounts {
     pub(crate) store: Arc<dyn Store>,
-    /// Held while a card block number is taken, so two devices never get the same block.
+    /// Held while a card block number is taken, so two devices never get the same block (with the
+    /// store's `CARD_BLOCKS` lock, across instances too).
     card_blocks: Arc<Mutex<()>>,
 }
 
@@ -287,6 +288,8 @@ impl Accounts {
             .card_blocks
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // And against other instances on the same store.
+        let _across = self.store.exclusive(super::core::locks::CARD_BLOCKS)?;
         let next = match SERVER_META.get_bytes(self.store.as_ref(), NEXT_CARD_BLOCK)? {
             Some(bytes) => {
                 let raw: [u8; 8] = bytes.as_slice().try_into().map_err(|_| {

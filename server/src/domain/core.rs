@@ -5,6 +5,14 @@
 //! A change that other devices must see names the documents it touched; [`Core::commit`] keeps
 //! them in [`Core::take_changed`] for the sync layer to send on, so the domain knows nothing of
 //! connections.
+//!
+//! **Several instances on one store.** Everything here is a cache of the store. Whoever takes the
+//! core's lock also locks the store against other instances ([`locks::CORE`]) and then calls
+//! [`Core::catch_up`], which reads the store's change log from where this instance stood and
+//! reloads what the keys written by others name (by table), noting their documents as changed so
+//! they reach this instance's connections. Validation and writes then see every instance's
+//! commits, and the next instance sees these. On a store no other instance shares (sled) the log
+//! is absent and catching up costs nothing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -20,6 +28,73 @@ use super::fold::Conflict;
 use super::members::MemberIndex;
 use crate::storage::keys::{CONFLICTS, DOC_META, JOURNAL_POS, MEMBERS};
 use crate::storage::{Batch, DocStore, Durability, Order, Store, StoreError};
+
+/// The numbers of the locks taken on a store several instances share ([`Store::exclusive`]).
+pub mod locks {
+    /// Held with the core's lock: every change to the club's state, and what it validates.
+    pub const CORE: u32 = 1;
+    /// Held while a card block's number is taken (outside the core's lock).
+    pub const CARD_BLOCKS: u32 = 2;
+}
+
+/// Change-log batches read at a time while catching up.
+const CATCH_UP_BATCHES: usize = 1_000;
+
+/// What the core keeps in memory, as read from the store.
+struct Loaded {
+    meta: HashMap<DocumentId, DocMeta>,
+    members: BTreeMap<MemberId, docs::MemberFile>,
+    conflicts: BTreeMap<String, Conflict>,
+    journal_pos: HashMap<DeviceId, u64>,
+    docs: DocStore,
+}
+
+impl Loaded {
+    fn read(store: &dyn Store) -> Result<Self, StoreError> {
+        let mut meta = HashMap::new();
+        DOC_META.visit_bytes(store, Order::Forward, &mut |k, v| {
+            let id: [u8; 16] = k
+                .try_into()
+                .map_err(|_| StoreError::corrupt(k, "a document id has 16 bytes"))?;
+            let m: DocMeta = crate::storage::codec::decode(v)
+                .map_err(|e| StoreError::corrupt(&DOC_META.key(&DocumentId::from_bytes(id)), e))?;
+            meta.insert(DocumentId::from_bytes(id), m);
+            Ok(true)
+        })?;
+        let mut members = BTreeMap::new();
+        MEMBERS.visit(store, Order::Forward, &mut |_, m: docs::MemberFile| {
+            members.insert(m.id, m);
+            Ok(true)
+        })?;
+        let mut conflicts = BTreeMap::new();
+        CONFLICTS.visit(store, Order::Forward, &mut |_, c: Conflict| {
+            conflicts.insert(c.id.clone(), c);
+            Ok(true)
+        })?;
+        let mut journal_pos = HashMap::new();
+        JOURNAL_POS.visit_bytes(store, Order::Forward, &mut |k, v| {
+            let device: DeviceId = String::from_utf8_lossy(k)
+                .parse()
+                .map_err(|_| StoreError::corrupt(k, "not a device id"))?;
+            journal_pos.insert(device, journal_position(k, v)?);
+            Ok(true)
+        })?;
+        let docs = DocStore::open(store)?;
+        Ok(Self {
+            meta,
+            members,
+            conflicts,
+            journal_pos,
+            docs,
+        })
+    }
+}
+
+fn journal_position(k: &[u8], v: &[u8]) -> Result<u64, StoreError> {
+    Ok(u64::from_be_bytes(v.try_into().map_err(|_| {
+        StoreError::corrupt(k, "a journal position has 8 bytes")
+    })?))
+}
 
 /// What a document is and whom it belongs to.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,6 +140,13 @@ pub struct Core {
     pub limits: Limits,
     /// Documents changed by committed batches, not yet handed to the sync layer.
     changed: Vec<DocumentId>,
+    /// Whether everything was reloaded since the sync layer last looked (any document may have
+    /// changed).
+    reloaded: bool,
+    /// How far this instance has read the store's change log.
+    applied_change: u64,
+    /// Whether the memory may have missed a change (a catch-up failed): reload everything next.
+    stale: bool,
     /// Wakes the outbox's delivery worker when a message is enqueued or retried; the worker
     /// looks under the core's lock, so it sees the batch once the enqueuer has committed it.
     pub outbox_wake: Arc<tokio::sync::Notify>,
@@ -74,43 +156,15 @@ impl Core {
     /// Loads the indexes from `store`.
     pub fn open(store: Arc<dyn Store>) -> Result<Self, StoreError> {
         let accounts = Accounts::new(store.clone());
-        let mut meta = HashMap::new();
-        DOC_META.visit_bytes(store.as_ref(), Order::Forward, &mut |k, v| {
-            let id: [u8; 16] = k
-                .try_into()
-                .map_err(|_| StoreError::corrupt(k, "a document id has 16 bytes"))?;
-            let m: DocMeta = crate::storage::codec::decode(v)
-                .map_err(|e| StoreError::corrupt(&DOC_META.key(&DocumentId::from_bytes(id)), e))?;
-            meta.insert(DocumentId::from_bytes(id), m);
-            Ok(true)
-        })?;
-        let mut members = BTreeMap::new();
-        MEMBERS.visit(
-            store.as_ref(),
-            Order::Forward,
-            &mut |_, m: docs::MemberFile| {
-                members.insert(m.id, m);
-                Ok(true)
-            },
-        )?;
-        let mut conflicts = BTreeMap::new();
-        CONFLICTS.visit(store.as_ref(), Order::Forward, &mut |_, c: Conflict| {
-            conflicts.insert(c.id.clone(), c);
-            Ok(true)
-        })?;
-        let mut journal_pos = HashMap::new();
-        JOURNAL_POS.visit_bytes(store.as_ref(), Order::Forward, &mut |k, v| {
-            let device: DeviceId = String::from_utf8_lossy(k)
-                .parse()
-                .map_err(|_| StoreError::corrupt(k, "not a device id"))?;
-            let pos = u64::from_be_bytes(
-                v.try_into()
-                    .map_err(|_| StoreError::corrupt(k, "a journal position has 8 bytes"))?,
-            );
-            journal_pos.insert(device, pos);
-            Ok(true)
-        })?;
-        let docs = DocStore::open(store.as_ref())?;
+        // Read before the records, so whatever is committed while they are read is read again.
+        let applied_change = store.change_head()?.unwrap_or(0);
+        let Loaded {
+            meta,
+            members,
+            conflicts,
+            journal_pos,
+            docs,
+        } = Loaded::read(store.as_ref())?;
         let index = MemberIndex::build(members.values());
         Ok(Self {
             durable: Arc::new(Durability::new(store.clone())),
@@ -124,8 +178,130 @@ impl Core {
             journal_pos,
             limits: Limits::default(),
             changed: Vec::new(),
+            reloaded: false,
+            applied_change,
+            stale: false,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
         })
+    }
+
+    /// How far this instance has read the store's change log.
+    pub fn applied_change(&self) -> u64 {
+        self.applied_change
+    }
+
+    /// Marks the memory as possibly behind the store: the next catch-up reloads everything.
+    pub fn mark_stale(&mut self) {
+        self.stale = true;
+    }
+
+    /// Brings the memory up to what other instances committed to the store since this one last
+    /// looked (see the module docs); called with the store locked against them. Nothing to do on
+    /// a store no other instance shares.
+    pub fn catch_up(&mut self) -> Result<(), StoreError> {
+        let result = self.catch_up_inner();
+        if result.is_err() {
+            self.stale = true;
+        }
+        result
+    }
+
+    fn catch_up_inner(&mut self) -> Result<(), StoreError> {
+        loop {
+            let Some(changes) = self
+                .store
+                .changes_since(self.applied_change, CATCH_UP_BATCHES)?
+            else {
+                return Ok(());
+            };
+            match (&changes.keys, self.stale) {
+                (Some(keys), false) => {
+                    for key in keys {
+                        self.refresh(key)?;
+                    }
+                }
+                _ => self.reload()?,
+            }
+            self.applied_change = changes.last;
+            if !changes.more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reloads everything from the store (after a gap in the change log or a failed catch-up).
+    fn reload(&mut self) -> Result<(), StoreError> {
+        let head = self.store.change_head()?.unwrap_or(0);
+        let loaded = Loaded::read(self.store.as_ref())?;
+        self.index = MemberIndex::build(loaded.members.values());
+        self.meta = loaded.meta;
+        self.members = loaded.members;
+        self.conflicts = loaded.conflicts;
+        self.journal_pos = loaded.journal_pos;
+        self.docs = loaded.docs;
+        self.applied_change = self.applied_change.max(head);
+        self.stale = false;
+        self.reloaded = true;
+        tracing::info!(at = head, "reloaded the core from the store");
+        Ok(())
+    }
+
+    /// Brings what memory holds of the record at `key` in line with the store; unknown tables
+    /// are read from the store when used and hold nothing here.
+    fn refresh(&mut self, key: &[u8]) -> Result<(), StoreError> {
+        let store = self.store.clone();
+        let store = store.as_ref();
+        if let Some(rest) = DOC_META.rest_of(key) {
+            let id = DocumentId::from_bytes(
+                rest.try_into()
+                    .map_err(|_| StoreError::corrupt(key, "a document id has 16 bytes"))?,
+            );
+            match DOC_META.get_at::<DocMeta>(store, key)? {
+                Some(m) => self.meta.insert(id, m),
+                None => self.meta.remove(&id),
+            };
+        } else if MEMBERS.rest_of(key).is_some() {
+            let now: Option<docs::MemberFile> = MEMBERS.get_at(store, key)?;
+            match now {
+                Some(file) => {
+                    match self.members.get(&file.id) {
+                        Some(before) => self.index.update(MemberIndex::keys(before), &file),
+                        None => self.index.insert(&file),
+                    }
+                    self.members.insert(file.id, file);
+                }
+                None => {
+                    let id = String::from_utf8_lossy(MEMBERS.rest_of(key).unwrap_or_default())
+                        .parse::<MemberId>()
+                        .ok();
+                    if let Some(file) = id.and_then(|id| self.members.remove(&id)) {
+                        self.index.remove(&file);
+                    }
+                }
+            }
+        } else if let Some(rest) = CONFLICTS.rest_of(key) {
+            match CONFLICTS.get_at::<Conflict>(store, key)? {
+                Some(c) => self.conflicts.insert(c.id.clone(), c),
+                None => self
+                    .conflicts
+                    .remove(String::from_utf8_lossy(rest).as_ref()),
+            };
+        } else if let Some(rest) = JOURNAL_POS.rest_of(key) {
+            let device: DeviceId = String::from_utf8_lossy(rest)
+                .parse()
+                .map_err(|_| StoreError::corrupt(key, "not a device id"))?;
+            match store.get(key)? {
+                Some(v) => self.journal_pos.insert(device, journal_position(key, &v)?),
+                None => self.journal_pos.remove(&device),
+            };
+        } else if let Some(id) = DocStore::chunk_owner(key) {
+            // Reloaded on next use, and sent on to the connections that sync it.
+            self.docs.evict(&id);
+            self.changed.push(id);
+        } else if let Some(seq) = DocStore::change_seq(key) {
+            self.docs.refresh_change(store, seq)?;
+        }
+        Ok(())
     }
 
     /// Records what a document is, in memory and in `batch`.
@@ -221,6 +397,12 @@ impl Core {
     /// Notes documents changed by a batch committed some other way, for the sync layer.
     pub fn note_changed(&mut self, touched: Vec<DocumentId>) {
         self.changed.extend(touched);
+    }
+
+    /// Whether everything was reloaded since the last call (any document may have changed), for
+    /// the sync layer.
+    pub fn take_reloaded(&mut self) -> bool {
+        std::mem::take(&mut self.reloaded)
     }
 
     /// The documents changed since the last call, for the sync layer.

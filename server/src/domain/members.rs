@@ -86,6 +86,13 @@ impl MemberIndex {
         }
     }
 
+    /// Removes the keys of `file`.
+    pub fn remove(&mut self, file: &MemberFile) {
+        for k in keys_of(file) {
+            self.keys.remove(&(k, file.id));
+        }
+    }
+
     /// The keys `file` is found by now, to hand to [`MemberIndex::update`] after it changes.
     pub fn keys(file: &MemberFile) -> Vec<Box<str>> {
         keys_of(file)

@@ -126,6 +126,53 @@ impl DocStore {
         Ok(docs)
     }
 
+    /// Brings the change sequence's entry `seq` in line with `store` after another instance wrote
+    /// or removed it: a document's position moves there, or the entry is gone. Later saves
+    /// number after every position seen.
+    pub fn refresh_change(&mut self, store: &dyn Store, seq: u64) -> Result<(), StoreError> {
+        let key = change_key(seq);
+        self.seq = self.seq.max(seq);
+        match store.get(&key)? {
+            Some(v) => {
+                let Some((_, id, position)) = parse_change(&key, &v) else {
+                    return Err(StoreError::corrupt(&key, "bad change entry"));
+                };
+                if let Some(old) = self.positions.insert(id, position)
+                    && old.seq != seq
+                    && self.changes.get(&old.seq) == Some(&id)
+                {
+                    self.changes.remove(&old.seq);
+                }
+                self.changes.insert(seq, id);
+            }
+            None => {
+                if let Some(id) = self.changes.remove(&seq)
+                    && self.positions.get(&id).is_some_and(|p| p.seq == seq)
+                {
+                    self.positions.remove(&id);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The document whose chunk `key` is (a key of `doc/`), if it is one.
+    pub fn chunk_owner(key: &[u8]) -> Option<DocumentId> {
+        let rest = DOC_CHUNKS.rest_of(key)?;
+        Some(DocumentId::from_bytes(rest.get(..16)?.try_into().ok()?))
+    }
+
+    /// The change-sequence number of entry `key` (a key of `chg/`), if it is one.
+    pub fn change_seq(key: &[u8]) -> Option<u64> {
+        let rest = CHANGES.rest_of(key)?;
+        Some(u64::from_be_bytes(rest.try_into().ok()?))
+    }
+
+    /// Whether `id` is in memory.
+    pub fn is_loaded(&self, id: &DocumentId) -> bool {
+        self.docs.contains_key(id)
+    }
+
     /// The current end of the change sequence.
     pub fn cursor(&self) -> u64 {
         self.seq

@@ -138,6 +138,23 @@ impl<K: KeyPart + ?Sized> Table<K> {
         out
     }
 
+    /// The part of `key` after this table's prefix, if `key` is one of this table's.
+    pub fn rest_of<'k>(&self, key: &'k [u8]) -> Option<&'k [u8]> {
+        key.strip_prefix(self.prefix.as_bytes())
+    }
+
+    /// The record at the full `key` (one of this table's), if stored.
+    pub fn get_at<V: DeserializeOwned>(
+        &self,
+        store: &dyn Store,
+        key: &[u8],
+    ) -> Result<Option<V>, StoreError> {
+        store
+            .get(key)?
+            .map(|bytes| self.decode(key, &bytes))
+            .transpose()
+    }
+
     fn decode<V: DeserializeOwned>(&self, key: &[u8], bytes: &[u8]) -> Result<V, StoreError> {
         codec::decode_as(self.format, bytes).map_err(|e| StoreError::corrupt(key, e))
     }

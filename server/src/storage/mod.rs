@@ -20,5 +20,6 @@ pub use keys::{KeyPart, Table};
 pub use location::Location;
 pub use postgres::PgStore;
 pub use store::{
-    Batch, DEFAULT_CACHE_BYTES, Entries, Order, SledStore, Store, StoreError, StoreSize, Visitor,
+    Batch, Changes, DEFAULT_CACHE_BYTES, Entries, ExclusiveGuard, Order, SledStore, Store,
+    StoreError, StoreSize, Visitor,
 };

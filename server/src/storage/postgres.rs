@@ -17,15 +17,18 @@
 //! async threads, blocking threads and plain ones, and a caller blocked on the database is a
 //! thread waiting on IO, as it is with sled's disk.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock, mpsc};
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::{AsyncMessage, NoTls};
 
-use super::store::{Batch, Entries, Order, Store, StoreError, StoreSize, Visitor};
+use super::store::{
+    Batch, Changes, Entries, ExclusiveGuard, Order, Store, StoreError, StoreSize, Visitor,
+};
 
 /// Rows fetched per round trip of a visit.
 pub const PAGE_ROWS: usize = 512;
@@ -39,17 +42,49 @@ const CONNECT_WITHIN: Duration = Duration::from_secs(5);
 /// The advisory lock that serialises migrations of instances starting together.
 const MIGRATION_LOCK: i64 = 0x6361_7263_6c75_6201;
 
+/// The first key of the advisory locks [`Store::exclusive`] takes (the second is the caller's).
+const EXCLUSIVE_CLASS: i32 = 0x6363_6c62;
+
+/// The channel a committed batch notifies with its change-log position.
+const CHANNEL: &str = "carclub_changes";
+
+/// A batch that writes more keys than this is logged as "anything may have changed".
+const MOST_LOGGED_KEYS: usize = 4_096;
+
+/// How often the change feed asks for the newest position when no notification came.
+const POLL_EVERY: Duration = Duration::from_millis(500);
+
+/// Change-log rows older than this are pruned; an instance further behind reloads everything.
+const KEEP_CHANGES: &str = "1 hour";
+
 /// The schema, a step per version, applied in order; never edit a step once released, add one.
 const MIGRATIONS: &[&str] = &[
     // 1: every record, and the id generator.
     "CREATE TABLE carclub_kv (key bytea PRIMARY KEY, value bytea NOT NULL);
      CREATE SEQUENCE carclub_ids AS bigint MINVALUE 1 START 1;",
+    // 2: the change log of several instances: one row per batch at a gap-free position taken
+    // from the head row inside the batch's transaction (its row lock orders the commits, so
+    // positions become visible in order, which a serial column does not promise).
+    "CREATE TABLE carclub_change_head (one boolean PRIMARY KEY DEFAULT true CHECK (one),
+                                       seq bigint NOT NULL);
+     INSERT INTO carclub_change_head (seq) VALUES (0);
+     CREATE TABLE carclub_changes (seq bigint PRIMARY KEY, keys bytea[],
+                                   at timestamptz NOT NULL DEFAULT now());",
 ];
 
 /// The store on a PostgreSQL database.
 pub struct PgStore {
     pool: Pool,
     runtime: Option<tokio::runtime::Runtime>,
+    /// Where the change feed connects on its own (a LISTEN needs a connection of its own).
+    config: tokio_postgres::Config,
+    /// Change-log positions of this instance's own batches not yet passed by
+    /// [`Store::changes_since`].
+    own: Mutex<BTreeSet<u64>>,
+    /// Whether writes are refused ([`Store::fence`]).
+    fenced: AtomicBool,
+    /// The newest change-log position, kept by the change feed once asked for.
+    feed: OnceLock<tokio::sync::watch::Receiver<u64>>,
 }
 
 /// A PostgreSQL failure while `doing` something.
@@ -90,7 +125,7 @@ impl PgStore {
             .build()
             .map_err(|e| pg("starting the store's runtime", e))?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -107,10 +142,20 @@ impl PgStore {
         let store = Self {
             pool,
             runtime: Some(runtime),
+            config,
+            own: Mutex::new(BTreeSet::new()),
+            fenced: AtomicBool::new(false),
+            feed: OnceLock::new(),
         };
         let pool = store.pool.clone();
         store.block(migrate(pool))?;
         Ok(store)
+    }
+
+    fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.runtime
+            .as_ref()
+            .expect("the runtime lives as long as the store")
     }
 
     /// Runs `work` on the store's runtime and waits for it on this thread (see the module docs).
@@ -120,11 +165,7 @@ impl PgStore {
         F: Future<Output = Result<T, StoreError>> + Send + 'static,
     {
         let (tx, rx) = mpsc::sync_channel(1);
-        let runtime = self
-            .runtime
-            .as_ref()
-            .expect("the runtime lives as long as the store");
-        runtime.spawn(async move {
+        self.runtime().spawn(async move {
             let _ = tx.send(work.await);
         });
         rx.recv()
@@ -277,6 +318,12 @@ impl Store for PgStore {
         if batch.ops.is_empty() {
             return Ok(());
         }
+        if self.fenced.load(Ordering::Acquire) {
+            return Err(pg(
+                "writing: this instance could not lock the database or read its change log",
+                std::io::Error::other("fenced until the next lock succeeds"),
+            ));
+        }
         // The last write of each key wins, as in sled's batches.
         let last: BTreeMap<Vec<u8>, Option<Vec<u8>>> = batch.ops.into_iter().collect();
         let (mut put_keys, mut put_values, mut deleted) = (Vec::new(), Vec::new(), Vec::new());
@@ -289,8 +336,10 @@ impl Store for PgStore {
                 None => deleted.push(k),
             }
         }
+        let logged: Option<Vec<Vec<u8>>> = (put_keys.len() + deleted.len() <= MOST_LOGGED_KEYS)
+            .then(|| put_keys.iter().chain(&deleted).cloned().collect());
         let pool = self.pool.clone();
-        self.block(async move {
+        let seq = self.block(async move {
             let mut c = pool.get().await.map_err(|e| pg("connecting", e))?;
             let tx = c
                 .transaction()
@@ -318,8 +367,30 @@ impl Store for PgStore {
                     .await
                     .map_err(|e| pg("writing keys", e))?;
             }
-            tx.commit().await.map_err(|e| pg("committing a batch", e))
-        })
+            // Last, so the head row (which orders every batch's commit) is held briefly; the
+            // notification leaves when the transaction commits, never before.
+            let stmt = tx
+                .prepare_cached(
+                    "WITH h AS (UPDATE carclub_change_head SET seq = seq + 1 RETURNING seq), \
+                     c AS (INSERT INTO carclub_changes (seq, keys) SELECT seq, $1 FROM h \
+                           RETURNING seq) \
+                     SELECT c.seq FROM c, LATERAL pg_notify('carclub_changes', c.seq::text)",
+                )
+                .await
+                .map_err(|e| pg("preparing the change log", e))?;
+            let row = tx
+                .query_one(&stmt, &[&logged])
+                .await
+                .map_err(|e| pg("logging a change", e))?;
+            let seq: i64 = row.try_get(0).map_err(|e| pg("logging a change", e))?;
+            tx.commit().await.map_err(|e| pg("committing a batch", e))?;
+            Ok(seq as u64)
+        })?;
+        self.own
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(seq);
+        Ok(())
     }
 
     /// Nothing to do: every batch was committed with `synchronous_commit = on`.
@@ -351,11 +422,7 @@ impl Store for PgStore {
         let (ask, mut asked) = tokio::sync::mpsc::unbounded_channel::<()>();
         let (give, pages) = mpsc::channel::<Result<Entries, StoreError>>();
         let pool = self.pool.clone();
-        let runtime = self
-            .runtime
-            .as_ref()
-            .expect("the runtime lives as long as the store");
-        runtime.spawn(async move {
+        self.runtime().spawn(async move {
             let read = async {
                 let mut c = pool.get().await.map_err(|e| pg("connecting", e))?;
                 let tx = c
@@ -462,6 +529,200 @@ impl Store for PgStore {
                 bytes: bytes.max(0) as u64,
             })
         })
+    }
+
+    /// A session advisory lock on a connection the guard keeps; released on the store's runtime
+    /// when the guard drops (the next taker waits in the database until it is). A connection
+    /// that cannot release is closed, which releases it too; so does an instance that dies.
+    fn exclusive(&self, lock: u32) -> Result<ExclusiveGuard, StoreError> {
+        let pool = self.pool.clone();
+        let key = lock as i32;
+        let conn: Object = self.block(async move {
+            let c = pool.get().await.map_err(|e| pg("connecting", e))?;
+            c.execute("SELECT pg_advisory_lock($1, $2)", &[&EXCLUSIVE_CLASS, &key])
+                .await
+                .map_err(|e| pg("locking the store", e))?;
+            Ok(c)
+        })?;
+        let runtime = self.runtime().handle().clone();
+        Ok(ExclusiveGuard::releasing(move || {
+            runtime.spawn(async move {
+                let released = conn
+                    .execute("SELECT pg_advisory_unlock($1, $2)", &[&EXCLUSIVE_CLASS, &key])
+                    .await;
+                if let Err(e) = released {
+                    tracing::warn!(error = %e, "an advisory lock could not be released; closing its connection");
+                    drop(Object::take(conn));
+                }
+            });
+        }))
+    }
+
+    fn change_head(&self) -> Result<Option<u64>, StoreError> {
+        let pool = self.pool.clone();
+        self.block(async move {
+            let c = pool.get().await.map_err(|e| pg("connecting", e))?;
+            head(&c).await.map(Some)
+        })
+    }
+
+    fn changes_since(&self, after: u64, limit: usize) -> Result<Option<Changes>, StoreError> {
+        let pool = self.pool.clone();
+        let from = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = limit.max(1) as i64;
+        let (newest, rows) = self.block(async move {
+            let c = pool.get().await.map_err(|e| pg("connecting", e))?;
+            let newest = head(&c).await?;
+            if newest <= after {
+                return Ok((newest, Vec::new()));
+            }
+            let stmt = c
+                .prepare_cached(
+                    "SELECT seq, keys FROM carclub_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .await
+                .map_err(|e| pg("preparing a change-log read", e))?;
+            let rows = c
+                .query(&stmt, &[&from, &limit])
+                .await
+                .map_err(|e| pg("reading the change log", e))?
+                .into_iter()
+                .map(|r| {
+                    let seq: i64 = r.try_get(0)?;
+                    let keys: Option<Vec<Vec<u8>>> = r.try_get(1)?;
+                    Ok((seq as u64, keys))
+                })
+                .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+                .map_err(|e| pg("reading the change log", e))?;
+            Ok((newest, rows))
+        })?;
+        let mut own = self.own.lock().unwrap_or_else(|e| e.into_inner());
+        if newest < after {
+            // The log restarted below this instance (a store restored under it): start over.
+            own.clear();
+            return Ok(Some(Changes {
+                last: newest,
+                keys: None,
+                more: false,
+            }));
+        }
+        let more = rows.len() as i64 == limit;
+        let last = match rows.last() {
+            Some((seq, _)) => *seq,
+            None => newest,
+        };
+        // Positions are gap-free: a first row past `after + 1` (or none while the head is ahead)
+        // means the rows between were pruned.
+        let pruned = rows
+            .first()
+            .map_or(newest > after, |(seq, _)| *seq != after + 1);
+        let mut keys = (!pruned).then(Vec::new);
+        for (seq, logged) in rows {
+            if own.remove(&seq) {
+                continue;
+            }
+            match (logged, keys.as_mut()) {
+                (Some(logged), Some(keys)) => keys.extend(logged),
+                _ => keys = None,
+            }
+        }
+        own.retain(|seq| *seq > last);
+        Ok(Some(Changes { last, keys, more }))
+    }
+
+    fn fence(&self, fenced: bool) {
+        self.fenced.store(fenced, Ordering::Release);
+    }
+
+    fn change_feed(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        let feed = self.feed.get_or_init(|| {
+            let (tx, rx) = tokio::sync::watch::channel(0);
+            self.runtime().spawn(feed(self.config.clone(), tx));
+            rx
+        });
+        Some(feed.clone())
+    }
+}
+
+/// The newest change-log position.
+async fn head(c: &tokio_postgres::Client) -> Result<u64, StoreError> {
+    let row = c
+        .query_one("SELECT seq FROM carclub_change_head", &[])
+        .await
+        .map_err(|e| pg("reading the change log's head", e))?;
+    let seq: i64 = row
+        .try_get(0)
+        .map_err(|e| pg("reading the change log's head", e))?;
+    Ok(seq.max(0) as u64)
+}
+
+/// Keeps `tx` at the newest change-log position: LISTENs on a connection of its own (woken by
+/// every commit's notification), asks every [`POLL_EVERY`] in case one was missed and at once
+/// after every (re)connection, and prunes old log rows now and then.
+async fn feed(config: tokio_postgres::Config, tx: tokio::sync::watch::Sender<u64>) {
+    let publish = |seq: u64| {
+        tx.send_if_modified(|at| {
+            let newer = seq > *at;
+            if newer {
+                *at = seq;
+            }
+            newer
+        });
+    };
+    loop {
+        let (client, mut conn) = match config.connect(NoTls).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "the change feed cannot reach the database; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let (wake, mut woken) = tokio::sync::mpsc::unbounded_channel::<u64>();
+        let driver = tokio::spawn(async move {
+            while let Some(message) = std::future::poll_fn(|cx| conn.poll_message(cx)).await {
+                match message {
+                    Ok(AsyncMessage::Notification(n)) => {
+                        if let Ok(seq) = n.payload().parse::<u64>() {
+                            let _ = wake.send(seq);
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+        });
+        let listened = client.batch_execute(&format!("LISTEN {CHANNEL}")).await;
+        let mut poll = tokio::time::interval(POLL_EVERY);
+        let mut prune = tokio::time::interval(Duration::from_secs(60));
+        if listened.is_ok() {
+            loop {
+                tokio::select! {
+                    seq = woken.recv() => match seq {
+                        Some(seq) => publish(seq),
+                        None => break,
+                    },
+                    _ = poll.tick() => match head(&client).await {
+                        Ok(seq) => publish(seq),
+                        Err(_) => break,
+                    },
+                    _ = prune.tick() => {
+                        let pruned = client
+                            .execute(
+                                &format!("DELETE FROM carclub_changes WHERE at < now() - interval '{KEEP_CHANGES}'"),
+                                &[],
+                            )
+                            .await;
+                        if pruned.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        driver.abort();
+        tracing::warn!("the change feed lost its connection; reconnecting");
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

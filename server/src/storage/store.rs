@@ -106,7 +106,58 @@ pub struct StoreSize {
     pub bytes: u64,
 }
 
+/// What changed in a shared store after a position of its change log, as far as one read goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changes {
+    /// The position this read reached (the caller's next `after`).
+    pub last: u64,
+    /// The keys written or removed by other instances' batches up to `last`; `None` when the log
+    /// cannot tell (it was pruned past `after`, or a batch was too large to list): anything may
+    /// have changed.
+    pub keys: Option<Vec<Vec<u8>>>,
+    /// Whether more changes follow `last`.
+    pub more: bool,
+}
+
+/// Held while one instance works on a store others share; released when dropped.
+#[must_use = "the lock is released when the guard is dropped"]
+pub struct ExclusiveGuard(Option<Box<dyn FnOnce() + Send>>);
+
+impl ExclusiveGuard {
+    /// A guard with nothing to release (a store no other instance shares).
+    pub fn none() -> Self {
+        Self(None)
+    }
+
+    /// A guard that calls `release` when dropped.
+    pub fn releasing(release: impl FnOnce() + Send + 'static) -> Self {
+        Self(Some(Box::new(release)))
+    }
+}
+
+impl Drop for ExclusiveGuard {
+    fn drop(&mut self) {
+        if let Some(release) = self.0.take() {
+            release();
+        }
+    }
+}
+
+impl std::fmt::Debug for ExclusiveGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ExclusiveGuard")
+            .field(&self.0.is_some())
+            .finish()
+    }
+}
+
 /// Durable key-value storage.
+///
+/// A store several server instances share (PostgreSQL) also keeps a *change log*: every batch
+/// takes the next position of one gap-free sequence inside its own transaction and names the keys
+/// it wrote, so positions become visible in order; [`Store::exclusive`] locks the store between
+/// instances, and [`Store::changes_since`] tells an instance what the others wrote. The embedded
+/// store is never shared: it has no log, and its lock is the caller's own mutex.
 pub trait Store: Send + Sync + 'static {
     /// The value at `key`.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
@@ -155,6 +206,35 @@ pub trait Store: Send + Sync + 'static {
     /// How much the store holds.
     fn size(&self) -> Result<StoreSize, StoreError> {
         Ok(StoreSize::default())
+    }
+    /// Locks `lock` (a number the caller chooses) against every other instance on this store
+    /// until the guard drops; it does not exclude other threads of this process, which the caller
+    /// orders with its own mutex. A store no other instance shares has nothing to lock.
+    fn exclusive(&self, lock: u32) -> Result<ExclusiveGuard, StoreError> {
+        let _ = lock;
+        Ok(ExclusiveGuard::none())
+    }
+    /// The newest position of the change log; `None` for a store without one (not shared).
+    fn change_head(&self) -> Result<Option<u64>, StoreError> {
+        Ok(None)
+    }
+    /// What other instances changed after position `after`, in at most `limit` batches; `None`
+    /// for a store without a change log. This instance's own batches are counted but not listed:
+    /// what it wrote is in its memory already.
+    fn changes_since(&self, after: u64, limit: usize) -> Result<Option<Changes>, StoreError> {
+        let _ = (after, limit);
+        Ok(None)
+    }
+    /// While fenced, the store refuses every write: an instance that could not lock the store or
+    /// read its change log no longer knows what the others wrote, and must not write over it
+    /// until a later lock and read succeed.
+    fn fence(&self, fenced: bool) {
+        let _ = fenced;
+    }
+    /// A channel that holds the newest position of the change log as the store learns of it
+    /// (woken by the database, polled as a fallback); `None` for a store without one.
+    fn change_feed(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
     }
 }
 

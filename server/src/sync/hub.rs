@@ -421,6 +421,23 @@ impl Hub {
         }
     }
 
+    /// Whether a connection syncs document `id`.
+    pub fn syncs(&self, id: &DocumentId) -> bool {
+        self.conns.values().any(|c| c.states.contains_key(id))
+    }
+
+    /// Every document some connection syncs.
+    pub fn synced(&self) -> Vec<DocumentId> {
+        let mut ids: Vec<DocumentId> = self
+            .conns
+            .values()
+            .flat_map(|c| c.states.keys().copied())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
     /// The server's peer id.
     pub fn peer_id(&self) -> &str {
         &self.peer_id

@@ -42,6 +42,7 @@ mod roles;
 mod simulate;
 mod store_contract;
 mod store_isolation;
+mod two_instances;
 mod web_app;
 
 /// Checks one rule of a story against a world the test made for several rules; a failure names the

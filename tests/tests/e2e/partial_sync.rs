@@ -9,7 +9,7 @@ use carclub_client::native::{self, DirStore};
 use carclub_protocol::DocumentId;
 use carclub_protocol::wire::Message;
 use carclub_tests::peer::Peer;
-use carclub_tests::{ADMIN_PASSWORD, Server, TestServer};
+use carclub_tests::{ADMIN_PASSWORD, Backend, Server, TestServer};
 use serde_json::{Value, json};
 
 use crate::rule;
@@ -79,8 +79,8 @@ struct Devices {
 }
 
 impl Devices {
-    fn new() -> Devices {
-        let server = TestServer::start();
+    fn on(backend: Backend) -> Devices {
+        let server = TestServer::start_on(backend, &[]);
         let mine = register(&server, "mine");
         let other = register(&server, "other");
         // Both devices have written their journals and received a status with an outcome.
@@ -124,7 +124,17 @@ impl Devices {
 /// Three devices that enrolled and synced are slow to make: one world, a rule at a time.
 #[test]
 fn a_device_receives_only_documents_it_may_see() {
-    let d = Devices::new();
+    receives_only_documents_it_may_see_on(Backend::Sled);
+}
+
+/// The same with the server on PostgreSQL.
+#[test]
+fn on_postgres_a_device_receives_only_documents_it_may_see() {
+    receives_only_documents_it_may_see_on(Backend::Postgres);
+}
+
+fn receives_only_documents_it_may_see_on(backend: Backend) {
+    let d = Devices::on(backend);
     rule(
         "a device's sync fetches the store's documents but never another device's own",
         || {
@@ -220,8 +230,18 @@ fn a_device_receives_only_documents_it_may_see() {
 
 #[test]
 fn a_long_summary_arrives_in_pages_and_a_small_cache_serves_it() {
+    long_summary_in_pages_on(Backend::Sled);
+}
+
+/// The same with the server on PostgreSQL.
+#[test]
+fn on_postgres_a_long_summary_arrives_in_pages_and_a_small_cache_serves_it() {
+    long_summary_in_pages_on(Backend::Postgres);
+}
+
+fn long_summary_in_pages_on(backend: Backend) {
     // Pages of two documents, at most three documents in the server's memory.
-    let server = TestServer::start_with(&["--summary-page", "2", "--cache-docs", "3"]);
+    let server = TestServer::start_on(backend, &["--summary-page", "2", "--cache-docs", "3"]);
     let mine = register(&server, "mine");
     for n in 1..=4 {
         let reg = register(&server, &format!("seed-{n}"));
