@@ -10,6 +10,8 @@
 //! Dating follows `carclub_shared::dating::date_operation`: never in the future, at most three
 //! years back, and more than a day back only with the backdate permission.
 
+use std::collections::{BTreeMap, HashMap};
+
 use carclub_protocol::DocumentId;
 use carclub_protocol::docs::{self, ConflictRef, MemberFile, Outcome, VehicleEntry};
 use carclub_shared::dating::{self, DatingError};
@@ -25,6 +27,7 @@ use super::Core;
 use super::audit::{self, Entry};
 use super::auth::Principal;
 use super::fold::{self, Mode, Refusal, StoredEvent};
+use super::history;
 use super::ledger;
 use super::perm::{self, Op, Target};
 use crate::storage::keys::EVENTS;
@@ -96,6 +99,9 @@ pub struct MemberFileView {
     pub state: Option<MemberState>,
     /// The member document's `automerge:` URL.
     pub url: String,
+    /// The names of the staff this file names (who enrolled the member, the advisors of the
+    /// service visits), by account.
+    pub staff: BTreeMap<UserId, String>,
 }
 
 impl MemberFileView {
@@ -125,7 +131,25 @@ impl MemberFileView {
             company: f.company,
             state,
             url: docs::member_id(f.id).url(),
+            staff: BTreeMap::new(),
         }
+    }
+
+    /// Fills in `staff` from the accounts.
+    fn name_staff(&mut self, core: &Core) -> Result<(), StoreError> {
+        let mut ids = vec![self.enrolled_by];
+        if let Some(state) = &self.state {
+            for v in &state.care.vehicles {
+                ids.extend(v.visits.iter().filter_map(|visit| visit.advisor));
+            }
+        }
+        let mut names = HashMap::new();
+        for id in ids {
+            if let Some(name) = history::name_of(core, &mut names, id)? {
+                self.staff.insert(id, name);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -148,7 +172,8 @@ pub fn file_view(core: &Core, p: &Principal, member: MemberId) -> Result<MemberF
         .get(&member)
         .ok_or(OpsError::NotOnFile(member))?;
     let state = ledger::state(core, &Batch::default(), member, store)?;
-    let view = MemberFileView::new(file, contact, state);
+    let mut view = MemberFileView::new(file, contact, state);
+    view.name_staff(core)?;
     audit::record_now(
         core.store.as_ref(),
         p,

@@ -40,7 +40,7 @@ use crate::domain::ledger;
 use crate::domain::ops::mask;
 use crate::domain::perm::{self, Op, Scope, Target};
 use crate::storage::keys::{CARE_OPEN_TASKS, CARE_TASKS};
-use crate::storage::{Batch, StoreError};
+use crate::storage::{Batch, Order, StoreError};
 
 /// A task's id: `YYYYMMDD-` and 16 hex digits of a hash of (store, member, kind, vehicle, due).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -558,25 +558,53 @@ pub fn list(
     let now = now();
     let today = now.date();
     let after = filter.after.as_ref().map(|a| a.0.clone());
-    let tasks: Vec<Task> = CARE_TASKS.page(
-        core.store.as_ref(),
-        after.as_deref(),
-        limit.saturating_add(1),
-        &mut |t: &Task| {
-            visible(core, p, scope, t)
-                && filter.store.is_none_or(|s| s == t.store)
-                && filter.assignee.is_none_or(|u| Some(u) == t.assignee)
-                && filter.state.is_none_or(|s| s == t.state)
-                && filter.kind.is_none_or(|k| k == t.kind)
-                && filter.member.is_none_or(|m| m == t.member)
-                && match filter.when {
-                    When::All => true,
-                    When::Today => t.is_due_on(today) && !t.is_overdue(now),
-                    When::Overdue => t.is_overdue(now),
-                }
-        },
-    )?;
-    let mut tasks = tasks;
+    let mut keep = |t: &Task| {
+        visible(core, p, scope, t)
+            && filter.store.is_none_or(|s| s == t.store)
+            && filter.assignee.is_none_or(|u| Some(u) == t.assignee)
+            && filter.state.is_none_or(|s| s == t.state)
+            && filter.kind.is_none_or(|k| k == t.kind)
+            && filter.member.is_none_or(|m| m == t.member)
+            && match filter.when {
+                When::All => true,
+                When::Today => t.is_due_on(today) && !t.is_overdue(now),
+                When::Overdue => t.is_overdue(now),
+            }
+    };
+    // Today's and overdue tasks are open ones: those are read through the index of open tasks,
+    // so a day's list does not read every task the store ever had.
+    let open_only = filter.state == Some(TaskState::Open) || filter.when != When::All;
+    let mut tasks: Vec<Task> = if open_only {
+        let mut ids: Vec<String> = Vec::new();
+        CARE_OPEN_TASKS.visit(core.store.as_ref(), Order::Forward, &mut |k, s: StoreId| {
+            let id = &k[CARE_OPEN_TASKS.prefix().len()..];
+            if filter.store.is_none_or(|f| f == s)
+                && after.as_deref().is_none_or(|a| id > a.as_bytes())
+            {
+                ids.push(String::from_utf8_lossy(id).into_owned());
+            }
+            Ok(true)
+        })?;
+        let mut out = Vec::new();
+        for id in ids {
+            if out.len() > limit {
+                break;
+            }
+            if let Some(t) = CARE_TASKS.get::<Task>(core.store.as_ref(), &id)?
+                && keep(&t)
+            {
+                out.push(t);
+            }
+        }
+        out
+    } else {
+        CARE_TASKS.page(
+            core.store.as_ref(),
+            after.as_deref(),
+            limit.saturating_add(1),
+            &mut keep,
+        )?
+    };
     let next = if tasks.len() > limit {
         tasks.truncate(limit);
         tasks.last().map(|t| t.id.clone())
