@@ -62,6 +62,13 @@ pub struct DocUrls {
     /// companies) one per company. Absent from older servers' responses: then the store's.
     #[serde(default)]
     pub directories: Vec<String>,
+    /// A member's own phone: their member file, record and store's club document.
+    #[serde(default)]
+    pub member: Option<String>,
+    #[serde(default)]
+    pub record: Option<String>,
+    #[serde(default)]
+    pub club: Option<String>,
 }
 
 /// What registration gave the device (the server's response to `POST /api/devices`).
@@ -255,6 +262,11 @@ impl Device {
     /// Whether the device has been registered with a server.
     pub fn is_registered(&self) -> bool {
         self.reg.is_some()
+    }
+
+    /// What registration gave the device, once registered.
+    pub fn registered(&self) -> Option<&Registration> {
+        self.reg.as_ref()
     }
 
     pub(crate) fn registration(&self) -> Result<&Registration, ClientError> {
@@ -718,6 +730,10 @@ impl Device {
         let Some(reg) = &self.reg else {
             return Vec::new();
         };
+        if reg.docs.member.is_some() {
+            // A member's own phone reads no directory.
+            return Vec::new();
+        }
         let status = self.status();
         let urls = if !status.directories.is_empty() {
             &status.directories
@@ -804,6 +820,11 @@ impl Device {
             self.dirty.insert(format!("{SYNC_PREFIX}{id}"));
             self.saved_states.insert(id, state);
         }
+    }
+
+    /// When the device last completed a sync (ms since the epoch).
+    pub fn last_sync_ms(&self) -> Option<i64> {
+        self.state.last_sync_ms
     }
 
     /// The server's change cursor as of the last completed sync.

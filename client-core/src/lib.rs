@@ -7,6 +7,7 @@
 
 mod device;
 mod error;
+mod member;
 mod sync;
 mod view;
 
@@ -15,4 +16,5 @@ pub mod native;
 
 pub use device::{CardBlock, CurrentVisit, Device, EnrollInput, Registration, TierInfo};
 pub use error::ClientError;
+pub use member::{HORIZON_DAYS, Invitation, LedgerLine, MemberCard};
 pub use view::{MemberView, SyncState};

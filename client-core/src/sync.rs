@@ -92,6 +92,7 @@ impl Device {
             .filter_map(|u| u.parse().ok())
             .collect();
         ids.extend(self.directory_ids());
+        ids.extend(self.member_docs());
         ids
     }
 

@@ -7,6 +7,8 @@
 //! | directory | the store id | the server | `{kind: "directory", store, members: {member id: entry}}` |
 //! | company directory | the store and company ids | the server | a directory of the members of one company |
 //! | member file | the member id | the server | [`MemberFile`] |
+//! | member record | the member id | the server | [`MemberRecord`]: the member's accepted events and invitations, for the member's own devices |
+//! | club | the store id | the server | [`Club`]: what a store offers its members (program, partner merchants) |
 //!
 //! A device writes only its own journal; the server validates every event in it and folds the
 //! accepted ones into the server-owned documents, which devices receive read-only. Document ids are
@@ -36,6 +38,8 @@ pub enum DocKind {
     DeviceStatus,
     Directory,
     Member,
+    MemberRecord,
+    Club,
 }
 
 impl DocKind {
@@ -46,6 +50,8 @@ impl DocKind {
             DocKind::DeviceStatus => "device-status",
             DocKind::Directory => "directory",
             DocKind::Member => "member",
+            DocKind::MemberRecord => "member-record",
+            DocKind::Club => "club",
         }
     }
 }
@@ -91,6 +97,15 @@ pub fn company_directory_id(store: StoreId, company: CompanyId) -> DocumentId {
 /// A member's file.
 pub fn member_id(member: MemberId) -> DocumentId {
     doc_id(DocKind::Member, &member.0)
+}
+
+/// A member's record: what their own devices read to show and project their membership offline.
+pub fn member_record_id(member: MemberId) -> DocumentId {
+    doc_id(DocKind::MemberRecord, &member.0)
+}
+/// What a store offers its members: the club document members' devices read.
+pub fn club_id(store: StoreId) -> DocumentId {
+    doc_id(DocKind::Club, &store.0)
 }
 
 /// Reads the `kind` field of a document.
@@ -324,6 +339,93 @@ pub struct MemberFile {
     /// on site, or as the back office set it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<CompanyId>,
+}
+
+/// An invitation to a club event, as the invited member's record shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationEntry {
+    pub title: String,
+    /// `lecture`, `self_drive`, `party` or `other`.
+    pub kind: String,
+    pub starts_at: Timestamp,
+    pub place: String,
+    /// The points attending earns.
+    pub points: u64,
+    /// The member's answer: true (coming), false (not coming), absent (not answered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attending: Option<bool>,
+    /// Whether the member's attendance was recorded.
+    #[serde(default)]
+    pub attended: bool,
+    /// Whether every place is taken by others.
+    #[serde(default)]
+    pub full: bool,
+}
+
+/// A member's record: every accepted event about the member (the same events the server projects
+/// their state from, in the order they were accepted) and their invitations to club events by
+/// event id. Kept for members who have registered a device of their own; the device projects
+/// state, ledger and reminders from it with `shared`'s projection.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MemberRecord {
+    #[serde(default)]
+    pub events: Vec<Event>,
+    #[serde(default)]
+    pub invitations: BTreeMap<String, InvitationEntry>,
+}
+
+/// Appends `event` to the `events` list of a member record. Returns whether it changed.
+pub fn append_event(doc: &mut Automerge, event: &Event) -> bool {
+    let Ok(value) = serde_json::to_value(event) else {
+        return false;
+    };
+    let mut tx = doc.transaction();
+    let list = match tx.get(ROOT, "events") {
+        Ok(Some((automerge::Value::Object(ObjType::List), id))) => Ok(id),
+        _ => tx.put_object(ROOT, "events", ObjType::List),
+    };
+    let done = list.and_then(|list| {
+        let len = tx.length(&list);
+        json_am::insert(&mut tx, &list, len, &value)
+    });
+    match done {
+        Ok(()) => {
+            tx.commit();
+            true
+        }
+        Err(_) => {
+            tx.rollback();
+            false
+        }
+    }
+}
+
+/// A partner merchant on a club document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartnerEntry {
+    pub name: String,
+    /// `hotel`, `restaurant`, `car_wash`, `fuel`, `insurance` or `other`.
+    pub kind: String,
+    /// What members get, in the merchant's words.
+    pub discount: String,
+    /// First and last day the discount holds (`YYYY-MM-DD`).
+    pub valid_from: String,
+    pub valid_until: String,
+}
+
+/// What a store offers its members: its name, the program it runs (a preset name: the program
+/// itself, catalogue included, is compiled into every device) and its active partner merchants
+/// by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Club {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub program: String,
+    #[serde(default)]
+    pub partners: BTreeMap<String, PartnerEntry>,
 }
 
 /// Writes `value` (a JSON object) as the whole content of a server-owned document, with its kind,

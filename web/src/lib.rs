@@ -195,6 +195,41 @@ impl WebDevice {
     pub fn sync_end(&mut self, now_ms: f64) {
         self.0.sync_end(millis(now_ms));
     }
+
+    /// Whether this is a member's own phone (registered with a member's login).
+    pub fn is_member_device(&self) -> bool {
+        self.0.is_member_device()
+    }
+
+    /// What a member's phone shows at `now_ms`, as JSON (`null` before the first sync): the file,
+    /// the state projected here, the server's, the ledger, reminders, invitations, partners,
+    /// catalogue, tiers and the last sync.
+    pub fn member_card_json(&self, now_ms: f64) -> String {
+        self.0.member_card_json(millis(now_ms))
+    }
+}
+
+/// `text` as a QR code, an SVG drawing (dark modules on white, with the quiet zone).
+#[wasm_bindgen]
+pub fn qr_svg(text: &str) -> Result<String, JsValue> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(js_error)?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(160, 160)
+        .quiet_zone(true)
+        .build())
+}
+
+/// `text` (printable ASCII, like a card number) as a Code 128 barcode, an SVG drawing `height`
+/// units high whose width is the number of modules.
+#[wasm_bindgen]
+pub fn barcode_svg(text: &str, height: u32) -> Result<String, JsValue> {
+    // Character set B covers letters and digits; the library wants it named first.
+    let code =
+        barcoders::sym::code128::Code128::new(format!("\u{0181}{text}")).map_err(js_error)?;
+    barcoders::generators::svg::SVG::new(height.clamp(10, 400))
+        .generate(code.encode())
+        .map_err(js_error)
 }
 
 /// Parses an amount typed in yuan (`180`, `180.5`, `¥180.50`) into fen, with the domain's rules.

@@ -429,24 +429,29 @@ impl Accounts {
         Ok(())
     }
 
-    /// Registers a device for `user` with a fresh card block; returns the record and its token.
+    /// Registers a device for `user` with a fresh card block (staff; a member's own phone issues
+    /// no cards); returns the record and its token.
     pub fn register_device(
         &self,
         user: &User,
         name: &str,
     ) -> Result<(DeviceRecord, String), AuthError> {
-        let first = self.take_card_block()?;
+        let card_blocks = if user.role == Role::Member {
+            Vec::new()
+        } else {
+            vec![CardBlock {
+                prefix: "C".into(),
+                first: self.take_card_block()?,
+                count: CARD_BLOCK_SIZE,
+            }]
+        };
         let device = DeviceRecord {
             id: DeviceId::new(),
             user: user.id,
             name: name.to_owned(),
             registered_ms: now_ms(),
             revoked: false,
-            card_blocks: vec![CardBlock {
-                prefix: "C".into(),
-                first,
-                count: CARD_BLOCK_SIZE,
-            }],
+            card_blocks,
         };
         let token = new_token();
         let session = Session {

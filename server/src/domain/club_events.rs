@@ -26,9 +26,9 @@ use super::audit::Entry;
 use super::auth::Principal;
 use super::club::{member_store, moment, now, save, text};
 use super::fold::{Refusal, StoredEvent, company_of};
-use super::ledger;
 use super::ops::fold_online;
 use super::perm::{self, Op, Scope, Target};
+use super::{ledger, member_device};
 use crate::storage::keys::{CLUB_EVENTS, EVENTS};
 use crate::storage::{Batch, StoreError};
 
@@ -384,9 +384,11 @@ pub fn create(
         created_by: p.user.id,
         created_at: now(),
     };
+    let (mut batch, mut touched) = (Batch::default(), Vec::new());
+    member_device::write_invitations(core, &mut batch, &e, &mut touched)?;
     save(
         core,
-        Batch::default(),
+        batch,
         p,
         (&CLUB_EVENTS, &e.id.0),
         &e,
@@ -396,7 +398,7 @@ pub fn create(
             member: None,
             detail: format!("{} ({} invited)", e.title, e.invited.len()),
         },
-        Vec::new(),
+        touched,
     )?;
     Ok(e)
 }
@@ -477,9 +479,11 @@ pub fn rsvp(
             by: p.user.id,
         },
     );
+    let (mut batch, mut touched) = (Batch::default(), Vec::new());
+    member_device::write_invitations(core, &mut batch, &e, &mut touched)?;
     save(
         core,
-        Batch::default(),
+        batch,
         p,
         (&CLUB_EVENTS, &e.id.0),
         &e,
@@ -489,7 +493,7 @@ pub fn rsvp(
             member: Some(member),
             detail: format!("{}: {}", e.title, if attending { "yes" } else { "no" }),
         },
-        Vec::new(),
+        touched,
     )?;
     Ok(e)
 }
@@ -533,7 +537,7 @@ pub fn attend(
         member,
         activity: ShortText::parse(&e.title).ok(),
     };
-    let (event, mut batch, touched) = fold_online(core, p, at, body)?;
+    let (event, mut batch, mut touched) = fold_online(core, p, at, body)?;
     let stored = StoredEvent {
         event: event.clone(),
         outcome: docs::Outcome::Accepted {
@@ -555,6 +559,12 @@ pub fn attend(
             event: event.id,
         },
     );
+    if let Err(err) = member_device::write_invitations(core, &mut batch, &e, &mut touched) {
+        for t in &touched {
+            core.docs.evict(t);
+        }
+        return Err(err.into());
+    }
     save(
         core,
         batch,

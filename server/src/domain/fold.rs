@@ -25,7 +25,7 @@ use super::auth::{DeviceRecord, Principal};
 use super::core::{Core, DocMeta};
 use super::members::MemberIndex;
 use super::perm::{self, Denied, Target};
-use super::{ledger, terms};
+use super::{ledger, member_device, terms};
 use crate::storage::keys::{CONFLICTS, EVENTS, HOLDERS, MEMBERS, VISITS};
 use crate::storage::{Batch, StoreError};
 
@@ -451,6 +451,7 @@ pub(crate) fn apply(
                     file.company = *new;
                 }
                 if let Some(old) = company.filter(|old| Some(*old) != *new) {
+            member_device::keep_event(core, batch, member, event, touched)?;
                     leave_company_directory(core, store, old, member, batch, touched)?;
                 }
             }
@@ -629,6 +630,7 @@ fn enroll(
         let mut holders: Vec<MemberId> =
             HOLDERS.get(core.store.as_ref(), &key)?.unwrap_or_default();
         holders.push(e.member);
+    member_device::keep_event(core, batch, e.member, event, touched)?;
         HOLDERS.put(batch, &key, &holders)?;
         if holders.len() > 1 {
             raise(core, kind, &key.1, &what, &holders, event, store_id, batch)?;

@@ -66,6 +66,7 @@ pub mod history;
 pub mod kpi;
 pub mod ledger;
 pub mod members;
+pub mod member_device;
 pub mod ops;
 pub mod partners;
 pub mod perm;

@@ -14,10 +14,10 @@ use time::Date;
 use utoipa::ToSchema;
 
 use super::Core;
-use super::accounts;
 use super::audit::{self, Entry};
 use super::auth::{Assignment, Principal, Role};
 use super::perm::{self, Op, Scope, Target};
+use super::{accounts, member_device};
 use crate::storage::keys::{AGREEMENTS, PARTNERS};
 use crate::storage::{Batch, StoreError};
 
@@ -283,7 +283,16 @@ fn save_partner(
             detail: partner.name.clone(),
         },
     )?;
-    core.commit(batch, Vec::new())?;
+    let mut touched = Vec::new();
+    if let Err(err) =
+        member_device::write_club(core, &mut batch, partner.store, Some(partner), &mut touched)
+    {
+        for t in &touched {
+            core.docs.evict(t);
+        }
+        return Err(err.into());
+    }
+    core.commit(batch, touched)?;
     Ok(())
 }
 

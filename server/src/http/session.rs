@@ -167,8 +167,20 @@ pub struct DeviceDocs {
     pub status: String,
     /// The store's member directory (read-only).
     pub directory: String,
-    /// The directories the device reads: the store's, or its companies'.
+    /// The directories the device reads: the store's, or its companies' (none for a member's
+    /// own phone).
     pub directories: Vec<String>,
+    /// A member's own phone: their member file (file and state, read-only); null for staff.
+    #[schema(required = true)]
+    pub member: Option<String>,
+    /// A member's own phone: their record — accepted events and invitations — that the phone
+    /// projects offline (read-only); null for staff.
+    #[schema(required = true)]
+    pub record: Option<String>,
+    /// A member's own phone: their store's club document — program and partner merchants
+    /// (read-only); null for staff.
+    #[schema(required = true)]
+    pub club: Option<String>,
 }
 
 /// A registered device.
@@ -188,8 +200,10 @@ pub struct DeviceRegistration {
     pub tiers: Vec<TierTerms>,
 }
 
-/// Registers a field device with the password of its person: a device token, the documents it
-/// syncs and a block of card numbers to issue offline.
+/// Registers a device with the password of its person: a device token and the documents it
+/// syncs. A field device gets a block of card numbers to issue offline; a member's own phone gets
+/// no cards and no directory, but their member file, their record and their store's club
+/// document.
 #[utoipa::path(post, path = "/api/devices", tag = "session", security(()),
     request_body = DeviceRequest,
     responses((status = 200, description = "The device is registered", body = DeviceRegistration),
@@ -213,18 +227,36 @@ async fn register_device(
             user.store, user.username
         ))
     })?;
+    let member = match user.role {
+        Role::Member => Some(st.accounts.member_of(user.id)?.ok_or_else(|| {
+            ApiError::internal(format!("member login {} has no member", user.username))
+        })?),
+        _ => None,
+    };
     let (device, token) = st.accounts.register_device(&user, &name)?;
     let assignment = st.accounts.assignment(&user)?;
-    let companies = {
+    let (companies, member_docs) = {
         let mut core = st.core();
         core.setup_device(&device, store.id)?;
-        crate::domain::partners::visitable(&core, store.id, &assignment)?
+        match member {
+            Some(m) => (
+                Vec::new(),
+                Some(crate::domain::member_device::setup(&mut core, m, store.id)?),
+            ),
+            None => (
+                crate::domain::partners::visitable(&core, store.id, &assignment)?,
+                None,
+            ),
+        }
     };
-    let directories: Vec<String> = assignment
-        .directories(store.id)
-        .iter()
-        .map(|d| d.url())
-        .collect();
+    let directories: Vec<String> = match member {
+        Some(_) => Vec::new(),
+        None => assignment
+            .directories(store.id)
+            .iter()
+            .map(|d| d.url())
+            .collect(),
+    };
     tracing::info!(user = %user.username, device = %device.id, "device registered");
     Ok(Json(DeviceRegistration {
         device_id: device.id,
@@ -240,6 +272,9 @@ async fn register_device(
             status: docs::status_id(device.id).url(),
             directory: docs::directory_id(store.id).url(),
             directories,
+            member: member_docs.map(|d| d.file.url()),
+            record: member_docs.map(|d| d.record.url()),
+            club: member_docs.map(|d| d.club.url()),
         },
         tiers: terms::tiers(&store.program),
         store: DeviceStore {

@@ -1,7 +1,8 @@
 //! Who may read or write each document.
 //!
-//! A device writes its own journal and reads its status; directories and member files are read
-//! within the scope the permission matrix gives (a member reads only their own file). Field staff
+//! A device writes its own journal and reads its status; directories, member files and member
+//! records are read within the scope the permission matrix gives (a member reads only their own
+//! file and record); a store's club document by its members and whoever may see its partners. Field staff
 //! assigned to companies read the directories of those companies and their members' files, never
 //! the store's directory; their assignment is read afresh, so a reassignment applies from the next
 //! request on the same connection.
@@ -71,9 +72,17 @@ pub(super) fn access_now(
         let scope = perm::scope(p.user.role, Op::ViewMemberFile);
         perm::within_member(p, scope, store, member, company)
     };
+    // What a store offers its members: its members and whoever may see its partners.
+    let club_readable = || {
+        current().is_some_and(|p| {
+            (p.member.is_some() && p.user.store == store)
+                || perm::within(p, perm::scope(p.user.role, Op::ViewPartners), store, None)
+        })
+    };
     match meta.kind {
         DocKind::Directory if directory_readable() => Access::Read,
-        DocKind::Member if file_readable() => Access::Read,
+        DocKind::Member | DocKind::MemberRecord if file_readable() => Access::Read,
+        DocKind::Club if club_readable() => Access::Read,
         _ => Access::None,
     }
 }

@@ -25,6 +25,7 @@ mod interop;
 mod kpi;
 mod member_app;
 mod member_pages;
+mod member_offline;
 mod member_year;
 mod metrics;
 mod office_admin;

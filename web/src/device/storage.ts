@@ -1,5 +1,6 @@
-// The device's records in this browser: IndexedDB database `carclub`, object store `kv`, one entry
-// per key the device asks to keep (bytes). Nothing here understands the bytes: client-core does.
+// The device's records in this browser: an IndexedDB database (`carclub` for the field app,
+// `carclub-member` for the member's phone), object store `kv`, one entry per key the device asks to
+// keep (bytes). Nothing here understands the bytes: client-core does.
 
 const DB_NAME = 'carclub'
 const DB_STORE = 'kv'
@@ -8,9 +9,9 @@ const DB_STORE = 'kv'
 export type Entry = [string, Uint8Array]
 
 /** Opens (and on first use creates) the device's database. */
-export function openDb(): Promise<IDBDatabase> {
+export function openDb(name: string = DB_NAME): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, 1)
+    const req = indexedDB.open(name, 1)
     req.onupgradeneeded = () => {
       if (!req.result.objectStoreNames.contains(DB_STORE)) req.result.createObjectStore(DB_STORE)
     }
@@ -51,6 +52,17 @@ export function writeEntries(db: IDBDatabase, entries: Entry[]): Promise<void> {
       if (bytes.length === 0) store.delete(key)
       else store.put(bytes, key)
     }
+    tx.oncomplete = () => resolve()
+    tx.onerror = () => reject(tx.error)
+    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'))
+  })
+}
+
+/** Removes every stored entry (the device is forgotten on this phone). */
+export function clearAll(db: IDBDatabase): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(DB_STORE, 'readwrite', { durability: 'strict' })
+    tx.objectStore(DB_STORE).clear()
     tx.oncomplete = () => resolve()
     tx.onerror = () => reject(tx.error)
     tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'))

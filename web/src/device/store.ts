@@ -10,8 +10,10 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import init, { WebDevice, parse_yuan } from '../../pkg/carclub_web.js'
 import { openDb, readAll, writeEntries, type Entry } from './storage'
+import { syncSession, type SyncFailure } from './transport'
 
-const SYNC_TIMEOUT_MS = 20_000
+export type { SyncFailure } from './transport'
+
 const SYNC_EVERY_MS = 30_000
 
 /** Who uses this device, as the server described them at registration. */
@@ -75,11 +77,6 @@ export interface EnrollInput {
   fee_fen: number
   receipt: string
   card: string
-}
-/** Why the last sync failed: a code the screens put in words, and the server's words if any. */
-export interface SyncFailure {
-  code: 'timeout' | 'closed' | 'network' | 'server'
-  detail: string
 }
 
 function json<T>(text: string | undefined, fallback: T): T {
@@ -257,46 +254,8 @@ export const useDevice = defineStore('device', () => {
   }
 
   /** One sync session over a WebSocket; resolves when it completed, failed or timed out. */
-  function runSync(d: WebDevice): Promise<void> {
-    return new Promise((resolve) => {
-      let socket: WebSocket | null = null
-      let done = false
-      const finish = async (failure: SyncFailure | null) => {
-        if (done) return
-        done = true
-        clearTimeout(timeout)
-        if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000)
-        // What the server said went wrong explains a failure better than the socket can.
-        const reported = failure ? d.sync_error() : undefined
-        d.sync_end(Date.now())
-        syncFailure.value = failure ? (reported ? { code: 'server', detail: reported } : failure) : null
-        await persist()
-        resolve()
-      }
-      const timeout = setTimeout(() => void finish({ code: 'timeout', detail: '' }), SYNC_TIMEOUT_MS)
-      try {
-        socket = new WebSocket(d.sync_url(location.origin))
-      } catch (err) {
-        void finish({ code: 'network', detail: messageOf(err) })
-        return
-      }
-      socket.binaryType = 'arraybuffer'
-      socket.onopen = () => {
-        for (const frame of d.sync_begin() as Uint8Array[]) socket?.send(frame)
-      }
-      socket.onmessage = (event: MessageEvent) => {
-        if (done || !(event.data instanceof ArrayBuffer)) return
-        try {
-          for (const frame of d.sync_receive(new Uint8Array(event.data)) as Uint8Array[]) socket?.send(frame)
-        } catch (err) {
-          void finish({ code: 'server', detail: messageOf(err) })
-          return
-        }
-        if (d.sync_complete()) void finish(null)
-      }
-      socket.onerror = () => void finish({ code: 'network', detail: '' })
-      socket.onclose = () => void finish({ code: 'closed', detail: '' })
-    })
+  async function runSync(d: WebDevice): Promise<void> {
+    syncFailure.value = await syncSession(d, persist)
   }
 
   return {

@@ -1,5 +1,6 @@
-// The member app's screens: sign-in (or activation with a code), then the card, the car's
-// reminders, club events and feedback behind a tab bar. Hash routes, so a reload keeps the screen.
+// The member app's screens: sign-in (or activation with a code), then the card (with the points
+// history behind it), the car's reminders, club events, the store's perks and feedback behind a
+// tab bar. Hash routes, so a reload keeps the screen.
 import { createRouter, createWebHashHistory } from 'vue-router'
 import { token } from './session'
 import SignIn from './views/SignIn.vue'
@@ -7,6 +8,8 @@ import CardPage from './views/CardPage.vue'
 import RemindersPage from './views/RemindersPage.vue'
 import EventsPage from './views/EventsPage.vue'
 import FeedbackPage from './views/FeedbackPage.vue'
+import HistoryPage from './views/HistoryPage.vue'
+import ClubPage from './views/ClubPage.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -24,6 +27,8 @@ const router = createRouter({
     { path: '/card', name: 'card', component: CardPage, meta: { title: 'member.title' } },
     { path: '/reminders', name: 'reminders', component: RemindersPage, meta: { title: 'member.reminders.title' } },
     { path: '/events', name: 'events', component: EventsPage, meta: { title: 'member.events.title' } },
+    { path: '/history', name: 'history', component: HistoryPage, meta: { title: 'member.history.title' } },
+    { path: '/club', name: 'club', component: ClubPage, meta: { title: 'member.club.title' } },
     { path: '/feedback', name: 'feedback', component: FeedbackPage, meta: { title: 'member.complaints.title' } },
     { path: '/:rest(.*)*', redirect: '/card' },
   ],

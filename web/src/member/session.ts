@@ -1,17 +1,22 @@
-// The member's session and what the app shows them: the sign-in kept on the phone (it is the
-// member's own device, so it survives a reload, as the old app did), their file from /api/me, their
-// car's upcoming reminders, the club events they are invited to and their complaints.
-import { ref, shallowRef } from 'vue'
+// The member's session and what the app shows them. Signing in registers this phone as the
+// member's own device (its token, kept in localStorage, never expires; the back office can revoke
+// it): the card, state, ledger, reminders, invitations, partners and catalogue then come from the
+// member's documents synced into IndexedDB and projected on the phone (./device.ts), with no
+// network needed. Complaints are read and filed through the API when online.
+import { computed, ref, shallowRef } from 'vue'
 import { ApiError, apiClient, call, type Schemas } from '@/api/client'
 import { messageOf } from '@/shared/action'
 import { allPages } from '@/shared/pages'
+import * as phone from './device'
 
 const TOKEN_KEY = 'carclub.member.token'
+/** The name this phone is registered under, as the back office lists devices. */
+const DEVICE_NAME = 'member phone'
 
 export type MemberFile = Schemas['MemberFileView']
-export type ClubEvent = Schemas['ClubEventView']
 export type Complaint = Schemas['ComplaintView']
 export type Reminder = Schemas['Reminder']
+export type { Invitation, LedgerLine, MemberCard, Partner } from './device'
 
 function storedToken(): string | null {
   try {
@@ -26,21 +31,29 @@ export const token = ref<string | null>(storedToken())
 /** Set when the server ended the session (401): the app goes back to sign-in, saying why. */
 export const expired = ref(false)
 
-/** The member's own file; null until loaded. */
-export const member = shallowRef<MemberFile | null>(null)
-/** The club events the member is invited to. */
-export const events = shallowRef<ClubEvent[]>([])
-/** The member's upcoming reminders (service, insurance, inspection, renewal…), as the server found them. */
-export const reminders = shallowRef<Reminder[]>([])
+/** Everything the phone shows, projected on the device; null until the first sync. */
+export const card = phone.card
+/** The member's own file, with the state projected on the phone; null until synced. */
+export const member = computed<MemberFile | null>(() => {
+  const c = card.value
+  return c ? { ...c.file, state: c.state, url: '' } : null
+})
+/** The club events the member is invited to that are not over, earliest first. */
+export const events = computed(() => card.value?.invitations ?? [])
+/** The member's upcoming reminders (service, insurance, inspection, renewal…), found on the phone. */
+export const reminders = computed(() => card.value?.reminders ?? [])
 /** The club's day the reminders were found for (how far off each is counts from it). */
-export const remindersDay = ref<string | null>(null)
-/** The complaints about the member, newest first. */
+export const remindersDay = computed(() => card.value?.day ?? null)
+/** The complaints about the member, newest first (read online). */
 export const complaints = shallowRef<Complaint[]>([])
-/** The program of the member's store (tier names); null until loaded, or when it cannot be read. */
-export const program = shallowRef<Schemas['StoreProgram'] | null>(null)
 /** Where loading the member's data stands. */
 export const loadState = ref<'idle' | 'loading' | 'ready' | 'failed'>('idle')
 export const loadError = shallowRef<unknown>(null)
+/** When the phone last synced with the server (ms), and whether a sync is under way. */
+export const lastSync = computed(() => card.value?.last_sync_ms ?? null)
+export const syncing = phone.running
+export const online = phone.online
+export const syncFailure = phone.syncFailure
 
 export const api = apiClient({
   token: () => token.value,
@@ -64,12 +77,8 @@ function keep(value: string) {
 
 function forget() {
   token.value = null
-  member.value = null
-  events.value = []
-  reminders.value = []
-  remindersDay.value = null
   complaints.value = []
-  program.value = null
+  void phone.forget()
   loadState.value = 'idle'
   loadError.value = null
   try {
@@ -87,12 +96,24 @@ export class NotMember extends Error {
   }
 }
 
+/** The first sync of this phone failed: nothing to show yet. */
+export class NotSynced extends Error {
+  constructor(readonly failure: phone.SyncFailureOf) {
+    super(failure.detail || failure.code)
+    this.name = 'NotSynced'
+  }
+}
+
 /** A failure in words for the member: the network first, else the server's own message. */
 export function say(err: unknown, locale: string, t: (key: string) => string): string {
   if (err instanceof ApiError && err.status === 0) {
     return navigator.onLine ? t('net.unreachable') : t('member.offline')
   }
   if (err instanceof NotMember) return t('member.login.notMember')
+  if (err instanceof NotSynced) {
+    if (!navigator.onLine) return t('member.offline')
+    return err.failure.code === 'server' && err.failure.detail ? err.failure.detail : t('net.unreachable')
+  }
   return messageOf(err, locale)
 }
 
@@ -101,26 +122,45 @@ async function endSession(bearer: string) {
   await call(api.POST('/api/logout', { headers: { authorization: `Bearer ${bearer}` } })).catch(() => undefined)
 }
 
-/** Signs in with a username and password; a staff account is refused (and signed out again). */
+/** Registers this phone as the member's device with their password, and syncs it. */
+async function registerPhone(username: string, password: string): Promise<string> {
+  const answer = await call(api.POST('/api/devices', { body: { username, password, name: DEVICE_NAME } }))
+  await phone.register(JSON.stringify(answer))
+  return answer.token
+}
+
+/**
+ * Signs in with a username and password: a staff account is refused (and signed out again); a
+ * member's registers this phone as their device, whose token the app keeps.
+ */
 export async function signIn(username: string, password: string) {
   const session = await call(api.POST('/api/login', { body: { username, password } }))
   if (session.user.role !== 'member') {
     await endSession(session.token)
     throw new NotMember()
   }
-  keep(session.token)
-  await loadAll()
-  if (loadError.value instanceof NotMember) {
-    forget()
+  // The sign-in session only vouched for the registration: ended before the device's token is
+  // kept (the client sends the kept token with every call).
+  let device: string
+  try {
+    device = await registerPhone(username, password)
+  } finally {
     await endSession(session.token)
-    throw new NotMember()
   }
+  keep(device)
+  await loadAll()
 }
 
-/** Opens the member's own login with the store's invitation code and signs them in. */
+/** Opens the member's own login with the store's invitation code and registers this phone. */
 export async function signUp(code: string, username: string, password: string) {
   const done = await call(api.POST('/api/member-signup', { body: { code, username, password } }))
-  keep(done.token)
+  let device: string
+  try {
+    device = await registerPhone(username, password)
+  } finally {
+    await endSession(done.token)
+  }
+  keep(device)
   await loadAll()
 }
 
@@ -131,35 +171,11 @@ export function signOut() {
   if (bearer) void endSession(bearer)
 }
 
-function allEvents(): Promise<ClubEvent[]> {
-  return allPages(
-    (after) => call(api.GET('/api/club-events', { params: { query: { limit: 200, after } } })),
-    (page) => page.events,
-  )
-}
-
 function allComplaints(): Promise<Complaint[]> {
   return allPages(
     (after) => call(api.GET('/api/complaints', { params: { query: { limit: 200, after } } })),
     (page) => page.complaints,
   )
-}
-
-/** What the member sees of an event: invited or not, their answer, their attendance. */
-export function mine(e: ClubEvent) {
-  if (typeof e.invited === 'boolean') {
-    const own = e as Extract<ClubEvent, { invited: boolean }>
-    return { invited: own.invited, rsvp: own.rsvp ?? null, attended: own.attended ?? null }
-  }
-  return { invited: true, rsvp: null, attended: null }
-}
-
-/** Reloads the events the member is invited to, earliest first. */
-export async function loadEvents() {
-  const list = await allEvents()
-  events.value = list
-    .filter((e) => mine(e).invited)
-    .sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at))
 }
 
 /** Reloads the member's complaints, newest first. */
@@ -168,39 +184,31 @@ export async function loadComplaints() {
   complaints.value = list.sort((a, b) => Date.parse(b.filed_at) - Date.parse(a.filed_at))
 }
 
-/** Reloads the member's upcoming reminders. */
-export async function loadReminders() {
-  const answer = await call(api.GET('/api/me/reminders'))
-  reminders.value = answer.reminders
-  remindersDay.value = answer.day
-}
-
-/** Loads the program of the member's store once; the card shows tier ids without it. */
-async function loadProgram() {
-  if (program.value) return
-  try {
-    program.value = await call(api.GET('/api/program'))
-  } catch {
-    // Not fatal: the tier is named from the app's own words.
-  }
-}
-
-/** Loads the member's file, reminders, events and complaints. */
+/**
+ * Shows what the phone holds at once, then syncs (when online) and reads the complaints. A login
+ * kept from before this phone held the member's card signs in again.
+ */
 export async function loadAll() {
   if (!token.value) return
-  loadState.value = 'loading'
+  loadState.value = card.value ? 'ready' : 'loading'
   loadError.value = null
-  void loadProgram()
   try {
-    const [me] = await Promise.all([call(api.GET('/api/me')), loadReminders(), loadEvents(), loadComplaints()])
-    if (!me.member) throw new NotMember()
-    member.value = me.member
+    if (!(await phone.open())) {
+      forget()
+      expired.value = true
+      return
+    }
+    if (card.value) loadState.value = 'ready'
+    await phone.sync()
+    if (!card.value) throw new NotSynced(phone.syncFailure.value ?? { code: 'network', detail: '' })
     loadState.value = 'ready'
   } catch (err) {
     if (!token.value) return
     loadError.value = err
-    loadState.value = 'failed'
+    loadState.value = card.value ? 'ready' : 'failed'
+    return
   }
+  if (navigator.onLine) void loadComplaints().catch(() => undefined)
 }
 
 /** Answers the invitation to `id`. */
@@ -209,7 +217,7 @@ export async function answer(id: string, attending: boolean) {
     await call(api.POST('/api/club-events/{id}/rsvp', { params: { path: { id } }, body: { attending } }))
   } finally {
     // Full, or changed since: show what the server holds now either way.
-    await loadEvents().catch(() => undefined)
+    await phone.sync()
   }
 }
 

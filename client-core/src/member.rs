@@ -1,0 +1,211 @@
+//! A member's own phone: what it shows of the membership, projected on the device.
+//!
+//! The server keeps, for a member who registered a phone, their **record** (every accepted event
+//! about them and their invitations) and their store's **club** document (program and partner
+//! merchants); the member file carries the state the server projected. The phone runs the same
+//! projection as the server (`carclub_shared::projection`) over the record's events plus its own
+//! events the server has not answered yet, so what the member does shows at once; the server's
+//! state is shown beside it, and an event the server refused shows with the reason.
+
+use std::collections::BTreeSet;
+
+use automerge::ROOT;
+use carclub_protocol::DocumentId;
+use carclub_protocol::docs::{self, Club, InvitationEntry, MemberFile, MemberRecord, Outcome};
+use carclub_protocol::json_am;
+use carclub_shared::care::{CareRules, Reminder, upcoming};
+use carclub_shared::program::{Program, Redemption, Tier};
+use carclub_shared::projection::{LedgerEntry, MemberState, ledger, project};
+use carclub_shared::{Event, Timestamp};
+use serde::Serialize;
+
+use crate::device::Device;
+
+/// How far ahead reminders are shown, in days (as the server's `GET /api/me/reminders`).
+pub const HORIZON_DAYS: u32 = 90;
+
+/// Everything the member's phone shows, as of one moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberCard {
+    /// The member's file as the server last wrote it.
+    pub file: MemberFile,
+    /// The day everything is projected for (the club's business day).
+    pub day: String,
+    /// The state projected on the phone from the server's events and its own pending ones.
+    pub state: MemberState,
+    /// The state the server projected, as last synced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_state: Option<MemberState>,
+    /// The tier's name as printed on the card.
+    pub tier_name: Option<String>,
+    /// The ledger, newest first: each event with the points it moved and the balance after it.
+    pub ledger: Vec<LedgerLine>,
+    /// Reminders open today or within [`HORIZON_DAYS`].
+    pub reminders: Vec<Reminder>,
+    /// Invitations to club events not yet over, earliest first.
+    pub invitations: Vec<Invitation>,
+    /// The store's partner merchants whose discount holds today.
+    pub partners: Vec<docs::PartnerEntry>,
+    /// What points can be redeemed for in the store's program.
+    pub catalogue: Vec<Redemption>,
+    /// The program's tiers, lowest first, with their benefits.
+    pub tiers: Vec<Tier>,
+    /// The store's name.
+    pub store: String,
+    /// When the phone last completed a sync (ms since the epoch).
+    pub last_sync_ms: Option<i64>,
+}
+
+/// One line of the ledger, and whether the server has accepted it yet.
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerLine {
+    #[serde(flatten)]
+    pub entry: LedgerEntry,
+    /// Recorded on this phone, not yet answered by the server.
+    pub pending: bool,
+}
+
+/// An invitation to a club event, by event id.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invitation {
+    pub id: String,
+    #[serde(flatten)]
+    pub entry: InvitationEntry,
+}
+
+impl Device {
+    fn doc_url(
+        &self,
+        pick: impl Fn(&crate::device::DocUrls) -> Option<&String>,
+    ) -> Option<DocumentId> {
+        self.reg
+            .as_ref()
+            .and_then(|r| pick(&r.docs))
+            .and_then(|u| u.parse().ok())
+    }
+
+    /// The member's own documents (file, record, club) when this is a member's phone.
+    pub(crate) fn member_docs(&self) -> Vec<DocumentId> {
+        [
+            self.doc_url(|d| d.member.as_ref()),
+            self.doc_url(|d| d.record.as_ref()),
+            self.doc_url(|d| d.club.as_ref()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// Whether this device is a member's own phone.
+    pub fn is_member_device(&self) -> bool {
+        self.reg.as_ref().is_some_and(|r| r.docs.member.is_some())
+    }
+
+    /// This device's own events the server has not answered yet.
+    pub(crate) fn unanswered(&self) -> Vec<Event> {
+        let status = self.status();
+        self.journal()
+            .iter()
+            .filter(|e| !status.events.contains_key(&e.id.to_string()))
+            .cloned()
+            .collect()
+    }
+
+    /// Events of this device the server refused, with its reason.
+    pub fn refused(&self) -> Vec<(Event, String)> {
+        let status = self.status();
+        self.journal()
+            .iter()
+            .filter_map(|e| match status.events.get(&e.id.to_string()) {
+                Some(Outcome::Rejected { reason }) => Some((e.clone(), reason.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What the member's phone shows at `now_ms`; `None` before the first sync brought the
+    /// member's file, or on a staff device.
+    pub fn member_card(&self, now_ms: i64) -> Option<MemberCard> {
+        let reg = self.reg.as_ref()?;
+        let file_doc = self.docs.get(&self.doc_url(|d| d.member.as_ref())?)?;
+        let file: MemberFile = docs::read_object(file_doc)?;
+        let server_state = json_am::read_prop(file_doc, &ROOT, "state")
+            .and_then(|v| serde_json::from_value::<MemberState>(v).ok());
+        let record: MemberRecord = self
+            .doc_url(|d| d.record.as_ref())
+            .and_then(|id| self.docs.get(&id))
+            .and_then(docs::read_object)
+            .unwrap_or_default();
+        let club: Club = self
+            .doc_url(|d| d.club.as_ref())
+            .and_then(|id| self.docs.get(&id))
+            .and_then(docs::read_object)
+            .unwrap_or_default();
+        let program_name = if club.program.is_empty() {
+            reg.store.program.clone()
+        } else {
+            club.program.clone()
+        };
+        let program = Program::preset(&program_name)?;
+        let now = Timestamp::from_millis(now_ms);
+        let day = now.date();
+
+        let pending = self.unanswered();
+        let pending_ids: BTreeSet<_> = pending.iter().map(|e| e.id).collect();
+        let mut events = record.events;
+        events.extend(pending);
+        let state = project(&program, &events, day);
+        let mut lines: Vec<LedgerLine> = ledger(&program, &events, day)
+            .into_iter()
+            .map(|entry| LedgerLine {
+                pending: entry.event.is_some_and(|id| pending_ids.contains(&id)),
+                entry,
+            })
+            .collect();
+        lines.reverse();
+        let reminders = upcoming(&state, day, HORIZON_DAYS, &CareRules::default());
+        let today = day.to_string();
+        let start_of_day = Timestamp::start_of(day);
+        let mut invitations: Vec<Invitation> = record
+            .invitations
+            .into_iter()
+            .filter(|(_, i)| i.starts_at >= start_of_day)
+            .map(|(id, entry)| Invitation { id, entry })
+            .collect();
+        invitations.sort_by_key(|i| i.entry.starts_at);
+        let partners = club
+            .partners
+            .into_values()
+            .filter(|p| p.valid_from <= today && today <= p.valid_until)
+            .collect();
+        let tier_name = state
+            .tier
+            .as_ref()
+            .and_then(|t| program.tiers.iter().find(|x| &x.id == t))
+            .map(|t| t.name.clone());
+        Some(MemberCard {
+            file,
+            day: today,
+            tier_name,
+            state,
+            server_state,
+            ledger: lines,
+            reminders,
+            invitations,
+            partners,
+            catalogue: program.redemption.clone(),
+            tiers: program.tiers.clone(),
+            store: if club.name.is_empty() {
+                reg.store.name.clone()
+            } else {
+                club.name
+            },
+            last_sync_ms: self.last_sync_ms(),
+        })
+    }
+
+    /// [`Device::member_card`] as JSON (`null` when there is nothing to show yet).
+    pub fn member_card_json(&self, now_ms: i64) -> String {
+        serde_json::to_string(&self.member_card(now_ms)).unwrap_or_else(|_| "null".into())
+    }
+}

@@ -1,0 +1,164 @@
+// Drives the member app (我的卡, /member/) as the member's own device in headless Chromium on a
+// phone: the member activates their login with the store's invitation code, which registers the
+// phone and syncs their card into IndexedDB; the card shows its QR code and barcode, points,
+// benefits and when it last synced. The phone then goes offline and reloads: the card, QR code,
+// points and benefits still show, and so do the points history, the invitation, the partner
+// merchant and the points catalogue. Screenshots of every screen, in Chinese and English, go to
+// --shots as member-offline-*.png.
+//
+//   node tests/browser/member-offline.mjs --base http://127.0.0.1:PORT --code CODE --card CARD \
+//        --points 95 --event EVENT_ID --partner NAME [--shots target/screenshots]
+//
+// Exits non-zero on the first failed step. Uses the system's Chromium; never downloads a browser.
+
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+
+import { freshShots, launch, noErrors, phone, shotBoth, stepper, watch } from './lib.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    code: { type: 'string' },
+    card: { type: 'string' },
+    points: { type: 'string' },
+    event: { type: 'string' },
+    partner: { type: 'string' },
+    username: { type: 'string', default: 'chenjing' },
+    password: { type: 'string', default: 'member-pw-2026' },
+    shots: { type: 'string', default: join('target', 'screenshots') },
+    chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
+    headed: { type: 'boolean', default: false },
+  },
+});
+for (const need of ['base', 'code', 'card', 'points', 'event', 'partner']) {
+  if (!opts[need]) {
+    console.error(`missing --${need}; usage: member-offline.mjs --base URL --code CODE --card CARD --points N --event ID --partner NAME`);
+    process.exit(2);
+  }
+}
+const TIMEOUT = 30_000;
+const PREFIX = 'member-offline';
+freshShots(opts.shots, PREFIX);
+
+const browser = await launch(opts.chromium, opts.headed);
+const context = await phone(browser, TIMEOUT, { serviceWorkers: 'allow' });
+const page = await context.newPage();
+const pageErrors = watch(page);
+const run = stepper({ shots: opts.shots, prefix: PREFIX, page: () => page, browser });
+
+async function step(title, body) {
+  await run(title, async () => {
+    await body();
+    noErrors(pageErrors);
+  });
+}
+
+function expectEqual(actual, expected, what) {
+  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+/** The member's data shows on the screen. */
+const loaded = () => page.locator('[data-test=page][data-state=ready]').waitFor();
+
+/** Screenshots the whole screen in both languages (the phone as tall as the page). */
+async function shots(name) {
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.van-toast')].every((t) => getComputedStyle(t).display === 'none'),
+  );
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const viewport = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  if (height > viewport.height) await page.setViewportSize({ width: viewport.width, height });
+  await shotBoth(page, opts.shots, `${PREFIX}-${name}`);
+  await page.setViewportSize(viewport);
+}
+
+async function tab(name) {
+  await page.locator(`[data-test=tab-${name}]`).click();
+  await page.waitForURL(new RegExp(`#/${name}$`));
+  await loaded();
+}
+
+/** The card shows its number, QR code, barcode, points and benefits. */
+async function cardShows() {
+  await page.locator('[data-test=card-number]').waitFor();
+  expectEqual(await page.locator('[data-test=card-number]').getAttribute('data-card'), opts.card, 'card number');
+  expectEqual((await page.locator('[data-test=points]').innerText()).replace(/[,\s]/g, ''), opts.points, 'points');
+  const qr = await page.locator('[data-test=qr] svg').count();
+  expectEqual(qr, 1, 'a QR code drawn');
+  const bars = await page.locator('[data-test=barcode] svg rect').count();
+  if (bars < 20) throw new Error(`the barcode has ${bars} bars`);
+  const benefits = await page.locator('[data-test=benefit]').count();
+  if (benefits < 1) throw new Error('no benefits listed');
+}
+
+await step('the member activates their login; the phone registers and syncs their card', async () => {
+  await page.goto(`${opts.base}/member/`);
+  await page.locator('[data-test=tab-signup]').click();
+  const form = page.locator('[data-test=signup-form]');
+  await form.waitFor();
+  await form.locator('[data-test=code] input').fill(opts.code);
+  await form.locator('[data-test=new-username] input').fill(opts.username);
+  await form.locator('[data-test=new-password] input').fill(opts.password);
+  await page.locator('[data-test=sign-up]').click();
+  await page.waitForURL(/#\/card$/);
+  await loaded();
+  await cardShows();
+  await page.locator('[data-test=sync-line][data-state=synced]').waitFor();
+  const last = await page.locator('[data-test=last-sync]').innerText();
+  if (!last.includes('上次同步')) throw new Error(`no last sync: ${last}`);
+});
+
+await step('the service worker takes control of the member app', async () => {
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.reload();
+  await loaded();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: TIMEOUT });
+  await cardShows();
+  await shots('01-card');
+});
+
+await step('offline, after a reload, the card with its QR code, points and benefits still shows', async () => {
+  await context.setOffline(true);
+  await page.reload();
+  await loaded();
+  await cardShows();
+  await page.locator('[data-test=sync-line][data-state=offline]').waitFor();
+  expectEqual(await page.locator('[data-test=load-error]').count(), 0, 'no load error');
+  await shots('02-card-offline');
+});
+
+await step('offline, the points history lists the order that earned them', async () => {
+  await page.locator('[data-test=points-link]').click();
+  await page.waitForURL(/#\/history$/);
+  await loaded();
+  const lines = page.locator('[data-test=ledger-line]');
+  await lines.first().waitFor();
+  expectEqual(await page.locator('[data-test=ledger-line][data-type=order_settled]').count(), 1, 'the order');
+  await shots('03-history');
+});
+
+await step('offline, the invitation, the partner merchant and the catalogue show', async () => {
+  await tab('events');
+  await page.locator(`[data-test=event][data-event-id="${opts.event}"]`).waitFor();
+  await shots('04-events');
+  await tab('club');
+  const partner = page.locator('[data-test=partner]', { hasText: opts.partner });
+  await partner.waitFor();
+  if ((await page.locator('[data-test=catalogue-item]').count()) + (await page.locator('[data-test=catalogue-empty]').count()) < 1) {
+    throw new Error('no catalogue');
+  }
+  await shots('05-club');
+  await tab('reminders');
+  await page.locator('[data-test=reminder][data-kind=insurance_expiry]').waitFor();
+});
+
+await step('back online, the phone syncs again', async () => {
+  await context.setOffline(false);
+  await tab('card');
+  await page.locator('[data-test=sync-now]').click();
+  await page.locator('[data-test=sync-line][data-state=synced]').waitFor();
+});
+
+await browser.close();

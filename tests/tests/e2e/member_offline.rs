@@ -1,0 +1,283 @@
+//! The member's phone as a device (issue 14): a member signs in on their phone, which registers
+//! as their own device and syncs their file, record and store's club document into IndexedDB;
+//! offline, after a reload, the card — with its QR code and barcode —, points and their history,
+//! benefits, reminders, invitations, partner merchants and the catalogue still show, projected on
+//! the phone. The server's side: a member's device reads only the member's own documents and
+//! their store's club document.
+//!
+//! Needs, and does not build: the web app (`scripts/build-web` → `web/dist`), the browser driver
+//! (`npm install --prefix tests/js`), Node.js and Chromium (`/usr/bin/chromium`, or `CHROMIUM`).
+
+use std::time::Duration;
+
+use carclub_client::Device;
+use carclub_client::native::{self, DirStore};
+use carclub_protocol::DocumentId;
+use carclub_protocol::docs;
+use carclub_protocol::wire::Message;
+use carclub_tests::TestServer;
+use carclub_tests::peer::Peer;
+use carclub_tests::time::{DAY_MS, now_ms, ts};
+use serde_json::{Value, json};
+
+/// A member enrolled on site, approved, with points from a settled order, insurance expiring
+/// within the month, invited to a club event, in a store with a partner merchant; and their
+/// invitation code.
+struct World {
+    server: TestServer,
+    member: String,
+    other: String,
+    card: String,
+    points: u64,
+    code: String,
+    event: String,
+}
+
+fn world() -> World {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let device = carclub_tests::Device::new(&server.path("device"));
+    device.register(&server, "展厅平板");
+    let member = device.enroll(
+        "陈静",
+        "13900000001",
+        "LSVAB1234567890XY",
+        "粤A12345",
+        "R-001",
+    );
+    let other = device.enroll(
+        "李雷",
+        "13900000002",
+        "LSVAB1234567890XZ",
+        "粤A54321",
+        "R-002",
+    );
+    device.ok(&["sync"]);
+    let op = |who: &str, body: Value| {
+        let (s, v) = server.post(
+            &format!("/api/members/{who}/operations"),
+            &body,
+            Some(&admin),
+        );
+        assert_eq!(s, 200, "{body}: {v}");
+        v["state"].clone()
+    };
+    op(&other, json!({"type": "enrollment_approved"}));
+    op(&member, json!({"type": "enrollment_approved"}));
+    let st = op(
+        &member,
+        json!({"type": "order_settled", "order": {"receipt": "S-1",
+            "lines": [{"category": "labor", "amount": 100_000}], "promotion": false}}),
+    );
+    let points = st["points"].as_u64().expect("points");
+    assert!(points > 0, "{st}");
+    let (s, file) = server.get(&format!("/api/members/{member}"), Some(&admin));
+    assert_eq!(s, 200, "{file}");
+    let card = file["card"].as_str().expect("card").to_owned();
+    let day = |offset: i64| ts(now_ms() + offset * DAY_MS)[..10].to_owned();
+    let (s, v) = server.put(
+        &format!("/api/members/{member}/vehicles/LSVAB1234567890XY/facts"),
+        &json!({"delivered": day(-70), "insurance_expiry": day(30), "insurer": "平安财险"}),
+        Some(&admin),
+    );
+    assert_eq!(s, 200, "{v}");
+    let (s, ev) = server.post(
+        "/api/club-events",
+        &json!({"title": "车主讲堂：冬季保养", "kind": "lecture",
+                "starts_at": ts(now_ms() + 7 * DAY_MS), "place": "本店二楼", "capacity": 20}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{ev}");
+    let event = ev["id"].as_str().expect("event id").to_owned();
+    let (s, v) = server.post(
+        "/api/partners",
+        &json!({"name": "蓝天洗车", "kind": "car_wash", "discount": "会员洗车 8 折",
+                "valid_from": day(-1), "valid_until": day(300)}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{v}");
+    let (s, inv) = server.post(
+        &format!("/api/members/{member}/invitations"),
+        &json!({}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{inv}");
+    let code = inv["code"].as_str().expect("code").to_owned();
+    World {
+        server,
+        member,
+        other,
+        card,
+        points,
+        code,
+        event,
+    }
+}
+
+/// The member's phone, registered with their login and synced once.
+fn phone(w: &World) -> (Device, DirStore) {
+    let (s, v) = w.server.post(
+        "/api/member-signup",
+        &json!({"code": w.code, "username": "chenjing", "password": "member-pw-2026"}),
+        None,
+    );
+    assert_eq!(s, 201, "{v}");
+    let store = DirStore::open(&w.server.path("phone")).expect("the phone's store");
+    let mut device = Device::open(Vec::new()).expect("a new device");
+    native::register(
+        &mut device,
+        &store,
+        &w.server.base,
+        "chenjing",
+        "member-pw-2026",
+        "member phone",
+    )
+    .expect("the member's phone registers");
+    native::sync(&mut device, &store, Duration::from_secs(60)).expect("the phone syncs");
+    (device, store)
+}
+
+/// Whether `token`'s device may read document `url`: the server sends it, or says it is
+/// unavailable.
+fn readable(w: &World, token: &str, url: &str) -> bool {
+    let doc: DocumentId = url.parse().expect("a document URL");
+    matches!(
+        Peer::connect(&w.server, token).request(doc),
+        Message::Sync { .. }
+    )
+}
+
+#[test]
+fn a_members_phone_reads_only_their_own_documents_and_their_stores_club() {
+    let w = world();
+    let (device, _store) = phone(&w);
+    assert!(device.is_member_device());
+    assert!(
+        device.card_blocks().is_empty(),
+        "a member's phone issues no cards"
+    );
+    let reg = device.registered().expect("registered");
+    let token = reg.token.as_str();
+    for (kind, url) in [
+        ("member", &reg.docs.member),
+        ("record", &reg.docs.record),
+        ("club", &reg.docs.club),
+    ] {
+        let url = url.as_deref().expect(kind);
+        assert!(
+            readable(&w, token, url),
+            "the phone reads its {kind} document"
+        );
+    }
+    let other: carclub_shared::MemberId = w.other.parse().expect("a member id");
+    let store: carclub_shared::StoreId = reg.store.id.parse().expect("the store id");
+    for (what, url) in [
+        ("the store directory", docs::directory_id(store).url()),
+        ("another member's file", docs::member_id(other).url()),
+        (
+            "another member's record",
+            docs::member_record_id(other).url(),
+        ),
+    ] {
+        assert!(
+            !readable(&w, token, &url),
+            "{what} is not readable by the member's phone"
+        );
+    }
+}
+
+#[test]
+fn the_phone_projects_points_history_invitations_and_partners_and_keeps_up() {
+    let w = world();
+    let (mut device, store) = phone(&w);
+    let card = device
+        .member_card(now_ms())
+        .expect("the card after the first sync");
+    assert_eq!(card.file.card.as_str(), w.card);
+    assert_eq!(
+        card.state.points.get(),
+        w.points,
+        "the points the server counted"
+    );
+    assert_eq!(
+        card.server_state.as_ref().map(|s| s.points.get()),
+        Some(w.points),
+        "the server's own state agrees"
+    );
+    assert!(
+        card.ledger
+            .iter()
+            .any(|l| l.entry.kind == "order_settled" && l.entry.points > 0),
+        "the points history holds the order"
+    );
+    assert!(!card.state.benefits.is_empty(), "the tier's benefits");
+    assert_eq!(card.invitations.len(), 1, "the invitation");
+    assert_eq!(card.invitations[0].id, w.event);
+    assert!(
+        card.partners.iter().any(|p| p.name == "蓝天洗车"),
+        "the partner merchant"
+    );
+    assert!(
+        card.reminders
+            .iter()
+            .any(|r| format!("{:?}", r.kind).contains("Insurance")),
+        "the insurance reminder: {:?}",
+        card.reminders
+    );
+
+    // What happens later reaches the phone at its next sync: another order, an answer.
+    let admin = w.server.admin();
+    let (s, v) = w.server.post(
+        &format!("/api/members/{}/operations", w.member),
+        &json!({"type": "order_settled", "order": {"receipt": "S-2",
+            "lines": [{"category": "labor", "amount": 50_000}], "promotion": false}}),
+        Some(&admin),
+    );
+    assert_eq!(s, 200, "{v}");
+    let points = v["state"]["points"].as_u64().expect("points");
+    let (s, v) = w.server.post(
+        &format!("/api/club-events/{}/rsvp", w.event),
+        &json!({"attending": true, "member": w.member}),
+        Some(&admin),
+    );
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = w.server.post(
+        "/api/partners",
+        &json!({"name": "中石化加油站", "kind": "fuel", "discount": "每升优惠 0.3 元",
+                "valid_from": ts(now_ms())[..10].to_owned(), "valid_until": ts(now_ms() + 100 * DAY_MS)[..10].to_owned()}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{v}");
+    native::sync(&mut device, &store, Duration::from_secs(60)).expect("the phone syncs");
+    let card = device.member_card(now_ms()).expect("the card");
+    assert_eq!(card.state.points.get(), points, "the new points");
+    assert_eq!(
+        card.invitations[0].entry.attending,
+        Some(true),
+        "the answer"
+    );
+    assert_eq!(card.partners.len(), 2, "the new partner");
+
+    // Reopened from its store with no server, the phone shows the same.
+    let reopened = Device::open(store.load_all().expect("stored")).expect("reopens");
+    let again = reopened.member_card(now_ms()).expect("the card offline");
+    assert_eq!(again.state.points.get(), points);
+    assert_eq!(again.ledger.len(), card.ledger.len());
+}
+
+#[test]
+fn the_members_card_shows_offline_after_a_reload_in_the_browser() {
+    carclub_tests::browser::require_web_app();
+    let w = world();
+    carclub_tests::browser::drive(
+        "member-offline.mjs",
+        &w.server,
+        &[
+            ("--code", w.code.clone()),
+            ("--card", w.card.clone()),
+            ("--points", w.points.to_string()),
+            ("--event", w.event.clone()),
+            ("--partner", "蓝天洗车".to_owned()),
+        ],
+    );
+}
