@@ -90,10 +90,14 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
         .open(opts.store_cache_mib.saturating_mul(1024 * 1024))?;
     crate::http::operate::install_metrics();
     let accounts = Accounts::new(store.clone());
+    // Under the core's database lock, so instances starting together on an empty database make
+    // one administrator and one first branch, and one server peer id.
+    let starting = store.exclusive(crate::domain::core::locks::CORE)?;
     bootstrap(&store, &accounts)?;
     let mut core = Core::open(store.clone())?;
     core.limits = opts.limits;
     let shared = Arc::new(Shared::new(core)?);
+    drop(starting);
     crate::sync::follow_changes(shared.clone());
     crate::notify::spawn(shared.clone(), opts.notify);
     spawn_care_scheduler(shared.clone(), opts.care_interval);

@@ -606,11 +606,11 @@ impl Store for PgStore {
                 more: false,
             }));
         }
-        let more = rows.len() as i64 == limit;
         let last = match rows.last() {
             Some((seq, _)) => *seq,
             None => newest,
         };
+        let more = last < newest;
         // Positions are gap-free: a first row past `after + 1` (or none while the head is ahead)
         // means the rows between were pruned.
         let pruned = rows

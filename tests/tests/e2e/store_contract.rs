@@ -205,3 +205,81 @@ fn the_postgres_store_reports_an_unreachable_database_as_an_error() {
         .check()
         .expect("reachable again once the database is back");
 }
+
+/// Two handles on one database are two instances: each batch takes the next position of the
+/// change log, an instance is told of the other's keys (not its own), the exclusive lock keeps
+/// the other out until it is let go, and a fenced store writes nothing.
+#[test]
+fn the_postgres_store_logs_each_batch_for_the_other_instances() {
+    let pg = Postgres::start_new();
+    let (one, two) = (
+        PgStore::open(&pg.url()).unwrap(),
+        PgStore::open(&pg.url()).unwrap(),
+    );
+    let start = one
+        .change_head()
+        .unwrap()
+        .expect("PostgreSQL keeps a change log");
+    let mut b = Batch::default();
+    b.put(b"k/1".to_vec(), b"one".to_vec());
+    b.delete(b"k/0".to_vec());
+    one.commit(b).unwrap();
+    let mut b = Batch::default();
+    b.put(b"k/2".to_vec(), b"two".to_vec());
+    two.commit(b).unwrap();
+    assert_eq!(two.change_head().unwrap(), Some(start + 2), "gap-free");
+
+    let seen_by_two = two.changes_since(start, 100).unwrap().unwrap();
+    assert_eq!(seen_by_two.last, start + 2);
+    assert_eq!(
+        seen_by_two.keys,
+        Some(vec![b"k/1".to_vec(), b"k/0".to_vec()]),
+        "the other's writes and deletes, not its own"
+    );
+    let seen_by_one = one.changes_since(start, 1).unwrap().unwrap();
+    assert_eq!(
+        seen_by_one.keys,
+        Some(Vec::new()),
+        "its own batch is not listed"
+    );
+    assert!(seen_by_one.more, "one batch per read asked for");
+    let rest = one.changes_since(seen_by_one.last, 1).unwrap().unwrap();
+    assert_eq!(rest.keys, Some(vec![b"k/2".to_vec()]));
+    assert!(!rest.more);
+
+    // While one holds the lock, two waits for it.
+    let held = one.exclusive(7).unwrap();
+    let taken = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            let _lock = two.exclusive(7).unwrap();
+            taken.store(true, Ordering::SeqCst);
+        });
+        // Another lock number is free meanwhile, and a batch commits.
+        drop(two.exclusive(8).unwrap());
+        let mut b = Batch::default();
+        b.put(b"k/3".to_vec(), b"three".to_vec());
+        one.commit(b).unwrap();
+        assert!(!taken.load(Ordering::SeqCst), "two got the lock one holds");
+        drop(held);
+        waiter.join().unwrap();
+    });
+    assert!(taken.load(Ordering::SeqCst));
+
+    one.fence(true);
+    let mut b = Batch::default();
+    b.put(b"k/4".to_vec(), b"four".to_vec());
+    assert!(one.commit(b).is_err(), "a fenced store refuses writes");
+    assert_eq!(two.get(b"k/4").unwrap(), None);
+    one.fence(false);
+    let mut b = Batch::default();
+    b.put(b"k/4".to_vec(), b"four".to_vec());
+    one.commit(b).unwrap();
+
+    // The embedded store has no log and nothing to lock.
+    let dir = tempfile::tempdir().unwrap();
+    let sled = SledStore::open(dir.path()).unwrap();
+    assert_eq!(sled.change_head().unwrap(), None);
+    assert_eq!(sled.changes_since(0, 10).unwrap(), None);
+    drop(sled.exclusive(7).unwrap());
+}
