@@ -5,13 +5,16 @@
 // plus a start page (index.html) that sends a person to theirs. UI components are imported on
 // demand, so each page downloads only what it uses; the build prints each entry's size.
 import { fileURLToPath, URL } from 'node:url'
+import { constants as zlibConstants } from 'node:zlib'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 import { VantResolver } from '@vant/auto-import-resolver'
 import { VitePWA } from 'vite-plugin-pwa'
+import { compression, defineAlgorithm } from 'vite-plugin-compression2'
 import { entryReport } from './tools/entry-report.ts'
+import { precompressLate } from './tools/precompress-late.ts'
 
 const page = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
@@ -58,6 +61,18 @@ export default defineConfig({
       },
     }),
     entryReport(),
+    // Every text file and the wasm also written as Brotli (.br) and gzip (.gz) at their best
+    // settings, once, at build time: the server sends these bytes as they are to a browser that
+    // accepts them instead of compressing on each request (server/src/http/webapp.rs).
+    compression({
+      include: /\.(html|js|mjs|css|json|svg|wasm|webmanifest)$/,
+      algorithms: [
+        defineAlgorithm('brotliCompress', { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }),
+        defineAlgorithm('gzip', { level: 9 }),
+      ],
+      logLevel: 'silent',
+    }),
+    precompressLate(),
   ],
   resolve: {
     alias: { '@': page('./src') },

@@ -8,10 +8,10 @@ use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 
-mod appointments;
-mod file;
-mod manage;
-mod tasks;
+pub(crate) mod appointments;
+pub(crate) mod file;
+pub(crate) mod manage;
+pub(crate) mod tasks;
 
 /// The routes of customer care.
 pub fn routes() -> OpenApiRouter<AppState> {

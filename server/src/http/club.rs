@@ -10,9 +10,9 @@ use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 
-mod complaints;
+pub(crate) mod complaints;
 mod complaints_analysis;
-mod events;
+pub(crate) mod events;
 mod partners;
 
 /// The routes of complaints, club events, partners and corporate agreements.

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api;
 pub mod approvals;
 pub mod audit;
+pub mod bodies;
 pub mod cards;
 pub mod cardstock;
 pub mod care;
@@ -24,13 +25,13 @@ pub mod outbox;
 pub mod program;
 pub mod session;
 mod sync;
+pub mod webapp;
 
 use std::path::PathBuf;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get};
-use tower_http::services::{ServeDir, ServeFile};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::{Config, SwaggerUi};
@@ -96,8 +97,7 @@ pub fn router(state: AppState, web: Option<PathBuf>) -> Router {
     match web.filter(|dir| dir.join("index.html").is_file()) {
         Some(dir) => {
             tracing::info!(dir = %dir.display(), "serving the web app");
-            let index = dir.join("index.html");
-            app = app.fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(index)));
+            app = app.fallback_service(webapp::service(&dir));
         }
         None => {
             tracing::warn!(
@@ -115,6 +115,8 @@ pub fn router(state: AppState, web: Option<PathBuf>) -> Router {
             });
         }
     }
+    // Answers the API's JSON compressed; the web app's files carry their own precompressed copies,
+    // which pass through as they are (an answer that has an encoding is not compressed again).
     app.layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }

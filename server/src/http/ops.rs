@@ -162,7 +162,7 @@ impl ToSchema for OperationRequest {
 }
 
 /// The event body of an operation: the JSON object with the member from the path.
-fn operation_of(mut v: Value, member: MemberId) -> Result<Operation, ApiError> {
+pub(crate) fn operation_of(mut v: Value, member: MemberId) -> Result<Operation, ApiError> {
     let Value::Object(map) = &mut v else {
         return Err(ApiError::BadRequest(Detail::new(
             Code::MalformedBody,

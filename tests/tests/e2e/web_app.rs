@@ -139,3 +139,170 @@ fn the_service_worker_never_answers_the_api_and_waits_to_update() {
         server.log.display()
     );
 }
+
+/// One GET over a plain connection: the status line, the headers (names lower-cased) and the body
+/// exactly as sent — no client in between that would decode it.
+fn raw_get(addr: &str, path: &str, accept: &str) -> (String, Vec<(String, String)>, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("the server accepts");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept-Encoding: {accept}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("the request is sent");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("the answer is read");
+    let end = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP answer");
+    let head = String::from_utf8(answer[..end].to_vec()).expect("headers are text");
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap_or_default().to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    assert!(
+        !headers
+            .iter()
+            .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked")),
+        "a file is sent with its length: {head}"
+    );
+    (status, headers, answer[end + 4..].to_vec())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn the_app_is_sent_precompressed_with_its_cache_rules() {
+    use std::io::Read;
+    let report = report();
+    let dist = carclub_tests::root().join("web/dist");
+    let wasm = files(&report, "field")
+        .into_iter()
+        .find(|f| f.ends_with(".wasm"))
+        .expect("the field app's wasm");
+    let script = files(&report, "field")
+        .into_iter()
+        .find(|f| f.ends_with(".js"))
+        .expect("a script of the field app");
+    let server = TestServer::start();
+    for asset in [&wasm, &script] {
+        let path = format!("/{asset}");
+        let original = std::fs::read(dist.join(asset)).expect("the built file");
+
+        // Brotli preferred when accepted: the build's own .br bytes, as they are.
+        let (status, headers, body) = raw_get(&server.addr, &path, "gzip, deflate, br");
+        assert!(status.contains(" 200 "), "{path}: {status}");
+        assert_eq!(
+            header(&headers, "content-encoding"),
+            Some("br"),
+            "{path}: {headers:?}"
+        );
+        assert_eq!(
+            body,
+            std::fs::read(dist.join(format!("{asset}.br"))).expect("the build wrote a .br copy"),
+            "{path} is sent as built, not compressed again"
+        );
+        let mut plain = Vec::new();
+        brotli_decompressor::Decompressor::new(body.as_slice(), 64 * 1024)
+            .read_to_end(&mut plain)
+            .expect("the brotli bytes decode");
+        assert!(plain == original, "{path}: brotli decodes to the file");
+        assert_eq!(
+            header(&headers, "cache-control"),
+            Some("public, max-age=31536000, immutable"),
+            "{path} is named by its hash: {headers:?}"
+        );
+        assert!(
+            header(&headers, "vary")
+                .is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+            "{path}: caches keep one copy per encoding: {headers:?}"
+        );
+        if asset.ends_with(".wasm") {
+            assert_eq!(header(&headers, "content-type"), Some("application/wasm"));
+        }
+
+        // gzip for a browser that takes only gzip.
+        let (status, headers, body) = raw_get(&server.addr, &path, "gzip");
+        assert!(status.contains(" 200 "), "{path}: {status}");
+        assert_eq!(
+            header(&headers, "content-encoding"),
+            Some("gzip"),
+            "{path}: {headers:?}"
+        );
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(body.as_slice())
+            .read_to_end(&mut plain)
+            .expect("the gzip bytes decode");
+        assert!(plain == original, "{path}: gzip decodes to the file");
+
+        // And the file itself for one that takes neither.
+        let (_, headers, body) = raw_get(&server.addr, &path, "identity");
+        assert_eq!(
+            header(&headers, "content-encoding"),
+            None,
+            "{path}: {headers:?}"
+        );
+        assert!(body == original, "{path}: the plain file");
+    }
+
+    // The pages, the service worker and the manifest are asked for again before each use, so a
+    // release reaches a device on its next visit.
+    for path in [
+        "/",
+        "/index.html",
+        "/field/",
+        "/sw.js",
+        "/manifest.webmanifest",
+    ] {
+        let (status, headers, _) = raw_get(&server.addr, path, "br, gzip");
+        assert!(status.contains(" 200 "), "{path}: {status}");
+        assert_eq!(
+            header(&headers, "cache-control"),
+            Some("no-cache"),
+            "{path}: {headers:?}"
+        );
+    }
+    // The service worker, written after the bundle, is precompressed too.
+    let (_, headers, body) = raw_get(&server.addr, "/sw.js", "gzip");
+    assert_eq!(
+        header(&headers, "content-encoding"),
+        Some("gzip"),
+        "/sw.js: {headers:?}"
+    );
+    assert_eq!(
+        body,
+        std::fs::read(dist.join("sw.js.gz")).expect("its .gz copy")
+    );
+    let (_, headers, body) = raw_get(&server.addr, "/field/", "br");
+    assert_eq!(
+        header(&headers, "content-encoding"),
+        Some("br"),
+        "the field page: {headers:?}"
+    );
+    assert_eq!(
+        body,
+        std::fs::read(dist.join("field/index.html.br")).expect("its .br copy")
+    );
+    // A missing asset is answered with the start page, never kept as if it were the asset.
+    let (_, headers, _) = raw_get(&server.addr, "/assets/gone-0000.js", "br");
+    assert_eq!(
+        header(&headers, "cache-control"),
+        Some("no-cache"),
+        "{headers:?}"
+    );
+    // The API's answers are still compressed as they go.
+    let (_, headers, _) = raw_get(&server.addr, "/api/openapi.json", "gzip");
+    assert_eq!(
+        header(&headers, "content-encoding"),
+        Some("gzip"),
+        "{headers:?}"
+    );
+}

@@ -19,7 +19,7 @@ use crate::http::error::{ApiError, BodyErrors, Conflict, Errors, NotFound};
 use crate::http::extract::page_limit;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 
-mod satisfaction;
+pub(crate) mod satisfaction;
 
 /// The routes of club events.
 pub fn routes() -> OpenApiRouter<AppState> {
