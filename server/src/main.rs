@@ -1,5 +1,6 @@
 //! `carclub-server`: the membership club's server.
 
+mod import_cli;
 mod notify_cli;
 mod simulate;
 mod transfer;
@@ -80,6 +81,9 @@ enum Command {
     },
     /// Prints the count, bytes and checksum of the store (`--store` or `--data`) at one moment.
     Checksum,
+    /// Brings customers, vehicles and service visits in from a DMS export (CSV files,
+    /// docs/import.md) into the store (`--store` or `--data`); `--dry-run` only reports.
+    Import(import_cli::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -102,6 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Restore { from }) => transfer::restore(&store, &from),
         Some(Command::Migrate { from, to }) => transfer::migrate(&from, &to),
         Some(Command::Checksum) => transfer::checksum(&store),
+        Some(Command::Import(args)) => import_cli::run(&store, &args),
         Some(Command::Simulate(args)) => simulate::run(&args),
         Some(Command::Openapi) => {
             use std::io::Write;

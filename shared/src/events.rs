@@ -215,6 +215,10 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         elsewhere: Option<Elsewhere>,
     },
+    /// A customer of the store brought in from its dealer management system (DMS) with their
+    /// first vehicle: a club member with the tier and card the DMS records, or a prospect whose
+    /// vehicles the store cares for although they have not joined (DOMAIN.md §1, §5).
+    CustomerImported(CustomerImport),
 }
 
 fn one() -> u32 {
@@ -228,6 +232,7 @@ impl EventBody {
         match self {
             VisitStarted(_) | VisitEnded(_) => None,
             Enrolled(e) => Some(e.member),
+            CustomerImported(c) => Some(c.member),
             EnrollmentApproved { member }
             | EnrollmentRejected { member, .. }
             | OrderSettled { member, .. }
@@ -288,6 +293,7 @@ impl EventBody {
             VehicleFactsSet { .. } => "vehicle_facts_set",
             MileageRecorded { .. } => "mileage_recorded",
             ServiceVisitRecorded { .. } => "service_visit_recorded",
+            CustomerImported(_) => "customer_imported",
         }
     }
 
@@ -323,6 +329,7 @@ impl EventBody {
             "vehicle_facts_set" => "更新车辆档案",
             "mileage_recorded" => "登记里程",
             "service_visit_recorded" => "登记维修保养记录",
+            "customer_imported" => "导入客户",
             other => other,
         }
     }
@@ -346,6 +353,7 @@ impl EventBody {
         match self {
             Enrolled(e) => Some(&e.card),
             VehicleAdded { card, .. } => card.as_ref(),
+            CustomerImported(c) => c.membership.as_ref().map(|m| &m.card),
             TemporaryCardIssued { card, .. } | CardReissued { card, .. } => Some(card),
             _ => None,
         }
@@ -447,6 +455,40 @@ pub struct Enrollment {
     pub receipt: Option<ReceiptNo>,
     /// The card handed over.
     pub card: CardNo,
+}
+
+/// A customer brought in from the dealer management system (`customer_imported`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CustomerImport {
+    /// The member file's id, derived from the store and the customer's DMS number.
+    pub member: MemberId,
+    /// The store the customer belongs to.
+    pub store: StoreId,
+    /// The customer's number in the DMS.
+    pub customer: ShortText,
+    pub person: Person,
+    /// The customer's first vehicle; further ones come as `vehicle_added`.
+    pub vehicle: Vehicle,
+    /// The club membership the DMS records; none for a prospect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub membership: Option<ImportedMembership>,
+}
+
+/// A membership as the dealer management system records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportedMembership {
+    pub tier: TierId,
+    pub card: CardNo,
+    /// The day the membership began.
+    #[serde(with = "crate::types::iso_date")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::types::openapi::CalendarDay))]
+    pub joined: Date,
+    /// The last day of the current term; the tier's validity from `joined` when absent.
+    #[serde(default, with = "crate::types::iso_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::types::openapi::CalendarDay>))]
+    pub valid_until: Option<Date>,
 }
 
 #[cfg(test)]

@@ -140,6 +140,10 @@ pub struct Core {
     pub limits: Limits,
     /// Documents changed by committed batches, not yet handed to the sync layer.
     changed: Vec<DocumentId>,
+    /// While an import folds a member's events one after the other: the members whose files,
+    /// index records and directory entries are rewritten once at the end (`fold::refresh_deferred`)
+    /// instead of after each event.
+    pub deferred: Option<std::collections::BTreeSet<MemberId>>,
     /// Whether everything was reloaded since the sync layer last looked (any document may have
     /// changed).
     reloaded: bool,
@@ -178,6 +182,7 @@ impl Core {
             journal_pos,
             limits: Limits::default(),
             changed: Vec::new(),
+            deferred: None,
             reloaded: false,
             applied_change,
             stale: false,

@@ -281,6 +281,18 @@ pub enum EnrollmentError {
     ReceiptMissing,
     #[error("card {0} is not in a card block checked out to this device")]
     CardNotInBlock(carclub_shared::CardNo),
+    #[error("vehicle {vin} is already on the file of {name}")]
+    VehicleOnFile {
+        vin: carclub_shared::Vin,
+        name: String,
+    },
+    #[error("customer number {0:?} is not 1 to 16 letters, digits and dashes")]
+    CustomerNumber(String),
+    #[error("card {card} is already held by {name}")]
+    CardOnFile {
+        card: carclub_shared::CardNo,
+        name: String,
+    },
 }
 
 /// The company `member` belongs to, if any.
@@ -362,6 +374,11 @@ pub(crate) fn apply(
             enroll(core, p, device, event, e, company, batch, touched)?;
             Ok(Some(e.member))
         }
+        EventBody::CustomerImported(c) => {
+            perm::check(p, op, Target::store(c.store))?;
+            super::import::fold_customer(core, event, c, batch, touched)?;
+            Ok(Some(c.member))
+        }
         body => {
             let member = body.member().ok_or(Refusal::NoMember)?;
             let (store, company) = core
@@ -434,6 +451,7 @@ pub(crate) fn apply(
                 )?;
             }
             ledger::keep(batch, member, event)?;
+            member_device::keep_event(core, batch, member, event, touched)?;
             if let EventBody::VehicleAdded { vehicle, card, .. } = body
                 && let Some(file) = core.members.get_mut(&member)
             {
@@ -451,11 +469,10 @@ pub(crate) fn apply(
                     file.company = *new;
                 }
                 if let Some(old) = company.filter(|old| Some(*old) != *new) {
-            member_device::keep_event(core, batch, member, event, touched)?;
                     leave_company_directory(core, store, old, member, batch, touched)?;
                 }
             }
-            refresh_member(core, member, batch, touched)?;
+            refresh_or_defer(core, member, batch, touched)?;
             Ok(Some(member))
         }
     }
@@ -613,6 +630,7 @@ fn enroll(
     core.index.insert(&file);
     core.members.insert(e.member, file);
     ledger::keep(batch, e.member, event)?;
+    member_device::keep_event(core, batch, e.member, event, touched)?;
     if let Channel::OnSite { visit } = &e.channel {
         let mut v = load_visit(core, batch, &visit.to_string())?;
         v.enrolled.push(e.member);
@@ -630,7 +648,6 @@ fn enroll(
         let mut holders: Vec<MemberId> =
             HOLDERS.get(core.store.as_ref(), &key)?.unwrap_or_default();
         holders.push(e.member);
-    member_device::keep_event(core, batch, e.member, event, touched)?;
         HOLDERS.put(batch, &key, &holders)?;
         if holders.len() > 1 {
             raise(core, kind, &key.1, &what, &holders, event, store_id, batch)?;
@@ -814,6 +831,35 @@ fn sync_file(file: &mut MemberFile, state: &MemberState) {
     {
         file.card = card.number.clone();
     }
+}
+
+/// Rewrites a member's file now, or, while refreshes are deferred (an import folding several
+/// events of one member), once the caller calls [`refresh_deferred`].
+pub(crate) fn refresh_or_defer(
+    core: &mut Core,
+    member: MemberId,
+    batch: &mut Batch,
+    touched: &mut Vec<DocumentId>,
+) -> Result<(), StoreError> {
+    match core.deferred.as_mut() {
+        Some(deferred) => {
+            deferred.insert(member);
+            Ok(())
+        }
+        None => refresh_member(core, member, batch, touched),
+    }
+}
+
+/// Rewrites the files of the members whose refresh was deferred, and stops deferring.
+pub(crate) fn refresh_deferred(
+    core: &mut Core,
+    batch: &mut Batch,
+    touched: &mut Vec<DocumentId>,
+) -> Result<(), StoreError> {
+    for member in core.deferred.take().unwrap_or_default() {
+        refresh_member(core, member, batch, touched)?;
+    }
+    Ok(())
 }
 
 /// Rewrites a member's file, its index record and its directory entry from the current state.

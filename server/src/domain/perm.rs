@@ -119,6 +119,10 @@ pub enum Op {
     /// Date a member operation more than a day back (a paper record keyed in later): points and
     /// tiers follow the date, so only managers may.
     Backdate,
+    /// Bring customers, vehicles and service visits in from the dealer management system.
+    ImportCustomers,
+    /// Export service visits and care call outcomes.
+    ExportCare,
 }
 
 /// How far a permission reaches.
@@ -340,6 +344,16 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
     ),
     (Op::Backdate, "backdate", [G, S, S, N, N, N, N, N, N, N]),
     (
+        Op::ImportCustomers,
+        "import_customers",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (
+        Op::ExportCare,
+        "export_care",
+        [G, S, S, N, N, N, N, N, N, N],
+    ),
+    (
         Op::ViewProgram,
         "view_program",
         [G, S, S, S, S, S, S, S, S, O],
@@ -398,6 +412,7 @@ pub fn op_of(body: &EventBody) -> Op {
     match body {
         VisitStarted(_) | VisitEnded(_) => Op::Visit,
         Enrolled(_) => Op::Enroll,
+        CustomerImported(_) => Op::ImportCustomers,
         EnrollmentApproved { .. } | EnrollmentRejected { .. } => Op::DecideEnrollment,
         OrderSettled { .. } => Op::SettleOrder,
         EventAttended { .. } => Op::Attendance,

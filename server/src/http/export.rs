@@ -1,4 +1,6 @@
-//! `GET /api/members/export`: the member list as CSV. The rules are in [`crate::domain::export`].
+//! `GET /api/members/export`: the member list as CSV; `GET /api/export/service-visits.csv` and
+//! `GET /api/export/care-calls.csv`: service visits and care outcomes for Excel. The rules are in
+//! [`crate::domain::export`].
 
 use axum::extract::State;
 use axum::http::header;
@@ -13,7 +15,10 @@ use crate::domain::export;
 
 /// The route of the export.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(export_members))
+    OpenApiRouter::new()
+        .routes(routes!(export_members))
+        .routes(routes!(export_service_visits))
+        .routes(routes!(export_care_calls))
 }
 
 /// The member list as CSV, within the caller's scope, in id order (enrollment order).
@@ -43,4 +48,61 @@ async fn export_members(
         out.csv,
     )
         .into_response())
+}
+
+/// A CSV answer downloaded as `filename`.
+fn csv_file(filename: &'static str, csv: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response()
+}
+
+/// Every service visit of the members in the caller's scope, for Excel.
+///
+/// Columns: `member,name,phone,store,vin,plate,date,km,kind,amount_yuan,advisor,elsewhere_store,
+/// elsewhere_cost_yuan,event` — one row per visit of the lifelong service file (order settlements
+/// included), members in id order and visits by day. UTF-8 with a byte-order mark and CRLF line
+/// ends so Excel opens it as it is; fields quoted as RFC 4180 says, a leading `=`, `+`, `-` or `@`
+/// neutralised with `'`; phones masked for roles that do not see contacts. Only with the
+/// `export_care` permission; every export is recorded in the audit log.
+#[utoipa::path(get, path = "/api/export/service-visits.csv", tag = "imports",
+    responses((status = 200, description = "The service visits as CSV, a header line first",
+        body = String, content_type = "text/csv",
+        headers(("Content-Disposition" = String, description = "attachment; filename=\"service-visits.csv\""))),
+        Errors))]
+async fn export_service_visits(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+) -> Result<Response, ApiError> {
+    let out = export::visits_csv(&st.core(), &p)?;
+    Ok(csv_file("service-visits.csv", out.csv))
+}
+
+/// Every care call task in the caller's scope with its outcome, for Excel.
+///
+/// Columns: `task,member,name,phone,store,kind,vin,due,state,outcome,calls,last_call_at,feedback,
+/// cause,failure,closed_at` — the reminder's kind, its state (`open`, `done`, `failed`), the
+/// outcome that ended it, how many calls were made and the last one, the owner's latest feedback,
+/// a lost customer's cause and why an unreachable task failed. UTF-8 with a byte-order mark, CRLF
+/// line ends, RFC 4180 quoting; phones masked for roles that do not see contacts. Only with the
+/// `export_care` permission; audited.
+#[utoipa::path(get, path = "/api/export/care-calls.csv", tag = "imports",
+    responses((status = 200, description = "The care call tasks as CSV, a header line first",
+        body = String, content_type = "text/csv",
+        headers(("Content-Disposition" = String, description = "attachment; filename=\"care-calls.csv\""))),
+        Errors))]
+async fn export_care_calls(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+) -> Result<Response, ApiError> {
+    let out = export::care_csv(&st.core(), &p)?;
+    Ok(csv_file("care-calls.csv", out.csv))
 }

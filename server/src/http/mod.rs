@@ -16,6 +16,7 @@ pub mod conflicts;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod imports;
 pub mod kpi;
 pub mod members;
 pub mod openapi;
@@ -51,6 +52,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(cardstock::routes())
         .merge(conflicts::routes())
         .merge(export::routes())
+        .merge(imports::routes())
         .merge(club::routes())
         .merge(accounts::routes())
         .merge(ops::routes())

@@ -31,6 +31,7 @@ use super::error::Problem;
         (name = "partners", description = "Partner merchants and corporate agreements"),
         (name = "care", description = "Customer care: the service file, reminders, call tasks, appointments, scripts, campaigns and the notification outbox"),
         (name = "kpis", description = "The monthly figures (数据看板): first- and regular-service return, appointments, lost customers, reminders, activities, renewals, members, points, benefits, complaints — per store and for the group, with the members behind each"),
+        (name = "imports", description = "Bringing customers, vehicles and service visits in from the dealer management system (DMS), and exporting service visits and care outcomes"),
         (name = "audit", description = "The audit log"),
     )
 )]

@@ -424,7 +424,7 @@ fn candidates(state: &MemberState, day: Date, rules: &CareRules) -> Vec<Reminder
     let care = &state.care;
     let full = match state.status {
         Status::NotMember => return out,
-        Status::Pending | Status::Active | Status::Grace => true,
+        Status::Prospect | Status::Pending | Status::Active | Status::Grace => true,
         Status::Lapsed | Status::Withdrawn => false,
     };
     for v in &care.vehicles {

@@ -268,6 +268,37 @@ impl<'p> Engine<'p> {
                     day,
                 );
             }
+            EventBody::CustomerImported(c) => {
+                if self.status != Status::NotMember {
+                    return Err(Rejection::WrongStatus);
+                }
+                if let Some(m) = &c.membership {
+                    if m.joined > day {
+                        return Err(Rejection::DatedInFuture);
+                    }
+                    let tier = p.tier(&m.tier).ok_or(Rejection::UnknownTier)?;
+                    let to = m.valid_until.unwrap_or_else(|| tier.validity.last_day(m.joined));
+                    self.status = Status::Active;
+                    self.tier = Some(tier.id.clone());
+                    self.joined = Some(m.joined);
+                    self.tier_since = Some(m.joined);
+                    self.joined_step = self.step;
+                    self.tier_step = self.step;
+                    self.term = Some(DateRange { from: m.joined, to });
+                    self.fee_term = self.term;
+                    self.issue(
+                        e,
+                        &m.card,
+                        Some(c.vehicle.vin.clone()),
+                        CardKind::Regular,
+                        day,
+                    );
+                } else {
+                    self.status = Status::Prospect;
+                }
+                self.add_vehicle(&c.vehicle.vin);
+                self.care_vehicle(&c.vehicle, None);
+            }
             EventBody::EnrollmentApproved { .. } => {
                 if self.status != Status::Pending {
                     return Err(Rejection::WrongStatus);

@@ -265,6 +265,22 @@ fn describe(
                 format!("入会：{tier}（{how_zh}），卡号 {}", en.card),
             )
         }
+        CustomerImported(c) => match &c.membership {
+            Some(m) => {
+                let tier = tier_name(program, &m.tier);
+                (
+                    format!(
+                        "brought in from the dealer's records as a {tier} member since {}, card {}",
+                        m.joined, m.card
+                    ),
+                    format!("从经销商系统导入：{tier}会员，{} 入会，卡号 {}", m.joined, m.card),
+                )
+            }
+            None => both(
+                "brought in from the dealer's records as a prospect",
+                "从经销商系统导入：潜在客户（未入会）",
+            ),
+        },
         EnrollmentApproved { .. } => match engine.term {
             Some(t) => (
                 format!("enrollment approved; valid until {}", t.to),

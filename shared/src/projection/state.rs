@@ -77,6 +77,9 @@ pub struct MemberState {
 pub enum Status {
     /// No enrollment yet.
     NotMember,
+    /// A customer of the store brought in from its dealer management system who has not joined:
+    /// the store cares for their vehicles, they earn no points and use no benefits.
+    Prospect,
     /// Enrolled, awaiting approval (001: effective within 3 working days).
     Pending,
     /// A member in good standing.

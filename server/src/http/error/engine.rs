@@ -89,6 +89,17 @@ impl From<EnrollmentError> for Detail {
                 Code::CardNotInBlock,
                 format!("卡号 {card} 不在本设备领用的会员卡号段内"),
             ),
+            EnrollmentError::VehicleOnFile { vin, name } => (
+                Code::VehicleOnFile,
+                format!("车辆 {vin} 已在 {name} 的档案中"),
+            ),
+            EnrollmentError::CustomerNumber(n) => (
+                Code::InvalidValue,
+                format!("客户编号 {n:?} 无效：应为 1 到 16 个字母、数字或短横线"),
+            ),
+            EnrollmentError::CardOnFile { card, name } => {
+                (Code::CardOnFile, format!("卡号 {card} 已由 {name} 持有"))
+            }
         };
         Detail::new(code, en, zh)
     }

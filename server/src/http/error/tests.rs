@@ -205,6 +205,15 @@ fn refusals() -> Vec<Refusal> {
             },
             EnrollmentError::ReceiptMissing,
             EnrollmentError::CardNotInBlock(card()),
+            EnrollmentError::VehicleOnFile {
+                vin: "LSVAU2180N2183294".parse().expect("a VIN"),
+                name: "张三".into(),
+            },
+            EnrollmentError::CustomerNumber("C_1".into()),
+            EnrollmentError::CardOnFile {
+                card: card(),
+                name: "张三".into(),
+            },
         ]
         .map(Refusal::Enrollment),
     );
