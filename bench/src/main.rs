@@ -7,6 +7,7 @@
 //! cargo run --release -p carclub-bench -- first-sync --members 10000
 //! ```
 
+mod kpi;
 mod server;
 mod wire;
 
@@ -92,6 +93,14 @@ enum Scenario {
         #[arg(long, default_value_t = 100_000)]
         members: usize,
     },
+    /// The time to compute a month's figures (docs/kpis.md) for a store of N members.
+    Kpi {
+        #[arg(long, default_value_t = 100_000)]
+        members: usize,
+        /// Computations to time.
+        #[arg(long, default_value_t = 2)]
+        runs: usize,
+    },
     /// Time from process start to `/healthz` with N member files in the store.
     Startup {
         #[arg(long, default_value_t = 100_000)]
@@ -135,6 +144,7 @@ fn main() -> anyhow::Result<()> {
         } => concurrent(&data, devices, visits, rounds),
         Scenario::Memory { members } => memory(&data, members, cli.seeders),
         Scenario::Startup { members, runs } => startup(&data, members, cli.seeders, runs),
+        Scenario::Kpi { members, runs } => kpi::run(&data, members, cli.seeders, runs),
     }
 }
 

@@ -29,6 +29,12 @@ export const pages: RouteRecordRaw[] = [
     meta: { needs: 'view_member_file' },
   },
   {
+    path: '/dashboard',
+    name: 'dashboard',
+    component: () => import('./views/Dashboard.vue'),
+    meta: { needs: 'view_kpis', nav: 'office.nav.dashboard', icon: 'DataAnalysis' },
+  },
+  {
     path: '/approvals',
     name: 'approvals',
     component: () => import('./views/Approvals.vue'),
