@@ -406,7 +406,7 @@ impl Device {
         cache.events.clone()
     }
 
-    fn record(&mut self, body: EventBody, now_ms: i64) -> Result<Event, ClientError> {
+    pub(crate) fn record(&mut self, body: EventBody, now_ms: i64) -> Result<Event, ClientError> {
         let reg = self.registration()?;
         let event = Event {
             id: EventId::new(),

@@ -15,6 +15,8 @@ pub enum ClientError {
     NoVisit,
     #[error("this device has no unused card numbers left: ask the club manager for a new block")]
     NoCards,
+    #[error("this phone has not synced the member's card yet: connect to the network once")]
+    NotSynced,
     #[error("no sync session is open")]
     NoSession,
     #[error("the server sent something this device cannot read: {0}")]

@@ -16,5 +16,5 @@ pub mod native;
 
 pub use device::{CardBlock, CurrentVisit, Device, EnrollInput, Registration, TierInfo};
 pub use error::ClientError;
-pub use member::{HORIZON_DAYS, Invitation, LedgerLine, MemberCard};
+pub use member::{HORIZON_DAYS, Invitation, LedgerLine, MemberCard, Request};
 pub use view::{MemberView, SyncState};

@@ -14,12 +14,14 @@ use carclub_protocol::DocumentId;
 use carclub_protocol::docs::{self, Club, InvitationEntry, MemberFile, MemberRecord, Outcome};
 use carclub_protocol::json_am;
 use carclub_shared::care::{CareRules, Reminder, upcoming};
+use carclub_shared::events::WithdrawalReason;
 use carclub_shared::program::{Program, Redemption, Tier};
 use carclub_shared::projection::{LedgerEntry, MemberState, ledger, project};
-use carclub_shared::{Event, Timestamp};
+use carclub_shared::{Event, EventBody, Timestamp};
 use serde::Serialize;
 
 use crate::device::Device;
+use crate::error::ClientError;
 
 /// How far ahead reminders are shown, in days (as the server's `GET /api/me/reminders`).
 pub const HORIZON_DAYS: u32 = 90;
@@ -54,6 +56,24 @@ pub struct MemberCard {
     pub store: String,
     /// When the phone last completed a sync (ms since the epoch).
     pub last_sync_ms: Option<i64>,
+    /// What the member did on this phone, newest first, with the server's answer.
+    pub requests: Vec<Request>,
+}
+
+/// Something the member did on the phone (reported the card lost, asked to withdraw…), and
+/// where it stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct Request {
+    pub id: String,
+    /// The event's `type`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub at: Timestamp,
+    /// `pending` until the server answers, then `accepted` or `refused`.
+    pub state: &'static str,
+    /// Why the server refused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One line of the ledger, and whether the server has accepted it yet.
@@ -111,16 +131,73 @@ impl Device {
             .collect()
     }
 
-    /// Events of this device the server refused, with its reason.
-    pub fn refused(&self) -> Vec<(Event, String)> {
+    /// The member this phone belongs to, as their file says.
+    fn own_member_file(&self) -> Result<MemberFile, ClientError> {
+        self.doc_url(|d| d.member.as_ref())
+            .and_then(|id| self.docs.get(&id))
+            .and_then(docs::read_object::<MemberFile>)
+            .ok_or(ClientError::NotSynced)
+    }
+
+    /// Records `body` in this device's journal as the signed-in person; the server validates it
+    /// like any device's events (a member may write only about themselves, and only what the
+    /// permission matrix lets a member do) and answers in the status document. Returns the event.
+    pub fn record_event(&mut self, body: EventBody, now_ms: i64) -> Result<Event, ClientError> {
+        self.record(body, now_ms)
+    }
+
+    /// The member reports their card lost (the server blocks it as soon as the report reaches
+    /// it). Returns the event's id.
+    pub fn report_card_lost(&mut self, now_ms: i64) -> Result<String, ClientError> {
+        let file = self.own_member_file()?;
+        let body = EventBody::CardLost {
+            member: file.id,
+            card: file.card,
+        };
+        Ok(self.record(body, now_ms)?.id.to_string())
+    }
+
+    /// The member asks to withdraw (`first_service_disappointing` or `other`). Returns the event's
+    /// id.
+    pub fn request_withdrawal(&mut self, reason: &str, now_ms: i64) -> Result<String, ClientError> {
+        let file = self.own_member_file()?;
+        let reason: WithdrawalReason =
+            serde_json::from_value(serde_json::Value::String(reason.to_owned())).map_err(|e| {
+                ClientError::Invalid {
+                    field: "reason",
+                    reason: e.to_string(),
+                }
+            })?;
+        let body = EventBody::WithdrawalRequested {
+            member: file.id,
+            reason,
+        };
+        Ok(self.record(body, now_ms)?.id.to_string())
+    }
+
+    /// What the member did on this phone, newest first, with the server's answer.
+    pub fn requests(&self) -> Vec<Request> {
         let status = self.status();
-        self.journal()
+        let mut out: Vec<Request> = self
+            .journal()
             .iter()
-            .filter_map(|e| match status.events.get(&e.id.to_string()) {
-                Some(Outcome::Rejected { reason }) => Some((e.clone(), reason.clone())),
-                _ => None,
+            .map(|e| {
+                let (state, reason) = match status.events.get(&e.id.to_string()) {
+                    None => ("pending", None),
+                    Some(Outcome::Accepted { .. }) => ("accepted", None),
+                    Some(Outcome::Rejected { reason }) => ("refused", Some(reason.clone())),
+                };
+                Request {
+                    id: e.id.to_string(),
+                    kind: e.body.kind().to_owned(),
+                    at: e.at,
+                    state,
+                    reason,
+                }
             })
-            .collect()
+            .collect();
+        out.reverse();
+        out
     }
 
     /// What the member's phone shows at `now_ms`; `None` before the first sync brought the
@@ -201,6 +278,7 @@ impl Device {
                 club.name
             },
             last_sync_ms: self.last_sync_ms(),
+            requests: self.requests(),
         })
     }
 

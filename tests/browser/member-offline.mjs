@@ -3,7 +3,8 @@
 // phone and syncs their card into IndexedDB; the card shows its QR code and barcode, points,
 // benefits and when it last synced. The phone then goes offline and reloads: the card, QR code,
 // points and benefits still show, and so do the points history, the invitation, the partner
-// merchant and the points catalogue. Screenshots of every screen, in Chinese and English, go to
+// merchant and the points catalogue; the member reports the card lost offline, sees it waiting,
+// and once online sees the store accepted it. Screenshots of every screen, in Chinese and English, go to
 // --shots as member-offline-*.png.
 //
 //   node tests/browser/member-offline.mjs --base http://127.0.0.1:PORT --code CODE --card CARD \
@@ -154,11 +155,25 @@ await step('offline, the invitation, the partner merchant and the catalogue show
   await page.locator('[data-test=reminder][data-kind=insurance_expiry]').waitFor();
 });
 
-await step('back online, the phone syncs again', async () => {
-  await context.setOffline(false);
+await step('offline, the member reports the card lost: it shows as waiting to be sent', async () => {
   await tab('card');
+  await page.locator('[data-test=report-lost]').click();
+  const dialog = page.locator('.lost-dialog');
+  await dialog.waitFor();
+  await dialog.locator('.van-dialog__confirm').click();
+  const request = page.locator('[data-test=request][data-type=card_lost]');
+  await request.waitFor();
+  expectEqual(await request.getAttribute('data-state'), 'pending', 'the report waits for the network');
+  expectEqual(await page.locator('[data-test=report-lost]').isDisabled(), true, 'no second report');
+  await shots('06-lost-pending');
+});
+
+await step('back online, the phone syncs and the store has the report', async () => {
+  await context.setOffline(false);
   await page.locator('[data-test=sync-now]').click();
+  await page.locator('[data-test=request][data-type=card_lost][data-state=accepted]').waitFor();
   await page.locator('[data-test=sync-line][data-state=synced]').waitFor();
+  await shots('07-lost-accepted');
 });
 
 await browser.close();

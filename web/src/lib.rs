@@ -196,6 +196,19 @@ impl WebDevice {
         self.0.sync_end(millis(now_ms));
     }
 
+    /// The member reports their card lost; returns the event id.
+    pub fn report_card_lost(&mut self, now_ms: f64) -> Result<String, JsValue> {
+        self.0.report_card_lost(millis(now_ms)).map_err(js_error)
+    }
+
+    /// The member asks to withdraw (`first_service_disappointing` or `other`); returns the event
+    /// id.
+    pub fn request_withdrawal(&mut self, reason: &str, now_ms: f64) -> Result<String, JsValue> {
+        self.0
+            .request_withdrawal(reason, millis(now_ms))
+            .map_err(js_error)
+    }
+
     /// Whether this is a member's own phone (registered with a member's login).
     pub fn is_member_device(&self) -> bool {
         self.0.is_member_device()

@@ -280,4 +280,121 @@ fn the_members_card_shows_offline_after_a_reload_in_the_browser() {
             ("--partner", "蓝天洗车".to_owned()),
         ],
     );
+    // The lost card reported offline reached the server, which blocked the card.
+    let (s, file) = w
+        .server
+        .get(&format!("/api/members/{}", w.member), Some(&w.server.admin()));
+    assert_eq!(s, 200, "{file}");
+    let lost = file["state"]["cards"]
+        .as_array()
+        .expect("cards")
+        .iter()
+        .any(|c| c["number"] == w.card.as_str() && c["status"] == "lost");
+    assert!(lost, "the card is blocked: {file}");
+}
+
+#[test]
+fn a_lost_card_reported_offline_blocks_the_card_when_it_reaches_the_server() {
+    let w = world();
+    let (mut device, store) = phone(&w);
+    let id = device
+        .report_card_lost(now_ms())
+        .expect("reported on the phone");
+    let pending = device.requests();
+    assert_eq!(pending[0].id, id);
+    assert_eq!(
+        pending[0].state, "pending",
+        "pending until the server answers"
+    );
+    native::sync(&mut device, &store, Duration::from_secs(60)).expect("the phone syncs");
+    let answered = device.requests();
+    assert_eq!(answered[0].state, "accepted", "{:?}", answered[0].reason);
+    let admin = w.server.admin();
+    let (s, file) = w
+        .server
+        .get(&format!("/api/members/{}", w.member), Some(&admin));
+    assert_eq!(s, 200, "{file}");
+    let cards = file["state"]["cards"].as_array().expect("cards");
+    let card = cards
+        .iter()
+        .find(|c| c["number"] == w.card.as_str())
+        .expect("the card");
+    assert_eq!(card["status"], "lost", "the card is blocked: {file}");
+}
+
+#[test]
+fn the_server_refuses_a_members_event_about_another_member_or_of_a_staff_type_and_the_phone_says_why()
+ {
+    let w = world();
+    let (mut device, store) = phone(&w);
+    let other: carclub_shared::MemberId = w.other.parse().expect("a member id");
+    let mine: carclub_shared::MemberId = w.member.parse().expect("a member id");
+    let (s, file) = w.server.get(
+        &format!("/api/members/{}", w.other),
+        Some(&w.server.admin()),
+    );
+    assert_eq!(s, 200, "{file}");
+    let other_card =
+        carclub_shared::CardNo::parse(file["card"].as_str().expect("card")).expect("a card number");
+    let about_other = device
+        .record_event(
+            carclub_shared::EventBody::CardLost {
+                member: other,
+                card: other_card,
+            },
+            now_ms(),
+        )
+        .expect("recorded");
+    let staff_type = device
+        .record_event(
+            carclub_shared::EventBody::ManualGrant {
+                member: mine,
+                tier: None,
+                points: Some(carclub_shared::Points::new(1_000)),
+                reason: carclub_shared::ShortText::parse("self-service").expect("text"),
+            },
+            now_ms(),
+        )
+        .expect("recorded");
+    native::sync(&mut device, &store, Duration::from_secs(60)).expect("the phone syncs");
+    let requests = device.requests();
+    let reason = |id: carclub_shared::EventId| {
+        let r = requests
+            .iter()
+            .find(|r| r.id == id.to_string())
+            .expect("the request");
+        assert_eq!(r.state, "refused", "{r:?}");
+        r.reason.clone().expect("a reason")
+    };
+    let why = reason(about_other.id);
+    assert!(why.contains("your own membership"), "{why}");
+    let why = reason(staff_type.id);
+    assert!(why.contains("does not allow"), "{why}");
+    // Nothing changed on the server: the other member's card is still active, no points granted.
+    let card = device.member_card(now_ms()).expect("the card");
+    assert_eq!(
+        card.state.points.get(),
+        w.points,
+        "no points from the refused grant"
+    );
+    assert_eq!(
+        card.requests
+            .iter()
+            .filter(|r| r.state == "refused")
+            .count(),
+        2
+    );
+    let (_, file) = w.server.get(
+        &format!("/api/members/{}", w.other),
+        Some(&w.server.admin()),
+    );
+    assert_eq!(file["status"], "active", "{file}");
+    assert!(
+        file["state"]["cards"]
+            .as_array()
+            .expect("cards")
+            .iter()
+            .all(|c| c["status"] != "lost"),
+        "{file}"
+    );
 }

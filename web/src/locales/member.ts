@@ -20,6 +20,19 @@ const zh = {
       failed: '同步未完成：{msg}',
       now: '立即同步',
     },
+    lost: {
+      title: '会员卡挂失',
+      button: '挂失会员卡',
+      reported: '已申请挂失',
+      confirm: '确定挂失会员卡 {card} 吗？挂失送达门店系统后此卡立即停用（无网络时先保存在手机上，联网后自动送达），补卡请到门店办理。',
+      done: '已挂失，联网后送达门店',
+    },
+    requests: {
+      title: '我的申请',
+      refusedBecause: '门店系统未受理：{reason}',
+      type: { card_lost: '会员卡挂失', withdrawal_requested: '退会申请' },
+      state: { pending: '待同步', accepted: '已受理', refused: '未受理' },
+    },
     code: {
       title: '到店出示',
       lead: '前台扫描二维码或条形码即可识别您的会员卡，无需联网。',
@@ -225,6 +238,19 @@ const en: typeof zh = {
       never: 'Not synced yet',
       failed: 'Sync did not finish: {msg}',
       now: 'Sync now',
+    },
+    lost: {
+      title: 'Report the card lost',
+      button: 'Report card lost',
+      reported: 'Card reported lost',
+      confirm: 'Report card {card} lost? It stops working as soon as the report reaches the store (with no network it waits on this phone and is sent when you are online). Ask the store for a new card.',
+      done: 'Reported; it reaches the store once you are online',
+    },
+    requests: {
+      title: 'My requests',
+      refusedBecause: 'Not accepted: {reason}',
+      type: { card_lost: 'Card reported lost', withdrawal_requested: 'Withdrawal request' },
+      state: { pending: 'Not synced yet', accepted: 'Accepted', refused: 'Not accepted' },
     },
     code: {
       title: 'Show at the store',

@@ -33,6 +33,14 @@ export interface Partner {
 }
 /** A line of the ledger, and whether the server has answered it yet. */
 export type LedgerLine = Schemas['LedgerEntry'] & { pending: boolean }
+/** Something the member did on the phone, and the server's answer (client-core's `Request`). */
+export interface Request {
+  id: string
+  type: string
+  at: string
+  state: 'pending' | 'accepted' | 'refused'
+  reason?: string
+}
 /** Everything the phone shows, projected on the device (client-core's `MemberCard`). */
 export interface MemberCard {
   file: Omit<Schemas['MemberFileView'], 'state' | 'url'>
@@ -48,6 +56,7 @@ export interface MemberCard {
   tiers: Schemas['Tier'][]
   store: string
   last_sync_ms: number | null
+  requests: Request[]
 }
 
 let wasmReady: Promise<unknown> | null = null
@@ -160,6 +169,26 @@ export function sync(): Promise<void> {
       if (syncAgain && !syncFailure.value) void sync()
     })
   return syncing
+}
+
+/** Records what the member did (offline too): stored at once, shown at once, synced when it can. */
+async function act(action: (d: WebDevice) => string): Promise<string> {
+  if (!device) throw new Error('the device has not started')
+  const id = action(device)
+  await persist()
+  refresh()
+  void sync()
+  return id
+}
+
+/** The member reports their card lost; the server blocks it as soon as the report reaches it. */
+export function reportCardLost(): Promise<string> {
+  return act((d) => d.report_card_lost(Date.now()))
+}
+
+/** The member asks to withdraw. */
+export function requestWithdrawal(reason: 'first_service_disappointing' | 'other'): Promise<string> {
+  return act((d) => d.request_withdrawal(reason, Date.now()))
 }
 
 /** Forgets the device on this phone: its records go from IndexedDB. */
