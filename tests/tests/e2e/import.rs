@@ -514,3 +514,25 @@ fn service_visits_and_care_outcomes_export_for_excel_and_are_audited() {
         assert_eq!(code, 403, "{body}");
     });
 }
+
+#[test]
+fn the_back_office_checks_an_upload_imports_it_and_opens_the_dashboard() {
+    let server = TestServer::start();
+    let output = carclub_tests::browser::drive(
+        "office-import.mjs",
+        &server,
+        &[
+            ("--user", "admin".to_owned()),
+            ("--password", carclub_tests::ADMIN_PASSWORD.to_owned()),
+            (
+                "--files",
+                root().join("docs/examples").display().to_string(),
+            ),
+        ],
+    );
+    assert_eq!(carclub_tests::browser::printed(&output, "REFUSED"), "7");
+    assert_eq!(carclub_tests::browser::printed(&output, "IMPORTED"), "3");
+    let admin = server.admin();
+    assert_eq!(member_named(&server, &admin, "张伟")["status"], "active");
+    assert_eq!(member_named(&server, &admin, "王芳")["status"], "prospect");
+}

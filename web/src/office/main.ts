@@ -16,12 +16,13 @@ import officeClub from '@/locales/office-club'
 import officeAdmin from '@/locales/office-admin'
 import officeServiceFile from '@/locales/office-service-file'
 import officeDashboard from '@/locales/office-dashboard'
+import officeImport from '@/locales/office-import'
 import { startServiceWorker } from '@/shared/pwa'
 import './office.css'
 
 const app = createApp(App)
 app.use(createPinia())
-app.use(appI18n(common, office, officeMembers, officeCounter, officeCare, officeCareDay, officeClub, officeAdmin, officeServiceFile, officeDashboard))
+app.use(appI18n(common, office, officeMembers, officeCounter, officeCare, officeCareDay, officeClub, officeAdmin, officeServiceFile, officeDashboard, officeImport))
 app.use(router)
 app.mount('#app')
 startServiceWorker()

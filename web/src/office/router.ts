@@ -113,6 +113,12 @@ export const pages: RouteRecordRaw[] = [
     meta: { needs: ['manage_cards', 'write_off_cards'], nav: 'office.nav.cards', icon: 'CreditCard' },
   },
   {
+    path: '/import',
+    name: 'import',
+    component: () => import('./views/Import.vue'),
+    meta: { needs: ['import_customers', 'export_care'], nav: 'office.nav.imports', icon: 'Document' },
+  },
+  {
     path: '/partners',
     name: 'partners',
     component: () => import('./views/Partners.vue'),
