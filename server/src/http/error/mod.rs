@@ -18,6 +18,7 @@ mod complaints;
 mod conflicts;
 mod engine;
 mod export;
+mod import;
 mod kpi;
 mod members;
 mod ops;
