@@ -7,6 +7,7 @@
 //! cargo run --release -p carclub-bench -- first-sync --members 10000
 //! ```
 
+mod import;
 mod kpi;
 mod server;
 mod wire;
@@ -101,6 +102,14 @@ enum Scenario {
         #[arg(long, default_value_t = 2)]
         runs: usize,
     },
+    /// The throughput of `carclub-server import`: N customers, one vehicle each, V service visits
+    /// per vehicle (docs/import.md), into a fresh store.
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        customers: usize,
+        #[arg(long, default_value_t = 5)]
+        visits: usize,
+    },
     /// Time from process start to `/healthz` with N member files in the store.
     Startup {
         #[arg(long, default_value_t = 100_000)]
@@ -145,6 +154,9 @@ fn main() -> anyhow::Result<()> {
         Scenario::Memory { members } => memory(&data, members, cli.seeders),
         Scenario::Startup { members, runs } => startup(&data, members, cli.seeders, runs),
         Scenario::Kpi { members, runs } => kpi::run(&data, members, cli.seeders, runs),
+        Scenario::Import { customers, visits } => {
+            import::run(&data, tmp.path(), customers, visits)
+        }
     }
 }
 
