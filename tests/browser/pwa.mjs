@@ -9,7 +9,7 @@
 //
 //   node tests/browser/pwa.mjs --base http://127.0.0.1:PORT --dist DIR [--shots target/screenshots]
 
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -109,8 +109,10 @@ await step('a new version waits behind a prompt and keeps the half-filled form',
   await page.waitForFunction(() => !!navigator.serviceWorker.controller);
   const before = await page.evaluate(() => navigator.serviceWorker.controller.scriptURL);
   await page.locator('input[data-test=username]').fill('half-typed');
-  // A new build: the service worker's bytes change.
+  // A new build: the service worker's bytes change (and, as a build would, its precompressed
+  // copies go with the old bytes, so the server sends the new file).
   appendFileSync(join(opts.dist, 'sw.js'), `\n// a new version ${Date.now()}\n`);
+  for (const copy of ['sw.js.br', 'sw.js.gz']) rmSync(join(opts.dist, copy), { force: true });
   await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
   await page.locator('[data-test=update-now]').waitFor();
   const kept = await page.locator('input[data-test=username]').inputValue();
