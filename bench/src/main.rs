@@ -30,6 +30,13 @@ use wire::{SyncStats, Until};
 const CARD_BLOCK: usize = 200;
 static PER_DEVICE_CELL: OnceLock<usize> = OnceLock::new();
 static SERVER_ARGS: OnceLock<Vec<String>> = OnceLock::new();
+static STORE_URL: OnceLock<Option<String>> = OnceLock::new();
+
+/// The PostgreSQL database every server the benchmark starts uses (`--postgres`), or none (sled in
+/// the data directory).
+fn store_url() -> Option<&'static str> {
+    STORE_URL.get().and_then(Option::as_deref)
+}
 
 /// Extra options every server the benchmark starts gets.
 fn server_args() -> &'static [String] {
@@ -60,6 +67,10 @@ struct Cli {
     /// An option for the server, e.g. `--server-arg=--cache-docs=5000` (repeatable).
     #[arg(long = "server-arg", global = true, allow_hyphen_values = true)]
     server_args: Vec<String>,
+    /// Run the servers on PostgreSQL: a cluster of the benchmark's own in a temporary directory
+    /// (initdb and pg_ctl as the tests' harness does, a unix socket), instead of sled.
+    #[arg(long, global = true)]
+    postgres: bool,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -88,6 +99,9 @@ enum Scenario {
         /// How many times each device records and syncs.
         #[arg(long, default_value_t = 5)]
         rounds: usize,
+        /// Servers on the one store, the devices spread over them in turn (needs `--postgres`).
+        #[arg(long, default_value_t = 1)]
+        instances: usize,
     },
     /// Server memory with N member files, after populating and after a restart.
     Memory {
@@ -128,6 +142,20 @@ fn main() -> anyhow::Result<()> {
     SERVER_ARGS
         .set(cli.server_args.clone())
         .map_err(|_| anyhow::anyhow!("set twice"))?;
+    if cli.postgres && cli.data.is_some() {
+        bail!("--data keeps a sled store between runs; with --postgres every run starts afresh");
+    }
+    let postgres = if cli.postgres {
+        Some(
+            carclub_tests::Postgres::try_start()
+                .map_err(|e| anyhow::anyhow!("PostgreSQL did not start: {e}"))?,
+        )
+    } else {
+        None
+    };
+    STORE_URL
+        .set(postgres.as_ref().map(carclub_tests::Postgres::url))
+        .map_err(|_| anyhow::anyhow!("set twice"))?;
     let tmp = tempfile::tempdir()?;
     let data = match &cli.data {
         Some(d) => d.clone(),
@@ -137,11 +165,16 @@ fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(parent)?;
     }
     println!(
-        "machine: {} cores; server: {}",
+        "machine: {} cores; server: {}; store: {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        server::server_binary()?.display()
+        server::server_binary()?.display(),
+        if postgres.is_some() {
+            "PostgreSQL (a cluster of its own, unix socket)"
+        } else {
+            "sled"
+        }
     );
-    match cli.scenario {
+    let result = match cli.scenario {
         Scenario::FirstSync { members } => first_sync(&data, tmp.path(), members, cli.seeders),
         Scenario::Resync { members, changed } => {
             resync(&data, tmp.path(), members, changed, cli.seeders)
@@ -150,14 +183,18 @@ fn main() -> anyhow::Result<()> {
             devices,
             visits,
             rounds,
-        } => concurrent(&data, devices, visits, rounds),
+            instances,
+        } => concurrent(&data, devices, visits, rounds, instances),
         Scenario::Memory { members } => memory(&data, members, cli.seeders),
         Scenario::Startup { members, runs } => startup(&data, members, cli.seeders, runs),
         Scenario::Kpi { members, runs } => kpi::run(&data, members, cli.seeders, runs),
         Scenario::Import { customers, visits } => {
             import::run(&data, tmp.path(), customers, visits)
         }
-    }
+    };
+    // The servers have stopped; the cluster goes last.
+    drop(postgres);
+    result
 }
 
 /// The enrollment of the `i`-th benchmark member (unique VIN, phone, receipt).
@@ -395,25 +432,47 @@ fn resync(
     Ok(())
 }
 
-fn concurrent(data: &Path, devices: usize, visits: usize, rounds: usize) -> anyhow::Result<()> {
-    let mut server = server::start(data)?;
+fn concurrent(
+    data: &Path,
+    devices: usize,
+    visits: usize,
+    rounds: usize,
+    instances: usize,
+) -> anyhow::Result<()> {
+    if instances > 1 && store_url().is_none() {
+        bail!("several instances share a PostgreSQL store: add --postgres");
+    }
+    let mut servers = vec![server::start(data)?];
+    for i in 1..instances.max(1) {
+        servers.push(server::start(
+            &data.with_extension(format!("instance-{i}")),
+        )?);
+    }
+    // Device d talks to server d mod instances, always the same one.
+    let bases: Vec<String> = (0..devices)
+        .map(|d| servers[d % servers.len()].base.clone())
+        .collect();
     let mut fleet = Vec::with_capacity(devices);
-    for d in 0..devices {
-        fleet.push(wire::register(&server.base, &format!("field device {d}"))?);
+    for (d, base) in bases.iter().enumerate() {
+        fleet.push(wire::register(base, &format!("field device {d}"))?);
     }
     // A first sync each, so the measured rounds are steady state.
-    for device in &mut fleet {
-        wire::sync(device, &server.base, None, Until::Complete, SYNC_TIMEOUT)?;
+    for (device, base) in fleet.iter_mut().zip(&bases) {
+        wire::sync(device, base, None, Until::Complete, SYNC_TIMEOUT)?;
     }
+    let cpu_of = |servers: &[Server]| -> Option<Duration> {
+        servers.iter().map(Measured::cpu).sum::<Option<Duration>>()
+    };
     let latencies: Mutex<Vec<Duration>> = Mutex::new(Vec::new());
     let acknowledged = AtomicUsize::new(0);
-    let cpu0 = server.cpu();
+    let cpu0 = cpu_of(&servers);
     let started = Instant::now();
     let results: Vec<anyhow::Result<()>> = std::thread::scope(|s| {
         let handles: Vec<_> = fleet
             .iter_mut()
-            .map(|device| {
-                let (base, latencies, acknowledged) = (&server.base, &latencies, &acknowledged);
+            .zip(&bases)
+            .map(|(device, base)| {
+                let (latencies, acknowledged) = (&latencies, &acknowledged);
                 s.spawn(move || -> anyhow::Result<()> {
                     for round in 0..rounds {
                         for v in 0..visits {
@@ -446,15 +505,16 @@ fn concurrent(data: &Path, devices: usize, visits: usize, rounds: usize) -> anyh
     for r in results {
         r?;
     }
-    let cpu = server.cpu().zip(cpu0).map(|(a, b)| a - b);
+    let cpu = cpu_of(&servers).zip(cpu0).map(|(a, b)| a - b);
     let mut l = latencies.into_inner().unwrap_or_else(|p| p.into_inner());
     l.sort();
     let pct = |p: f64| l[((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1];
     let acked = acknowledged.into_inner();
     println!(
-        "concurrent: {devices} devices x {rounds} rounds x {visits} visits: {acked} events \
-         acknowledged in {:.2} s = {:.0} events/s; {} syncs, latency p50 {:.1} ms, p99 {:.1} ms, \
-         max {:.1} ms; server CPU {}",
+        "concurrent: {devices} devices over {} server(s) x {rounds} rounds x {visits} visits: \
+         {acked} events acknowledged in {:.2} s = {:.0} events/s; {} syncs, latency p50 {:.1} ms, \
+         p99 {:.1} ms, max {:.1} ms; server CPU {}",
+        servers.len(),
         wall.as_secs_f64(),
         acked as f64 / wall.as_secs_f64(),
         l.len(),
@@ -463,7 +523,9 @@ fn concurrent(data: &Path, devices: usize, visits: usize, rounds: usize) -> anyh
         l.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
         secs(cpu)
     );
-    server.stop();
+    for server in &mut servers {
+        server.stop();
+    }
     Ok(())
 }
 

@@ -34,10 +34,15 @@ pub fn agent() -> ureq::Agent {
     carclub_tests::agent(HTTP_TIMEOUT)
 }
 
-/// Starts the release server on `data` (port 0) with the benchmark's options and waits until
+/// Starts the release server on `data` (port 0; on the PostgreSQL database of `--postgres`
+/// instead, `data` then holding only its log) with the benchmark's options and waits until
 /// `/healthz` answers; `ready_after` is the start-up time.
 pub fn start(data: &Path) -> anyhow::Result<Server> {
-    let server = Server::launch(data)
+    let mut launch = Server::launch(data);
+    if let Some(url) = crate::store_url() {
+        launch = launch.store(url);
+    }
+    let server = launch
         .binary(server_binary()?)
         .options(crate::server_args())
         .admin_password(ADMIN_PASSWORD)
