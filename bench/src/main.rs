@@ -188,9 +188,7 @@ fn main() -> anyhow::Result<()> {
         Scenario::Memory { members } => memory(&data, members, cli.seeders),
         Scenario::Startup { members, runs } => startup(&data, members, cli.seeders, runs),
         Scenario::Kpi { members, runs } => kpi::run(&data, members, cli.seeders, runs),
-        Scenario::Import { customers, visits } => {
-            import::run(&data, tmp.path(), customers, visits)
-        }
+        Scenario::Import { customers, visits } => import::run(&data, tmp.path(), customers, visits),
     };
     // The servers have stopped; the cluster goes last.
     drop(postgres);

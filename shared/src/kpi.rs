@@ -472,10 +472,11 @@ pub fn compute(month: Month, inputs: &Inputs<'_>) -> MonthKpis {
             let in_warranty = v.in_warranty(last);
             let is_lost = plus_days(seen, i64::from(lost_from)) <= last;
             for k in Kpi::ALL {
-                if let Some((r, w)) = k.lost_class() {
-                    if r.is_none_or(|r| r == region) && w.is_none_or(|w| w == in_warranty) {
-                        tally(&mut t, k).one(id, is_lost);
-                    }
+                if let Some((r, w)) = k.lost_class()
+                    && r.is_none_or(|r| r == region)
+                    && w.is_none_or(|w| w == in_warranty)
+                {
+                    tally(&mut t, k).one(id, is_lost);
                 }
             }
         }

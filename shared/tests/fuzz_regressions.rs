@@ -35,7 +35,7 @@ fn kept_event_json_is_an_error() {
                 && serde_json::from_slice::<Event>(&json).is_err()
         });
         assert!(
-            read.expect(&format!("{name}: reading panicked")),
+            read.unwrap_or_else(|_| panic!("{name}: reading panicked")),
             "{name}: read as events"
         );
     }
@@ -47,7 +47,7 @@ fn kept_program_files_are_errors() {
         let text = String::from_utf8_lossy(&text).into_owned();
         let loaded = std::panic::catch_unwind(|| Program::from_toml_str(&text).is_err());
         assert!(
-            loaded.expect(&format!("{name}: loading panicked")),
+            loaded.unwrap_or_else(|_| panic!("{name}: loading panicked")),
             "{name}: loaded"
         );
     }

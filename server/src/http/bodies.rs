@@ -97,6 +97,13 @@ mod tests {
                     continue;
                 };
                 for content in body.content.values() {
+                    let RefOr::T(content) = content else {
+                        names.insert(format!(
+                            "a body by reference in {}",
+                            op.operation_id.clone().unwrap_or_default()
+                        ));
+                        continue;
+                    };
                     match &content.schema {
                         Some(RefOr::Ref(r)) => {
                             names.insert(r.ref_location.rsplit('/').next().unwrap_or("").into());
@@ -104,9 +111,9 @@ mod tests {
                         Some(RefOr::T(Schema::Object(o))) if o.title.is_some() => {
                             names.insert(o.title.clone().unwrap_or_default());
                         }
-                        other => {
+                        _ => {
                             names.insert(format!(
-                                "inline body of {}: {other:?}",
+                                "an inline body in {}",
                                 op.operation_id.clone().unwrap_or_default()
                             ));
                         }

@@ -277,7 +277,9 @@ impl<'p> Engine<'p> {
                         return Err(Rejection::DatedInFuture);
                     }
                     let tier = p.tier(&m.tier).ok_or(Rejection::UnknownTier)?;
-                    let to = m.valid_until.unwrap_or_else(|| tier.validity.last_day(m.joined));
+                    let to = m
+                        .valid_until
+                        .unwrap_or_else(|| tier.validity.last_day(m.joined));
                     self.status = Status::Active;
                     self.tier = Some(tier.id.clone());
                     self.joined = Some(m.joined);

@@ -273,7 +273,10 @@ fn describe(
                         "brought in from the dealer's records as a {tier} member since {}, card {}",
                         m.joined, m.card
                     ),
-                    format!("从经销商系统导入：{tier}会员，{} 入会，卡号 {}", m.joined, m.card),
+                    format!(
+                        "从经销商系统导入：{tier}会员，{} 入会，卡号 {}",
+                        m.joined, m.card
+                    ),
                 )
             }
             None => both(

@@ -281,9 +281,10 @@ fn the_members_card_shows_offline_after_a_reload_in_the_browser() {
         ],
     );
     // The lost card reported offline reached the server, which blocked the card.
-    let (s, file) = w
-        .server
-        .get(&format!("/api/members/{}", w.member), Some(&w.server.admin()));
+    let (s, file) = w.server.get(
+        &format!("/api/members/{}", w.member),
+        Some(&w.server.admin()),
+    );
     assert_eq!(s, 200, "{file}");
     let lost = file["state"]["cards"]
         .as_array()

@@ -24,8 +24,8 @@ fn on(month: Month, day: i64, hour: i64) -> i64 {
     month.start().millis() + (day - 1) * DAY_MS + hour * 3_600_000
 }
 
-/// Enrolls a member at the desk on the 3rd of `month` and approves them on the 4th (back-dated by
-/// the administrator); the member's id.
+/// Enrolls a member at the desk on the 3rd of `month` (standard tier, ¥180) and approves them on
+/// the 4th (back-dated by the administrator); the member's id.
 fn joined(
     server: &TestServer,
     admin: &str,
@@ -33,11 +33,9 @@ fn joined(
     month: Month,
     name: &str,
     n: u32,
-    tier: &str,
-    fee: i64,
 ) -> String {
     let days_ago = (now_ms() - on(month, 3, 12)) / DAY_MS;
-    let member = device.enroll(days_ago, name, n, tier, fee);
+    let member = device.enroll(days_ago, name, n, "standard", 18000);
     device.sync(server);
     let (s, v) = operate(
         server,
@@ -64,24 +62,11 @@ fn the_administrator_reads_the_months_figures_and_the_members_behind_them_in_the
     // The month before: 陈静 and 刘洋 join. The month: 王芳 joins; 陈静 comes for a regular service
     // on the 10th and to a club event on the 12th. 南店: 赵磊 joins in the month.
     let mut north = JournalDevice::register(&server, "field-north", PASSWORD);
-    let chen = joined(
-        &server, &admin, &mut north, before, "陈静", 1, "standard", 18000,
-    );
-    let _liu = joined(
-        &server, &admin, &mut north, before, "刘洋", 2, "standard", 18000,
-    );
-    let wang = joined(&server, &admin, &mut north, m, "王芳", 3, "standard", 18000);
+    let chen = joined(&server, &admin, &mut north, before, "陈静", 1);
+    let _liu = joined(&server, &admin, &mut north, before, "刘洋", 2);
+    let wang = joined(&server, &admin, &mut north, m, "王芳", 3);
     let mut southern = JournalDevice::register(&server, "field-south", PASSWORD);
-    joined(
-        &server,
-        &admin,
-        &mut southern,
-        m,
-        "赵磊",
-        4,
-        "standard",
-        18000,
-    );
+    joined(&server, &admin, &mut southern, m, "赵磊", 4);
     let day10 = Timestamp::from_millis(on(m, 10, 10)).date().to_string();
     for op in [
         json!({"type": "service_visit_recorded", "vin": "LSVAU2180N0000001", "on": day10,

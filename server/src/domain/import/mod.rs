@@ -232,7 +232,7 @@ pub fn plan(
     let total_rows = rows.totals.values().sum();
     let groups = Planner::new(core, p).plan(&mut rows)?;
     let mut refused = std::mem::take(&mut rows.refused);
-    refused.sort_by(|a, b| (a.kind, a.line).cmp(&(b.kind, b.line)));
+    refused.sort_by_key(|r| (r.kind, r.line));
     Ok(Plan {
         groups,
         refused,
@@ -743,9 +743,7 @@ fn tally(report: &mut Report, fates: &HashMap<RowRef, Fate>) {
     report.customers = c[0];
     report.vehicles = c[1];
     report.visits = c[2];
-    report
-        .refused
-        .sort_by(|a, b| (a.kind, a.line).cmp(&(b.kind, b.line)));
+    report.refused.sort_by_key(|r| (r.kind, r.line));
 }
 
 /// Records the outcome of one planned event on its row.
