@@ -215,6 +215,27 @@ pub struct Principal {
     pub assignment: Assignment,
 }
 
+impl Principal {
+    /// The server's own work in a store (a scheduler, a monthly computation), named in the audit
+    /// log by `username` and `name`; nobody logs in as it.
+    pub fn system(store: StoreId, username: &str, name: &str) -> Self {
+        Self {
+            user: User {
+                id: UserId(uuid::Uuid::nil()),
+                username: username.into(),
+                name: name.into(),
+                role: carclub_shared::Role::Admin,
+                store,
+                password_hash: String::new(),
+                disabled: false,
+            },
+            device: None,
+            member: None,
+            assignment: Assignment::Store,
+        }
+    }
+}
+
 /// Why a caller was not let in.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {

@@ -24,12 +24,12 @@ use carclub_shared::kpi::{
     MemberMonth, MonthKpis, Specialist, TaskEnd,
 };
 use carclub_shared::projection::project;
-use carclub_shared::{MemberId, Role, StoreId, Timestamp, UserId};
+use carclub_shared::{MemberId, StoreId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
 use super::Core;
 use super::audit::{self, Entry};
-use super::auth::{Assignment, Principal, User};
+use super::auth::Principal;
 use super::care::appointments::{Appointment, AppointmentState};
 use super::care::tasks::{Task, TaskState};
 use super::club;
@@ -109,20 +109,7 @@ fn specialist_key(who: Option<UserId>) -> String {
 
 /// The figures' own identity in the audit log.
 fn system(store: StoreId) -> Principal {
-    Principal {
-        user: User {
-            id: UserId(uuid::Uuid::nil()),
-            username: "kpi-scheduler".into(),
-            name: "月度指标".into(),
-            role: Role::Admin,
-            store,
-            password_hash: String::new(),
-            disabled: false,
-        },
-        device: None,
-        member: None,
-        assignment: Assignment::Store,
-    }
+    Principal::system(store, "kpi-scheduler", "月度指标")
 }
 
 /// The month that has ended last at `at`.

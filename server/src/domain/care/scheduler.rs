@@ -20,7 +20,7 @@ use carclub_shared::care::{CareRules, Contact, NextStep, Reminder, reminders};
 use carclub_shared::projection::project;
 use std::collections::HashMap;
 
-use carclub_shared::{MemberId, Role, StoreId, Timestamp, UserId};
+use carclub_shared::{MemberId, StoreId, Timestamp};
 use serde::Serialize;
 use time::Date;
 
@@ -29,7 +29,7 @@ use super::outbox::MessageKind;
 use super::tasks::{self, Task, TaskState};
 use crate::domain::Core;
 use crate::domain::audit::{self, Entry};
-use crate::domain::auth::{Assignment, Principal, User};
+use crate::domain::auth::Principal;
 use crate::domain::ledger;
 use crate::domain::perm::{self, Op, Scope, Target};
 use crate::storage::keys::{CARE_OPEN_TASKS, CARE_TASKS};
@@ -59,20 +59,7 @@ pub struct RunReport {
 
 /// The scheduler's own identity in the audit log.
 fn system(store: StoreId) -> Principal {
-    Principal {
-        user: User {
-            id: UserId(uuid::Uuid::nil()),
-            username: "care-scheduler".into(),
-            name: "关怀提醒".into(),
-            role: Role::Admin,
-            store,
-            password_hash: String::new(),
-            disabled: false,
-        },
-        device: None,
-        member: None,
-        assignment: Assignment::Store,
-    }
+    Principal::system(store, "care-scheduler", "关怀提醒")
 }
 
 /// Runs the rules for `store` (every store when `None`) on the day of `at`, as the scheduler.
@@ -358,7 +345,7 @@ mod tests {
 
     use carclub_protocol::docs::VehicleEntry;
     use carclub_shared::care::{CareRole, ReminderKind};
-    use carclub_shared::{CardNo, DeviceId, MemberId, Money, Phone, Plate, Vin};
+    use carclub_shared::{CardNo, DeviceId, MemberId, Money, Phone, Plate, UserId, Vin};
     use proptest::prelude::*;
 
     use super::*;
