@@ -176,6 +176,13 @@ fn status_and_directory_documents_validate() {
     }
     assert_eq!(
         openapi::<DocKind>()["components"]["schemas"]["DocKind"]["enum"],
-        json!(["journal", "device-status", "directory", "member"])
+        json!([
+            "journal",
+            "device-status",
+            "directory",
+            "member",
+            "member-record",
+            "club"
+        ])
     );
 }

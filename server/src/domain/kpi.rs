@@ -95,15 +95,15 @@ fn month_key(store: StoreId, month: Month) -> (StoreId, String) {
     (store, month.to_string())
 }
 
-/// The key of the members behind a figure (`kpi`, or `specialist/<id or none>`).
+/// The key of the members behind a figure (`kpi`, or `specialist:<id or none>`).
 fn members_key(store: StoreId, month: Month, figure: &str) -> (StoreId, String) {
     (store, format!("{month}/{figure}"))
 }
 
 fn specialist_key(who: Option<UserId>) -> String {
     match who {
-        Some(u) => format!("specialist/{u}"),
-        None => "specialist/none".into(),
+        Some(u) => format!("specialist:{u}"),
+        None => "specialist:none".into(),
     }
 }
 
@@ -538,7 +538,7 @@ pub struct DrillRow {
 pub struct DrillPage {
     #[schema(value_type = String, example = "2026-11")]
     pub month: Month,
-    /// The figure: a KPI's name, or `specialist/<user id>` (`specialist/none`).
+    /// The figure: a KPI's name, or `specialist:<user id>` (`specialist:none`).
     pub figure: String,
     pub part: Part,
     /// Members in this part, over every page.

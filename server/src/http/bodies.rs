@@ -8,7 +8,7 @@
 use carclub_shared::MemberId;
 use serde::de::DeserializeOwned;
 
-use super::{accounts, cards, cardstock, care, club, conflicts, ops, session};
+use super::{accounts, cards, cardstock, care, club, conflicts, imports, kpi, ops, session};
 use crate::domain;
 
 /// One kind of body: its schema's name in the API description, and its decoder.
@@ -71,6 +71,8 @@ bodies! {
     "VehicleFacts" => json::<carclub_shared::care::file::VehicleFacts>,
     "AssignBody" => json::<care::tasks::AssignBody>,
     "CallBody" => json::<care::tasks::CallBody>,
+    "ComputeBody" => json::<kpi::ComputeBody>,
+    "ImportRequest" => json::<imports::ImportRequest>,
 }
 
 /// Decodes `body` as the kind of body `kind` picks (any byte picks one).

@@ -108,6 +108,8 @@ pub(super) fn op_zh(name: &str) -> &str {
         "book_appointment" => "登记或变更预约",
         "view_kpis" => "查看数据看板",
         "compute_kpis" => "重新计算月度指标",
+        "import_customers" => "导入经销商系统的客户资料",
+        "export_care" => "导出进厂记录和关怀回访结果",
         other => other,
     }
 }
