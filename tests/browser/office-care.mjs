@@ -273,6 +273,13 @@ await step('the audit log filtered by the member shows the view of their file', 
   await pickMember('audit-member', opts.member);
   await page.locator('[data-test=audit-search]').click();
   await page.locator('[data-test=audit-table] [data-test=audit-row-view_member_file]').first().waitFor();
+  // The filtered page replaces the unfiltered one when its answer arrives.
+  await page
+    .waitForFunction((name) => {
+      const cells = [...document.querySelectorAll('[data-test=audit-table] [data-test=audit-row-member]')];
+      return cells.length > 0 && cells.every((c) => c.textContent.trim() === name);
+    }, opts.member, { timeout: 30000 })
+    .catch(() => undefined);
   const members = await page.locator('[data-test=audit-table] [data-test=audit-row-member]').allInnerTexts();
   if (!members.length || members.some((m) => m.trim() !== opts.member)) {
     throw new Error(`records of other members: ${members.join(', ')}`);

@@ -117,7 +117,7 @@ impl JournalDevice {
             tungstenite::connect(format!("ws://{}/sync?token={}", server.addr, self.token))
                 .expect("connects");
         if let tungstenite::stream::MaybeTlsStream::Plain(s) = ws.get_ref() {
-            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         }
         let send = |ws: &mut tungstenite::WebSocket<_>, m: Message| {
             ws.send(Ws::Binary(m.encode().into())).unwrap();
@@ -141,10 +141,10 @@ impl JournalDevice {
                 data: first.encode(),
             },
         );
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if Instant::now() > deadline {
-                panic!("the journal did not sync in 20 s");
+                panic!("the journal did not sync in 60 s");
             }
             let Ws::Binary(b) = ws.read().expect("server answers") else {
                 continue;
