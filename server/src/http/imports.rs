@@ -60,8 +60,10 @@ pub struct ImportRequest {
     pub files: Vec<ImportFile>,
 }
 
+/// Files the request names well but that cannot be read as an export (a file name, a content
+/// that is not base64): 422, as the description says.
 fn bad(en: String, zh: String) -> ApiError {
-    ApiError::BadRequest(Detail::new(Code::InvalidValue, en, zh))
+    ApiError::Unprocessable(Detail::new(Code::InvalidValue, en, zh))
 }
 
 fn sources(req: &ImportRequest) -> Result<Vec<Source>, ApiError> {

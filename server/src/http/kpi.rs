@@ -65,6 +65,8 @@ impl RangeQuery {
 /// store by store. A month not computed yet shows `computed: false` and zeros.
 #[utoipa::path(get, path = "/api/kpis", tag = "kpis", params(RangeQuery),
     responses((status = 200, description = "The figures month by month", body = Trend),
+        (status = 422, description = "A month range that is reversed or longer than allowed",
+            body = crate::http::error::Problem, content_type = "application/problem+json"),
         Errors, NotFound))]
 async fn kpi_trend(
     State(st): State<AppState>,
@@ -105,6 +107,8 @@ pub struct MembersQuery {
 /// tasks nobody was given or called). 404 when the month has not been computed.
 #[utoipa::path(get, path = "/api/kpis/members", tag = "kpis", params(MembersQuery),
     responses((status = 200, description = "A page of members", body = DrillPage),
+        (status = 422, description = "A month range that is reversed or longer than allowed",
+            body = crate::http::error::Problem, content_type = "application/problem+json"),
         Errors, NotFound))]
 async fn kpi_members(
     State(st): State<AppState>,
@@ -137,6 +141,8 @@ async fn kpi_members(
     responses((status = 200, description = "The figures as CSV, a header line first",
         body = String, content_type = "text/csv",
         headers(("Content-Disposition" = String, description = "attachment; filename=\"kpis.csv\""))),
+        (status = 422, description = "A month range that is reversed or longer than allowed",
+            body = crate::http::error::Problem, content_type = "application/problem+json"),
         Errors, NotFound))]
 async fn kpi_export(
     State(st): State<AppState>,
