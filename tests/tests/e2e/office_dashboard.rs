@@ -48,7 +48,6 @@ fn joined(
 }
 
 #[test]
-#[ignore = "the dashboard's browser story has not passed yet (issue 13 is open): run it with --ignored"]
 fn the_administrator_reads_the_months_figures_and_the_members_behind_them_in_the_browser() {
     carclub_tests::browser::require_web_app();
     let server = TestServer::start();
