@@ -37,21 +37,11 @@ async fn export_members(
     Caller(p): Caller,
 ) -> Result<Response, ApiError> {
     let out = export::members_csv(&st.core(), &p)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"members.csv\"",
-            ),
-        ],
-        out.csv,
-    )
-        .into_response())
+    Ok(csv_file("members.csv", out.csv))
 }
 
 /// A CSV answer downloaded as `filename`.
-fn csv_file(filename: &'static str, csv: String) -> Response {
+pub(super) fn csv_file(filename: &'static str, csv: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

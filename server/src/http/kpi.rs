@@ -6,8 +6,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use carclub_shared::complaints::Month;
 use carclub_shared::kpi::Kpi;
 use carclub_shared::{MemberId, StoreId, UserId};
@@ -151,17 +150,7 @@ async fn kpi_export(
 ) -> Result<Response, ApiError> {
     let (from, to) = q.range();
     let csv = kpi::csv(&st.core(), &p, q.store, from, to)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"kpis.csv\"",
-            ),
-        ],
-        csv,
-    )
-        .into_response())
+    Ok(super::export::csv_file("kpis.csv", csv))
 }
 
 /// Which month to compute again, for which store.
