@@ -1,6 +1,8 @@
-//! Inputs the fuzzing targets `wire_frame` and `journal_upload` (fuzz/) failed on once, and hostile
-//! inputs of the same kinds, replayed on stable from `tests/fuzz-regressions/<target>/`: each must
-//! end in an error (or, for an upload, change nothing) — never a panic, never a value.
+//! Inputs the fuzzing targets `wire_frame`, `journal_upload`, `event_json` and `program_toml`
+//! (fuzz/) failed on once, and hostile inputs of the same kinds, replayed on stable from
+//! `tests/fuzz-regressions/<target>/`: each must end in an error (or, for an upload, change
+//! nothing) — never a panic, never a value. The event and program decoders are `shared`'s; they are
+//! replayed here, beside the wire's, so one reader serves every kept input.
 
 use std::path::PathBuf;
 
@@ -8,7 +10,8 @@ use automerge::Automerge;
 use automerge::sync::{self, SyncDoc};
 use carclub_protocol::docs::journal;
 use carclub_protocol::wire::Message;
-use carclub_shared::DeviceId;
+use carclub_shared::program::Program;
+use carclub_shared::{DeviceId, Event};
 
 /// Every input kept for `target`, by file name.
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
@@ -76,5 +79,31 @@ fn kept_journal_uploads_are_errors() {
             Ok(Ok(())) => unreachable!(),
             Err(_) => panic!("{name}: the upload panicked"),
         }
+    }
+}
+
+#[test]
+fn kept_event_json_is_an_error() {
+    for (name, json) in inputs("event_json") {
+        let read = std::panic::catch_unwind(|| {
+            serde_json::from_slice::<Vec<Event>>(&json).is_err()
+                && serde_json::from_slice::<Event>(&json).is_err()
+        });
+        assert!(
+            read.unwrap_or_else(|_| panic!("{name}: reading panicked")),
+            "{name}: read as events"
+        );
+    }
+}
+
+#[test]
+fn kept_program_files_are_errors() {
+    for (name, text) in inputs("program_toml") {
+        let text = String::from_utf8_lossy(&text).into_owned();
+        let loaded = std::panic::catch_unwind(|| Program::from_toml_str(&text).is_err());
+        assert!(
+            loaded.unwrap_or_else(|_| panic!("{name}: loading panicked")),
+            "{name}: loaded"
+        );
     }
 }
