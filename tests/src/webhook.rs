@@ -1,7 +1,8 @@
 //! A webhook receiver on a local port, for the notification outbox's `webhook` sender
 //! (docs/notifications.md): it checks each request's `X-Carclub-Signature` (HMAC-SHA256 of the
 //! body under the shared secret, computed here with its own code, not the server's), records the
-//! idempotency key and answers as scripted (200 unless told otherwise; 401 for a bad signature).
+//! idempotency key and answers as scripted (200 unless told otherwise; 401 for a bad signature),
+//! at once or after holding the request a while (a gateway slow to answer).
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -55,6 +56,8 @@ pub struct Seen {
 struct Script {
     /// Statuses to answer, in order; 200 once they are used up (401 for a bad signature).
     answers: VecDeque<u16>,
+    /// How long to hold the next requests before answering, in order; at once once used up.
+    holds: VecDeque<Duration>,
     seen: Vec<Seen>,
 }
 
@@ -93,7 +96,7 @@ impl Receiver {
         let thread = std::thread::spawn(move || {
             while !st.load(Ordering::Relaxed) {
                 match listener.accept() {
-                    Ok((conn, _)) => handle(conn, &s),
+                    Ok((conn, _)) => handle(conn, &s, &st),
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
             }
@@ -108,6 +111,12 @@ impl Receiver {
     /// Answers the next request with `status`.
     pub fn answer_next(&self, status: u16) {
         self.script.lock().unwrap().answers.push_back(status);
+    }
+
+    /// Holds the next request `hold` before answering it (it is in [`Receiver::seen`] at once);
+    /// the receiver answers nobody else meanwhile.
+    pub fn hold_next(&self, hold: Duration) {
+        self.script.lock().unwrap().holds.push_back(hold);
     }
 
     /// The requests so far.
@@ -134,7 +143,7 @@ impl Drop for Receiver {
 }
 
 /// Reads one HTTP/1.1 request, checks it and answers.
-fn handle(conn: TcpStream, script: &Mutex<Script>) {
+fn handle(conn: TcpStream, script: &Mutex<Script>, stop: &AtomicBool) {
     conn.set_nonblocking(false).expect("blocking reads");
     conn.set_read_timeout(Some(Duration::from_secs(5)))
         .expect("a read timeout");
@@ -166,13 +175,14 @@ fn handle(conn: TcpStream, script: &Mutex<Script>) {
     }
     let expected = format!("sha256={}", hex(&hmac_sha256(SECRET.as_bytes(), &body)));
     let valid = header("x-carclub-signature") == expected;
-    let status = {
+    let (status, hold) = {
         let mut s = script.lock().unwrap();
         let status = if valid {
             s.answers.pop_front().unwrap_or(200)
         } else {
             401
         };
+        let hold = s.holds.pop_front().unwrap_or_default();
         s.seen.push(Seen {
             key: header("idempotency-key"),
             valid,
@@ -180,8 +190,12 @@ fn handle(conn: TcpStream, script: &Mutex<Script>) {
             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
             timestamp_header: header("x-carclub-timestamp"),
         });
-        status
+        (status, hold)
     };
+    let until = std::time::Instant::now() + hold;
+    while std::time::Instant::now() < until && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let mut conn = reader.into_inner();
     let _ = write!(
         conn,

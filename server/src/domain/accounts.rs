@@ -135,23 +135,34 @@ impl Accounts {
         Ok(code)
     }
 
+    /// The invitation with `code`, if it is on file and has not expired.
+    fn invitation(&self, code: &str) -> Result<Invitation, AuthError> {
+        INVITATIONS
+            .get(self.store.as_ref(), &invitation_hash(code))?
+            .filter(|i: &Invitation| i.expires_ms >= now_ms())
+            .ok_or(AuthError::BadInvitation)
+    }
+
     /// Creates a member's login from an invitation code, in one batch: the user, the link to the
-    /// member file, and the code used up.
+    /// member file, and the code used up. The code and the username are checked again under the
+    /// accounts' lock, so a code is redeemed once and a username taken once, across instances.
     pub fn accept_invitation(
         &self,
         code: &str,
         username: &str,
         password: &str,
     ) -> Result<(User, MemberId), AuthError> {
-        let inv: Invitation = INVITATIONS
-            .get(self.store.as_ref(), &invitation_hash(code))?
-            .filter(|i: &Invitation| i.expires_ms >= now_ms())
-            .ok_or(AuthError::BadInvitation)?;
-        let (user, mut b) = self.new_user(username, username, Role::Member, inv.store, password)?;
-        MEMBER_LOGINS.put(&mut b, &user.id, &inv.member)?;
-        INVITATIONS.delete(&mut b, &invitation_hash(code));
-        self.store.commit(b)?;
-        Ok((user, inv.member))
+        let inv = self.invitation(code)?;
+        let user = self.new_user(username, username, Role::Member, inv.store, password)?;
+        self.creating(|| {
+            let inv = self.invitation(code)?;
+            let mut b = Batch::default();
+            self.put_new_user(&mut b, &user)?;
+            MEMBER_LOGINS.put(&mut b, &user.id, &inv.member)?;
+            INVITATIONS.delete(&mut b, &invitation_hash(code));
+            self.store.commit(b)?;
+            Ok((user, inv.member))
+        })
     }
 }
 

@@ -286,6 +286,9 @@ pub struct Accounts {
     /// Held while a card block number is taken, so two devices never get the same block (with the
     /// store's `CARD_BLOCKS` lock, across instances too).
     card_blocks: Arc<Mutex<()>>,
+    /// Held while an account is created (a username checked free and taken, an invitation
+    /// checked unused and redeemed), with the store's `ACCOUNTS` lock across instances.
+    creating: Arc<Mutex<()>>,
 }
 
 /// Where the next card block's number is kept (`SERVER_META`).
@@ -297,7 +300,23 @@ impl Accounts {
         Self {
             store,
             card_blocks: Arc::new(Mutex::new(())),
+            creating: Arc::new(Mutex::new(())),
         }
+    }
+
+    /// Runs `f` — which checks what must be unique and commits — alone among this process's
+    /// threads and, on a store other instances share, among theirs (the database's `ACCOUNTS`
+    /// lock): two requests never both find a username free or an invitation unused.
+    pub(crate) fn creating<R>(
+        &self,
+        f: impl FnOnce() -> Result<R, AuthError>,
+    ) -> Result<R, AuthError> {
+        let _here = self
+            .creating
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _across = self.store.exclusive(super::core::locks::ACCOUNTS)?;
+        f()
     }
 
     /// Takes the next card block number for good (written before it is handed out) and returns
@@ -365,7 +384,7 @@ impl Accounts {
         STORES.put(batch, &store.id, store)
     }
 
-    /// Creates a user; fails if the username is taken.
+    /// Creates a user; fails if the username is taken (across instances too).
     pub fn create_user(
         &self,
         username: &str,
@@ -374,12 +393,28 @@ impl Accounts {
         store: StoreId,
         password: &str,
     ) -> Result<User, AuthError> {
-        let (user, b) = self.new_user(username, name, role, store, password)?;
-        self.store.commit(b)?;
-        Ok(user)
+        let user = self.new_user(username, name, role, store, password)?;
+        self.creating(|| {
+            let mut b = Batch::default();
+            self.put_new_user(&mut b, &user)?;
+            self.store.commit(b)?;
+            Ok(user)
+        })
     }
 
-    /// A new user and the batch that writes it; fails if the username is taken.
+    /// Writes `user` into `batch`; fails if the username is taken. Call it inside
+    /// [`Accounts::creating`], committing `batch` there.
+    pub(crate) fn put_new_user(&self, b: &mut Batch, user: &User) -> Result<(), AuthError> {
+        if self.user_by_name(&user.username)?.is_some() {
+            return Err(AuthError::UsernameTaken(user.username.clone()));
+        }
+        USERS.put(b, user.username.as_str(), user)?;
+        USER_IDS.put_bytes(b, &user.id, user.username.as_bytes().to_vec());
+        Ok(())
+    }
+
+    /// A new user with its password hashed (the slow part, done before any lock is taken); its
+    /// username is checked when it is written ([`Accounts::put_new_user`]).
     pub(crate) fn new_user(
         &self,
         username: &str,
@@ -387,7 +422,7 @@ impl Accounts {
         role: Role,
         store: StoreId,
         password: &str,
-    ) -> Result<(User, Batch), AuthError> {
+    ) -> Result<User, AuthError> {
         if !(8..=128).contains(&password.chars().count()) {
             return Err(AuthError::WeakPassword);
         }
@@ -403,10 +438,7 @@ impl Accounts {
             password_hash: hash_password(password)?,
             disabled: false,
         };
-        let mut b = Batch::default();
-        USERS.put(&mut b, username, &user)?;
-        USER_IDS.put_bytes(&mut b, &user.id, username.as_bytes().to_vec());
-        Ok((user, b))
+        Ok(user)
     }
 
     /// Checks a username and password.

@@ -35,6 +35,10 @@ pub mod locks {
     pub const CORE: u32 = 1;
     /// Held while a card block's number is taken (outside the core's lock).
     pub const CARD_BLOCKS: u32 = 2;
+    /// Held while an account is created: a username checked free and taken, an invitation
+    /// checked unused and redeemed (taken inside the core's lock at the first start, never the
+    /// other way round).
+    pub const ACCOUNTS: u32 = 3;
 }
 
 /// Change-log batches read at a time while catching up.

@@ -43,11 +43,13 @@ pub fn short(text: &str) -> String {
 }
 
 impl Transport {
-    /// A transport that waits at most `timeout` to connect, to send and for the answer.
+    /// A transport that waits at most `timeout` to connect, to send and for the answer, and at
+    /// most twice that for the whole exchange ([`super::Config::in_flight_limit`] counts on it).
     pub fn new(timeout: Duration) -> Self {
         let t = Some(timeout);
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .timeout_global(Some(timeout.saturating_mul(2)))
             .timeout_resolve(t)
             .timeout_connect(t)
             .timeout_send_request(t)

@@ -5,10 +5,15 @@
 //! One worker task per server ([`spawn`]). It wakes when a message is enqueued or retried (the
 //! core's `outbox_wake`), when the next backoff ends, and every [`Config::poll`] in any case.
 //! It takes the message due first, marks the attempt in flight **durably**, sends it (blocking
-//! IO on tokio's blocking pool), records the outcome **durably**, and only then takes the next. At
-//! start-up it first turns attempts that were in flight when the server stopped into `unknown`
-//! (the gateway may have sent them), then delivers whatever waits: nothing enqueued is lost, and
-//! nothing is sent twice unless the back office retries it.
+//! IO on tokio's blocking pool), records the outcome **durably**, and only then takes the next.
+//! An attempt in flight carries a deadline ([`Config::in_flight_limit`] after its start, by this
+//! instance's clock); one still in flight after it was interrupted (its server stopped) and
+//! becomes `unknown` (the gateway may have sent it) when a worker — of any instance — passes the
+//! deadline. Several instances on one database each run a worker: the core's lock lets one take
+//! a message, and an attempt another instance is making is neither taken again nor, before its
+//! deadline, declared interrupted. On a store no other instance shares, every attempt found in
+//! flight at start-up is `unknown` at once. Nothing enqueued is lost, and nothing is sent twice
+//! unless the back office retries it.
 //!
 //! Senders ([`SenderConfig`]): `log` (the default; writes the message to the log and counts it
 //! sent), `webhook` (signed JSON POST, [`webhook`]), `aliyun-sms` ([`aliyun`]) and `tencent-sms`
@@ -86,6 +91,17 @@ pub struct Config {
     pub timeout: Duration,
     /// The longest the worker sleeps without looking at the outbox.
     pub poll: Duration,
+}
+
+impl Config {
+    /// How long after its start an attempt in flight is taken as interrupted: the longest
+    /// exchange with the gateway ([`Transport`] bounds it by twice `timeout`) and ten seconds
+    /// more, for recording the outcome under a busy lock and for instances' clocks that differ a
+    /// little. An outcome that comes later still is logged, not recorded (the message is
+    /// `unknown` by then).
+    pub fn in_flight_limit(&self) -> Duration {
+        self.timeout.saturating_mul(2) + Duration::from_secs(10)
+    }
 }
 
 impl Default for Config {
@@ -193,7 +209,13 @@ pub async fn run<A: CoreAccess>(
     config: Config,
 ) -> Result<(), StoreError> {
     let wake = access.with_core(|core| core.outbox_wake.clone());
-    let interrupted = access.with_core(|core| outbox::recover(core, wall_clock()))?;
+    let interrupted = access.with_core(|core| {
+        // Another instance may be sending right now only on a store others share.
+        let shared = core.store.change_head()?.is_some();
+        outbox::adopt_unindexed(core, !shared)?;
+        let at = wall_clock();
+        outbox::recover(core, shared.then_some(at), at)
+    })?;
     if interrupted > 0 {
         tracing::warn!(
             count = interrupted,
@@ -205,9 +227,19 @@ pub async fn run<A: CoreAccess>(
         let notified = wake.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let next = access.with_core(|core| outbox::next_due(core))?;
+        let (next, deadline) = access.with_core(|core| {
+            let at = wall_clock();
+            let n = outbox::recover(core, Some(at), at)?;
+            if n > 0 {
+                tracing::warn!(
+                    count = n,
+                    "attempts in flight outlived their deadline (their server stopped); marked unknown for the back office"
+                );
+            }
+            Ok::<_, StoreError>((outbox::next_due(core)?, outbox::next_deadline(core)?))
+        })?;
         let now = u64::try_from(wall_clock().millis()).unwrap_or(0);
-        let sleep = match next {
+        let mut sleep = match next {
             Some((due, id)) if due <= now => {
                 deliver(&access, &sender, &config, id).await?;
                 continue;
@@ -215,6 +247,10 @@ pub async fn run<A: CoreAccess>(
             Some((due, _)) => Duration::from_millis(due - now).min(config.poll),
             None => config.poll,
         };
+        if let Some(d) = deadline {
+            // A millisecond after it, so the next look finds the deadline passed.
+            sleep = sleep.min(Duration::from_millis(d.saturating_sub(now) + 1));
+        }
         tokio::select! {
             _ = notified => {}
             _ = tokio::time::sleep(sleep) => {}
@@ -229,17 +265,22 @@ async fn deliver<A: CoreAccess>(
     config: &Config,
     id: MessageId,
 ) -> Result<(), StoreError> {
-    let Some(msg) = access.with_core(|core| outbox::begin_attempt(core, id, wall_clock()))? else {
+    let limit = config.in_flight_limit();
+    let Some(attempt) =
+        access.with_core(|core| outbox::begin_attempt(core, id, wall_clock(), limit))?
+    else {
         return Ok(());
     };
     let s = sender.clone();
+    let msg = attempt.message.clone();
     let outcome = match tokio::task::spawn_blocking(move || s.send(&msg)).await {
         Ok(o) => o,
         // The sender panicked: nothing says whether the request left.
         Err(e) => Outcome::Unknown(format!("the sender stopped unexpectedly: {e}")),
     };
-    let m = access
-        .with_core(|core| outbox::finish_attempt(core, id, wall_clock(), outcome, &config.retry))?;
+    let m = access.with_core(|core| {
+        outbox::finish_attempt(core, &attempt, wall_clock(), outcome, &config.retry)
+    })?;
     if let Some(m) = m {
         let last = m.attempts.last().map(|a| a.detail.as_str()).unwrap_or("");
         tracing::info!(message = %m.id, key = %m.key, state = m.state.as_str(), detail = last, "delivery attempt");

@@ -391,6 +391,10 @@ pub const OUTBOX_KEYS: Table<str> = Table::new("outbox-key/", Format::Json);
 /// Messages waiting for an attempt: (due, in milliseconds since the epoch, 0 for at once;
 /// message id) → message id, so the first key is the next message to try.
 pub const OUTBOX_DUE: Table<(u64, uuid::Uuid)> = Table::new("outbox-due/", Format::Json);
+/// Attempts in flight: (deadline, in milliseconds since the epoch; message id) → message id. An
+/// attempt still here after its deadline was interrupted (its server stopped), whichever instance
+/// notices.
+pub const OUTBOX_SENDING: Table<(u64, uuid::Uuid)> = Table::new("outbox-sending/", Format::Json);
 
 // ---- customer care: tasks, appointments, scripts, campaigns ----
 

@@ -2,7 +2,9 @@
 //! what one instance commits reaches devices connected to the other without them asking, the
 //! invariants hold across instances (a balance redeemed from both at once, a card number or a
 //! receipt taken on both, an event uploaded to both, card blocks handed out by both), and a
-//! SIGKILL of one instance mid-sync loses nothing acknowledged while the other keeps serving.
+//! SIGKILL of one instance mid-sync loses nothing acknowledged while the other keeps serving. The
+//! outbox: an SMS one instance is sending is left alone by another that starts meanwhile, and one
+//! whose instance was killed mid-attempt becomes `unknown` once its deadline has passed.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -15,6 +17,8 @@ use carclub_protocol::wire::Message;
 use carclub_tests::accounts::{PASSWORD, create_store, create_user, file, operate};
 use carclub_tests::journal::JournalDevice;
 use carclub_tests::peer::{Peer, doc_of};
+use carclub_tests::time::ms;
+use carclub_tests::webhook::{Receiver, SECRET, free_port, sender_options};
 use carclub_tests::{Backend, Device, Server, TestServer};
 use serde_json::{Value, json};
 
@@ -394,4 +398,284 @@ fn a_sigkill_of_one_instance_mid_sync_loses_nothing_acknowledged_and_the_other_k
     on_b.ok(&["sync"]);
     assert_eq!(on_b.members().len(), listed.len());
     assert!(on_a.members().iter().all(|m| m["sync"] == "synced"));
+}
+
+// ---- the notification outbox with two instances ----
+
+/// A store with a club manager and one active member who agreed to SMS, made through `server`;
+/// the manager's token and the member.
+fn sms_member(server: &Server) -> (String, String) {
+    let admin = server.login_admin();
+    let store = create_store(server, &admin, "短信店", "B");
+    create_user(server, &admin, "cm", "club_manager", &store);
+    let cm = server.login("cm", PASSWORD);
+    create_user(server, &cm, "field", "field_staff", &store);
+    let mut phone = JournalDevice::register(server, "field", PASSWORD);
+    let member = phone.enroll(30, "陈静", 1, "guest", 30000);
+    phone.sync(server);
+    let (s, v) = operate(server, &cm, &member, json!({"type": "enrollment_approved"}));
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = server.put(
+        &format!("/api/members/{member}/person-facts"),
+        &json!({"sms_consent": true}),
+        Some(&cm),
+    );
+    assert_eq!(s, 200, "{v}");
+    (cm, member)
+}
+
+/// Sends a holiday campaign through `server`; the idempotency key of its one message.
+fn campaign(server: &Server, cm: &str, member: &str) -> String {
+    let (s, c) = server.post(
+        "/api/care/campaigns",
+        &json!({"kind": "holiday", "title": "中秋", "text": "中秋快乐，行车平安"}),
+        Some(cm),
+    );
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["recipients"], 1, "{c}");
+    format!("campaign:{}:{member}", c["id"].as_str().unwrap())
+}
+
+/// The outbox's message with `key`, as `server` lists it.
+fn outbox_message(server: &Server, cm: &str, key: &str) -> Option<Value> {
+    let (s, page) = server.get("/api/care/outbox?limit=1000", Some(cm));
+    assert_eq!(s, 200, "{page}");
+    page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["key"] == key)
+        .cloned()
+}
+
+/// Polls `server`'s outbox until the message with `key` satisfies `done` (within `limit`).
+fn wait_message(
+    server: &Server,
+    cm: &str,
+    key: &str,
+    limit: Duration,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + limit;
+    let mut last = None;
+    while Instant::now() < deadline {
+        last = outbox_message(server, cm, key);
+        if last.as_ref().is_some_and(&done) {
+            return last.unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("message {key} never became {what}; last seen: {last:?}");
+}
+
+fn results(m: &Value) -> Vec<&str> {
+    m["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["result"].as_str().unwrap())
+        .collect()
+}
+
+/// Waits until the receiver has the request with `key` (the attempt is in flight).
+fn until_received(receiver: &Receiver, key: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !receiver.seen().iter().any(|s| s.key == key) {
+        assert!(
+            Instant::now() < deadline,
+            "the message {key} never reached the receiver"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn webhook_options(port: u16, timeout_secs: u64) -> Vec<String> {
+    let mut options = sender_options(port);
+    options.extend([
+        "--webhook-secret".to_owned(),
+        SECRET.to_owned(),
+        "--notify-timeout-secs".to_owned(),
+        timeout_secs.to_string(),
+    ]);
+    options
+}
+
+#[test]
+fn an_attempt_in_flight_on_one_instance_is_left_alone_when_another_starts() {
+    let port = free_port();
+    let receiver = Receiver::listen(port);
+    // Timeout 20 s: an attempt is in flight for at most 50 s before it counts as interrupted;
+    // the gateway takes 12 s to answer.
+    let options = webhook_options(port, 20);
+    let a = TestServer::start_on(
+        Backend::Postgres,
+        &options.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let (cm, member) = sms_member(&a);
+    receiver.hold_next(Duration::from_secs(12));
+    let key = campaign(&a, &cm, &member);
+    until_received(&receiver, &key);
+
+    // Instance b starts while a's request is at the gateway, and recovers what it finds stale at
+    // start-up: not this attempt.
+    let b = Server::launch(&a.path("instance-b"))
+        .listen("127.0.0.1:0")
+        .store(a.server.store.as_ref().unwrap())
+        .options(&options)
+        .start();
+    let cm_b = b.login("cm", PASSWORD);
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(2) {
+        let m = outbox_message(&b, &cm_b, &key).expect("the message, listed by b");
+        assert!(
+            receiver.accepted(&key) == 1 || !m["sending_since"].is_null(),
+            "the attempt was taken out of flight before it ended: {m}"
+        );
+        assert!(
+            !results(&m).contains(&"interrupted"),
+            "instance b took a's attempt as interrupted: {m}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // a records the gateway's answer; the message was sent once and never marked unknown.
+    let m = wait_message(&b, &cm_b, &key, Duration::from_secs(60), "sent", |m| {
+        m["state"] == "sent"
+    });
+    assert_eq!(results(&m), vec!["sent"], "{m}");
+    assert_eq!(receiver.seen().len(), 1, "{:?}", receiver.seen());
+    assert_eq!(receiver.accepted(&key), 1);
+}
+
+#[test]
+fn an_attempt_whose_instance_was_killed_is_recovered_after_its_deadline() {
+    let port = free_port();
+    let receiver = Receiver::listen(port);
+    // Timeout 2 s: a's attempts are in flight for at most 14 s; the gateway never answers in
+    // time.
+    let options = webhook_options(port, 2);
+    let mut a = TestServer::start_on(
+        Backend::Postgres,
+        &options.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let (cm, member) = sms_member(&a);
+    receiver.hold_next(Duration::from_secs(120));
+    let key = campaign(&a, &cm, &member);
+    until_received(&receiver, &key);
+    a.server.kill();
+
+    // Instance b, started after a died, finds the attempt in flight and leaves it until its
+    // deadline has passed, then marks it unknown: the gateway may have sent it.
+    let b = Server::launch(&a.path("instance-b"))
+        .listen("127.0.0.1:0")
+        .store(a.server.store.as_ref().unwrap())
+        .options(&options)
+        .start();
+    let cm_b = b.login("cm", PASSWORD);
+    let m = wait_message(&b, &cm_b, &key, Duration::from_secs(90), "unknown", |m| {
+        m["state"] == "unknown"
+    });
+    assert_eq!(results(&m), vec!["interrupted"], "{m}");
+    assert!(m["sending_since"].is_null(), "no longer in flight: {m}");
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 1, "not sent again: {seen:?}");
+    // The request left at the webhook's timestamp (whole seconds); the attempt was taken as
+    // interrupted no sooner than its deadline, 14 s after it started.
+    let left: i64 = seen[0].timestamp_header.parse().expect("unix seconds");
+    let noticed = ms(&m["attempts"][0]["at"]);
+    assert!(
+        noticed >= (left + 14) * 1000 - 1000,
+        "taken as interrupted at {noticed} ms, the request left at {left} s: {m}"
+    );
+}
+
+// ---- accounts created through two instances at once ----
+
+#[test]
+fn a_username_or_an_invitation_is_taken_once_across_instances() {
+    let a = TestServer::start_on(Backend::Postgres, &[]);
+    let b = a.another_instance("instance-b");
+    let admin = [a.admin(), b.login_admin()];
+    let store = create_store(&a, &admin[0], "账号店", "B");
+    let instances: [&Server; 2] = [&a, &b];
+
+    // Ten usernames, each created through both instances at the same moment.
+    for round in 0..10 {
+        let username = format!("staff{round}");
+        let barrier = std::sync::Barrier::new(2);
+        let answers: Vec<(u16, Value)> = std::thread::scope(|s| {
+            let creating: Vec<_> = (0..2)
+                .map(|i| {
+                    let (server, token, barrier) = (instances[i], &admin[i], &barrier);
+                    let body = json!({"username": username, "name": format!("员工{i}"),
+                        "password": PASSWORD, "role": "field_staff", "store": store});
+                    s.spawn(move || {
+                        barrier.wait();
+                        server.post("/api/users", &body, Some(token))
+                    })
+                })
+                .collect();
+            creating.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let created: Vec<_> = answers.iter().filter(|(s, _)| *s == 201).collect();
+        let refused: Vec<_> = answers.iter().filter(|(s, _)| *s == 409).collect();
+        assert_eq!(
+            (created.len(), refused.len()),
+            (1, 1),
+            "{username}: one created, one refused: {answers:?}"
+        );
+        assert_eq!(refused[0].1["code"], "username_taken", "{answers:?}");
+        assert!(
+            refused[0].1["detail"].as_str().unwrap().contains(&username),
+            "{answers:?}"
+        );
+        // The account that exists is the one the 201 described, on both instances.
+        for server in instances {
+            let (s, v) = server.get("/api/users?limit=1000", Some(&admin[0]));
+            assert_eq!(s, 200, "{v}");
+            let same: Vec<&Value> = v["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|u| u["username"] == username.as_str())
+                .collect();
+            assert_eq!(same.len(), 1, "{v}");
+            assert_eq!(same[0]["id"], created[0].1["id"], "{v}");
+        }
+        b.login(&username, PASSWORD);
+    }
+
+    // An invitation redeemed through both instances at once, under two usernames: one login.
+    create_user(&a, &admin[0], "cm", "club_manager", &store);
+    let cm = a.login("cm", PASSWORD);
+    create_user(&a, &cm, "field", "field_staff", &store);
+    let mut phone = JournalDevice::register(&a, "field", PASSWORD);
+    let member = phone.enroll(30, "邀请会员", 1, "guest", 30000);
+    phone.sync(&a);
+    let (s, inv) = a.post(
+        &format!("/api/members/{member}/invitations"),
+        &json!({}),
+        Some(&cm),
+    );
+    assert_eq!(s, 201, "{inv}");
+    let barrier = std::sync::Barrier::new(2);
+    let answers: Vec<(u16, Value)> = std::thread::scope(|s| {
+        let redeeming: Vec<_> = (0..2)
+            .map(|i| {
+                let (server, barrier) = (instances[i], &barrier);
+                let body = json!({"code": inv["code"], "username": format!("member{i}"),
+                    "password": "member password"});
+                s.spawn(move || {
+                    barrier.wait();
+                    server.post("/api/member-signup", &body, None)
+                })
+            })
+            .collect();
+        redeeming.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let created = answers.iter().filter(|(s, _)| *s == 201).count();
+    assert_eq!(created, 1, "one login from one code: {answers:?}");
+    let refused = answers.iter().find(|(s, _)| *s != 201).unwrap();
+    assert_eq!(refused.0, 422, "{answers:?}");
+    assert_eq!(refused.1["code"], "invalid_invitation", "{answers:?}");
 }

@@ -22,13 +22,21 @@
 //!
 //! `unknown` is never retried by the worker: the gateway may have sent the SMS, so the back office
 //! decides (`POST /api/care/outbox/{id}/retry`). An attempt is marked *in flight* durably before
-//! the request leaves; a message found in flight at start-up was interrupted by a crash and
-//! becomes `unknown` too. So a message is delivered at most once unless a person says otherwise.
+//! the request leaves, with a **deadline** (its start plus the sending instance's in-flight limit,
+//! longer than an exchange with the gateway can last); an attempt still in flight after its
+//! deadline was interrupted (its server stopped) and becomes `unknown` too — noticed by whichever
+//! instance's worker passes the deadline first, never earlier, so an attempt another live
+//! instance is making is left alone. On a store no other instance shares, everything found in
+//! flight at start-up was interrupted and becomes `unknown` at once. So a message is delivered at
+//! most once unless a person says otherwise.
 //!
-//! Records: [`OUTBOX`] by id, [`OUTBOX_KEYS`] (key → id) and [`OUTBOX_DUE`], the messages waiting
+//! Records: [`OUTBOX`] by id, [`OUTBOX_KEYS`] (key → id), [`OUTBOX_DUE`], the messages waiting
 //! for an attempt in the order they are due (a message is there exactly while `pending` or
-//! `failed`). Delivery runs on the real clock (backoff must pass even when the care rules run on
-//! a fixed test clock); `created_at` is the club's clock ([`now`]).
+//! `failed` and not in flight), and [`OUTBOX_SENDING`], the attempts in flight by deadline.
+//! Delivery runs on the real clock of the instance that delivers (backoff must pass even when
+//! the care rules run on a fixed test clock); deadlines are compared with the clock of the
+//! instance that looks, so instances' clocks must agree (NTP) within the margin of the in-flight
+//! limit. `created_at` is the club's clock ([`now`]).
 
 use carclub_shared::{MemberId, Phone, StoreId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -38,7 +46,7 @@ use crate::domain::audit::{self, Entry};
 use crate::domain::auth::Principal;
 use crate::domain::club::now;
 use crate::domain::perm::{self, Op, Target};
-use crate::storage::keys::{OUTBOX, OUTBOX_DUE, OUTBOX_KEYS};
+use crate::storage::keys::{OUTBOX, OUTBOX_DUE, OUTBOX_KEYS, OUTBOX_SENDING};
 use crate::storage::{Batch, Order, StoreError};
 
 record_id!(
@@ -182,8 +190,12 @@ pub struct Message {
 }
 
 impl Message {
-    /// The key of the message's entry in the due index, while it waits for an attempt.
+    /// The key of the message's entry in the due index, while it waits for an attempt (not while
+    /// one is in flight).
     fn due(&self) -> Option<u64> {
+        if self.sending_since.is_some() {
+            return None;
+        }
         match self.state {
             DeliveryState::Pending => Some(0),
             DeliveryState::Failed => Some(
@@ -400,13 +412,27 @@ pub fn next_due(core: &Core) -> Result<Option<(u64, MessageId)>, StoreError> {
     Ok(first)
 }
 
-/// Marks the attempt at message `id` starting at `at` as in flight, durably, and returns the
-/// message to send; `None` when it no longer waits (sent, or taken by the back office meanwhile).
+/// An attempt in flight: the message as sent, and when any instance will take the attempt as
+/// interrupted if its outcome is not recorded by then.
+#[derive(Debug, Clone)]
+pub struct InFlight {
+    pub message: Message,
+    pub deadline: Timestamp,
+}
+
+fn millis(t: Timestamp) -> u64 {
+    u64::try_from(t.millis()).unwrap_or(0)
+}
+
+/// Marks the attempt at message `id` starting at `at` as in flight, durably, until `limit` has
+/// passed, and returns it; `None` when the message no longer waits (sent, taken by the back
+/// office or by another instance meanwhile).
 pub fn begin_attempt(
     core: &mut Core,
     id: MessageId,
     at: Timestamp,
-) -> Result<Option<Message>, StoreError> {
+    limit: std::time::Duration,
+) -> Result<Option<InFlight>, StoreError> {
     let Some(mut m) = readable(core, id)? else {
         set_aside(core, id)?;
         return Ok(None);
@@ -416,10 +442,16 @@ pub fn begin_attempt(
     }
     let before = m.due();
     m.sending_since = Some(at);
+    let limit = i64::try_from(limit.as_millis()).unwrap_or(i64::MAX);
+    let deadline = Timestamp::from_millis(at.millis().saturating_add(limit));
     let mut batch = Batch::default();
     write(&mut batch, before, &m)?;
+    OUTBOX_SENDING.put(&mut batch, &(millis(deadline), m.id.0), &m.id)?;
     core.commit(batch, Vec::new())?;
-    Ok(Some(m))
+    Ok(Some(InFlight {
+        message: m,
+        deadline,
+    }))
 }
 
 /// Message `id`, or `None` when it is missing or its record cannot be read (logged): a storage
@@ -452,49 +484,91 @@ fn set_aside(core: &mut Core, id: MessageId) -> Result<(), StoreError> {
     core.commit(batch, Vec::new())
 }
 
-/// Records, durably, how the attempt at message `id` ended (at `at`).
+/// Records, durably, how the attempt `attempt` ended (at `at`). `None` when the message is gone
+/// or the attempt is no longer the one in flight: it outlived its deadline and was taken as
+/// interrupted (`unknown`, perhaps retried since), which the late outcome does not overwrite.
 pub fn finish_attempt(
     core: &mut Core,
-    id: MessageId,
+    attempt: &InFlight,
     at: Timestamp,
     outcome: Outcome,
     policy: &RetryPolicy,
 ) -> Result<Option<Message>, StoreError> {
+    let id = attempt.message.id;
     let Some(mut m) = message(core, id)? else {
         return Ok(None);
     };
-    let before = m.due();
-    apply_outcome(&mut m, at, outcome, policy);
+    if m.sending_since != attempt.message.sending_since {
+        tracing::warn!(message = %id, outcome = ?outcome, "an attempt ended after its deadline, when it had been taken as interrupted; its outcome is not recorded");
+        return Ok(None);
+    }
     let mut batch = Batch::default();
-    write(&mut batch, before, &m)?;
+    OUTBOX_SENDING.delete(&mut batch, &(millis(attempt.deadline), id.0));
+    apply_outcome(&mut m, at, outcome, policy);
+    write(&mut batch, None, &m)?;
     core.commit(batch, Vec::new())?;
     Ok(Some(m))
 }
 
-/// At start-up: every message whose attempt was in flight when the server stopped becomes
-/// `unknown` (the gateway may have sent it). Returns how many.
-pub fn recover(core: &mut Core, at: Timestamp) -> Result<usize, StoreError> {
-    let mut stuck: Vec<MessageId> = Vec::new();
-    OUTBOX_DUE.visit(
+/// The earliest deadline of an attempt in flight (milliseconds since the epoch), when the worker
+/// must look again.
+pub fn next_deadline(core: &Core) -> Result<Option<u64>, StoreError> {
+    let mut first = None;
+    OUTBOX_SENDING.visit(
         core.store.as_ref(),
         Order::Forward,
-        &mut |_, id: MessageId| {
-            stuck.push(id);
+        &mut |k, _: MessageId| {
+            first = Some(deadline_of(k)?);
+            Ok(false)
+        },
+    )?;
+    Ok(first)
+}
+
+/// The deadline in a key of [`OUTBOX_SENDING`] (the prefix, eight bytes of time, '/', the id).
+fn deadline_of(k: &[u8]) -> Result<u64, StoreError> {
+    let n = OUTBOX_SENDING.prefix().len();
+    k.get(n..n + 8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| StoreError::corrupt(k, "an in-flight key holds a deadline"))
+}
+
+/// Every attempt whose deadline is at or before `now` (`None`: every attempt in flight) was
+/// interrupted: its message becomes `unknown` (the gateway may have sent it), noted at `at`.
+/// Attempts with a later deadline — being made by a live instance — are left alone. Returns how
+/// many were recovered.
+pub fn recover(
+    core: &mut Core,
+    now: Option<Timestamp>,
+    at: Timestamp,
+) -> Result<usize, StoreError> {
+    let limit = now.map(millis);
+    let mut stale: Vec<(Vec<u8>, MessageId)> = Vec::new();
+    OUTBOX_SENDING.visit(
+        core.store.as_ref(),
+        Order::Forward,
+        &mut |k, id: MessageId| {
+            if limit.is_some_and(|l| deadline_of(k).is_ok_and(|d| d > l)) {
+                return Ok(false);
+            }
+            stale.push((k.to_vec(), id));
             Ok(true)
         },
     )?;
+    if stale.is_empty() {
+        return Ok(0);
+    }
     let mut batch = Batch::default();
     let mut n = 0;
-    let mut unreadable = Vec::new();
-    for id in stuck {
+    for (k, id) in stale {
+        batch.delete(k);
         let Some(mut m) = readable(core, id)? else {
-            unreadable.push(id);
             continue;
         };
         if m.sending_since.is_none() {
             continue;
         }
-        let before = m.due();
         m.sending_since = None;
         m.next_attempt_at = None;
         m.state = DeliveryState::Unknown;
@@ -503,14 +577,51 @@ pub fn recover(core: &mut Core, at: Timestamp) -> Result<usize, StoreError> {
             result: AttemptResult::Interrupted,
             detail: "the server stopped during this attempt; the gateway may have sent it".into(),
         });
-        write(&mut batch, before, &m)?;
+        write(&mut batch, None, &m)?;
         n += 1;
     }
     core.commit(batch, Vec::new())?;
+    Ok(n)
+}
+
+/// At start-up, before [`recover`]: messages in flight that a version before the in-flight index
+/// left in the due index are moved to [`OUTBOX_SENDING`], with their start as deadline
+/// (`at_once`: nothing shares the store) or an hour after it; unreadable ones are set aside.
+pub fn adopt_unindexed(core: &mut Core, at_once: bool) -> Result<(), StoreError> {
+    let mut listed: Vec<(Vec<u8>, MessageId)> = Vec::new();
+    OUTBOX_DUE.visit(
+        core.store.as_ref(),
+        Order::Forward,
+        &mut |k, id: MessageId| {
+            listed.push((k.to_vec(), id));
+            Ok(true)
+        },
+    )?;
+    let mut batch = Batch::default();
+    let mut unreadable = Vec::new();
+    for (k, id) in listed {
+        let Some(m) = readable(core, id)? else {
+            unreadable.push(id);
+            continue;
+        };
+        let Some(since) = m.sending_since else {
+            continue;
+        };
+        let grace = if at_once { 0 } else { 3_600_000 };
+        batch.delete(k);
+        OUTBOX_SENDING.put(
+            &mut batch,
+            &(millis(since).saturating_add(grace), id.0),
+            &id,
+        )?;
+    }
+    if !batch.is_empty() {
+        core.commit(batch, Vec::new())?;
+    }
     for id in unreadable {
         set_aside(core, id)?;
     }
-    Ok(n)
+    Ok(())
 }
 
 // ---- the back office ----
@@ -830,10 +941,17 @@ mod tests {
         let mut batch = Batch::default();
         batch.put(OUTBOX.key(&bad.0), b"not json".to_vec());
         core.commit(batch, Vec::new()).unwrap();
-        assert_eq!(recover(&mut core, at(0)).unwrap(), 0);
+        adopt_unindexed(&mut core, true).unwrap();
+        assert_eq!(recover(&mut core, None, at(0)).unwrap(), 0);
         assert_eq!(next_due(&core).unwrap(), Some((0, good)));
-        assert!(begin_attempt(&mut core, good, at(1)).unwrap().is_some());
+        assert!(
+            begin_attempt(&mut core, good, at(1), LIMIT)
+                .unwrap()
+                .is_some()
+        );
     }
+
+    const LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
     #[test]
     fn the_worker_path_is_durable_and_an_interrupted_attempt_becomes_unknown() {
@@ -844,27 +962,94 @@ mod tests {
         let b = enqueue(&mut batch, &core, new("b")).unwrap().unwrap();
         core.commit(batch, Vec::new()).unwrap();
 
-        let m = begin_attempt(&mut core, a, at(0)).unwrap().unwrap();
-        assert_eq!(m.sending_since, Some(at(0)));
+        let first = begin_attempt(&mut core, a, at(0), LIMIT).unwrap().unwrap();
+        assert_eq!(first.message.sending_since, Some(at(0)));
+        assert_eq!(first.deadline, at(30_000));
+        assert_eq!(next_deadline(&core).unwrap(), Some(1_800_000_030_000));
+        assert_eq!(
+            next_due(&core).unwrap(),
+            Some((0, b)),
+            "a message in flight is not due"
+        );
         assert!(
-            begin_attempt(&mut core, a, at(1)).unwrap().is_none(),
+            begin_attempt(&mut core, a, at(1), LIMIT).unwrap().is_none(),
             "an attempt in flight is not started twice"
         );
-        let m = finish_attempt(&mut core, a, at(5), Outcome::Failed("503".into()), &policy)
-            .unwrap()
-            .unwrap();
+        let m = finish_attempt(
+            &mut core,
+            &first,
+            at(5),
+            Outcome::Failed("503".into()),
+            &policy,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(m.state, DeliveryState::Failed);
+        assert_eq!(next_deadline(&core).unwrap(), None);
         // b is due at once, a later.
         assert_eq!(next_due(&core).unwrap(), Some((0, b)));
 
-        // b's attempt is in flight when the server stops.
-        begin_attempt(&mut core, b, at(6)).unwrap().unwrap();
-        assert_eq!(recover(&mut core, at(9)).unwrap(), 1);
-        let b = message(&core, b).unwrap().unwrap();
-        assert_eq!(b.state, DeliveryState::Unknown);
-        assert_eq!(b.attempts[0].result, AttemptResult::Interrupted);
+        // b's attempt is in flight: left alone before its deadline, unknown after it.
+        let second = begin_attempt(&mut core, b, at(6), LIMIT).unwrap().unwrap();
+        assert_eq!(recover(&mut core, Some(at(30_005)), at(30_005)).unwrap(), 0);
+        assert!(message(&core, b).unwrap().unwrap().sending_since.is_some());
+        assert_eq!(recover(&mut core, Some(at(30_006)), at(30_006)).unwrap(), 1);
+        let bm = message(&core, b).unwrap().unwrap();
+        assert_eq!(bm.state, DeliveryState::Unknown);
+        assert_eq!(bm.attempts[0].result, AttemptResult::Interrupted);
+        assert_eq!(next_deadline(&core).unwrap(), None);
         let due = next_due(&core).unwrap().unwrap();
         assert_eq!(due.1, a, "only a waits");
         assert_eq!(due.0, 1_800_000_000_000 + 5 + policy.base_ms);
+        // Its sender answering after the deadline changes nothing.
+        let late = finish_attempt(
+            &mut core,
+            &second,
+            at(40_000),
+            Outcome::Delivered("200".into()),
+            &policy,
+        )
+        .unwrap();
+        assert!(late.is_none());
+        assert_eq!(
+            message(&core, b).unwrap().unwrap().state,
+            DeliveryState::Unknown
+        );
+    }
+
+    #[test]
+    fn on_a_store_nobody_shares_every_attempt_in_flight_at_start_up_is_interrupted() {
+        let (_d, mut core) = core();
+        let mut batch = Batch::default();
+        let a = enqueue(&mut batch, &core, new("a")).unwrap().unwrap();
+        core.commit(batch, Vec::new()).unwrap();
+        begin_attempt(&mut core, a, at(0), LIMIT).unwrap().unwrap();
+        assert_eq!(recover(&mut core, None, at(1)).unwrap(), 1);
+        assert_eq!(
+            message(&core, a).unwrap().unwrap().state,
+            DeliveryState::Unknown
+        );
+    }
+
+    #[test]
+    fn an_attempt_in_flight_left_by_an_earlier_version_gets_a_deadline() {
+        let (_d, mut core) = core();
+        let mut batch = Batch::default();
+        let a = enqueue(&mut batch, &core, new("a")).unwrap().unwrap();
+        core.commit(batch, Vec::new()).unwrap();
+        // As an earlier version marked it: in flight, still in the due index.
+        let mut m = message(&core, a).unwrap().unwrap();
+        m.sending_since = Some(at(0));
+        let mut batch = Batch::default();
+        OUTBOX.put(&mut batch, &a.0, &m).unwrap();
+        core.commit(batch, Vec::new()).unwrap();
+        adopt_unindexed(&mut core, false).unwrap();
+        assert_eq!(next_due(&core).unwrap(), None);
+        assert_eq!(next_deadline(&core).unwrap(), Some(1_800_003_600_000));
+        assert_eq!(recover(&mut core, Some(at(1000)), at(1000)).unwrap(), 0);
+        assert_eq!(
+            recover(&mut core, Some(at(3_600_000)), at(3_600_000)).unwrap(),
+            1
+        );
     }
 }
