@@ -209,6 +209,8 @@ fn enrollment(i: usize, tag: &str) -> EnrollInput {
         id_number: None,
         model: None,
         documents_seen: Vec::new(),
+        channel: None,
+        referrer: None,
     }
 }
 

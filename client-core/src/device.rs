@@ -138,6 +138,14 @@ pub struct EnrollInput {
     pub model: Option<String>,
     #[serde(default)]
     pub documents_seen: Vec<DocumentKind>,
+    /// How the member came: `on_site` (the default during a visit), `desk` (the default
+    /// otherwise), `referral` (with `referrer`) or `purchase` (a car bought here: the card may
+    /// be a gift, the purchase invoice must have been seen).
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// The referring member's id, a member of this device's directory.
+    #[serde(default)]
+    pub referrer: Option<String>,
 }
 
 const KEY_REGISTRATION: &str = "registration";
@@ -584,7 +592,11 @@ impl Device {
                 ),
             })?;
         let fee = Money::from_fen(input.fee_fen);
+        // A card given with a car bought here: no fee (the server checks the tier is a gift).
+        let gift =
+            input.channel.as_deref().map(str::trim) == Some("purchase") && input.fee_fen == 0;
         match info.fee_fen {
+            _ if gift => {}
             None => {
                 return Err(ClientError::Invalid {
                     field: "tier",
@@ -661,6 +673,65 @@ impl Device {
             Some(s) => Some(field("model", ShortText::parse(s))?),
             None => None,
         };
+        let visit = self.state.visit.as_ref().map(|v| v.id);
+        let channel = match input.channel.as_deref().map(str::trim).unwrap_or("") {
+            "" => match visit {
+                Some(visit) => Channel::OnSite { visit },
+                None => Channel::Desk,
+            },
+            "on_site" => Channel::OnSite {
+                visit: visit.ok_or(ClientError::NoVisit)?,
+            },
+            "desk" => Channel::Desk,
+            "purchase" => {
+                if !input
+                    .documents_seen
+                    .contains(&DocumentKind::PurchaseInvoice)
+                {
+                    return Err(ClientError::Invalid {
+                        field: "documents",
+                        reason: "a car bought here is enrolled on its purchase invoice: tick it once seen".into(),
+                    });
+                }
+                Channel::Purchase
+            }
+            "referral" => {
+                let referrer = input
+                    .referrer
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .ok_or_else(|| ClientError::Invalid {
+                        field: "referrer",
+                        reason: "choose the member who referred them".into(),
+                    })?;
+                if !self.directory().members.contains_key(referrer) {
+                    return Err(ClientError::Invalid {
+                        field: "referrer",
+                        reason: format!("{referrer} is not a member this device knows"),
+                    });
+                }
+                Channel::Referral {
+                    referrer: referrer
+                        .parse::<MemberId>()
+                        .map_err(|e| ClientError::Invalid {
+                            field: "referrer",
+                            reason: e.to_string(),
+                        })?,
+                }
+            }
+            other => {
+                return Err(ClientError::Invalid {
+                    field: "channel",
+                    reason: format!(
+                        "{other:?} is not a channel (on_site, desk, referral, purchase)"
+                    ),
+                });
+            }
+        };
+        let mut documents_seen = input.documents_seen;
+        documents_seen.sort();
+        documents_seen.dedup();
         let enrollment = Enrollment {
             member: MemberId::new(),
             person: Person {
@@ -674,17 +745,42 @@ impl Device {
                 model,
             },
             tier,
-            channel: match &self.state.visit {
-                Some(v) => Channel::OnSite { visit: v.id },
-                None => Channel::Desk,
-            },
-            documents_seen: input.documents_seen,
+            visit: visit.filter(|_| !matches!(channel, Channel::OnSite { .. })),
+            channel,
+            documents_seen,
             fee,
             receipt,
             card,
         };
         let member = enrollment.member;
+        let referral = match &enrollment.channel {
+            Channel::Referral { referrer } => Some((
+                *referrer,
+                enrollment.person.phone.clone(),
+                enrollment.person.name.clone(),
+            )),
+            _ => None,
+        };
         self.record(EventBody::Enrolled(enrollment), now_ms)?;
+        // The referral, noted on the prospect's first visit, counts for the referrer: recorded
+        // and, as the prospect joined, converted (DOMAIN.md §6).
+        if let Some((referrer, prospect, name)) = referral {
+            self.record(
+                EventBody::ReferralRecorded {
+                    member: referrer,
+                    prospect: prospect.clone(),
+                    name: Some(name),
+                },
+                now_ms,
+            )?;
+            self.record(
+                EventBody::ReferralConverted {
+                    member: referrer,
+                    prospect,
+                },
+                now_ms,
+            )?;
+        }
         Ok(member)
     }
 

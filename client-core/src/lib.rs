@@ -7,6 +7,7 @@
 
 mod device;
 mod error;
+mod field;
 mod member;
 mod sync;
 mod view;
@@ -16,5 +17,6 @@ pub mod native;
 
 pub use device::{CardBlock, CurrentVisit, Device, EnrollInput, Registration, TierInfo};
 pub use error::ClientError;
+pub use field::{BenefitInput, BenefitLeft, InspectInput, MemberDetail};
 pub use member::{HORIZON_DAYS, Invitation, LedgerLine, MemberCard, Request};
 pub use view::{MemberView, SyncState};

@@ -192,6 +192,9 @@ pub enum EventBody {
         #[serde(deserialize_with = "integral")]
         km: u32,
     },
+    /// An on-site pre-inspection of one vehicle at a company (DOMAIN.md §6): the checklist, and
+    /// the service recommended. A fault or a recommendation becomes a care lead for the store.
+    PreInspectionRecorded(crate::care::PreInspection),
     /// A service visit of one vehicle, here or at another store; the event's id is the visit's.
     ServiceVisitRecorded {
         member: MemberId,
@@ -233,6 +236,7 @@ impl EventBody {
             VisitStarted(_) | VisitEnded(_) => None,
             Enrolled(e) => Some(e.member),
             CustomerImported(c) => Some(c.member),
+            PreInspectionRecorded(p) => Some(p.member),
             EnrollmentApproved { member }
             | EnrollmentRejected { member, .. }
             | OrderSettled { member, .. }
@@ -267,6 +271,7 @@ impl EventBody {
         match self {
             VisitStarted(_) => "visit_started",
             VisitEnded(_) => "visit_ended",
+            PreInspectionRecorded(_) => "pre_inspection_recorded",
             Enrolled(_) => "enrolled",
             EnrollmentApproved { .. } => "enrollment_approved",
             EnrollmentRejected { .. } => "enrollment_rejected",
@@ -303,6 +308,7 @@ impl EventBody {
         match kind {
             "visit_started" => "开始上门服务",
             "visit_ended" => "结束上门服务",
+            "pre_inspection_recorded" => "上门预检",
             "enrolled" => "入会",
             "enrollment_approved" => "批准入会",
             "enrollment_rejected" => "驳回入会",
@@ -448,6 +454,10 @@ pub struct Enrollment {
     pub channel: Channel,
     #[serde(default)]
     pub documents_seen: Vec<DocumentKind>,
+    /// The on-site visit it was recorded at when the channel does not say so (a referral or a
+    /// car bought here, enrolled during a visit): the member belongs to the visit's company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit: Option<VisitId>,
     /// The fee collected on the spot (zero for a gift card).
     pub fee: Money,
     /// The paper receipt written for the fee; required when a fee was collected.

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use carclub_client::native::{self, DirStore, NetError};
-use carclub_client::{ClientError, Device, EnrollInput};
+use carclub_client::{BenefitInput, ClientError, Device, EnrollInput};
 use carclub_shared::CompanyId;
 use clap::{Parser, Subcommand};
 
@@ -72,6 +72,41 @@ enum Command {
         id_number: Option<String>,
         #[arg(long)]
         model: Option<String>,
+        /// How they came: on_site, desk, referral or purchase (default: on site during a visit).
+        #[arg(long)]
+        channel: Option<String>,
+        /// The referring member's id (channel referral).
+        #[arg(long)]
+        referrer: Option<String>,
+        /// The documents seen, comma-separated: id_card, driver_licence, vehicle_licence,
+        /// insurance_policy, purchase_invoice, application_form.
+        #[arg(long, value_delimiter = ',')]
+        documents: Vec<String>,
+    },
+    /// Records the on-site pre-inspection of a member's vehicle.
+    Inspect {
+        #[arg(long)]
+        member: String,
+        #[arg(long)]
+        vin: String,
+        /// One check: ITEM=STATE or ITEM=STATE:NOTE (state ok, attention or fault); all six items.
+        #[arg(long = "check")]
+        checks: Vec<String>,
+        /// The service recommended.
+        #[arg(long)]
+        recommend: Option<String>,
+    },
+    /// Records a benefit used on site (a free check, a wash).
+    UseBenefit {
+        #[arg(long)]
+        member: String,
+        #[arg(long)]
+        benefit: String,
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        /// The value of the service given, in fen.
+        #[arg(long = "value-fen")]
+        value_fen: i64,
     },
     /// Syncs with the server.
     Sync {
@@ -168,7 +203,18 @@ fn run(cli: Cli) -> Result<(), NetError> {
             card,
             id_number,
             model,
+            channel,
+            referrer,
+            documents,
         } => {
+            let documents_seen = documents
+                .iter()
+                .map(|d| serde_json::from_value(serde_json::Value::String(d.trim().to_owned())))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ClientError::Invalid {
+                    field: "documents",
+                    reason: e.to_string(),
+                })?;
             let input = EnrollInput {
                 name,
                 phone,
@@ -180,10 +226,47 @@ fn run(cli: Cli) -> Result<(), NetError> {
                 card,
                 id_number,
                 model,
-                documents_seen: Vec::new(),
+                documents_seen,
+                channel,
+                referrer,
             };
             let member = device.enroll_input(input, now)?;
             println!("enrolled: {member}");
+        }
+        Command::Inspect {
+            member,
+            vin,
+            checks,
+            recommend,
+        } => {
+            let checks = checks
+                .iter()
+                .map(|c| {
+                    let (item, rest) = c.split_once('=').unwrap_or((c, ""));
+                    let (state, note) = rest.split_once(':').unwrap_or((rest, ""));
+                    serde_json::json!({"item": item.trim(), "state": state.trim(),
+                        "note": if note.trim().is_empty() { None } else { Some(note.trim()) }})
+                })
+                .collect::<Vec<_>>();
+            let input = serde_json::json!({"member": member, "vin": vin, "checks": checks,
+                "recommended": recommend});
+            let id = device.pre_inspect_json(&input.to_string(), now)?;
+            println!("inspected: {id}");
+        }
+        Command::UseBenefit {
+            member,
+            benefit,
+            count,
+            value_fen,
+        } => {
+            let input = BenefitInput {
+                member,
+                benefit,
+                count,
+                value_fen,
+            };
+            let id = device.use_benefit(input, now)?;
+            println!("benefit used: {id}");
         }
         Command::Sync {
             timeout_secs,

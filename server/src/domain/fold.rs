@@ -247,6 +247,15 @@ pub enum Refusal {
     EnrollmentOutsideCompanies,
 }
 
+/// The on-site visit an enrollment was recorded at: the channel's, or the one it names beside
+/// another channel (a referral or a car bought here, enrolled during a visit).
+fn enrollment_visit(e: &Enrollment) -> Option<carclub_shared::VisitId> {
+    match &e.channel {
+        Channel::OnSite { visit } => Some(*visit),
+        _ => e.visit,
+    }
+}
+
 /// How a member came to the club, as the member file names it.
 fn channel_kind(channel: &Channel) -> &'static str {
     match channel {
@@ -363,9 +372,9 @@ pub(crate) fn apply(
             perm::check(p, op, Target::store(p.user.store))?;
             let device = device.ok_or(Refusal::EnrollmentNeedsDevice)?;
             // The company of the visit the member was enrolled at, if it is one of this store's.
-            let company = match &e.channel {
-                Channel::OnSite { visit } => load_visit(core, batch, &visit.to_string())?.company,
-                _ => None,
+            let company = match enrollment_visit(e) {
+                Some(visit) => load_visit(core, batch, &visit.to_string())?.company,
+                None => None,
             }
             .filter(|c| known_company(core, p.user.store, *c).is_ok());
             if !p.assignment.admits(company) {
@@ -471,6 +480,12 @@ pub(crate) fn apply(
                 if let Some(old) = company.filter(|old| Some(*old) != *new) {
                     leave_company_directory(core, store, old, member, batch, touched)?;
                 }
+            }
+            if let EventBody::PreInspectionRecorded(inspection) = body
+                && inspection.is_lead()
+                && let Some(file) = core.members.get(&member).cloned()
+            {
+                super::care::scheduler::inspection_lead(core, batch, &file, &program, now())?;
             }
             refresh_or_defer(core, member, batch, touched)?;
             Ok(Some(member))
@@ -631,7 +646,7 @@ fn enroll(
     core.members.insert(e.member, file);
     ledger::keep(batch, e.member, event)?;
     member_device::keep_event(core, batch, e.member, event, touched)?;
-    if let Channel::OnSite { visit } = &e.channel {
+    if let Some(visit) = enrollment_visit(e) {
         let mut v = load_visit(core, batch, &visit.to_string())?;
         v.enrolled.push(e.member);
         VISITS.put(batch, &v.id, &v)?;

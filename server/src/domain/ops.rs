@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use carclub_protocol::DocumentId;
 use carclub_protocol::docs::{self, ConflictRef, MemberFile, Outcome, VehicleEntry};
 use carclub_shared::dating::{self, DatingError};
-use carclub_shared::events::Order;
+use carclub_shared::events::{Channel, DocumentKind, Order};
 use carclub_shared::projection::{MemberState, Quote, quote_events};
 use carclub_shared::{
     CardNo, CompanyId, DeviceId, Event, EventBody, EventId, MemberId, Money, StoreId, Timestamp,
@@ -102,6 +102,19 @@ pub struct MemberFileView {
     /// The names of the staff this file names (who enrolled the member, the advisors of the
     /// service visits), by account.
     pub staff: BTreeMap<UserId, String>,
+    /// The documents staff saw and copied at the enrollment (DOMAIN.md §2).
+    pub documents: Vec<DocumentKind>,
+    /// The member who referred this one, for a referral.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<Referrer>,
+}
+
+/// The member who referred another, as the referred member's file names them.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Referrer {
+    pub id: MemberId,
+    pub name: String,
+    pub card: CardNo,
 }
 
 impl MemberFileView {
@@ -132,7 +145,31 @@ impl MemberFileView {
             state,
             url: docs::member_id(f.id).url(),
             staff: BTreeMap::new(),
+            documents: Vec::new(),
+            referrer: None,
         }
+    }
+
+    /// Fills in the documents and the referrer from the member's enrollment.
+    fn name_enrollment(&mut self, core: &Core) -> Result<(), StoreError> {
+        let events = ledger::member_events(core, &Batch::default(), self.id)?;
+        let Some(e) = events.iter().find_map(|e| match &e.body {
+            EventBody::Enrolled(en) => Some(en),
+            _ => None,
+        }) else {
+            return Ok(());
+        };
+        self.documents = e.documents_seen.clone();
+        self.documents.sort();
+        self.documents.dedup();
+        if let Channel::Referral { referrer } = e.channel {
+            self.referrer = core.members.get(&referrer).map(|r| Referrer {
+                id: r.id,
+                name: r.name.clone(),
+                card: r.card.clone(),
+            });
+        }
+        Ok(())
     }
 
     /// Fills in `staff` from the accounts.
@@ -141,6 +178,7 @@ impl MemberFileView {
         if let Some(state) = &self.state {
             for v in &state.care.vehicles {
                 ids.extend(v.visits.iter().filter_map(|visit| visit.advisor));
+                ids.extend(v.inspections.iter().map(|i| i.by));
             }
         }
         let mut names = HashMap::new();
@@ -174,6 +212,7 @@ pub fn file_view(core: &Core, p: &Principal, member: MemberId) -> Result<MemberF
     let state = ledger::state(core, &Batch::default(), member, store)?;
     let mut view = MemberFileView::new(file, contact, state);
     view.name_staff(core)?;
+    view.name_enrollment(core)?;
     audit::record_now(
         core.store.as_ref(),
         p,

@@ -97,6 +97,8 @@ pub enum Op {
     ViewProgram,
     /// Edit a member's service file: person and vehicle care facts, mileage, service visits.
     EditServiceFile,
+    /// Record an on-site pre-inspection of a member's vehicle at a company (DOMAIN.md §6).
+    PreInspect,
     /// See customer care: call tasks, scripts, campaigns and the lost-customer list.
     ViewCare,
     /// Work call tasks: record the outcome of a care call (reached, appointment, no answer…).
@@ -230,7 +232,7 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
     (
         Op::UseBenefit,
         "use_benefit",
-        [G, S, S, S, N, N, S, N, S, N],
+        [G, S, S, S, N, S, S, N, S, N],
     ),
     (
         Op::RedeemPoints,
@@ -363,6 +365,11 @@ pub const MATRIX: &[(Op, &str, [Scope; 10])] = &[
         "edit_service_file",
         [G, S, S, S, N, N, S, N, N, N],
     ),
+    (
+        Op::PreInspect,
+        "pre_inspect",
+        [G, S, S, S, N, S, S, N, N, N],
+    ),
     (Op::ViewCare, "view_care", [G, S, S, S, N, S, S, N, N, N]),
     (Op::WorkCalls, "work_calls", [G, S, S, S, N, S, S, N, N, N]),
     (
@@ -411,6 +418,7 @@ pub fn op_of(body: &EventBody) -> Op {
     use EventBody::*;
     match body {
         VisitStarted(_) | VisitEnded(_) => Op::Visit,
+        PreInspectionRecorded(_) => Op::PreInspect,
         Enrolled(_) => Op::Enroll,
         CustomerImported(_) => Op::ImportCustomers,
         EnrollmentApproved { .. } | EnrollmentRejected { .. } => Op::DecideEnrollment,

@@ -309,6 +309,9 @@ pub struct VehicleCare {
     /// Service visits, by day.
     #[serde(default)]
     pub visits: Vec<ServiceVisit>,
+    /// On-site pre-inspections (DOMAIN.md §6), by day.
+    #[serde(default)]
+    pub inspections: Vec<super::Inspection>,
 }
 
 impl VehicleCare {
@@ -320,6 +323,7 @@ impl VehicleCare {
             facts: VehicleFacts::default(),
             readings: Vec::new(),
             visits: Vec::new(),
+            inspections: Vec::new(),
         }
     }
 

@@ -5,6 +5,7 @@
 //!   vehicle facts, mileage readings, service visits here and elsewhere.
 //! - [`rules`]: which reminders (first service, regular service, warranty, insurance,
 //!   inspection, licence, birthday, renewal, follow-ups, lost customers) are open on a day.
+//! - [`inspection`]: the on-site pre-inspection of a vehicle at a company (DOMAIN.md §6).
 //! - [`calls`]: call slots, the 3×3×3 rule for unreachable owners, the 3-hour appointment notice.
 //!
 //! Holiday and severe-weather messages are campaigns to a segment, not per-member rules; the
@@ -35,12 +36,16 @@
 
 pub mod calls;
 pub mod file;
+pub mod inspection;
 pub mod rules;
 
 pub use calls::{AppointmentTooSoon, Attempt, CallOutcome, NextStep, appointment_ok, next_step};
 pub use file::{
     CallSlot, CareFile, Elsewhere, MileageReading, PersonFacts, Region, ServiceVisit, VehicleCare,
     VehicleFacts, VisitKind,
+};
+pub use inspection::{
+    CheckState, Checklist, Inspection, InspectionCheck, InspectionItem, PreInspection,
 };
 pub use rules::{
     CareRole, CareRules, Contact, LostClass, Reminder, ReminderKind, reminders, upcoming,

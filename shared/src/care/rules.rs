@@ -63,6 +63,8 @@ pub const RENEWAL_LEAD_DAYS: i64 = 30;
 pub const BIRTHDAY_DEADLINE_HOURS: u8 = 2;
 /// Days a follow-up stays workable after its due day.
 pub const FOLLOW_UP_SLACK_DAYS: i64 = 1;
+/// Days the follow-up of a pre-inspection's fault or recommended service stays open.
+pub const INSPECTION_FOLLOW_UP_DAYS: i64 = 7;
 
 /// What a reminder is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -96,11 +98,13 @@ pub enum ReminderKind {
     ServiceFollowUp48h,
     /// A customer not seen for 90–360 days.
     Lost,
+    /// An on-site pre-inspection found a fault or recommended a service: call the owner in.
+    InspectionFollowUp,
 }
 
 impl ReminderKind {
     /// Every kind.
-    pub const ALL: [ReminderKind; 12] = [
+    pub const ALL: [ReminderKind; 13] = [
         ReminderKind::FirstService,
         ReminderKind::RegularService,
         ReminderKind::WarrantyEnd,
@@ -113,6 +117,7 @@ impl ReminderKind {
         ReminderKind::DeliveryFollowUp72h,
         ReminderKind::ServiceFollowUp48h,
         ReminderKind::Lost,
+        ReminderKind::InspectionFollowUp,
     ];
 
     /// The name as the API writes it.
@@ -130,6 +135,7 @@ impl ReminderKind {
             ReminderKind::DeliveryFollowUp72h => "delivery_follow_up_72h",
             ReminderKind::ServiceFollowUp48h => "service_follow_up_48h",
             ReminderKind::Lost => "lost",
+            ReminderKind::InspectionFollowUp => "inspection_follow_up",
         }
     }
 
@@ -153,6 +159,7 @@ impl ReminderKind {
             ReminderKind::DeliveryFollowUp72h => "follow-up 72 h after delivery",
             ReminderKind::ServiceFollowUp48h => "follow-up 48 h after service",
             ReminderKind::Lost => "lost customer",
+            ReminderKind::InspectionFollowUp => "follow-up of an on-site pre-inspection",
         }
     }
 
@@ -171,6 +178,7 @@ impl ReminderKind {
             ReminderKind::DeliveryFollowUp72h => "交车后72小时回访",
             ReminderKind::ServiceFollowUp48h => "维修保养后48小时回访",
             ReminderKind::Lost => "流失客户回访",
+            ReminderKind::InspectionFollowUp => "上门预检跟进",
         }
     }
 
@@ -493,6 +501,19 @@ fn vehicle_rules(v: &VehicleCare, rules: &CareRules, out: &mut Vec<Reminder>) {
     let vin = Some(&v.vin);
     let f = &v.facts;
     let maintenance = v.last_maintenance();
+    // A pre-inspection's fault or recommended service, until the car has been in since.
+    for i in v.inspections.iter().filter(|i| i.is_lead()) {
+        if v.visits.iter().any(|s| s.here() && s.on >= i.on) {
+            continue;
+        }
+        out.push(reminder(
+            ReminderKind::InspectionFollowUp,
+            vin,
+            i.on,
+            plus_days(i.on, INSPECTION_FOLLOW_UP_DAYS),
+            Contact::Call,
+        ));
+    }
     if let Some(delivered) = f.delivered {
         if maintenance.is_none() {
             let (from, to) = rules.first_service_months;

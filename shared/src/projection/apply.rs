@@ -586,7 +586,8 @@ impl<'p> Engine<'p> {
             EventBody::PersonFactsSet { .. }
             | EventBody::VehicleFactsSet { .. }
             | EventBody::MileageRecorded { .. }
-            | EventBody::ServiceVisitRecorded { .. } => self.care_event(e)?,
+            | EventBody::ServiceVisitRecorded { .. }
+            | EventBody::PreInspectionRecorded(_) => self.care_event(e)?,
             EventBody::Expired { .. } => {
                 if self.status == Status::Active && self.term.is_some_and(|t| day <= t.to) {
                     return Err(Rejection::NotYetExpired);

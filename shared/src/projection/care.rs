@@ -16,7 +16,7 @@
 use time::Date;
 
 use crate::care::file::mileage_fits;
-use crate::care::{MileageReading, ServiceVisit, VehicleCare, VisitKind};
+use crate::care::{Inspection, MileageReading, ServiceVisit, VehicleCare, VisitKind};
 use crate::events::{Category, Channel, Event, EventBody, Order, Vehicle};
 use crate::types::*;
 
@@ -104,7 +104,7 @@ impl Engine<'_> {
         );
     }
 
-    /// The four care events.
+    /// The care events: facts, readings, service visits, pre-inspections.
     pub(super) fn care_event(&mut self, e: &Event) -> Result<(), Rejection> {
         if self.status == Status::NotMember {
             return Err(Rejection::NotAMember);
@@ -130,6 +130,21 @@ impl Engine<'_> {
                 if v.facts.delivered.is_none() {
                     v.facts.delivered = delivered;
                 }
+            }
+            EventBody::PreInspectionRecorded(p) => {
+                let v = self.care_vehicle_mut(&p.vin)?;
+                let inspection = Inspection {
+                    id: e.id,
+                    on: recorded,
+                    by: e.author,
+                    visit: p.visit,
+                    checks: p.checks.clone(),
+                    recommended: p.recommended.clone(),
+                };
+                let at = v
+                    .inspections
+                    .partition_point(|x| (x.on, x.id) <= (inspection.on, inspection.id));
+                v.inspections.insert(at, inspection);
             }
             EventBody::MileageRecorded { vin, on, km, .. } => {
                 if *on > recorded {

@@ -447,6 +447,18 @@ fn describe(
             format!("vehicle {} details updated", plate_or_vin(engine, vin)),
             format!("更新车辆 {} 档案", plate_or_vin(engine, vin)),
         ),
+        PreInspectionRecorded(p) => {
+            let car = plate_or_vin(engine, &p.vin);
+            let faults = p
+                .checks
+                .iter()
+                .filter(|c| c.state == crate::care::CheckState::Fault)
+                .count();
+            (
+                format!("{car} pre-inspected on site: {faults} at fault"),
+                format!("{car} 上门预检：{faults} 项故障"),
+            )
+        }
         MileageRecorded { vin, on, km, .. } => (
             format!("{} read {km} km on {on}", plate_or_vin(engine, vin)),
             format!("{} 于 {on} 里程 {km} 公里", plate_or_vin(engine, vin)),

@@ -231,6 +231,8 @@ fn enroll_on_site(phone: &mut Device, store: &DirStore, company: CompanyId) -> M
                 id_number: None,
                 model: None,
                 documents_seen: Vec::new(),
+                channel: None,
+                referrer: None,
             },
             native::now_ms(),
         )

@@ -21,6 +21,7 @@ mod company_scope;
 mod conflict_resolution;
 mod durability;
 mod export;
+mod field_visit;
 mod import;
 mod interop;
 mod kpi;

@@ -55,6 +55,8 @@ fn enroll_and_sync(
                 id_number: None,
                 model: None,
                 documents_seen: Vec::new(),
+                channel: None,
+                referrer: None,
             },
             native::now_ms(),
         )

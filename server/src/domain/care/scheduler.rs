@@ -237,6 +237,30 @@ pub fn run_part(
     Ok((report, next))
 }
 
+/// The care lead of a pre-inspection that found a fault or recommended a service, made in
+/// `batch` as soon as the inspection is folded (the store need not wait for the next run): the
+/// follow-up task the reminder rules open for it on `at`'s day. Its id derives from the member,
+/// the vehicle and the inspection day, so folding the event again, or the next run, finds it
+/// made. Returns how many tasks it made.
+pub(crate) fn inspection_lead(
+    core: &Core,
+    batch: &mut Batch,
+    file: &MemberFile,
+    program: &carclub_shared::program::Program,
+    at: Timestamp,
+) -> Result<u32, StoreError> {
+    let day = at.date();
+    let events = ledger::member_events(core, batch, file.id)?;
+    let state = project(program, &events, day);
+    let due: Vec<Reminder> = reminders(&state, day, &CareRules::default())
+        .into_iter()
+        .filter(|r| r.kind == carclub_shared::care::ReminderKind::InspectionFollowUp)
+        .collect();
+    let mut report = RunReport::default_for(day);
+    schedule_member(core, batch, file.store, file, &due, at, &mut report)?;
+    Ok(report.tasks_created)
+}
+
 /// Creates, in `batch`, the tasks and messages of `due` (the reminders open on the day for
 /// member `m`) that do not exist yet.
 pub(crate) fn schedule_member(

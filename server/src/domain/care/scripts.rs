@@ -82,6 +82,9 @@ pub fn default_text(kind: ReminderKind) -> &'static str {
         ReminderKind::Lost => {
             "您好，我是本店客服专员。好久没有见到您和您的爱车了，想了解一下车辆近况。请问最近是在哪里做的保养？是什么原因没有回店呢？（请记录原因：价格、距离、服务、已卖车等）本店近期有会员保养优惠，欢迎您回店，我可以为您预约。"
         }
+        ReminderKind::InspectionFollowUp => {
+            "您好，我是本店客服专员。我们的服务人员在贵单位为您的爱车做了上门预检，发现有需要处理的项目（请说明预检发现的故障和建议的维修项目）。为了行车安全，建议您尽快到店检修。请问您哪天方便？我现在就可以为您预约（至少提前3小时）。"
+        }
     }
 }
 
@@ -123,6 +126,9 @@ pub fn sms_text(
             "感谢您到店维修保养，如车辆有任何问题请随时联系我们。".to_owned()
         }
         ReminderKind::Lost => "好久不见，本店近期有会员保养优惠，欢迎回店，预约请回电。".to_owned(),
+        ReminderKind::InspectionFollowUp => {
+            format!("{car}在上门预检中发现需要处理的项目，为了行车安全请尽快到店检修，预约请回电。")
+        }
     };
     let sign = if store_name.is_empty() {
         "车友会"
