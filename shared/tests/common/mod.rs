@@ -111,6 +111,7 @@ impl Member {
             tier: tier(tier_id),
             channel,
             documents_seen: vec![DocumentKind::IdCard, DocumentKind::VehicleLicence],
+            visit: None,
             fee,
             receipt: (fee > Money::ZERO).then(|| receipt(&format!("F-{}-{on}", self.seq + 1))),
             card: self.card.clone(),
