@@ -153,6 +153,34 @@ impl WebDevice {
         self.0.members_json()
     }
 
+    /// Members of the directory whose name, phone, card or plate contains `query`, as a JSON
+    /// array of at most `limit`.
+    pub fn find_members_json(&self, query: &str, limit: u32) -> String {
+        self.0.find_members_json(query, limit as usize)
+    }
+
+    /// A member's vehicles and benefits left as this device knows them, as JSON (`null`: not
+    /// a member the device knows).
+    pub fn member_detail_json(&self, member: &str) -> String {
+        self.0.member_detail_json(member)
+    }
+
+    /// Records a vehicle's pre-inspection; `input_json` is
+    /// `{"member","vin","checks":[{"item","state","note"}…],"recommended"}`. Returns the event id.
+    pub fn pre_inspect(&mut self, input_json: &str, now_ms: f64) -> Result<String, JsValue> {
+        self.0
+            .pre_inspect_json(input_json, millis(now_ms))
+            .map_err(js_error)
+    }
+
+    /// Records a benefit used on site; `input_json` is `{"member","benefit","count","value_fen"}`.
+    /// Returns the event id.
+    pub fn use_benefit(&mut self, input_json: &str, now_ms: f64) -> Result<String, JsValue> {
+        self.0
+            .use_benefit_json(input_json, millis(now_ms))
+            .map_err(js_error)
+    }
+
     /// `{"pending_events":N,"last_sync_ms":…}` as JSON.
     pub fn sync_status_json(&self) -> String {
         self.0.sync_status_json()

@@ -25,6 +25,15 @@ const FIELDS: Record<string, string> = {
   site: 'site',
   notes: 'notes',
   company: 'company',
+  documents: 'documents',
+  channel: 'channel',
+  referrer: 'referrer',
+  member: 'member',
+  checks: 'checks',
+  recommended: 'recommended',
+  benefit: 'benefit',
+  count: 'count',
+  value: 'value',
 }
 
 const WHAT_ZH: Record<string, string> = {
@@ -38,6 +47,15 @@ const WHAT_ZH: Record<string, string> = {
   'ID number': '身份证号',
   amount: '金额',
   CompanyId: '企业编号',
+}
+
+const ITEM_ZH: Record<string, string> = {
+  ac_belt: '空调皮带',
+  engine_belt: '发动机皮带',
+  chassis: '底盘',
+  suspension: '悬挂',
+  engine_running: '发动机运转',
+  tires: '轮胎',
 }
 
 const REASON_ZH: Record<string, string> = {
@@ -76,6 +94,18 @@ export function deviceMessageZh(message: string): string | null {
   if ((m = message.match(/^(.+) is not in this device's card block$/))) return `卡号 ${m[1]} 不在本设备的卡段内`
   if ((m = message.match(/^(.+) was already issued on this device$/))) return `卡号 ${m[1]} 已在本设备发放过`
   if ((m = message.match(/^a visit at (.+) is in progress: end it first$/))) return `正在拜访 ${m[1]}，请先结束拜访`
+  if (message.startsWith('a car bought here is enrolled on its purchase invoice')) {
+    return '购车入会须查验购车发票：查验后请勾选'
+  }
+  if (message === 'choose the member who referred them') return '请选择推荐人'
+  if ((m = message.match(/^(.+) is not a member this device knows$/))) return `本设备没有这位会员（${m[1]}）`
+  if ((m = message.match(/^the checklist has no ([a-z_]+) check$/))) return `预检清单缺少“${ITEM_ZH[m[1]] ?? m[1]}”`
+  if ((m = message.match(/^the checklist has ([a-z_]+) twice$/))) return `预检清单中“${ITEM_ZH[m[1]] ?? m[1]}”重复`
+  if ((m = message.match(/^(.+) is not a vehicle of (.+)$/))) return `车辆 ${m[1]} 不在 ${m[2]} 名下`
+  if ((m = message.match(/^(.+) has (\d+) of (.+) left this year$/))) return `${m[1]} 今年的“${m[3]}”只剩 ${m[2]} 次`
+  if ((m = message.match(/^(.+) cannot use (.+) today$/))) return `${m[1]} 今天不能使用“${m[2]}”`
+  if (message === 'use it at least once') return '至少使用一次'
+  if (message === 'the value cannot be negative') return '金额不能为负数'
   if (message === 'no visit is in progress: start one first') return '请先开始拜访再办理入会'
   if (message.startsWith('this device has no unused card numbers left')) {
     return '本设备的卡号已用完，请向俱乐部经理领取新卡段'

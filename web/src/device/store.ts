@@ -77,6 +77,30 @@ export interface EnrollInput {
   fee_fen: number
   receipt: string
   card: string
+  documents_seen?: string[]
+  channel?: string
+  referrer?: string
+}
+/** A benefit of a member's tier as the device knows it. */
+export interface BenefitLeft {
+  id: string
+  name: string
+  kind: string
+  available: boolean
+  remaining?: number
+  pending: number
+}
+/** A member with their vehicles and benefits, for the on-site work. */
+export interface MemberDetail extends DeviceMember {
+  vehicles: { vin: string; plate: string; card: string }[]
+  benefits: BenefitLeft[]
+  inspections: number
+}
+/** One check of the pre-inspection checklist. */
+export interface InspectionCheck {
+  item: string
+  state: 'ok' | 'attention' | 'fault'
+  note?: string
 }
 
 function json<T>(text: string | undefined, fallback: T): T {
@@ -233,6 +257,26 @@ export const useDevice = defineStore('device', () => {
     return json<DeviceMember | null>(text, null)
   }
 
+  /** Members of the directory matching `query` (name, phone, card, plate). */
+  function findMembers(query: string, limit = 20): DeviceMember[] {
+    return device ? json<DeviceMember[]>(device.find_members_json(query, limit), []) : []
+  }
+
+  /** A member's vehicles and benefits left, as this device knows them. */
+  function memberDetail(member: string): MemberDetail | null {
+    return device ? json<MemberDetail | null>(device.member_detail_json(member), null) : null
+  }
+
+  /** Records a vehicle's pre-inspection. */
+  async function preInspect(input: { member: string; vin: string; checks: InspectionCheck[]; recommended: string }) {
+    await record((d) => d.pre_inspect(JSON.stringify(input), Date.now()))
+  }
+
+  /** Records a benefit used on site. */
+  async function useBenefit(input: { member: string; benefit: string; count: number; value_fen: number }) {
+    await record((d) => d.use_benefit(JSON.stringify(input), Date.now()))
+  }
+
   /** Syncs now, unless the device is unregistered or offline; joins a sync under way. */
   function sync(): Promise<void> {
     online.value = navigator.onLine
@@ -279,6 +323,10 @@ export const useDevice = defineStore('device', () => {
     startVisit,
     endVisit,
     enroll,
+    findMembers,
+    memberDetail,
+    preInspect,
+    useBenefit,
     sync,
     persist,
   }

@@ -25,6 +25,7 @@ const zh = {
       delivery_follow_up_72h: '交车 72 小时回访',
       service_follow_up_48h: '维修保养 48 小时回访',
       lost: '流失客户回访',
+      inspection_follow_up: '上门预检跟进',
     },
     slot: {
       morning: '上午',
@@ -335,6 +336,7 @@ const en: typeof zh = {
       delivery_follow_up_72h: 'Delivery follow-up (72 h)',
       service_follow_up_48h: 'Service follow-up (48 h)',
       lost: 'Lost customer call',
+      inspection_follow_up: 'Pre-inspection follow-up',
     },
     slot: {
       morning: 'Morning',

@@ -31,6 +31,9 @@ const zh = {
       noFile: '您的角色不能查看会员档案',
     },
     file: {
+      referredBy: '推荐人',
+      documents: '已查验证件',
+      noDocuments: '未登记',
       back: '返回会员列表',
       title: '会员档案',
       person: '会员信息',
@@ -257,6 +260,9 @@ const en: typeof zh = {
       noFile: 'Your role may not open member files',
     },
     file: {
+      referredBy: 'referred by',
+      documents: 'Documents seen',
+      noDocuments: 'None recorded',
       back: 'Back to members',
       title: 'Member file',
       person: 'Member',
