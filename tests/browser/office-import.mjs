@@ -71,7 +71,15 @@ let refused = 0;
 await step('chooses the three files and checks them: every bad row with its line', async () => {
   await page.locator('[data-test=nav-import]').click();
   for (const kind of ['customers', 'vehicles', 'visits']) {
-    await page.locator(`input[data-kind=${kind}]`).setInputFiles(join(opts.files, `${kind}.csv`));
+    // The button in the page's language opens the (hidden) file input; the chosen file's name shows.
+    await page.locator(`[data-test=choose-${kind}]`, { hasText: '选择文件' }).waitFor();
+    const choosing = page.waitForEvent('filechooser');
+    await page.locator(`[data-test=choose-${kind}]`).click();
+    await (await choosing).setFiles(join(opts.files, `${kind}.csv`));
+    await page.locator(`[data-test=file-name-${kind}]`, { hasText: `${kind}.csv` }).waitFor();
+  }
+  if ((await page.locator('[data-test=choose-customers]').innerText()).trim() !== '重新选择') {
+    throw new Error('the button does not offer to choose another file');
   }
   const report = await answered('/api/imports/check', 'POST', 200, () =>
     page.locator('[data-test=check]').click(),
@@ -109,7 +117,8 @@ await step('opens the dashboard', async () => {
   const nav = page.locator('[data-test=nav-dashboard]');
   if ((await nav.count()) === 0) throw new Error('no dashboard in the navigation');
   await nav.click();
-  await page.waitForTimeout(1500);
+  await page.locator('[data-test=dashboard-page]').waitFor();
+  await page.locator('[data-test=kpi-trend-chart][data-drawn=yes]').waitFor();
   await shotBoth(page, SHOTS, 'import-dashboard');
 });
 
