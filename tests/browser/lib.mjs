@@ -86,6 +86,17 @@ export function stepper({ shots, prefix, page, browser }) {
 }
 
 /**
+ * Resolves when every chart on the page has finished drawing: a page with charts marks each with
+ * `data-drawn="yes"` once the chart has emitted its `finished` event for its latest option (after
+ * the animation), and `"no"` while it draws. Waits two frames first so that a change just made
+ * (a language switch) has reached the charts.
+ */
+export async function drawn(page) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-drawn]')].every((e) => e.dataset.drawn === 'yes'));
+}
+
+/**
  * Screenshots the page as it is, in Chinese and then in English: `<name>.zh-CN.png` and
  * `<name>.en.png`. Switches with the app's own language button (`[data-test=lang]`, the first
  * visible one) and back, so the screen keeps its state.
@@ -96,11 +107,13 @@ export async function shotBoth(page, dir, name) {
   const first = current === 'en' ? 'en' : 'zh-CN';
   const second = first === 'en' ? 'zh-CN' : 'en';
   await page.waitForTimeout(150);
+  await drawn(page);
   await page.screenshot({ path: join(dir, `${name}.${first}.png`), fullPage: true });
   // A DOM click: the switch works even behind a modal dialog (its words change with the language).
   await lang.dispatchEvent('click');
   await page.waitForFunction((want) => document.documentElement.lang === want, second);
   await page.waitForTimeout(150);
+  await drawn(page);
   await page.screenshot({ path: join(dir, `${name}.${second}.png`), fullPage: true });
   await lang.dispatchEvent('click');
   await page.waitForFunction((want) => document.documentElement.lang === want, first);

@@ -48,6 +48,8 @@ const zh = {
     trend: '{name}：近 12 个月走势',
     stores: '{name}：门店对比（{month}）',
     floor: '底线 95%',
+    noFigure: '近 12 个月没有可计算的数值（没有应计入的会员）',
+    noStoreFigure: '{month} 各门店都没有可计算的数值',
     specialists: {
       title: '客服专员提醒完成率（{month}，目标 100%，底线 95%）',
       name: '客服专员',
@@ -117,6 +119,8 @@ const en: typeof zh = {
     trend: '{name}: the last 12 months',
     stores: '{name}: store by store ({month})',
     floor: 'Floor 95%',
+    noFigure: 'No figure in the last 12 months (no members to count)',
+    noStoreFigure: 'No store has a figure for {month}',
     specialists: {
       title: 'Reminder completion by specialist ({month}; target 100%, floor 95%)',
       name: 'Specialist',
