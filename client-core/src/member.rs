@@ -7,17 +7,18 @@
 //! events the server has not answered yet, so what the member does shows at once; the server's
 //! state is shown beside it, and an event the server refused shows with the reason.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::ROOT;
 use carclub_protocol::DocumentId;
 use carclub_protocol::docs::{self, Club, InvitationEntry, MemberFile, MemberRecord, Outcome};
 use carclub_protocol::json_am;
 use carclub_shared::care::{CareRules, Reminder, upcoming};
+use carclub_shared::complaints::{Channel, Level};
 use carclub_shared::events::WithdrawalReason;
 use carclub_shared::program::{Program, Redemption, Tier};
-use carclub_shared::projection::{LedgerEntry, MemberState, ledger, project};
-use carclub_shared::{Event, EventBody, Timestamp};
+use carclub_shared::projection::{LedgerEntry, MemberState, ledger, optimistic, project};
+use carclub_shared::{ActivityId, Event, EventBody, LongText, ParseError, Timestamp};
 use serde::Serialize;
 
 use crate::device::Device;
@@ -74,6 +75,9 @@ pub struct Request {
     /// Why the server refused it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What the member wrote, for a complaint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 /// One line of the ledger, and whether the server has accepted it yet.
@@ -89,8 +93,15 @@ pub struct LedgerLine {
 #[derive(Debug, Clone, Serialize)]
 pub struct Invitation {
     pub id: String,
+    /// The server's view: the answer it holds, attendance, whether it is full.
     #[serde(flatten)]
     pub entry: InvitationEntry,
+    /// The answer given on this phone that the server has not answered yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<bool>,
+    /// Why the server refused the latest answer given on this phone (the server's answer stands).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 impl Device {
@@ -175,6 +186,61 @@ impl Device {
         Ok(self.record(body, now_ms)?.id.to_string())
     }
 
+    /// The member answers the invitation to club event `activity` (its id): coming or not. The
+    /// server records it when it arrives, unless the member is not invited or a yes finds no free
+    /// place. Returns the event's id.
+    pub fn answer_invitation(
+        &mut self,
+        activity: &str,
+        attending: bool,
+        now_ms: i64,
+    ) -> Result<String, ClientError> {
+        let file = self.own_member_file()?;
+        let activity: ActivityId =
+            activity
+                .parse()
+                .map_err(|e: ParseError| ClientError::Invalid {
+                    field: "activity",
+                    reason: e.to_string(),
+                })?;
+        let body = EventBody::InvitationAnswered {
+            member: file.id,
+            activity,
+            attending,
+        };
+        Ok(self.record(body, now_ms)?.id.to_string())
+    }
+
+    /// The member files a complaint about their membership (`channel`: how they would tell the
+    /// store — `phone`, `counter`, `letter`…), at the complaint level; the server files it in the
+    /// complaints register when it arrives. Returns the event's id.
+    pub fn file_complaint(
+        &mut self,
+        channel: &str,
+        text: &str,
+        now_ms: i64,
+    ) -> Result<String, ClientError> {
+        let file = self.own_member_file()?;
+        let channel: Channel =
+            serde_json::from_value(serde_json::Value::String(channel.to_owned())).map_err(|e| {
+                ClientError::Invalid {
+                    field: "channel",
+                    reason: e.to_string(),
+                }
+            })?;
+        let text = LongText::parse(text.trim()).map_err(|e| ClientError::Invalid {
+            field: "text",
+            reason: e.to_string(),
+        })?;
+        let body = EventBody::ComplaintFiled {
+            member: file.id,
+            channel,
+            level: Level::Complaint,
+            text,
+        };
+        Ok(self.record(body, now_ms)?.id.to_string())
+    }
+
     /// What the member did on this phone, newest first, with the server's answer.
     pub fn requests(&self) -> Vec<Request> {
         let status = self.status();
@@ -193,10 +259,41 @@ impl Device {
                     at: e.at,
                     state,
                     reason,
+                    text: match &e.body {
+                        EventBody::ComplaintFiled { text, .. } => Some(text.to_string()),
+                        _ => None,
+                    },
                 }
             })
             .collect();
         out.reverse();
+        out
+    }
+
+    /// The answers to invitations given on this phone, by club event id: the latest one the
+    /// server has not answered yet, and the reason the server refused the latest answered one
+    /// when it did.
+    fn answers(&self) -> BTreeMap<String, (Option<bool>, Option<String>)> {
+        let status = self.status();
+        let mut out: BTreeMap<String, (Option<bool>, Option<String>)> = BTreeMap::new();
+        let mut given = self.journal().to_vec();
+        given.sort_by_key(|e| e.order_key());
+        for e in &given {
+            let EventBody::InvitationAnswered {
+                activity,
+                attending,
+                ..
+            } = &e.body
+            else {
+                continue;
+            };
+            let slot = out.entry(activity.to_string()).or_default();
+            match status.events.get(&e.id.to_string()) {
+                None => slot.0 = Some(*attending),
+                Some(Outcome::Accepted { .. }) => slot.1 = None,
+                Some(Outcome::Rejected { reason }) => slot.1 = Some(reason.clone()),
+            }
+        }
         out
     }
 
@@ -227,10 +324,9 @@ impl Device {
         let now = Timestamp::from_millis(now_ms);
         let day = now.date();
 
-        let pending = self.unanswered();
-        let pending_ids: BTreeSet<_> = pending.iter().map(|e| e.id).collect();
-        let mut events = record.events;
-        events.extend(pending);
+        let unanswered = self.unanswered();
+        let pending_ids: BTreeSet<_> = unanswered.iter().map(|e| e.id).collect();
+        let events = optimistic(&record.events, &unanswered);
         let state = project(&program, &events, day);
         let mut lines: Vec<LedgerLine> = ledger(&program, &events, day)
             .into_iter()
@@ -243,11 +339,20 @@ impl Device {
         let reminders = upcoming(&state, day, HORIZON_DAYS, &CareRules::default());
         let today = day.to_string();
         let start_of_day = Timestamp::start_of(day);
+        let answers = self.answers();
         let mut invitations: Vec<Invitation> = record
             .invitations
             .into_iter()
             .filter(|(_, i)| i.starts_at >= start_of_day)
-            .map(|(id, entry)| Invitation { id, entry })
+            .map(|(id, entry)| {
+                let (pending, refused) = answers.get(&id).cloned().unwrap_or_default();
+                Invitation {
+                    id,
+                    entry,
+                    pending,
+                    refused,
+                }
+            })
             .collect();
         invitations.sort_by_key(|i| i.entry.starts_at);
         let partners = club

@@ -222,6 +222,22 @@ pub enum EventBody {
     /// first vehicle: a club member with the tier and card the DMS records, or a prospect whose
     /// vehicles the store cares for although they have not joined (DOMAIN.md §1, §5).
     CustomerImported(CustomerImport),
+    /// The member answered an invitation to a club event: coming or not (the latest answer
+    /// stands; a yes needs a free place).
+    InvitationAnswered {
+        member: MemberId,
+        /// The club event (活动) invited to.
+        activity: ActivityId,
+        attending: bool,
+    },
+    /// A complaint about the member's own membership, written on their phone (offline too); the
+    /// server files it in the complaints register once, under the event's id.
+    ComplaintFiled {
+        member: MemberId,
+        channel: crate::complaints::Channel,
+        level: crate::complaints::Level,
+        text: LongText,
+    },
 }
 
 fn one() -> u32 {
@@ -261,6 +277,8 @@ impl EventBody {
             | VehicleFactsSet { member, .. }
             | MileageRecorded { member, .. }
             | ServiceVisitRecorded { member, .. }
+            | InvitationAnswered { member, .. }
+            | ComplaintFiled { member, .. }
             | Expired { member } => Some(*member),
         }
     }
@@ -299,6 +317,8 @@ impl EventBody {
             MileageRecorded { .. } => "mileage_recorded",
             ServiceVisitRecorded { .. } => "service_visit_recorded",
             CustomerImported(_) => "customer_imported",
+            InvitationAnswered { .. } => "invitation_answered",
+            ComplaintFiled { .. } => "complaint_filed",
         }
     }
 
@@ -336,6 +356,8 @@ impl EventBody {
             "mileage_recorded" => "登记里程",
             "service_visit_recorded" => "登记维修保养记录",
             "customer_imported" => "导入客户",
+            "invitation_answered" => "回复活动邀请",
+            "complaint_filed" => "提交投诉",
             other => other,
         }
     }

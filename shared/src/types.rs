@@ -272,6 +272,10 @@ id_type!(
     /// A store (4S店), a branch of the club.
     StoreId
 );
+id_type!(
+    /// A club event (活动) members are invited to.
+    ActivityId
+);
 
 /// A mainland mobile number: eleven digits starting with 1. Spaces, dashes and a +86 prefix are
 /// accepted on input and dropped.

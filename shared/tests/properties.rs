@@ -204,3 +204,77 @@ proptest! {
         }
     }
 }
+
+/// A deterministic shuffle from `seed` (Fisher–Yates with a small LCG).
+fn shuffle<T>(items: &mut [T], seed: u64) {
+    let mut x = seed | 1;
+    for i in (1..items.len()).rev() {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        items.swap(i, (x >> 33) as usize % (i + 1));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// One projection on both sides (issue 14 item 4): a member's phone projects the server's
+    /// events plus its own pending ones (`optimistic`); once the server has accepted the pending
+    /// ones — after other devices' events, in whatever order they arrive — its projection is
+    /// the same, state and ledger, on every day. Answers to invitations, which the server keeps
+    /// on the club event and not with the member, change neither.
+    #[test]
+    fn the_phones_projection_is_the_servers_once_it_accepts_the_pending_events(
+        (name, events) in history(),
+        split in prop::collection::vec(0..3u8, 40),
+        answers in prop::collection::vec((0..1100i64, any::<bool>()), 0..4),
+        seed in any::<u64>(),
+    ) {
+        let program = preset(&name);
+        // Each event is the server's before the phone went offline, another device's that
+        // reaches the server while the phone is offline, or one the phone recorded offline.
+        let (mut before, mut others, mut pending) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, e) in events.iter().enumerate() {
+            match split[i % split.len()] {
+                0 => before.push(e.clone()),
+                1 => others.push(e.clone()),
+                _ => pending.push(e.clone()),
+            }
+        }
+        let member = events[0].member().expect("about the member");
+        let template = events.last().expect("an event").clone();
+        for (i, (offset, attending)) in answers.into_iter().enumerate() {
+            let on = day("2026-01-01") + time::Duration::days(offset);
+            pending.push(Event {
+                id: EventId(uuid::Uuid::from_u128(0xa000 + i as u128)),
+                at: Timestamp::start_of(on),
+                seq: 10_000 + i as u64,
+                body: EventBody::InvitationAnswered {
+                    member,
+                    activity: ActivityId(uuid::Uuid::from_u128(7)),
+                    attending,
+                },
+                ..template.clone()
+            });
+        }
+        // The phone synced the other devices' events; its own are not answered yet.
+        let synced: Vec<Event> = before.iter().chain(&others).cloned().collect();
+        let phone = optimistic(&synced, &pending);
+        // The server receives the phone's events in any order and keeps them with the member.
+        let mut arrived = pending.clone();
+        shuffle(&mut arrived, seed);
+        let mut server = synced;
+        server.extend(arrived.into_iter().filter(|e| kept_with_member(&e.body)));
+        for on in ["2026-03-31", "2027-06-30", "2029-01-15"] {
+            prop_assert_eq!(
+                project(&program, &phone, day(on)),
+                project(&program, &server, day(on))
+            );
+            prop_assert_eq!(
+                ledger(&program, &phone, day(on)),
+                ledger(&program, &server, day(on))
+            );
+        }
+    }
+}

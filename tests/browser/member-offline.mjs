@@ -3,8 +3,8 @@
 // phone and syncs their card into IndexedDB; the card shows its QR code and barcode, points,
 // benefits and when it last synced. The phone then goes offline and reloads: the card, QR code,
 // points and benefits still show, and so do the points history, the invitation, the partner
-// merchant and the points catalogue; the member reports the card lost offline, sees it waiting,
-// and once online sees the store accepted it. Screenshots of every screen, in Chinese and English, go to
+// merchant and the points catalogue; the member answers the invitation and reports the card lost
+// offline, sees both waiting, and once online sees the store accepted them. Screenshots of every screen, in Chinese and English, go to
 // --shots as member-offline-*.png.
 //
 //   node tests/browser/member-offline.mjs --base http://127.0.0.1:PORT --code CODE --card CARD \
@@ -155,6 +155,15 @@ await step('offline, the invitation, the partner merchant and the catalogue show
   await page.locator('[data-test=reminder][data-kind=insurance_expiry]').waitFor();
 });
 
+await step('offline, the member answers the invitation: the answer shows as waiting to be sent', async () => {
+  await tab('events');
+  const event = page.locator(`[data-test=event][data-event-id="${opts.event}"]`);
+  await event.locator('[data-test=rsvp-yes]').click();
+  await page.locator(`[data-test=event][data-event-id="${opts.event}"][data-pending=true][data-rsvp=yes]`).waitFor();
+  await event.locator('[data-test=rsvp-pending]').waitFor();
+  await shots('04b-rsvp-pending');
+});
+
 await step('offline, the member reports the card lost: it shows as waiting to be sent', async () => {
   await tab('card');
   await page.locator('[data-test=report-lost]').click();
@@ -174,6 +183,28 @@ await step('back online, the phone syncs and the store has the report', async ()
   await page.locator('[data-test=request][data-type=card_lost][data-state=accepted]').waitFor();
   await page.locator('[data-test=sync-line][data-state=synced]').waitFor();
   await shots('07-lost-accepted');
+});
+
+await step('online, the invitation shows the answer the store recorded', async () => {
+  await tab('events');
+  await page.locator(`[data-test=event][data-event-id="${opts.event}"][data-pending=false][data-rsvp=yes]`).waitFor();
+  expectEqual(await page.locator('[data-test=rsvp-refused]').count(), 0, 'no refusal');
+  await shots('08-rsvp-recorded');
+});
+
+await step('the member asks to withdraw, giving the reason; the store has the request', async () => {
+  await tab('card');
+  await page.locator('[data-test=request-withdrawal]').click();
+  const sheet = page.locator('.van-action-sheet');
+  await sheet.waitFor();
+  await shots('09-withdraw-reasons');
+  await sheet.locator('.van-action-sheet__item').first().click();
+  const dialog = page.locator('.withdraw-dialog');
+  await dialog.waitFor();
+  await dialog.locator('.van-dialog__confirm').click();
+  await page.locator('[data-test=request][data-type=withdrawal_requested][data-state=accepted]').waitFor();
+  expectEqual(await page.locator('[data-test=request-withdrawal]').isDisabled(), true, 'no second request');
+  await shots('10-withdraw-accepted');
 });
 
 await browser.close();

@@ -237,6 +237,32 @@ impl WebDevice {
             .map_err(js_error)
     }
 
+    /// The member answers the invitation to club event `activity`: coming or not; returns the
+    /// event id.
+    pub fn answer_invitation(
+        &mut self,
+        activity: &str,
+        attending: bool,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        self.0
+            .answer_invitation(activity, attending, millis(now_ms))
+            .map_err(js_error)
+    }
+
+    /// The member files a complaint (`channel`: `phone`, `counter`, `letter`…); returns the
+    /// event id.
+    pub fn file_complaint(
+        &mut self,
+        channel: &str,
+        text: &str,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        self.0
+            .file_complaint(channel, text, millis(now_ms))
+            .map_err(js_error)
+    }
+
     /// Whether this is a member's own phone (registered with a member's login).
     pub fn is_member_device(&self) -> bool {
         self.0.is_member_device()

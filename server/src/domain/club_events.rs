@@ -13,11 +13,13 @@
 
 use std::collections::BTreeMap;
 
+use carclub_protocol::DocumentId;
 use carclub_protocol::docs;
 use carclub_shared::dating::DatingError;
 use carclub_shared::projection::MemberState;
 use carclub_shared::{
-    EventBody, EventId, MemberId, ParseError, Role, ShortText, StoreId, Timestamp, UserId,
+    ActivityId, Event, EventBody, EventId, MemberId, ParseError, Role, ShortText, StoreId,
+    Timestamp, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -446,7 +448,9 @@ pub fn get(core: &Core, p: &Principal, id: ClubEventId) -> Result<ClubEvent, Clu
 }
 
 /// Records `member`'s answer to the invitation to `id` (a member's own login answers for
-/// themselves); a yes needs a free place.
+/// themselves); a yes needs a free place. The answer is an `invitation_answered` event folded
+/// online through `fold::apply`, the same path as an answer a member's phone writes offline
+/// ([`fold_answer`]); the stored event, the club event and the audit record go in one batch.
 pub fn rsvp(
     core: &mut Core,
     p: &Principal,
@@ -454,33 +458,38 @@ pub fn rsvp(
     member: Option<MemberId>,
     attending: bool,
 ) -> Result<ClubEvent, ClubEventError> {
-    let mut e = load(core, id)?;
+    let e = load(core, id)?;
     let member = member.or(p.member).ok_or(ClubEventError::NoMember)?;
-    perm::check(
-        p,
-        Op::Rsvp,
-        Target::member(e.store, member, company_of(core, member)),
-    )?;
-    if !e.invited.contains(&member) {
-        return Err(ClubEventError::NotInvited { event: id, member });
-    }
-    let was_yes = e.rsvps.get(&member).is_some_and(|r| r.attending);
-    if attending && !was_yes && e.accepted() >= e.capacity as usize {
-        return Err(ClubEventError::Full {
-            event: id,
-            capacity: e.capacity,
-        });
-    }
-    e.rsvps.insert(
+    let body = EventBody::InvitationAnswered {
         member,
-        Rsvp {
-            attending,
-            at: now(),
-            by: p.user.id,
+        activity: ActivityId(id.0),
+        attending,
+    };
+    let (event, mut batch, touched) =
+        fold_online(core, p, now(), body).map_err(|refusal| match refusal {
+            Refusal::Invitation(e) => *e,
+            Refusal::UnknownMember(m) => ClubEventError::UnknownMember(m),
+            other => ClubEventError::Refused(other),
+        })?;
+    let stored = StoredEvent {
+        event: event.clone(),
+        outcome: docs::Outcome::Accepted {
+            member: Some(member),
         },
-    );
-    let (mut batch, mut touched) = (Batch::default(), Vec::new());
-    member_device::write_invitations(core, &mut batch, &e, &mut touched)?;
+        received_at: now(),
+    };
+    let answered = EVENTS
+        .put(&mut batch, &event.id.to_string(), &stored)
+        .and_then(|()| CLUB_EVENTS.get_through(core.store.as_ref(), &batch, &id.0));
+    let e = match answered {
+        Ok(answered) => answered.unwrap_or(e),
+        Err(err) => {
+            for t in &touched {
+                core.docs.evict(t);
+            }
+            return Err(err.into());
+        }
+    };
     save(
         core,
         batch,
@@ -496,6 +505,55 @@ pub fn rsvp(
         touched,
     )?;
     Ok(e)
+}
+
+/// A member's answer to an invitation, as an `invitation_answered` event carries it.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer {
+    pub member: MemberId,
+    pub activity: ActivityId,
+    pub attending: bool,
+}
+
+/// Folds an answer to an invitation (from the API or a member's phone, after the permission
+/// check): the member must be invited and a yes needs a free place; the answer, dated when it was
+/// given, replaces the one before, and the invited members' records are rewritten.
+pub(crate) fn fold_answer(
+    core: &mut Core,
+    event: &Event,
+    a: &Answer,
+    batch: &mut Batch,
+    touched: &mut Vec<DocumentId>,
+) -> Result<(), Refusal> {
+    let id = ClubEventId(a.activity.0);
+    let refuse = |e: ClubEventError| Refusal::Invitation(Box::new(e));
+    let mut e: ClubEvent = CLUB_EVENTS
+        .get_through(core.store.as_ref(), batch, &id.0)?
+        .ok_or_else(|| refuse(ClubEventError::NotFound(id)))?;
+    if !e.invited.contains(&a.member) {
+        return Err(refuse(ClubEventError::NotInvited {
+            event: id,
+            member: a.member,
+        }));
+    }
+    let was_yes = e.rsvps.get(&a.member).is_some_and(|r| r.attending);
+    if a.attending && !was_yes && e.accepted() >= e.capacity as usize {
+        return Err(refuse(ClubEventError::Full {
+            event: id,
+            capacity: e.capacity,
+        }));
+    }
+    e.rsvps.insert(
+        a.member,
+        Rsvp {
+            attending: a.attending,
+            at: event.at,
+            by: event.author,
+        },
+    );
+    CLUB_EVENTS.put(batch, &e.id.0, &e)?;
+    member_device::write_invitations(core, batch, &e, touched)?;
+    Ok(())
 }
 
 /// Records that `member` attended `id` at `at` (now when `None`; earlier when keyed in later): a

@@ -16,11 +16,11 @@ use carclub_shared::complaints::{
     answer_deadline,
 };
 use carclub_shared::dating::DatingError;
-use carclub_shared::{MemberId, ParseError, Role, StoreId, Timestamp, UserId};
+use carclub_shared::{Event, MemberId, ParseError, Role, StoreId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
 use super::Core;
-use super::audit::Entry;
+use super::audit::{self, Entry};
 use super::auth::Principal;
 use super::club::{member_store, moment, now, save, text};
 use super::fold::company_of;
@@ -77,6 +77,33 @@ pub struct Complaint {
 }
 
 impl Complaint {
+    /// A complaint just filed: owned by its level's owner, due [`answer_deadline`] after filing.
+    fn filed(
+        id: ComplaintId,
+        store: StoreId,
+        member: Option<MemberId>,
+        (channel, level, text): (Channel, Level, String),
+        filed_at: Timestamp,
+        filed_by: UserId,
+    ) -> Self {
+        Complaint {
+            id,
+            store,
+            member,
+            channel,
+            level,
+            owner: ComplaintState::filed(level, filed_at).owner(),
+            text,
+            filed_at,
+            filed_by,
+            deadline: answer_deadline(filed_at),
+            escalations: Vec::new(),
+            answer: None,
+            closed_at: None,
+            closed_by: None,
+        }
+    }
+
     /// The part of the complaint its rules look at.
     pub fn state(&self) -> ComplaintState {
         ComplaintState {
@@ -251,23 +278,14 @@ pub fn file(
         None => p.user.store,
     };
     perm::check(p, Op::FileComplaint, target(core, store, member))?;
-    let state = ComplaintState::filed(req.level, filed_at);
-    let c = Complaint {
-        id: ComplaintId::new(),
+    let c = Complaint::filed(
+        ComplaintId::new(),
         store,
         member,
-        channel: req.channel,
-        level: req.level,
-        owner: state.owner(),
-        text,
+        (req.channel, req.level, text),
         filed_at,
-        filed_by: p.user.id,
-        deadline: answer_deadline(filed_at),
-        escalations: Vec::new(),
-        answer: None,
-        closed_at: None,
-        closed_by: None,
-    };
+        p.user.id,
+    );
     save(
         core,
         Batch::default(),
@@ -284,6 +302,59 @@ pub fn file(
     )?;
     tracing::info!(user = %p.user.username, complaint = %c.id, "complaint filed");
     Ok(c)
+}
+
+/// A complaint a member wrote on their phone (`complaint_filed`), as the fold passes it on.
+#[derive(Debug, Clone)]
+pub struct Filing {
+    pub store: StoreId,
+    pub member: MemberId,
+    pub channel: Channel,
+    pub level: Level,
+    pub text: String,
+}
+
+/// Files the complaint of a `complaint_filed` event (after the fold's permission check) under
+/// the event's id, so an event uploaded again files nothing more; dated when it was written on
+/// the phone, with its audit record, in the fold's batch.
+pub(crate) fn fold_filed(
+    core: &Core,
+    p: &Principal,
+    event: &Event,
+    f: Filing,
+    batch: &mut Batch,
+) -> Result<(), StoreError> {
+    let id = ComplaintId(event.id.0);
+    if COMPLAINTS
+        .get_through::<Complaint>(core.store.as_ref(), batch, &id.0)?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let c = Complaint::filed(
+        id,
+        f.store,
+        Some(f.member),
+        (f.channel, f.level, f.text),
+        event.at,
+        event.author,
+    );
+    COMPLAINTS.put(batch, &id.0, &c)?;
+    audit::record(
+        core.store.as_ref(),
+        batch,
+        p,
+        Entry {
+            action: "complaint_filed",
+            store: f.store,
+            member: Some(f.member),
+            detail: format!(
+                "complaint {} ({}, from the member's phone)",
+                c.id,
+                c.level.as_str()
+            ),
+        },
+    )
 }
 
 /// The complaints `p` may see that match `filter`, in id (filing) order, at most `limit`; and the

@@ -245,6 +245,8 @@ pub enum Refusal {
         "you are assigned to some companies of your store; enroll members only on site during a visit at one of them"
     )]
     EnrollmentOutsideCompanies,
+    #[error(transparent)]
+    Invitation(Box<super::club_events::ClubEventError>),
 }
 
 /// The on-site visit an enrollment was recorded at: the channel's, or the one it names beside
@@ -325,6 +327,22 @@ fn known_company(core: &Core, store: StoreId, company: CompanyId) -> Result<(), 
     }
 }
 
+/// Checks that `p` may do `op` to `member`, who must be on file; returns the member's store.
+fn member_allows(
+    core: &Core,
+    p: &Principal,
+    op: perm::Op,
+    member: MemberId,
+) -> Result<StoreId, Refusal> {
+    let (store, company) = core
+        .members
+        .get(&member)
+        .map(|m| (m.store, m.company))
+        .ok_or(Refusal::UnknownMember(member))?;
+    perm::check(p, op, Target::member(store, member, company))?;
+    Ok(store)
+}
+
 /// Validates one event — who, role and store scope from the permission matrix, then the program
 /// engine — and folds it when accepted. The one path for events from devices and from the API.
 /// Returns the member the event is about.
@@ -387,6 +405,37 @@ pub(crate) fn apply(
             perm::check(p, op, Target::store(c.store))?;
             super::import::fold_customer(core, event, c, batch, touched)?;
             Ok(Some(c.member))
+        }
+        EventBody::InvitationAnswered {
+            member,
+            activity,
+            attending,
+        } => {
+            member_allows(core, p, op, *member)?;
+            let answer = super::club_events::Answer {
+                member: *member,
+                activity: *activity,
+                attending: *attending,
+            };
+            super::club_events::fold_answer(core, event, &answer, batch, touched)?;
+            Ok(Some(*member))
+        }
+        EventBody::ComplaintFiled {
+            member,
+            channel,
+            level,
+            text,
+        } => {
+            let store = member_allows(core, p, op, *member)?;
+            let filed = super::complaints::Filing {
+                store,
+                member: *member,
+                channel: *channel,
+                level: *level,
+                text: text.to_string(),
+            };
+            super::complaints::fold_filed(core, p, event, filed, batch)?;
+            Ok(Some(*member))
         }
         body => {
             let member = body.member().ok_or(Refusal::NoMember)?;

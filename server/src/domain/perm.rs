@@ -424,6 +424,8 @@ pub fn op_of(body: &EventBody) -> Op {
         EnrollmentApproved { .. } | EnrollmentRejected { .. } => Op::DecideEnrollment,
         OrderSettled { .. } => Op::SettleOrder,
         EventAttended { .. } => Op::Attendance,
+        InvitationAnswered { .. } => Op::Rsvp,
+        ComplaintFiled { .. } => Op::FileComplaint,
         ForumRewarded { .. } => Op::ForumReward,
         ReferralRecorded { .. } | ReferralConverted { .. } => Op::Referral,
         VehicleAdded { .. } => Op::AddVehicle,

@@ -220,7 +220,9 @@ impl<'p> Engine<'p> {
         match &e.body {
             EventBody::VisitStarted(_)
             | EventBody::VisitEnded(_)
-            | EventBody::CompanyChanged { .. } => {}
+            | EventBody::CompanyChanged { .. }
+            | EventBody::InvitationAnswered { .. }
+            | EventBody::ComplaintFiled { .. } => {}
             EventBody::Enrolled(en) => {
                 if matches!(
                     self.status,

@@ -438,6 +438,14 @@ fn describe(
             }
         }
         Expired { .. } => both("membership expired", "会籍到期"),
+        ComplaintFiled { .. } => both("complaint filed", "提交投诉"),
+        InvitationAnswered { attending, .. } => {
+            if *attending {
+                both("invitation accepted", "报名参加活动")
+            } else {
+                both("invitation declined", "谢绝活动邀请")
+            }
+        }
         CompanyChanged { company, .. } => match company {
             Some(_) => both("company set", "设置所属单位"),
             None => both("company cleared", "清除所属单位"),

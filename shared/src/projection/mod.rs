@@ -19,6 +19,7 @@ mod apply;
 mod care;
 mod conditions;
 mod ledger;
+mod pending;
 mod quote;
 mod records;
 mod refund;
@@ -34,6 +35,7 @@ use crate::events::Event;
 use crate::program::Program;
 
 pub use ledger::{LAPSED, LedgerEntry, UPGRADED, ledger};
+pub use pending::{kept_with_member, optimistic};
 pub use quote::{Earned, NoDiscount, Quote, QuoteLine, quote, quote_events};
 pub use state::*;
 pub use violations::{Rejection, Violation, check_store};

@@ -292,6 +292,13 @@ fn the_members_card_shows_offline_after_a_reload_in_the_browser() {
         .iter()
         .any(|c| c["number"] == w.card.as_str() && c["status"] == "lost");
     assert!(lost, "the card is blocked: {file}");
+    // So did the answer to the invitation, which the club event now holds.
+    let (s, ev) = w.server.get(
+        &format!("/api/club-events/{}", w.event),
+        Some(&w.server.admin()),
+    );
+    assert_eq!(s, 200, "{ev}");
+    assert_eq!(ev["rsvps"][&w.member]["attending"], true, "{ev}");
 }
 
 #[test]
@@ -397,5 +404,170 @@ fn the_server_refuses_a_members_event_about_another_member_or_of_a_staff_type_an
             .iter()
             .all(|c| c["status"] != "lost"),
         "{file}"
+    );
+}
+
+#[test]
+fn an_answer_to_an_invitation_given_offline_reaches_the_club_event_and_a_full_one_is_refused_with_the_reason()
+ {
+    let w = world();
+    let admin = w.server.admin();
+    // A second event with one place, taken by the other member through the API.
+    let (s, ev) = w.server.post(
+        "/api/club-events",
+        &json!({"title": "自驾游：山区一日", "kind": "self_drive",
+                "starts_at": ts(now_ms() + 9 * DAY_MS), "place": "本店门口", "capacity": 1}),
+        Some(&admin),
+    );
+    assert_eq!(s, 201, "{ev}");
+    let full = ev["id"].as_str().expect("event id").to_owned();
+    let (mut device, store) = phone(&w);
+    let (s, v) = w.server.post(
+        &format!("/api/club-events/{full}/rsvp"),
+        &json!({"attending": true, "member": w.other}),
+        Some(&admin),
+    );
+    assert_eq!(s, 200, "{v}");
+
+    // Offline (no sync): both answered on the phone, shown pending at once.
+    let yes = device
+        .answer_invitation(&w.event, true, now_ms())
+        .expect("answered on the phone");
+    let too_late = device
+        .answer_invitation(&full, true, now_ms())
+        .expect("answered on the phone");
+    let card = device.member_card(now_ms()).expect("the card");
+    let invitation = |card: &carclub_client::MemberCard, id: &str| {
+        card.invitations
+            .iter()
+            .find(|i| i.id == id)
+            .cloned()
+            .expect("the invitation")
+    };
+    let lecture = invitation(&card, &w.event);
+    assert_eq!(lecture.pending, Some(true), "pending on the phone");
+    assert_eq!(
+        lecture.entry.attending, None,
+        "the server has no answer yet"
+    );
+    assert!(
+        card.requests
+            .iter()
+            .any(|r| r.id == yes && r.kind == "invitation_answered" && r.state == "pending"),
+        "{:?}",
+        card.requests
+    );
+    assert!(
+        card.ledger
+            .iter()
+            .all(|l| l.entry.kind != "invitation_answered"),
+        "an answer moves no points and is not in the history"
+    );
+
+    native::sync(&mut device, &store, Duration::from_secs(60)).expect("the phone syncs");
+    let card = device.member_card(now_ms()).expect("the card");
+    let lecture = invitation(&card, &w.event);
+    assert_eq!(lecture.pending, None, "answered by the server");
+    assert_eq!(lecture.entry.attending, Some(true), "the server's answer");
+    let trip = invitation(&card, &full);
+    assert_eq!(trip.pending, None);
+    assert_eq!(trip.entry.attending, None, "the server's answer stands");
+    let why = trip.refused.expect("the refusal's reason");
+    assert!(why.contains("full"), "{why}");
+    let state = |id: &str| {
+        card.requests
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.state)
+            .expect("the request")
+    };
+    assert_eq!((state(&yes), state(&too_late)), ("accepted", "refused"));
+
+    // The back office's club event holds the answer, dated when it was given on the phone.
+    let (s, ev) = w
+        .server
+        .get(&format!("/api/club-events/{}", w.event), Some(&admin));
+    assert_eq!(s, 200, "{ev}");
+    assert_eq!(ev["rsvps"][&w.member]["attending"], true, "{ev}");
+    assert_eq!(ev["accepted"], 1, "{ev}");
+    let (_, ev) = w
+        .server
+        .get(&format!("/api/club-events/{full}"), Some(&admin));
+    assert_eq!(ev["accepted"], 1, "still the other member alone: {ev}");
+    assert!(ev["rsvps"].get(&w.member).is_none(), "{ev}");
+
+    // A second sync changes nothing: the answer counts once.
+    native::sync(&mut device, &store, Duration::from_secs(60)).expect("the phone syncs");
+    let (_, ev) = w
+        .server
+        .get(&format!("/api/club-events/{}", w.event), Some(&admin));
+    assert_eq!(ev["accepted"], 1, "{ev}");
+}
+
+#[test]
+fn a_complaint_written_offline_reaches_the_complaints_register_exactly_once() {
+    let w = world();
+    let (mut device, store) = phone(&w);
+    let text = "保养后发动机异响，希望尽快回电";
+    let id = device
+        .file_complaint("phone", text, now_ms())
+        .expect("written on the phone");
+    let mine = |device: &Device| {
+        device
+            .requests()
+            .into_iter()
+            .find(|r| r.id == id)
+            .expect("the complaint among the phone's requests")
+    };
+    assert_eq!(mine(&device).state, "pending");
+    assert_eq!(mine(&device).text.as_deref(), Some(text));
+    let card = device.member_card(now_ms()).expect("the card");
+    assert!(
+        card.ledger
+            .iter()
+            .all(|l| l.entry.kind != "complaint_filed"),
+        "a complaint is not in the points history"
+    );
+
+    native::sync(&mut device, &store, Duration::from_secs(60)).expect("the phone syncs");
+    assert_eq!(
+        mine(&device).state,
+        "accepted",
+        "{:?}",
+        mine(&device).reason
+    );
+    // Synced again, and again from a copy of the phone reopened from its store: still one
+    // complaint, filed under the event's id.
+    native::sync(&mut device, &store, Duration::from_secs(60)).expect("the phone syncs");
+    let mut copy = Device::open(store.load_all().expect("stored")).expect("reopens");
+    native::sync(&mut copy, &store, Duration::from_secs(60)).expect("the copy syncs");
+
+    let admin = w.server.admin();
+    let (s, v) = w.server.get("/api/complaints?limit=200", Some(&admin));
+    assert_eq!(s, 200, "{v}");
+    let filed: Vec<&Value> = v["complaints"]
+        .as_array()
+        .expect("complaints")
+        .iter()
+        .filter(|c| c["text"] == text)
+        .collect();
+    assert_eq!(filed.len(), 1, "filed once: {v}");
+    let c = filed[0];
+    assert_eq!(c["id"], id.as_str(), "filed under the event's id");
+    assert_eq!(c["member"], w.member.as_str());
+    assert_eq!(c["channel"], "phone");
+    assert_eq!(c["level"], "complaint");
+    assert_eq!(c["owner"], "club_manager", "{c}");
+    // The member reads it through the API like any complaint about them.
+    let reg = device.registered().expect("registered");
+    let (s, v) = w.server.get("/api/complaints?limit=200", Some(&reg.token));
+    assert_eq!(s, 200, "{v}");
+    assert!(
+        v["complaints"]
+            .as_array()
+            .expect("complaints")
+            .iter()
+            .any(|c| c["id"] == id.as_str()),
+        "{v}"
     );
 }

@@ -22,6 +22,10 @@ export interface Invitation {
   attending?: boolean | null
   attended: boolean
   full: boolean
+  /** The answer given on this phone that the server has not answered yet. */
+  pending?: boolean | null
+  /** Why the server refused the latest answer given on this phone. */
+  refused?: string | null
 }
 /** A partner merchant of the member's store. */
 export interface Partner {
@@ -40,6 +44,8 @@ export interface Request {
   at: string
   state: 'pending' | 'accepted' | 'refused'
   reason?: string
+  /** What the member wrote, for a complaint. */
+  text?: string
 }
 /** Everything the phone shows, projected on the device (client-core's `MemberCard`). */
 export interface MemberCard {
@@ -184,6 +190,16 @@ async function act(action: (d: WebDevice) => string): Promise<string> {
 /** The member reports their card lost; the server blocks it as soon as the report reaches it. */
 export function reportCardLost(): Promise<string> {
   return act((d) => d.report_card_lost(Date.now()))
+}
+
+/** The member answers the invitation to club event `id` (offline too). */
+export function answerInvitation(id: string, attending: boolean): Promise<string> {
+  return act((d) => d.answer_invitation(id, attending, Date.now()))
+}
+
+/** The member files a complaint (offline too); the server files it in the register once. */
+export function fileComplaint(channel: string, text: string): Promise<string> {
+  return act((d) => d.file_complaint(channel, text, Date.now()))
 }
 
 /** The member asks to withdraw. */

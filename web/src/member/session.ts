@@ -2,7 +2,8 @@
 // member's own device (its token, kept in localStorage, never expires; the back office can revoke
 // it): the card, state, ledger, reminders, invitations, partners and catalogue then come from the
 // member's documents synced into IndexedDB and projected on the phone (./device.ts), with no
-// network needed. Complaints are read and filed through the API when online.
+// network needed. Answers to invitations, a lost card, a withdrawal request and a complaint are
+// written into the phone's journal; the complaints register is read through the API when online.
 import { computed, ref, shallowRef } from 'vue'
 import { ApiError, apiClient, call, type Schemas } from '@/api/client'
 import { messageOf } from '@/shared/action'
@@ -211,18 +212,24 @@ export async function loadAll() {
   if (navigator.onLine) void loadComplaints().catch(() => undefined)
 }
 
-/** Answers the invitation to `id`. */
+/**
+ * Answers the invitation to `id` on the phone: kept in its journal (offline too), shown pending
+ * at once, and recorded by the server when it arrives unless the event is full by then.
+ */
 export async function answer(id: string, attending: boolean) {
-  try {
-    await call(api.POST('/api/club-events/{id}/rsvp', { params: { path: { id } }, body: { attending } }))
-  } finally {
-    // Full, or changed since: show what the server holds now either way.
-    await phone.sync()
-  }
+  await phone.answerInvitation(id, attending)
 }
 
-/** Files a complaint about the member themselves. */
+/**
+ * Files a complaint about the member themselves: written into the phone's journal (offline too),
+ * filed in the store's register when it reaches the server, then listed with the others.
+ */
 export async function fileComplaint(channel: Schemas['ComplaintChannel'], text: string) {
-  await call(api.POST('/api/complaints', { body: { channel, level: 'complaint', text } }))
-  await loadComplaints()
+  await phone.fileComplaint(channel, text)
 }
+
+/** The member's complaints written on this phone that the register does not list yet. */
+export const unlisted = computed(() => {
+  const listed = new Set(complaints.value.map((c) => c.id))
+  return (card.value?.requests ?? []).filter((r) => r.type === 'complaint_filed' && !listed.has(r.id))
+})

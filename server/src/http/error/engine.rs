@@ -150,6 +150,7 @@ impl From<Refusal> for ApiError {
                 Code::EnrollmentOutsideCompanies,
                 "您被分配负责本门店的部分企业，只能在这些企业的上门服务现场办理入会".into(),
             )),
+            Refusal::Invitation(inner) => (*inner).into(),
             Refusal::Storage(s) => s.into(),
             Refusal::NoProgram(_) => ApiError::internal(e),
         }
