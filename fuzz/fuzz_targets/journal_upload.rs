@@ -1,6 +1,6 @@
-//! A device's journal upload as the server takes it: a sync message decoded and applied to the
-//! device's journal document, the document saved and loaded again as the store does, and the
-//! events read out of it. The first byte picks the form — bit 0: a sync message (0) or a chunk of
+//! A device's journal upload as the server takes it: a sync message decoded as the server's sync
+//! handler decodes it (`wire::decode_sync`), applied to the device's journal document and
+//! answered, the document saved and loaded again as the store does, and the events read out of it. The first byte picks the form — bit 0: a sync message (0) or a chunk of
 //! Automerge changes loaded incrementally (1); bit 1: onto the empty document the server starts a
 //! new journal with (0) or onto a journal it already holds (1).
 #![no_main]
@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let before = doc.get_heads();
     if form & 1 == 0 {
-        let Ok(message) = sync::Message::decode(bytes) else {
+        let Ok(message) = carclub_protocol::wire::decode_sync(bytes) else {
             return;
         };
         let mut state = sync::State::new();

@@ -1348,3 +1348,53 @@ mod tests {
         }
     }
 }
+
+/// Most probes a Bloom filter in a sync message may ask for; Automerge writes 7.
+pub const MAX_BLOOM_PROBES: u64 = 64;
+
+/// Why the data of a sync frame is not an Automerge sync message the server can answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncDataError {
+    /// Automerge could not read it.
+    #[error("not an automerge sync message: {0}")]
+    Malformed(String),
+    /// A Bloom filter of what the peer has that answering would divide by zero (entries but no
+    /// bits) or that asks for more probes than [`MAX_BLOOM_PROBES`] (memory for each of them).
+    #[error("a bloom filter of {entries} entries with {bytes} bytes of bits and {probes} probes")]
+    BadBloom {
+        /// The entries the filter says it holds.
+        entries: u64,
+        /// Its bits, in bytes.
+        bytes: usize,
+        /// The probes per lookup it asks for.
+        probes: u64,
+    },
+}
+
+/// Decodes the data of a sync frame (a `sync` or `request` message) into an Automerge sync
+/// message, refusing what Automerge reads but cannot answer safely: a Bloom filter with entries
+/// and no bits (answering divides by its size) or with an absurd number of probes (answering
+/// allocates one slot per probe). Every peer's data goes through this before Automerge sees it.
+pub fn decode_sync(data: &[u8]) -> Result<automerge::sync::Message, SyncDataError> {
+    let message = automerge::sync::Message::decode(data)
+        .map_err(|e| SyncDataError::Malformed(e.to_string()))?;
+    for have in &message.have {
+        // The filter's own encoding: nothing when empty, else entries, bits per entry and
+        // probes as LEB128, then the bits.
+        let bytes = have.bloom.to_bytes();
+        if bytes.is_empty() {
+            continue;
+        }
+        let mut rest = bytes.as_slice();
+        let mut read = || leb128::read::unsigned(&mut rest).unwrap_or(u64::MAX);
+        let (entries, _bits_per_entry, probes) = (read(), read(), read());
+        if rest.is_empty() || probes > MAX_BLOOM_PROBES {
+            return Err(SyncDataError::BadBloom {
+                entries,
+                bytes: rest.len(),
+                probes,
+            });
+        }
+    }
+    Ok(message)
+}

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use automerge::Automerge;
 use automerge::sync::{self, SyncDoc};
 use carclub_protocol::docs::journal;
-use carclub_protocol::wire::Message;
+use carclub_protocol::wire::{Message, decode_sync};
 use carclub_shared::program::Program;
 use carclub_shared::{DeviceId, Event};
 
@@ -34,7 +34,8 @@ fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     found
 }
 
-/// The fuzzing target's path for one upload (see fuzz/fuzz_targets/journal_upload.rs).
+/// The fuzzing target's path for one upload (see fuzz/fuzz_targets/journal_upload.rs), which is
+/// the server's: the data decoded by `decode_sync`, received, and answered.
 fn upload(data: &[u8]) -> Result<(), String> {
     let (&form, bytes) = data.split_first().ok_or("empty")?;
     let mut doc = Automerge::new();
@@ -43,10 +44,11 @@ fn upload(data: &[u8]) -> Result<(), String> {
     }
     let before = doc.get_heads();
     if form & 1 == 0 {
-        let message = sync::Message::decode(bytes).map_err(|e| e.to_string())?;
+        let message = decode_sync(bytes).map_err(|e| e.to_string())?;
         let mut state = sync::State::new();
         doc.receive_sync_message(&mut state, message)
             .map_err(|e| e.to_string())?;
+        let _ = doc.generate_sync_message(&mut state);
     } else {
         doc.load_incremental(bytes).map_err(|e| e.to_string())?;
     }

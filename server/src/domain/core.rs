@@ -204,6 +204,13 @@ impl Core {
         self.stale = true;
     }
 
+    /// A batch built from what memory now holds was not written (or not flushed): memory is
+    /// reloaded from the store, and the store made writable again, at the next lock.
+    pub fn write_failed(&mut self) {
+        self.stale = true;
+        self.durable.note_failure();
+    }
+
     /// Brings the memory up to what other instances committed to the store since this one last
     /// looked (see the module docs); called with the store locked against them. Nothing to do on
     /// a store no other instance shares.
@@ -216,11 +223,20 @@ impl Core {
     }
 
     fn catch_up_inner(&mut self) -> Result<(), StoreError> {
+        // After a failed write (a full disk): the store writable again first, or an error while
+        // there is still no room.
+        if self.durable.recover()? {
+            self.stale = true;
+        }
         loop {
             let Some(changes) = self
                 .store
                 .changes_since(self.applied_change, CATCH_UP_BATCHES)?
             else {
+                // A store no other instance shares: memory is behind only after a failed write.
+                if self.stale {
+                    self.reload()?;
+                }
                 return Ok(());
             };
             match (&changes.keys, self.stale) {
@@ -389,13 +405,15 @@ impl Core {
     }
 
     /// Commits `batch` (durable when this returns) and notes the `touched` documents for the
-    /// sync layer to send on. If the commit fails, nothing is noted and the in-memory copies are
-    /// dropped so the next use reloads what is durable.
+    /// sync layer to send on. If the commit fails (a full disk), nothing is noted, the in-memory
+    /// copies are dropped, and the whole memory is reloaded from the store at the next lock:
+    /// what the change set in memory before committing was never written.
     pub fn commit(&mut self, batch: Batch, touched: Vec<DocumentId>) -> Result<(), StoreError> {
         if let Err(e) = self.store.commit(batch) {
             for t in &touched {
                 self.docs.evict(t);
             }
+            self.write_failed();
             return Err(e);
         }
         self.changed.extend(touched);

@@ -8,10 +8,15 @@
 //! disk works, and whoever flushes covers every batch applied before it started: ten connections
 //! waiting on the disk cost one flush, not ten. Nothing that is not yet durable leaves the server.
 //!
-//! If a flush fails, what the server holds in memory may no longer be what the disk will hold after
-//! a restart, so the process stops (see `ws.rs`): a restart recovers exactly what was durable.
+//! If a flush fails (a full disk), the frames waiting on it are never sent: their connections get
+//! an error and close, and the devices send again later. The failure is noted ([`Durability::failed`]);
+//! the next writer under the core lock calls [`Durability::recover`], which makes the store
+//! writable again once there is room (reopening it if it must, which drops the batches that were
+//! never flushed) and starts a new *epoch*: a connection opened before it closes instead of
+//! sending anything, since what it was told may have been dropped. Nothing that is not durable
+//! leaves the server, and the server keeps serving.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{Batch, Store, StoreError};
@@ -23,6 +28,10 @@ pub struct Durability {
     flushed: AtomicU64,
     flushes: AtomicU64,
     leader: Mutex<()>,
+    /// A write or flush failed since the last recovery.
+    failed: AtomicBool,
+    /// Raised each time the store reopened and dropped batches that were applied, never flushed.
+    epoch: AtomicU64,
 }
 
 impl Durability {
@@ -34,12 +43,16 @@ impl Durability {
             flushed: AtomicU64::new(0),
             flushes: AtomicU64::new(0),
             leader: Mutex::new(()),
+            failed: AtomicBool::new(false),
+            epoch: AtomicU64::new(0),
         }
     }
 
     /// Applies `batch` (not yet durable); returns its generation.
     pub fn apply(&self, batch: Batch) -> Result<u64, StoreError> {
-        self.store.apply(batch)?;
+        self.store
+            .apply(batch)
+            .inspect_err(|_| self.note_failure())?;
         // Counted after the apply returned, so a flush that reads this generation covers it.
         Ok(self.applied.fetch_add(1, Ordering::AcqRel) + 1)
     }
@@ -71,11 +84,45 @@ impl Durability {
         }
         let target = self.applied();
         let started = std::time::Instant::now();
-        self.store.flush()?;
+        self.store.flush().inspect_err(|_| self.note_failure())?;
         metrics::histogram!("carclub_store_flush_seconds").record(started.elapsed());
         self.flushes.fetch_add(1, Ordering::Relaxed);
         self.flushed.fetch_max(target, Ordering::AcqRel);
         Ok(())
+    }
+
+    /// Notes that a write or a flush failed: the next [`Durability::recover`] looks at the store.
+    pub fn note_failure(&self) {
+        self.failed.store(true, Ordering::Release);
+    }
+
+    /// Whether a write or flush through this group commit failed since the last recovery.
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+
+    /// The current epoch: a connection that saw another one may have been told of batches the
+    /// store dropped since, and must close.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    /// After a failure, makes the store writable again; `Ok(true)` when it reopened and dropped
+    /// what was never flushed (a new epoch begins, and the caller reloads its memory). Called
+    /// under the core lock, so no batch is applied meanwhile. An error while the disk is still
+    /// full; the failure stays noted.
+    pub fn recover(&self) -> Result<bool, StoreError> {
+        if !self.failed() && !self.store.broken() {
+            return Ok(false);
+        }
+        let _leader = self.leader.lock().unwrap_or_else(|e| e.into_inner());
+        let reopened = self.store.recover()?;
+        if reopened {
+            // Before the next flush can cover the dropped generations.
+            self.epoch.fetch_add(1, Ordering::AcqRel);
+        }
+        self.failed.store(false, Ordering::Release);
+        Ok(reopened)
     }
 }
 

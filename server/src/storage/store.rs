@@ -6,6 +6,7 @@
 //! backend (e.g. a shared SQL database for several instances) needs only these operations.
 
 use std::path::Path;
+use std::sync::Arc;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +27,13 @@ pub enum StoreError {
         #[source]
         source: super::CodecError,
     },
+    /// Refused before anything was written: the disk holding the store has less room left than
+    /// the store keeps in reserve (see [`DISK_RESERVE`]).
+    #[error("the disk holding the store is full ({free} bytes free, {reserve} kept in reserve)")]
+    DiskFull { free: u64, reserve: u64 },
+    /// The embedded store is closed while it reopens after a failed write.
+    #[error("the embedded store is reopening after a failed write")]
+    Reopening,
     #[error("stored record {key} is corrupt")]
     Corrupt {
         key: String,
@@ -35,6 +43,38 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the disk holding the store is full: refused before writing ([`StoreError::DiskFull`]),
+    /// or a write the disk refused (ENOSPC, a quota) anywhere in the cause chain, PostgreSQL's
+    /// `disk_full` (53100) included.
+    pub fn is_disk_full(&self) -> bool {
+        fn full(io: &std::io::Error) -> bool {
+            matches!(
+                io.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            )
+        }
+        let mut next: Option<&(dyn std::error::Error + 'static)> = match self {
+            StoreError::DiskFull { .. } => return true,
+            StoreError::Sled(sled::Error::Io(io)) => return full(io),
+            StoreError::Postgres { source, .. } => Some(source.as_ref()),
+            _ => None,
+        };
+        while let Some(e) = next {
+            if let Some(io) = e.downcast_ref::<std::io::Error>()
+                && full(io)
+            {
+                return true;
+            }
+            if let Some(pg) = e.downcast_ref::<tokio_postgres::Error>()
+                && pg.code() == Some(&tokio_postgres::error::SqlState::DISK_FULL)
+            {
+                return true;
+            }
+            next = e.source();
+        }
+        false
+    }
+
     /// A record at `key` that cannot be read, and why.
     pub fn corrupt(key: &[u8], why: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         StoreError::Corrupt {
@@ -236,18 +276,63 @@ pub trait Store: Send + Sync + 'static {
     fn change_feed(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
         None
     }
+    /// Makes the store writable again after a failed write: `Ok(true)` when it had to reopen,
+    /// which drops every batch applied but not yet flushed (none of them was acknowledged), so
+    /// the caller reloads what it keeps in memory. `Ok(false)` when nothing was lost (a database
+    /// rolls a failed transaction back by itself). An error while the disk is still full.
+    fn recover(&self) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+    /// Whether a write failed in a way only [`Store::recover`] mends.
+    fn broken(&self) -> bool {
+        false
+    }
 }
 
+/// The room the embedded store keeps free on its disk: a batch is refused with
+/// [`StoreError::DiskFull`] before it is written once less than this (and twice the batch) is
+/// left, so the store's log is not cut off in the middle of a write. sled writes its log in
+/// segments of 512 KiB and rewrites pages as it goes.
+pub const DISK_RESERVE: u64 = 4 * 1024 * 1024;
+
 /// The embedded sled store.
+///
+/// **A full disk.** A batch is refused before it is written while the disk has less than
+/// [`DISK_RESERVE`] free, so the server keeps serving reads and writes again once space is freed.
+/// If a write fails all the same (something else filled the disk first), sled refuses every write
+/// after it until it is opened again: [`Store::recover`] then closes it and opens it anew on the
+/// same directory, which recovers exactly what was flushed.
 pub struct SledStore {
-    db: sled::Db,
+    dir: std::path::PathBuf,
+    cache_bytes: u64,
+    /// The open database; `None` only while it is reopened (or could not be).
+    open: std::sync::RwLock<Option<Arc<Opened>>>,
     /// Added to sled's own id generator, which cannot be set: raised by [`Store::ids_above`] and
     /// kept in a tree of its own, outside the records.
     id_offset: std::sync::atomic::AtomicU64,
-    meta: sled::Tree,
     /// Held shared by every batch and exclusively by a snapshot, so a snapshot sees no batch in
     /// part (sled's iterators are not snapshots); batches wait while one is taken.
     writes: std::sync::RwLock<()>,
+    /// sled failed a write: it refuses every write until it is opened again.
+    broken: std::sync::atomic::AtomicBool,
+}
+
+/// An open sled database and its `meta` tree.
+struct Opened {
+    db: sled::Db,
+    meta: sled::Tree,
+}
+
+impl Opened {
+    fn open(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::HighThroughput)
+            .cache_capacity(cache_bytes)
+            .open()?;
+        let meta = db.open_tree("carclub-meta")?;
+        Ok(Self { db, meta })
+    }
 }
 
 /// The key of the id offset in the sled store's `meta` tree.
@@ -264,13 +349,8 @@ impl SledStore {
 
     /// Opens (or creates) the store in `dir`, keeping at most about `cache_bytes` of pages in memory.
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .mode(sled::Mode::HighThroughput)
-            .cache_capacity(cache_bytes)
-            .open()?;
-        let meta = db.open_tree("carclub-meta")?;
-        let id_offset = match meta.get(ID_OFFSET)? {
+        let opened = Opened::open(dir, cache_bytes)?;
+        let id_offset = match opened.meta.get(ID_OFFSET)? {
             Some(v) => u64::from_be_bytes(
                 v.as_ref()
                     .try_into()
@@ -279,17 +359,87 @@ impl SledStore {
             None => 0,
         };
         Ok(Self {
-            db,
+            dir: dir.to_owned(),
+            cache_bytes,
+            open: std::sync::RwLock::new(Some(Arc::new(opened))),
             id_offset: id_offset.into(),
-            meta,
             writes: std::sync::RwLock::new(()),
+            broken: false.into(),
         })
+    }
+
+    /// Notes a write sled failed (it then refuses every write until reopened).
+    fn written<T>(&self, r: sled::Result<T>) -> Result<T, StoreError> {
+        r.map_err(|e| {
+            self.broken
+                .store(true, std::sync::atomic::Ordering::Release);
+            StoreError::from(e)
+        })
+    }
+
+    /// The open database (not held locked: a reopen waits for the last user to let go).
+    fn opened(&self) -> Result<Arc<Opened>, StoreError> {
+        self.open
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or(StoreError::Reopening)
+    }
+
+    /// Refuses a write of `bytes` unless the store's disk keeps [`DISK_RESERVE`] free after it.
+    fn room_for(&self, bytes: u64) -> Result<(), StoreError> {
+        let reserve = DISK_RESERVE.saturating_add(bytes.saturating_mul(2));
+        match fs2::available_space(&self.dir) {
+            Ok(free) if free < reserve => Err(StoreError::DiskFull { free, reserve }),
+            // A disk that cannot tell is not refused here; the write itself will say.
+            _ => Ok(()),
+        }
+    }
+
+    /// Closes the database and opens it again on the same directory, once there is room.
+    fn reopen(&self) -> Result<(), StoreError> {
+        let _no_batch = self.writes.write().unwrap_or_else(|e| e.into_inner());
+        self.room_for(0)?;
+        let old = self.open.write().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(mut old) = old {
+            // Reads that took the old database finish with it; sled's files are let go when the
+            // last of them drops it.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                match Arc::try_unwrap(old) {
+                    Ok(opened) => break drop(opened),
+                    Err(still) if std::time::Instant::now() < deadline => {
+                        old = still;
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    Err(still) => {
+                        *self.open.write().unwrap_or_else(|e| e.into_inner()) = Some(still);
+                        return Err(StoreError::Reopening);
+                    }
+                }
+            }
+        }
+        // sled's background threads close its files a moment after the last handle goes.
+        let mut tries = 0;
+        let opened = loop {
+            match Opened::open(&self.dir, self.cache_bytes) {
+                Ok(o) => break o,
+                Err(e) if tries < 100 && !e.is_disk_full() => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        *self.open.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(opened));
+        tracing::warn!(dir = %self.dir.display(), "the store was reopened after a failed write; what was flushed is kept");
+        Ok(())
     }
 }
 
 impl Store for SledStore {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.db.get(key)?.map(|v| v.to_vec()))
+        Ok(self.opened()?.db.get(key)?.map(|v| v.to_vec()))
     }
 
     fn visit(
@@ -298,7 +448,8 @@ impl Store for SledStore {
         order: Order,
         visit: &mut Visitor<'_>,
     ) -> Result<(), StoreError> {
-        let iter = self.db.scan_prefix(prefix);
+        let opened = self.opened()?;
+        let iter = opened.db.scan_prefix(prefix);
         let mut step = |r: sled::Result<(sled::IVec, sled::IVec)>| -> Result<bool, StoreError> {
             let (k, v) = r?;
             visit(&k, &v)
@@ -326,6 +477,12 @@ impl Store for SledStore {
         if batch.ops.is_empty() {
             return Ok(());
         }
+        let bytes: usize = batch
+            .ops
+            .iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len))
+            .sum();
+        self.room_for(bytes as u64)?;
         let mut b = sled::Batch::default();
         for (k, v) in batch.ops {
             match v {
@@ -334,18 +491,17 @@ impl Store for SledStore {
             }
         }
         let _writing = self.writes.read().unwrap_or_else(|e| e.into_inner());
-        self.db.apply_batch(b)?;
-        Ok(())
+        self.written(self.opened()?.db.apply_batch(b))
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        self.written(self.opened()?.db.flush())?;
         Ok(())
     }
 
     fn next_id(&self) -> Result<u64, StoreError> {
         let offset = self.id_offset.load(std::sync::atomic::Ordering::Acquire);
-        Ok(offset.saturating_add(self.db.generate_id()?))
+        Ok(offset.saturating_add(self.written(self.opened()?.db.generate_id())?))
     }
 
     fn snapshot(&self, visit: &mut Visitor<'_>) -> Result<u64, StoreError> {
@@ -360,8 +516,9 @@ impl Store for SledStore {
         let offset = self.id_offset.load(Ordering::Acquire);
         let raised = offset.max(floor.saturating_add(1));
         if raised != offset {
-            self.meta.insert(ID_OFFSET, &raised.to_be_bytes())?;
-            self.meta.flush()?;
+            let opened = self.opened()?;
+            self.written(opened.meta.insert(ID_OFFSET, &raised.to_be_bytes()))?;
+            self.written(opened.meta.flush())?;
             self.id_offset.store(raised, Ordering::Release);
         }
         Ok(())
@@ -370,8 +527,23 @@ impl Store for SledStore {
     fn size(&self) -> Result<StoreSize, StoreError> {
         Ok(StoreSize {
             keys: None,
-            bytes: self.db.size_on_disk()?,
+            bytes: self.opened()?.db.size_on_disk()?,
         })
+    }
+
+    fn broken(&self) -> bool {
+        self.broken.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn recover(&self) -> Result<bool, StoreError> {
+        // A batch refused before it was written left sled as it was.
+        if !self.broken() {
+            return Ok(false);
+        }
+        self.reopen()?;
+        self.broken
+            .store(false, std::sync::atomic::Ordering::Release);
+        Ok(true)
     }
 }
 

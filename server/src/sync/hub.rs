@@ -24,6 +24,15 @@ use crate::domain::auth::Principal;
 use crate::storage::keys::SERVER_META;
 use crate::storage::{Batch, Durability, Store, StoreError};
 
+/// What a device is told when its upload cannot be saved because the server's disk is full.
+pub const DISK_FULL: &str = "disk_full: the server's disk is full, so your changes were not saved; \
+    they stay on this device and are sent again at the next sync";
+
+/// What a device is told when the server's store reopened after a full disk: its connection
+/// closes and the next sync starts from what the store holds.
+pub const STORE_REOPENED: &str = "store_reopened: the server's store was reopened after its disk \
+    filled up; sync again";
+
 /// A frame for a connection's writer, with the generation that must be durable before it leaves.
 pub type Outbound = (u64, Vec<u8>);
 
@@ -106,6 +115,20 @@ impl Hub {
         self.conns
             .get(&conn)
             .is_some_and(|c| c.out.send((self.durable.applied(), frame)).is_ok())
+    }
+
+    /// Sends an error that holds nothing of the store's state at once, whatever is durable.
+    pub fn send_now(&self, conn: u64, message: String) {
+        tracing::info!(conn, %message, "sync error sent");
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        let frame = Message::Error {
+            sender_id: Some(self.peer_id.clone()),
+            target_id: c.peer_id.clone(),
+            message,
+        };
+        let _ = c.out.send((0, frame.encode()));
     }
 
     fn send(&self, conn: u64, msg: Message) {
@@ -252,7 +275,7 @@ impl Hub {
             unavailable(self);
             return Ok(());
         }
-        let message = match sync::Message::decode(data) {
+        let message = match carclub_protocol::wire::decode_sync(data) {
             Ok(m) => m,
             Err(e) => {
                 self.send_error(
@@ -310,10 +333,15 @@ impl Hub {
                 touched = core.fold_journal(&principal, device, &id, &mut batch)?;
             }
             if let Err(e) = self.durable.apply(batch) {
-                // Nothing was acknowledged: drop the in-memory copies so they reload what is durable.
+                // Nothing was acknowledged: drop the in-memory copies so they reload what is
+                // durable, and reload the rest (journal positions, member files) at the next lock.
                 core.docs.evict(&id);
                 for t in &touched {
                     core.docs.evict(t);
+                }
+                core.write_failed();
+                if e.is_disk_full() {
+                    self.send_now(conn, DISK_FULL.into());
                 }
                 return Err(e.into());
             }

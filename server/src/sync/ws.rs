@@ -7,6 +7,7 @@ use axum::extract::ws::{Message as WsMessage, WebSocket};
 use carclub_protocol::wire::Message;
 use futures_util::{SinkExt, StreamExt};
 
+use super::hub::{DISK_FULL, STORE_REOPENED};
 use super::{Node, Outbound, Shared};
 use crate::domain::auth::Principal;
 
@@ -15,22 +16,52 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, principal: Principal) {
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Outbound>();
     let user = principal.user.username.clone();
-    let (conn, durable) = {
+    let (conn, durable, peer) = {
         let mut locked = shared.lock();
         let node = locked.node();
-        (node.hub.connect(principal, tx), node.core.durable())
+        let peer = node.hub.peer_id().to_owned();
+        (node.hub.connect(principal, tx), node.core.durable(), peer)
     };
+    // A connection lives in one epoch of the store (see `storage/durable.rs`).
+    let epoch = durable.epoch();
     tracing::info!(conn, %user, "sync connection opened");
     metrics::gauge!("carclub_sync_connections").increment(1.0);
+    let writer_durable = durable.clone();
     let writer = tokio::spawn(async move {
+        let durable = writer_durable;
         while let Some((generation, frame)) = rx.recv().await {
+            let mut refused = None;
             if !durable.is_durable(generation) {
                 let d = durable.clone();
                 match tokio::task::spawn_blocking(move || d.wait(generation)).await {
                     Ok(Ok(())) => {}
-                    Ok(Err(e)) => flush_failed(&e.to_string()),
-                    Err(e) => flush_failed(&e.to_string()),
+                    Ok(Err(e)) if e.is_disk_full() => refused = Some(DISK_FULL),
+                    Ok(Err(e)) => {
+                        tracing::error!(conn, error = %e, "the store could not flush");
+                        refused = Some(NOT_SAVED);
+                    }
+                    Err(e) => {
+                        tracing::error!(conn, error = %e, "waiting for the store's flush panicked");
+                        refused = Some(NOT_SAVED);
+                    }
                 }
+            }
+            // Checked after the flush: a batch the store dropped on reopening is never covered
+            // by a flush of the epoch it was applied in.
+            if refused.is_none() && durable.epoch() != epoch {
+                refused = Some(STORE_REOPENED);
+            }
+            if let Some(message) = refused {
+                // Nothing that is not durable leaves: this frame and the ones after it are
+                // dropped, the device is told why, and the connection closes.
+                tracing::warn!(conn, message, "sync frames dropped; closing the connection");
+                let err = Message::Error {
+                    sender_id: Some(peer.clone()),
+                    target_id: None,
+                    message: message.into(),
+                };
+                let _ = sink.send(WsMessage::Binary(err.encode().into())).await;
+                break;
             }
             if sink.send(WsMessage::Binary(frame.into())).await.is_err() {
                 break;
@@ -59,6 +90,10 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, principal: Principal) {
             WsMessage::Close(_) => break,
             WsMessage::Ping(_) | WsMessage::Pong(_) => continue,
         };
+        if durable.epoch() != epoch || writer.is_finished() {
+            // The store reopened, or the writer gave up on a failed flush: start afresh.
+            break;
+        }
         let shared = shared.clone();
         let result = tokio::task::spawn_blocking(move || {
             let mut locked = shared.lock();
@@ -88,9 +123,6 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, principal: Principal) {
     tracing::info!(conn, "sync connection closed");
 }
 
-/// The store could not make applied batches durable: the server's memory now holds changes the
-/// disk may not. Stop, so that a restart serves exactly what is durable; nothing unflushed was sent.
-fn flush_failed(error: &str) -> ! {
-    tracing::error!(%error, "the store could not flush; stopping so a restart recovers what is durable");
-    std::process::exit(70)
-}
+/// What a device is told when a flush failed for another reason than a full disk.
+const NOT_SAVED: &str = "not_saved: the server could not save your changes; they stay on this \
+    device and are sent again at the next sync";

@@ -14,6 +14,8 @@ use utoipa::ToSchema;
 pub enum Code {
     // Something failed inside the server.
     Internal,
+    /// The server's disk is full: nothing was saved (507).
+    DiskFull,
 
     // The shape of the request: route, method, path, query, body.
     NotFound,

@@ -151,6 +151,9 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Internal(cause) if disk_full(cause.as_ref()) => {
+                StatusCode::INSUFFICIENT_STORAGE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -165,6 +168,12 @@ impl ApiError {
             | ApiError::Conflict(d)
             | ApiError::Unprocessable(d)
             | ApiError::PayloadTooLarge(d) => d.clone(),
+            ApiError::Internal(cause) if disk_full(cause.as_ref()) => Detail::new(
+                Code::DiskFull,
+                "the server's disk is full, so nothing was saved; the server keeps answering \
+                 and saves again once space is freed on its disk: try again later",
+                "服务器磁盘已满，本次操作未保存；服务器仍可查询，磁盘腾出空间后即可恢复保存，请稍后重试",
+            ),
             ApiError::Internal(_) => Detail::new(
                 Code::Internal,
                 self.to_string(),
@@ -173,6 +182,28 @@ impl ApiError {
         };
         Problem::new(self.status(), detail)
     }
+}
+
+/// Whether an error was caused by a full disk, anywhere in its chain.
+fn disk_full(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(store) = e.downcast_ref::<crate::storage::StoreError>()
+            && store.is_disk_full()
+        {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            )
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// The whole cause chain of an error, for the log.
@@ -220,6 +251,14 @@ pub enum Errors {
         content_type = "application/problem+json"
     )]
     Forbidden(Problem),
+    /// An operation that writes, refused because the server's disk is full (code `disk_full`):
+    /// nothing was saved. Reads go on; writes succeed again once space is freed on the server.
+    #[response(
+        status = 507,
+        description = "The server's disk is full: nothing was saved; try again later (code disk_full)",
+        content_type = "application/problem+json"
+    )]
+    DiskFull(Problem),
 }
 
 /// Not found: an id that names nothing the caller may see.
@@ -259,4 +298,28 @@ pub enum BodyErrors {
         content_type = "application/problem+json"
     )]
     Unprocessable(Problem),
+}
+
+#[cfg(test)]
+mod disk_full_tests {
+    use super::{ApiError, Code};
+    use crate::storage::StoreError;
+
+    #[test]
+    fn a_full_disk_is_a_507_that_says_so() {
+        let refused = StoreError::DiskFull {
+            free: 0,
+            reserve: 1 << 22,
+        };
+        let full = StoreError::Sled(sled::Error::Io(std::io::Error::from_raw_os_error(28)));
+        for e in [refused, full] {
+            let p = ApiError::from(e).problem();
+            assert_eq!((p.status, p.code), (507, Code::DiskFull));
+            assert!(p.detail.contains("disk is full"), "{}", p.detail);
+            assert!(p.detail_zh.contains("磁盘已满"), "{}", p.detail_zh);
+        }
+        let other = std::io::Error::from_raw_os_error(5);
+        let p = ApiError::from(StoreError::Sled(sled::Error::Io(other))).problem();
+        assert_eq!((p.status, p.code), (500, Code::Internal));
+    }
 }

@@ -1,7 +1,9 @@
 //! What the server acknowledged survives SIGKILL: a server killed right after it acknowledged a
 //! sync restarts with that data, and so does one killed at random moments while devices keep
-//! enrolling and syncing (`sigkill_loop`).
+//! enrolling and syncing and the back office records operations (`sigkill_loop`). A full disk
+//! refuses writes clearly and loses nothing acknowledged (`full_disk`).
 
+mod full_disk;
 mod sigkill_loop;
 
 use carclub_tests::{Backend, Device, TestServer};
