@@ -478,6 +478,8 @@ fn every_event_type_is_documented_with_a_valid_example() {
         "mileage_recorded",
         "service_visit_recorded",
         "customer_imported",
+        "invitation_answered",
+        "complaint_filed",
     ];
     assert_eq!(kinds, expected);
 }
