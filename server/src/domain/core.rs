@@ -247,6 +247,11 @@ impl Core {
                 }
                 _ => self.reload()?,
             }
+            if changes.keys.as_ref().is_none_or(|k| !k.is_empty()) {
+                // What other instances applied may not be durable yet (group commit): frames
+                // sent from here on wait for a flush, which covers it too.
+                self.durable.apply(Batch::default())?;
+            }
             self.applied_change = changes.last;
             if !changes.more {
                 return Ok(());

@@ -1,13 +1,23 @@
 //! The PostgreSQL store: the same [`Store`] on a database an operator already runs
 //! (`carclub-server serve --store postgres://…`).
 //!
-//! One table of `(key bytea primary key, value bytea)`. A batch is one transaction (the last write
-//! of a key wins, deletes and upserts each one statement over arrays); a prefix visit is a range
-//! of keys, `prefix ≤ key < prefix + 1`, read in pages of [`PAGE_ROWS`] rows so nothing holds the
-//! whole table; `bytea` compares byte by byte, the order sled keeps. Sessions run with
-//! `synchronous_commit = on`, so a committed batch is durable and [`Store::flush`] has nothing
-//! left to do. Ids come from a sequence. The server creates and migrates the schema at start, in
-//! one transaction under an advisory lock, recording each step in `carclub_schema`.
+//! One table of `(key bytea primary key, value bytea)`. A batch is one statement, so one
+//! transaction and one round trip (the last write of a key wins; its deletes, upserts and change
+//! log entry are data-modifying parts of one `WITH`); a prefix visit is a range of keys,
+//! `prefix ≤ key < prefix + 1`, read in pages of [`PAGE_ROWS`] rows so nothing holds the whole
+//! table; `bytea` compares byte by byte, the order sled keeps. Ids come from a sequence. The
+//! server creates and migrates the schema at start, in one transaction under an advisory lock,
+//! recording each step in `carclub_schema`.
+//!
+//! **Group commit.** Sessions run with `synchronous_commit = on`, and [`Store::commit`] waits for
+//! its batch to reach the disk. [`Store::apply`] — the sync layer's path, under the core lock —
+//! commits its statement with `synchronous_commit` turned off for that transaction alone: visible
+//! at once, not yet durable, and the core lock is let go without waiting for the disk.
+//! [`Store::flush`] is then one small synchronous commit (this instance's row of
+//! `carclub_flushes`), which returns only when the write-ahead log is on disk up to its own commit
+//! record, so every batch committed before it, by any session, is durable too: the frames that
+//! wait for a flush (`durable.rs`) are covered by one fsync for many batches, as on sled. A crash
+//! of the database loses at most batches nobody was told of.
 //!
 //! **The bridge.** The trait is synchronous and is called from tokio worker threads, with the core
 //! lock held. The store owns a small runtime of its own (two threads named `pg-store`) on which
@@ -70,7 +80,29 @@ const MIGRATIONS: &[&str] = &[
      INSERT INTO carclub_change_head (seq) VALUES (0);
      CREATE TABLE carclub_changes (seq bigint PRIMARY KEY, keys bytea[],
                                    at timestamptz NOT NULL DEFAULT now());",
+    // 3: group commit: a flush is a synchronous commit of the instance's own row here, which
+    // makes every batch committed before it durable.
+    "CREATE TABLE carclub_flushes (instance uuid PRIMARY KEY, flushes bigint NOT NULL,
+                                   at timestamptz NOT NULL DEFAULT now());",
 ];
+
+/// One batch as one statement (`$1` keys deleted, `$2`/`$3` keys and values written, `$4` the
+/// keys the change log names, `$5` the transaction's `synchronous_commit`). Deleted and written
+/// keys never overlap (the last write wins before this), so no row is touched twice. The head
+/// row's lock orders the commits; the notification leaves when the transaction commits, never
+/// before.
+const BATCH_SQL: &str = "WITH d AS (DELETE FROM carclub_kv WHERE key = ANY($1::bytea[])), \
+     u AS (INSERT INTO carclub_kv (key, value) \
+           SELECT * FROM unnest($2::bytea[], $3::bytea[]) \
+           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value), \
+     h AS (UPDATE carclub_change_head SET seq = seq + 1 RETURNING seq), \
+     c AS (INSERT INTO carclub_changes (seq, keys) SELECT seq, $4 FROM h RETURNING seq) \
+     SELECT c.seq, set_config('synchronous_commit', $5, true) \
+     FROM c, LATERAL pg_notify('carclub_changes', c.seq::text)";
+
+/// A flush: this instance's row, committed synchronously.
+const FLUSH_SQL: &str = "INSERT INTO carclub_flushes (instance, flushes) VALUES ($1::text::uuid, 1) \
+     ON CONFLICT (instance) DO UPDATE SET flushes = carclub_flushes.flushes + 1, at = now()";
 
 /// The store on a PostgreSQL database.
 pub struct PgStore {
@@ -85,6 +117,8 @@ pub struct PgStore {
     fenced: AtomicBool,
     /// The newest change-log position, kept by the change feed once asked for.
     feed: OnceLock<tokio::sync::watch::Receiver<u64>>,
+    /// This instance's row in `carclub_flushes`.
+    instance: uuid::Uuid,
 }
 
 /// A PostgreSQL failure while `doing` something.
@@ -146,10 +180,58 @@ impl PgStore {
             own: Mutex::new(BTreeSet::new()),
             fenced: AtomicBool::new(false),
             feed: OnceLock::new(),
+            instance: uuid::Uuid::new_v4(),
         };
         let pool = store.pool.clone();
         store.block(migrate(pool))?;
         Ok(store)
+    }
+
+    /// Commits `batch` as one statement, waiting for the disk when `durable`.
+    fn write(&self, batch: Batch, durable: bool) -> Result<(), StoreError> {
+        if batch.ops.is_empty() {
+            return Ok(());
+        }
+        if self.fenced.load(Ordering::Acquire) {
+            return Err(pg(
+                "writing: this instance could not lock the database or read its change log",
+                std::io::Error::other("fenced until the next lock succeeds"),
+            ));
+        }
+        // The last write of each key wins, as in sled's batches.
+        let last: BTreeMap<Vec<u8>, Option<Vec<u8>>> = batch.ops.into_iter().collect();
+        let (mut put_keys, mut put_values, mut deleted) = (Vec::new(), Vec::new(), Vec::new());
+        for (k, v) in last {
+            match v {
+                Some(v) => {
+                    put_keys.push(k);
+                    put_values.push(v);
+                }
+                None => deleted.push(k),
+            }
+        }
+        let logged: Option<Vec<Vec<u8>>> = (put_keys.len() + deleted.len() <= MOST_LOGGED_KEYS)
+            .then(|| put_keys.iter().chain(&deleted).cloned().collect());
+        let pool = self.pool.clone();
+        let sync = if durable { "on" } else { "off" };
+        let seq = self.block(async move {
+            let c = pool.get().await.map_err(|e| pg("connecting", e))?;
+            let stmt = c
+                .prepare_cached(BATCH_SQL)
+                .await
+                .map_err(|e| pg("preparing a batch", e))?;
+            let row = c
+                .query_one(&stmt, &[&deleted, &put_keys, &put_values, &logged, &sync])
+                .await
+                .map_err(|e| pg("committing a batch", e))?;
+            let seq: i64 = row.try_get(0).map_err(|e| pg("committing a batch", e))?;
+            Ok(seq as u64)
+        })?;
+        self.own
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(seq);
+        Ok(())
     }
 
     fn runtime(&self) -> &tokio::runtime::Runtime {
@@ -314,88 +396,34 @@ impl Store for PgStore {
         }
     }
 
+    /// Commits `batch` without waiting for the disk: visible at once, durable at the next
+    /// [`Store::flush`] (see the module docs).
     fn apply(&self, batch: Batch) -> Result<(), StoreError> {
-        if batch.ops.is_empty() {
-            return Ok(());
-        }
-        if self.fenced.load(Ordering::Acquire) {
-            return Err(pg(
-                "writing: this instance could not lock the database or read its change log",
-                std::io::Error::other("fenced until the next lock succeeds"),
-            ));
-        }
-        // The last write of each key wins, as in sled's batches.
-        let last: BTreeMap<Vec<u8>, Option<Vec<u8>>> = batch.ops.into_iter().collect();
-        let (mut put_keys, mut put_values, mut deleted) = (Vec::new(), Vec::new(), Vec::new());
-        for (k, v) in last {
-            match v {
-                Some(v) => {
-                    put_keys.push(k);
-                    put_values.push(v);
-                }
-                None => deleted.push(k),
-            }
-        }
-        let logged: Option<Vec<Vec<u8>>> = (put_keys.len() + deleted.len() <= MOST_LOGGED_KEYS)
-            .then(|| put_keys.iter().chain(&deleted).cloned().collect());
-        let pool = self.pool.clone();
-        let seq = self.block(async move {
-            let mut c = pool.get().await.map_err(|e| pg("connecting", e))?;
-            let tx = c
-                .transaction()
-                .await
-                .map_err(|e| pg("starting a batch", e))?;
-            if !deleted.is_empty() {
-                let stmt = tx
-                    .prepare_cached("DELETE FROM carclub_kv WHERE key = ANY($1)")
-                    .await
-                    .map_err(|e| pg("preparing a delete", e))?;
-                tx.execute(&stmt, &[&deleted])
-                    .await
-                    .map_err(|e| pg("deleting keys", e))?;
-            }
-            if !put_keys.is_empty() {
-                let stmt = tx
-                    .prepare_cached(
-                        "INSERT INTO carclub_kv (key, value) \
-                         SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
-                         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-                    )
-                    .await
-                    .map_err(|e| pg("preparing a write", e))?;
-                tx.execute(&stmt, &[&put_keys, &put_values])
-                    .await
-                    .map_err(|e| pg("writing keys", e))?;
-            }
-            // Last, so the head row (which orders every batch's commit) is held briefly; the
-            // notification leaves when the transaction commits, never before.
-            let stmt = tx
-                .prepare_cached(
-                    "WITH h AS (UPDATE carclub_change_head SET seq = seq + 1 RETURNING seq), \
-                     c AS (INSERT INTO carclub_changes (seq, keys) SELECT seq, $1 FROM h \
-                           RETURNING seq) \
-                     SELECT c.seq FROM c, LATERAL pg_notify('carclub_changes', c.seq::text)",
-                )
-                .await
-                .map_err(|e| pg("preparing the change log", e))?;
-            let row = tx
-                .query_one(&stmt, &[&logged])
-                .await
-                .map_err(|e| pg("logging a change", e))?;
-            let seq: i64 = row.try_get(0).map_err(|e| pg("logging a change", e))?;
-            tx.commit().await.map_err(|e| pg("committing a batch", e))?;
-            Ok(seq as u64)
-        })?;
-        self.own
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(seq);
-        Ok(())
+        self.write(batch, false)
     }
 
-    /// Nothing to do: every batch was committed with `synchronous_commit = on`.
+    /// Commits `batch` and waits for the disk: durable when this returns (and so is every batch
+    /// applied before it).
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+        self.write(batch, true)
+    }
+
+    /// One synchronous commit of this instance's row: returns once the write-ahead log is on
+    /// disk up to it, so every batch applied before this call is durable.
     fn flush(&self) -> Result<(), StoreError> {
-        Ok(())
+        let pool = self.pool.clone();
+        let instance = self.instance;
+        self.block(async move {
+            let c = pool.get().await.map_err(|e| pg("connecting", e))?;
+            let stmt = c
+                .prepare_cached(FLUSH_SQL)
+                .await
+                .map_err(|e| pg("preparing a flush", e))?;
+            c.execute(&stmt, &[&instance.to_string()])
+                .await
+                .map_err(|e| pg("flushing", e))?;
+            Ok(())
+        })
     }
 
     fn next_id(&self) -> Result<u64, StoreError> {
