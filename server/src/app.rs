@@ -102,6 +102,8 @@ pub async fn serve(opts: Options) -> anyhow::Result<()> {
     crate::notify::spawn(shared.clone(), opts.notify);
     spawn_care_scheduler(shared.clone(), opts.care_interval);
     let state = AppState::new(shared);
+    // Import jobs a stopped process left in their middle run on to their end.
+    crate::http::imports::resume(state.clone());
     let app = crate::http::router(state, web_dir(opts.web));
 
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;

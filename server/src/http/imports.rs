@@ -3,8 +3,9 @@
 //! report). The rules are in [`crate::domain::import`].
 //!
 //! A job runs on the blocking pool, one chunk of rows per hold of the core's lock, so requests and
-//! syncs keep flowing while it works; its state lives in this process (a job cut short by a
-//! restart is run again by uploading the same files: the import is idempotent).
+//! syncs keep flowing while it works. The store keeps the job with its files and its progress
+//! ([`crate::domain::import::job`]): a server restarted in the middle of a job takes it up again
+//! ([`resume`]) and runs it to its end, and `GET /api/imports/{id}` answers after a restart.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -13,8 +14,8 @@ use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use base64::Engine as _;
-use carclub_shared::{Timestamp, UserId};
-use serde::{Deserialize, Serialize};
+use carclub_shared::UserId;
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -22,7 +23,8 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, BodyErrors, Code, Detail, Errors, NotFound};
 use super::extract::{ApiJson, ApiPath, Caller};
-use crate::domain::import::{self, Encoding, FileKind, Report, Run, Source};
+use crate::domain::import::job::{self, ImportJob, Job};
+use crate::domain::import::{self, Encoding, FileKind, Report, Source};
 
 /// The largest upload: the three files, base64-encoded, in one JSON body.
 pub const MAX_UPLOAD_BYTES: usize = 48 * 1024 * 1024;
@@ -121,35 +123,8 @@ async fn check_import(
     Ok(Json(import::check(&core, &p, &plan)?))
 }
 
-/// Where an import job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    Running,
-    Finished,
-    Failed,
-}
-
-/// An import job: its progress, and the report of what it did so far.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ImportJob {
-    pub id: String,
-    pub state: JobState,
-    /// Rows dealt with so far.
-    pub done_rows: u64,
-    /// Rows in all the files.
-    pub total_rows: u64,
-    pub started_at: Timestamp,
-    /// What became of the rows so far (every row once finished).
-    pub report: Report,
-    /// Why the job stopped, when it failed (the rows folded before stay: run it again).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_zh: Option<String>,
-}
-
-/// The jobs of this process, with who started each.
+/// The jobs this process runs or ran, with who started each: their progress as it goes, without
+/// waiting for the core's lock. The store keeps each job too, for after a restart.
 static JOBS: LazyLock<Mutex<HashMap<String, (UserId, ImportJob)>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
@@ -157,6 +132,45 @@ fn save(by: UserId, job: &ImportJob) {
     if let Ok(mut jobs) = JOBS.lock() {
         jobs.insert(job.id.clone(), (by, job.clone()));
     }
+}
+
+/// Runs `job` to its end, a chunk per hold of the core's lock, off the async threads.
+fn run(st: &AppState, mut job: Job) {
+    let by = job.by();
+    save(by, &job.view());
+    while !job.finished() {
+        let step = {
+            let mut core = st.core();
+            job.step(&mut core)
+        };
+        if let Err(e) = step {
+            tracing::error!(job = %job.view().id, error = %e, "import failed");
+            job.fail(&mut st.core(), &e);
+        }
+        save(by, &job.view());
+    }
+    let done = job.view();
+    tracing::info!(job = %done.id, rows = done.total_rows, state = ?done.state, "import job over");
+}
+
+/// Takes up the import jobs a stopped process left running (kept in the store), one after the
+/// other, in the background: each runs to its end as a new one would.
+pub fn resume(st: AppState) {
+    tokio::task::spawn_blocking(move || {
+        let jobs = match Job::resume_all(&mut st.core()) {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                tracing::error!(error = %e, "the import jobs left running could not be read");
+                return;
+            }
+        };
+        for job in &jobs {
+            save(job.by(), &job.view());
+        }
+        for job in jobs {
+            run(&st, job);
+        }
+    });
 }
 
 /// Starts the import of the files as a job and answers at once with it; `GET
@@ -173,46 +187,9 @@ async fn start_import(
     ApiJson(req): ApiJson<ImportRequest>,
 ) -> Result<(StatusCode, Json<ImportJob>), ApiError> {
     let sources = sources(&req)?;
-    let plan = {
-        let core = st.core();
-        import::plan(&core, &p, &sources, req.encoding)?
-    };
-    let mut run = Run::new(plan);
-    let mut job = ImportJob {
-        id: uuid::Uuid::now_v7().to_string(),
-        state: JobState::Running,
-        done_rows: run.done_rows,
-        total_rows: run.total_rows(),
-        started_at: crate::domain::club::now(),
-        report: run.report(),
-        error: None,
-        error_zh: None,
-    };
-    save(p.user.id, &job);
-    let answer = job.clone();
-    tokio::task::spawn_blocking(move || {
-        while !run.finished() {
-            let step = {
-                let mut core = st.core();
-                run.step(&mut core, &p)
-            };
-            job.done_rows = run.done_rows;
-            job.report = run.report();
-            if let Err(e) = step {
-                tracing::error!(job = %job.id, error = %e, "import failed");
-                job.state = JobState::Failed;
-                job.error = Some(format!("the import stopped: {e}"));
-                job.error_zh =
-                    Some("导入中断（已导入的行保留）：请再次导入同样的文件以完成".into());
-                save(p.user.id, &job);
-                return;
-            }
-            save(p.user.id, &job);
-        }
-        job.state = JobState::Finished;
-        save(p.user.id, &job);
-        tracing::info!(job = %job.id, rows = job.total_rows, "import finished");
-    });
+    let job = Job::start(&mut st.core(), &p, &sources, req.encoding)?;
+    let answer = job.view();
+    tokio::task::spawn_blocking(move || run(&st, job));
     Ok((StatusCode::ACCEPTED, Json(answer)))
 }
 
@@ -222,15 +199,18 @@ async fn start_import(
     params(("id" = String, Path, description = "The job's id")),
     responses((status = 200, description = "The job", body = ImportJob), Errors, NotFound))]
 async fn import_job(
+    State(st): State<AppState>,
     Caller(p): Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ImportJob>, ApiError> {
-    let found = JOBS
-        .lock()
-        .ok()
-        .and_then(|jobs| jobs.get(&id).cloned())
-        .filter(|(by, _)| *by == p.user.id)
-        .map(|(_, job)| job);
+    let here = JOBS.lock().ok().and_then(|jobs| jobs.get(&id).cloned());
+    let found = match here {
+        Some(job) => Some(job),
+        // A job of a process before this one.
+        None => job::find(&st.core(), &id)?,
+    }
+    .filter(|(by, _)| *by == p.user.id)
+    .map(|(_, job)| job);
     found.map(Json).ok_or_else(|| {
         ApiError::NotFound(Detail::new(
             Code::NotFound,

@@ -419,6 +419,15 @@ pub const KPI_MONTHS: Table<(carclub_shared::StoreId, String)> = Table::new("kpi
 pub const KPI_MEMBERS: Table<(carclub_shared::StoreId, String)> =
     Table::new("kpi-members/", Format::Binary);
 
+// ---- import jobs of the back office ----
+
+/// An import job: id → who started it, its files' names, its state, progress and report.
+pub const IMPORT_JOBS: Table<str> = Table::new("import-job/", Format::Json);
+/// A running import job's files: `<job>/<n>` → the file's bytes as uploaded (raw).
+pub const IMPORT_FILES: Table<str> = Table::new("import-file/", Format::Binary);
+/// The rows a running import job's committed chunks added or updated: `<job>/<chunk>` → rows.
+pub const IMPORT_ROWS: Table<str> = Table::new("import-rows/", Format::Json);
+
 // ---- documents (laid out by the document store) ----
 
 /// Document chunks: (document, sequence), raw Automerge bytes.

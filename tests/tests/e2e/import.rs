@@ -1,7 +1,8 @@
 //! Bringing a DMS export in (`carclub-server import`, `POST /api/imports/check`, `POST
 //! /api/imports`) and exporting service visits and care outcomes: a dry run lists each bad row
 //! with its line and changes nothing; the real run imports the rest, and running it again changes
-//! nothing; an import killed in the middle finishes on a second run without duplicates; a GBK file
+//! nothing; an import killed in the middle finishes on a second run without duplicates, and a back
+//! office import job killed with its server goes on after the restart; a GBK file
 //! imports as a UTF-8 one does; what is imported reaches devices by sync; the exports open in
 //! Excel (BOM, CRLF) and are audited; roles without the permission are refused.
 
@@ -161,6 +162,28 @@ fn a_dry_run_lists_each_bad_row_with_its_line_then_the_import_brings_the_rest_on
                     .as_str()
                     .unwrap()
                     .contains("手机")
+            );
+            // Each reason in Chinese names the column and what it should hold, not a generic
+            // "wrong format".
+            let zh: Vec<&str> = report["refused"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["reason_zh"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                zh[4],
+                "进厂日期“2025-13-01”无效：应为日期，如 2024-03-01（也可写作 2024/3/1、2024.03.01 或 20240301）",
+                "{zh:?}"
+            );
+            assert_eq!(
+                zh[6], "类型“洗车”无效：应为首保、定保、维修、事故或保险理赔",
+                "{zh:?}"
+            );
+            assert!(
+                zh.iter()
+                    .all(|r| !r.contains("格式不对") && !r.contains("取值")),
+                "{zh:?}"
             );
         },
     );
@@ -411,6 +434,121 @@ fn an_import_killed_in_the_middle_finishes_on_a_second_run_without_duplicates() 
         next = page["next"].clone();
     }
     assert_eq!(members, N, "every customer once");
+}
+
+/// The files in `dir` as an upload.
+fn upload_of(dir: &Path) -> Value {
+    let file = |kind: &str| {
+        let name = format!("{kind}.csv");
+        let bytes = std::fs::read(dir.join(&name)).unwrap();
+        json!({"kind": kind, "name": name, "content": base64(&bytes)})
+    };
+    json!({"files": [file("customers"), file("vehicles"), file("visits")]})
+}
+
+/// Every member the administrator lists, page after page.
+fn member_count(server: &TestServer, admin: &str) -> usize {
+    let mut count = 0;
+    let mut after: Option<String> = None;
+    loop {
+        let url = match &after {
+            Some(a) => format!("/api/members?limit=1000&after={a}"),
+            None => "/api/members?limit=1000".to_owned(),
+        };
+        let (code, page) = server.get(&url, Some(admin));
+        assert_eq!(code, 200, "{page}");
+        count += page["members"].as_array().unwrap().len();
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return count,
+        }
+    }
+}
+
+#[test]
+fn a_back_office_import_killed_with_its_server_goes_on_after_the_restart_and_finishes_once() {
+    const N: usize = 3000;
+    let mut server = TestServer::start();
+    let admin = server.admin();
+    let dir = server.path("export");
+    std::fs::create_dir_all(&dir).unwrap();
+    big_export(&dir, N);
+    let (code, job) = server.post("/api/imports", &upload_of(&dir), Some(&admin));
+    assert_eq!(code, 202, "{job}");
+    let id = job["id"].as_str().unwrap().to_owned();
+    let total = job["total_rows"].as_u64().unwrap();
+    assert_eq!(total, (4 * N) as u64, "{job}");
+
+    // SIGKILL once a few chunks are committed, well before the end.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let done_before = loop {
+        let (code, job) = server.get(&format!("/api/imports/{id}"), Some(&admin));
+        assert_eq!(code, 200, "{job}");
+        assert_eq!(
+            job["state"], "running",
+            "the job ended before the kill: {job}"
+        );
+        let done = job["done_rows"].as_u64().unwrap();
+        if done >= 1500 {
+            break done;
+        }
+        assert!(Instant::now() < deadline, "the job does not move: {job}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    server.kill();
+    assert!(done_before < total, "killed in the middle: {done_before}");
+
+    server.start_again("127.0.0.1:0");
+    // Generous: a debug build on a loaded machine folds a few dozen rows a second.
+    let deadline = Instant::now() + Duration::from_secs(900);
+    let job = loop {
+        let (code, job) = server.get(&format!("/api/imports/{id}"), Some(&admin));
+        assert_eq!(code, 200, "the job is known after the restart: {job}");
+        match job["state"].as_str() {
+            Some("finished") => break job,
+            Some("running") => {}
+            other => panic!("the import job is {other:?} after the restart: {job}"),
+        }
+        assert!(Instant::now() < deadline, "the job did not finish: {job}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    rule(
+        "the job resumed by the restarted server reports every row once, as added",
+        || {
+            assert_eq!(job["done_rows"], total, "{job}");
+            assert_eq!(
+                counts(&job["report"], "customers"),
+                (N as u64, 0, 0, 0),
+                "{job}"
+            );
+            assert_eq!(
+                counts(&job["report"], "vehicles"),
+                (N as u64, 0, 0, 0),
+                "{job}"
+            );
+            assert_eq!(
+                counts(&job["report"], "visits"),
+                (2 * N as u64, 0, 0, 0),
+                "{job}"
+            );
+        },
+    );
+    rule("every customer and every visit is on file once", || {
+        let (code, _, csv) = server.get_text("/api/export/service-visits.csv", Some(&admin));
+        assert_eq!(code, 200, "{csv}");
+        assert_eq!(csv.lines().count(), 1 + 2 * N, "every visit once");
+        assert_eq!(member_count(&server, &admin), N, "every customer once");
+    });
+    rule(
+        "the finished job still answers after another restart",
+        || {
+            server.start_again("127.0.0.1:0");
+            let (code, again) = server.get(&format!("/api/imports/{id}"), Some(&admin));
+            assert_eq!(code, 200, "{again}");
+            assert_eq!(again["state"], "finished", "{again}");
+            assert_eq!(again["report"], job["report"]);
+        },
+    );
 }
 
 #[test]

@@ -19,6 +19,7 @@
 //! the caller can let go of the core's lock between chunks and syncs keep flowing.
 
 mod customer;
+pub mod job;
 pub mod read;
 
 use std::collections::{HashMap, HashSet};
@@ -108,7 +109,8 @@ enum Effect {
 }
 
 /// A row's fate so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Fate {
     Unchanged,
     Updated,
@@ -190,29 +192,88 @@ fn stores(core: &Core) -> Result<read::Stores, StoreError> {
     Ok(out)
 }
 
-fn denied_zh(d: &perm::Denied) -> String {
-    match d {
-        perm::Denied::OtherStore { .. } => "只能导入本门店的客户".into(),
-        _ => "您的角色无权导入客户".into(),
+/// What an import asks the permission matrix for, in Chinese: the import itself and the
+/// operations of the events it folds (`perm::op_of`); the table's name for any other.
+fn op_zh(op: &str) -> &str {
+    match op {
+        "import_customers" => "导入经销商系统的客户资料",
+        "add_vehicle" => "为会员添加车辆",
+        "edit_service_file" => "编辑终身维修档案（个人与车辆资料、进厂记录）",
+        other => other,
     }
 }
 
-/// A refusal's reason in Chinese (the HTTP layer words the same refusals for single operations).
+/// A permission refusal in Chinese, naming the operation refused.
+fn denied_zh(d: &perm::Denied) -> String {
+    use perm::Denied as D;
+    match d {
+        D::Role { role, op } => {
+            let role = role
+                .parse::<super::auth::Role>()
+                .map_or(*role, super::auth::Role::name_zh);
+            format!("您的角色（{role}）无权{}", op_zh(op))
+        }
+        D::OtherStore { op } => format!("只能在本门店{}，这一行属于其他门店", op_zh(op)),
+        D::NotYours { op } => format!("此操作（{}）只能针对您本人的会籍", op_zh(op)),
+        D::OtherCompany { op } => format!(
+            "您被分配负责本门店的部分企业，只能为这些企业的会员{}",
+            op_zh(op)
+        ),
+    }
+}
+
+/// An enrollment refusal in Chinese, with the same values.
+fn enrollment_zh(e: &EnrollmentError) -> String {
+    use EnrollmentError as E;
+    match e {
+        E::AlreadyEnrolled(m) => format!("会员 {m} 已在档案中"),
+        E::UnknownTier {
+            tier,
+            program,
+            known,
+        } => format!("会员方案 {program} 中没有 {tier} 等级（现有等级：{known}）"),
+        E::EarnedTier { tier } => format!("{tier} 等级不能直接授予，须按条件晋升"),
+        E::WrongFee { paid, tier, fee } => {
+            format!("收取的会费 {paid} 与 {tier} 等级的会费 {fee} 不符")
+        }
+        E::ReceiptMissing => "收取会费时必须填写收据号".into(),
+        E::CardNotInBlock(card) => format!("卡号 {card} 不在领用的会员卡号段内"),
+        E::VehicleOnFile { vin, name } => format!("车辆 {vin} 已在 {name} 的档案中"),
+        E::CustomerNumber(n) => {
+            format!("客户编号 {n:?} 无效：应为 1 到 16 个字母、数字或短横线")
+        }
+        E::CardOnFile { card, name } => format!("卡号 {card} 已由 {name} 持有"),
+    }
+}
+
+/// A refusal's reason in Chinese, with the same values as its English (the HTTP layer words the
+/// same refusals for single operations).
 fn refusal_zh(r: &fold::Refusal) -> String {
     use fold::Refusal as R;
     match r {
         R::Engine(v) => ledger::describe_zh(v),
         R::Denied(d) => denied_zh(d),
-        R::Enrollment(EnrollmentError::AlreadyEnrolled(m)) => format!("会员 {m} 已在档案中"),
-        R::Enrollment(EnrollmentError::VehicleOnFile { vin, name }) => {
-            format!("车辆 {vin} 已在 {name} 的档案中")
-        }
-        R::Enrollment(EnrollmentError::CardOnFile { card, name }) => {
-            format!("卡号 {card} 已由 {name} 持有")
-        }
+        R::Enrollment(e) => enrollment_zh(e),
         R::NoProgram(s) => format!("门店 {s} 尚未设置会员方案"),
         R::UnknownMember(m) => format!("会员 {m} 不在档案中"),
-        other => other.to_string(),
+        R::WrongDevice { named, uploader } => {
+            format!("记录写的是设备 {named}，却由设备 {uploader} 上传")
+        }
+        R::WrongAuthor => "记录的经办人不是导入的操作人".into(),
+        R::FutureDate(at) => format!("记录的时间 {at} 在将来"),
+        R::NoMember => "记录没有指明会员".into(),
+        R::EnrollmentNeedsDevice => "入会须在领用了会员卡号段的设备上办理".into(),
+        R::Storage(_) => "资料未能保存（存储出错），请重新导入".into(),
+        R::UnknownCompany(c) => format!("企业 {c} 与本门店没有大客户协议"),
+        R::VisitOutsideCompanies => {
+            "您被分配负责本门店的部分企业，只能在这些企业开始上门服务".into()
+        }
+        R::EnrollmentOutsideCompanies => {
+            "您被分配负责本门店的部分企业，只能在这些企业的上门服务现场办理入会".into()
+        }
+        // Answers to club-event invitations, which no import row makes.
+        #[allow(unreachable_patterns)]
+        _ => "活动邀请的回复不能通过导入办理".into(),
     }
 }
 
@@ -886,10 +947,24 @@ pub struct Run {
     pub done_rows: u64,
 }
 
+/// The rows one chunk added or updated, as a job keeps them with the chunk.
+type Settled = Vec<(RowRef, Fate)>;
+
 impl Run {
     /// A run of `plan`, nothing folded yet.
     pub fn new(plan: Plan) -> Self {
-        let (report, fates) = report_of(&plan, false);
+        Self::resumed(plan, Vec::new())
+    }
+
+    /// A run of `plan` (made again from the same files) taking over from one that was cut short:
+    /// `before` are the rows its committed chunks added or updated. Its events are kept, so the
+    /// run folds them no more; its report says what the first run did to them.
+    fn resumed(plan: Plan, before: Settled) -> Self {
+        let (report, mut fates) = report_of(&plan, false);
+        for (row, fate) in before {
+            let now = fates.entry(row).or_insert(Fate::Unchanged);
+            *now = (*now).max(fate);
+        }
         let done_rows = plan.refused.len() as u64;
         Self {
             plan,
@@ -913,13 +988,30 @@ impl Run {
     /// Folds the next chunk of about [`CHUNK_ROWS`] rows as one batch with its audit record, and
     /// commits it. Returns the documents it touched (already noted for the sync layer).
     pub fn step(&mut self, core: &mut Core, p: &Principal) -> Result<(), StoreError> {
-        let result = self.fold_chunk(core, p);
+        self.step_keeping(core, p, |_, _, _| Ok(()))
+    }
+
+    /// [`Run::step`], with `keep` writing into the chunk's batch what a job keeps of it (its
+    /// progress, the rows it added or updated), so that what is kept is what is committed.
+    fn step_keeping(
+        &mut self,
+        core: &mut Core,
+        p: &Principal,
+        keep: impl FnOnce(&mut Batch, &Run, Settled) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let result = self.fold_chunk(core, p, keep);
         // Never left deferring for the folds that come after, whatever happened.
         core.deferred = None;
         result
     }
 
-    fn fold_chunk(&mut self, core: &mut Core, p: &Principal) -> Result<(), StoreError> {
+    fn fold_chunk(
+        &mut self,
+        core: &mut Core,
+        p: &Principal,
+        keep: impl FnOnce(&mut Batch, &Run, Settled) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut settled: Settled = Vec::new();
         let now = super::club::now();
         let mut batch = Batch::default();
         let mut touched: Vec<DocumentId> = Vec::new();
@@ -970,6 +1062,10 @@ impl Run {
             rows += group_rows.len();
             self.done_rows += group_rows.len() as u64;
             self.next += 1;
+            settled.extend(group_rows.into_iter().filter_map(|row| {
+                let fate = self.fates.get(&row).copied()?;
+                matches!(fate, Fate::Added | Fate::Updated).then_some((row, fate))
+            }));
         }
         for store in stores {
             audit::record(
@@ -984,6 +1080,7 @@ impl Run {
                 },
             )?;
         }
+        keep(&mut batch, self, settled)?;
         core.commit(batch, touched)?;
         Ok(())
     }

@@ -252,11 +252,81 @@ pub(crate) struct Bad {
     pub zh: String,
 }
 
+/// A column's name in Chinese, as the documented Chinese header calls it (`column` itself for a
+/// name no table holds; a test checks every column of the tables has its own).
+fn column_zh(column: &str) -> &str {
+    match column {
+        "customer_id" => "客户编号",
+        "name" => "姓名",
+        "phone" => "手机号",
+        "store" => "门店",
+        "member" => "是否会员",
+        "tier" => "会员等级",
+        "card" => "卡号",
+        "joined" => "入会日期",
+        "valid_until" => "会籍有效期至",
+        "birthday" => "生日",
+        "sms" => "接收短信",
+        "vin" => "车架号（VIN）",
+        "plate" => "车牌号",
+        "model" => "车型",
+        "delivery" => "交车日期",
+        "warranty_end" => "保修到期",
+        "insurance_expiry" => "保险到期",
+        "insurer" => "保险公司",
+        "inspection_due" => "年检到期",
+        "date" => "进厂日期",
+        "km" => "里程",
+        "kind" => "类型",
+        "amount" => "金额",
+        "advisor" => "服务顾问",
+        "elsewhere" => "外店",
+        "elsewhere_place" => "外店地点",
+        other => other,
+    }
+}
+
+/// The Chinese of the reasons the import's own cell parsers give (dates, yes/no, visit kinds,
+/// kilometres); `None` for a reason of a shared value type, which words its own.
+fn import_reason_zh(reason: &str) -> Option<&'static str> {
+    Some(match reason {
+        DATE_REASON => "应为日期，如 2024-03-01（也可写作 2024/3/1、2024.03.01 或 20240301）",
+        YES_NO_REASON => "应为“是”或“否”",
+        KIND_REASON => "应为首保、定保、维修、事故或保险理赔",
+        KM_REASON => "应为整数公里数（不超过 2,000,000）",
+        _ => return None,
+    })
+}
+
+const DATE_REASON: &str = "expected a date such as 2024-03-01";
+const YES_NO_REASON: &str = "expected 是 or 否 (yes or no)";
+const KIND_REASON: &str = "expected 首保, 定保, 维修, 事故 or 保险理赔";
+const KM_REASON: &str = "expected whole kilometres";
+
 impl Bad {
+    /// A cell of `column` that does not parse: the column named as its Chinese header is, the
+    /// value as written and the reason in each language.
     fn cell(column: &str, e: &ParseError) -> Self {
+        let name = column_zh(column);
+        let zh = match e {
+            ParseError::Invalid { value, reason, .. } => {
+                // A shared value type words its reason itself, after the name it gives the value.
+                let shared = e.describe_zh();
+                let why = import_reason_zh(reason).unwrap_or_else(|| {
+                    shared
+                        .split_once("无效：")
+                        .map_or(shared.as_str(), |(_, why)| why)
+                });
+                format!("{name}“{value}”无效：{why}")
+            }
+            ParseError::Empty { .. } => format!("{name}为空"),
+            ParseError::TooLong { len, max, .. } => {
+                format!("{name}太长：{len} 个字符，最多 {max} 个")
+            }
+        };
         Self {
             en: format!("{column}: {e}"),
-            zh: format!("{column}：{}", e.describe_zh()),
+            zh,
         }
     }
     pub(crate) fn new(en: impl Into<String>, zh: impl Into<String>) -> Self {
@@ -276,7 +346,7 @@ fn required<'r, T>(
         Some(v) => parse(v).map_err(|e| Bad::cell(column, &e)),
         None => Err(Bad::new(
             format!("{column} is empty"),
-            format!("{column} 为空"),
+            format!("{}为空", column_zh(column)),
         )),
     }
 }
@@ -296,7 +366,7 @@ fn bad_date(input: &str) -> ParseError {
     ParseError::Invalid {
         what: "date",
         value: input.chars().take(40).collect(),
-        reason: "expected a date such as 2024-03-01",
+        reason: DATE_REASON,
     }
 }
 
@@ -329,7 +399,7 @@ fn parse_yes_no(input: &str) -> Result<bool, ParseError> {
         _ => Err(ParseError::Invalid {
             what: "text",
             value: input.chars().take(40).collect(),
-            reason: "expected 是 or 否 (yes or no)",
+            reason: YES_NO_REASON,
         }),
     }
 }
@@ -345,7 +415,7 @@ fn parse_kind(input: &str) -> Result<VisitKind, ParseError> {
             return Err(ParseError::Invalid {
                 what: "text",
                 value: input.chars().take(40).collect(),
-                reason: "expected 首保, 定保, 维修, 事故 or 保险理赔",
+                reason: KIND_REASON,
             });
         }
     })
@@ -364,7 +434,7 @@ fn parse_km(input: &str) -> Result<u32, ParseError> {
         .ok_or(ParseError::Invalid {
             what: "text",
             value: input.chars().take(40).collect(),
-            reason: "expected whole kilometres",
+            reason: KM_REASON,
         })
 }
 
@@ -703,6 +773,127 @@ mod tests {
             let rows = read(&[source], Encoding::Auto, &stores, store).unwrap();
             let lines: Vec<u64> = rows.refused.iter().map(|r| r.line).collect();
             assert_eq!(lines, vec![2, 3, 5], "{text:?}");
+        }
+    }
+
+    #[test]
+    fn every_refused_cell_has_its_own_chinese_reason() {
+        for kind in [FileKind::Customers, FileKind::Vehicles, FileKind::Visits] {
+            for c in columns(kind) {
+                assert_ne!(column_zh(c.name), c.name, "{} has no Chinese name", c.name);
+            }
+        }
+        let mut stores = Stores::new();
+        let store = StoreId::new();
+        stores.insert("本店".into(), store);
+        let long = "长".repeat(200);
+        let files = [
+            (
+                FileKind::Customers,
+                format!(
+                    "customer_id,name,phone,store,member,tier,card,joined,valid_until,birthday,sms\n\
+                     C1,张三,1380013800,,,,,,,,\n\
+                     C2,张三,13800138002,别家,,,,,,,\n\
+                     C3,张三,13800138003,,也许,,,,,,\n\
+                     C4,张三,13800138004,,是,Gold!,A-0004,,,,\n\
+                     C5,张三,13800138005,,是,,A!,,,,\n\
+                     C6,张三,13800138006,,是,,,,,,\n\
+                     C7,张三,13800138007,,否,,,2024-02-30,,,\n\
+                     C8,张三,13800138008,,否,,,,,昨天,\n\
+                     C9,张三,13800138009,,否,,,,,,可以\n\
+                     C10,{long},13800138010,,否,,,,,,\n\
+                     C11,,13800138011,,否,,,,,,\n\
+                     C#12,张三,13800138012,,否,,,,,,\n"
+                ),
+            ),
+            (
+                FileKind::Vehicles,
+                format!(
+                    "customer_id,vin,plate,model,delivery,warranty_end,insurance_expiry,insurer,inspection_due\n\
+                     C1,LSVAU2180N21000O5,粤B10001,,,,,,\n\
+                     C1,LSVAU2180N2100001,B10001,,,,,,\n\
+                     C1,LSVAU2180N2100001,粤B10001,{long},,,,,\n\
+                     C1,LSVAU2180N2100001,粤B10001,,2021-13-01,,,,\n\
+                     C1,LSVAU2180N2100001,粤B10001,,,x,,,\n\
+                     C1,LSVAU2180N2100001,粤B10001,,,,x,,\n\
+                     C1,LSVAU2180N2100001,粤B10001,,,,,{long},\n\
+                     C1,LSVAU2180N2100001,粤B10001,,,,,,x\n\
+                     C1,,粤B10001,,,,,,\n"
+                ),
+            ),
+            (
+                FileKind::Visits,
+                format!(
+                    "vin,date,km,kind,amount,advisor,elsewhere,elsewhere_place\n\
+                     LSVAU2180N2100001,2025-13-01,1,首保,0,,,\n\
+                     LSVAU2180N2100001,2025-01-01,很多,首保,0,,,\n\
+                     LSVAU2180N2100001,2025-01-01,1,洗车,0,,,\n\
+                     LSVAU2180N2100001,2025-01-01,1,首保,1.234,,,\n\
+                     LSVAU2180N2100001,2025-01-01,1,首保,0,,{long},\n\
+                     LSVAU2180N2100001,2025-01-01,1,首保,0,,城西,{long}\n\
+                     LSVAU2180N2100001,,1,首保,0,,,\n"
+                ),
+            ),
+        ];
+        for (kind, text) in files {
+            let source = Source {
+                kind,
+                name: "f.csv".into(),
+                bytes: text.into_bytes(),
+            };
+            let rows = read(&[source], Encoding::Auto, &stores, store).unwrap();
+            let data_lines = text_lines(kind);
+            assert_eq!(
+                rows.refused.len(),
+                data_lines,
+                "{kind:?}: {:#?}",
+                rows.refused
+            );
+            for r in &rows.refused {
+                let zh = &r.reason_zh;
+                for generic in ["格式不对", "取值", "文字"] {
+                    assert!(
+                        !zh.contains(generic),
+                        "{kind:?} line {}: {zh} ({})",
+                        r.line,
+                        r.reason
+                    );
+                }
+                assert!(
+                    zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                    "{kind:?} line {}: {zh}",
+                    r.line
+                );
+                let column = r.reason.split(':').next().unwrap_or("");
+                if column_zh(column) != column {
+                    assert!(zh.starts_with(column_zh(column)), "{zh} ({})", r.reason);
+                }
+            }
+        }
+        let visits: Vec<String> = {
+            let source = Source {
+                kind: FileKind::Visits,
+                name: "visits.csv".into(),
+                bytes: "vin,date,kind\nLSVAU2180N2100001,2025-13-01,定保\n".into(),
+            };
+            let rows = read(&[source], Encoding::Auto, &stores, store).unwrap();
+            rows.refused.into_iter().map(|r| r.reason_zh).collect()
+        };
+        assert_eq!(
+            visits,
+            vec![
+                "进厂日期“2025-13-01”无效：应为日期，如 2024-03-01（也可写作 2024/3/1、2024.03.01 或 20240301）"
+                    .to_owned()
+            ]
+        );
+    }
+
+    /// How many bad rows each file of the test above has.
+    fn text_lines(kind: FileKind) -> usize {
+        match kind {
+            FileKind::Customers => 12,
+            FileKind::Vehicles => 9,
+            FileKind::Visits => 7,
         }
     }
 
