@@ -157,6 +157,7 @@ const zh = {
       vehicle_facts_set: '更新车辆信息',
       mileage_recorded: '登记里程',
       service_visit_recorded: '登记进厂',
+      pre_inspection_recorded: '上门预检',
     },
     channel: {
       purchase: '购车赠送',
@@ -386,6 +387,7 @@ const en: typeof zh = {
       vehicle_facts_set: 'Vehicle details updated',
       mileage_recorded: 'Mileage recorded',
       service_visit_recorded: 'Service visit recorded',
+      pre_inspection_recorded: 'On-site pre-inspection',
     },
     channel: {
       purchase: 'Bought a car here',
