@@ -128,10 +128,10 @@ current = desk;
 await step('the back office shows the fault in the member’s service file', async () => {
   await officeSignIn(desk, opts.base, opts.admin, opts['admin-password']);
   await desk.goto(`${opts.base}/office/#/members/${opts['worn-id']}`);
-  const inspection = desk.locator('[data-test=sf-inspection]').first();
+  const inspection = desk.locator('[data-test=sf-inspection]:visible').first();
   await inspection.waitFor();
-  await inspection.locator('[data-test=sf-check-tires][data-state=fault]').waitFor();
-  await inspection.locator('[data-test=sf-recommended]', { hasText: '更换前轮轮胎' }).waitFor();
+  await desk.locator('[data-test=sf-check-tires][data-state=fault]:visible').first().waitFor();
+  await desk.locator('[data-test=sf-recommended]:visible', { hasText: '更换前轮轮胎' }).first().waitFor();
   await inspection.scrollIntoViewIfNeeded();
   await shotBoth(desk, shots, 'fieldvisit-member-file');
   noErrors(deskErrors);
