@@ -477,6 +477,7 @@ fn every_event_type_is_documented_with_a_valid_example() {
         "vehicle_facts_set",
         "mileage_recorded",
         "service_visit_recorded",
+        "pre_inspection_recorded",
         "customer_imported",
         "invitation_answered",
         "complaint_filed",

@@ -72,6 +72,7 @@ pub(super) fn op_zh(name: &str) -> &str {
         "decide_enrollment" => "审批入会",
         "settle_order" => "结算订单积分",
         "use_benefit" => "登记权益使用",
+        "pre_inspect" => "登记车辆预检",
         "redeem_points" => "兑换积分",
         "renew" => "办理续费",
         "upgrade" => "办理升级",
