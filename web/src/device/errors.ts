@@ -2,6 +2,7 @@
 // (`phone: phone "12345" is not valid: expected an 11-digit mobile number`) in English; this finds
 // the field, so the screen can show the message there, and says the message in Chinese where it is
 // one the domain is known to give (the same words as shared's `ParseError::describe_zh`).
+import common from '@/locales/common'
 
 /** A device refusal: the field it names (if any) and its message in the language asked for. */
 export interface DeviceProblem {
@@ -49,14 +50,8 @@ const WHAT_ZH: Record<string, string> = {
   CompanyId: '企业编号',
 }
 
-const ITEM_ZH: Record<string, string> = {
-  ac_belt: '空调皮带',
-  engine_belt: '发动机皮带',
-  chassis: '底盘',
-  suspension: '悬挂',
-  engine_running: '发动机运转',
-  tires: '轮胎',
-}
+/** The pre-inspection's checks by their Chinese names, as every screen shows them. */
+const ITEM_ZH: Record<string, string> = common['zh-CN'].check
 
 const REASON_ZH: Record<string, string> = {
   'expected an 11-digit mobile number': '应为 11 位手机号码',

@@ -83,6 +83,15 @@ const zh = {
     purchase_invoice: '购车发票',
     application_form: '入会申请表',
   },
+  check: {
+    ac_belt: '空调皮带',
+    engine_belt: '发动机皮带',
+    chassis: '底盘',
+    suspension: '悬挂',
+    engine_running: '发动机运转',
+    tires: '轮胎',
+  },
+  checkState: { ok: '正常', attention: '注意', fault: '故障' },
   category: {
     labor: '工时',
     parts: '配件',
@@ -182,6 +191,15 @@ const en: typeof zh = {
     purchase_invoice: 'Purchase invoice',
     application_form: 'Application form',
   },
+  check: {
+    ac_belt: 'A/C belt',
+    engine_belt: 'Engine belt',
+    chassis: 'Chassis',
+    suspension: 'Suspension',
+    engine_running: 'Engine running',
+    tires: 'Tires',
+  },
+  checkState: { ok: 'OK', attention: 'Watch', fault: 'Fault' },
   category: {
     labor: 'Labour',
     parts: 'Parts',

@@ -35,15 +35,6 @@ const zh = {
       by: '预检人 {name}',
       lead: '已转客服跟进',
       recommended: '建议维修',
-      items: {
-        ac_belt: '空调皮带',
-        engine_belt: '发动机皮带',
-        chassis: '底盘',
-        suspension: '悬挂',
-        engine_running: '发动机运转',
-        tires: '轮胎',
-      },
-      states: { ok: '正常', attention: '注意', fault: '故障' },
     },
     vehicle: {
       noVehicles: '会员名下还没有车辆',
@@ -170,15 +161,6 @@ const en: typeof zh = {
       by: 'by {name}',
       lead: 'Passed to care for a follow-up',
       recommended: 'Service recommended',
-      items: {
-        ac_belt: 'A/C belt',
-        engine_belt: 'Engine belt',
-        chassis: 'Chassis',
-        suspension: 'Suspension',
-        engine_running: 'Engine running',
-        tires: 'Tires',
-      },
-      states: { ok: 'OK', attention: 'watch', fault: 'fault' },
     },
     vehicle: {
       noVehicles: 'The member has no vehicle yet',
