@@ -306,7 +306,25 @@ impl Hub {
         });
         let warn = access == Access::Read && carries_changes && c.warned_read_only.insert(id);
         let before = doc.get_heads();
-        let received = doc.receive_sync_message(state, message);
+        // Automerge 0.12 panics on some malformed change chunks (its column decoder unwraps a
+        // number cut short) instead of answering an error. A peer's bytes must not take the server
+        // down: the panic is contained, the document's in-memory copy and this connection's sync
+        // state (perhaps half-changed) are dropped so the stored document is read again, and the
+        // peer is told, as for any message that cannot be applied.
+        let received = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            doc.receive_sync_message(state, message)
+        }));
+        let Ok(received) = received else {
+            c.states.remove(&id);
+            core.docs.evict(&id);
+            self.send_error(
+                conn,
+                format!(
+                    "sync message for document {id} could not be applied: its changes are malformed"
+                ),
+            );
+            return Ok(());
+        };
         let changed = doc.get_heads() != before;
         if let Err(e) = received {
             self.send_error(

@@ -312,6 +312,37 @@ fn garbage_and_text_frames_get_an_error_and_the_connection_still_works() {
     assert_unknown_unavailable(peer);
 }
 
+/// A change chunk Automerge 0.12's column decoder panics on (found by fuzzing `journal_upload`:
+/// a LEB128 number cut short), sent inside a sync message to the device's own journal: the server
+/// contains the panic, tells the device, keeps its journal as stored and goes on serving.
+#[test]
+fn a_change_chunk_automerge_panics_on_is_refused_and_the_server_goes_on() {
+    let mut s = Sync::new();
+    let journal: DocumentId = s.mine["docs"]["journal"].as_str().unwrap().parse().unwrap();
+    let kept = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz-regressions/sync_changes/column-number-cut-short"),
+    )
+    .expect("the kept chunk");
+    let message = automerge::sync::Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        changes: kept.into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V2,
+    };
+    s.peer.sync(journal, message.encode());
+    assert!(
+        matches!(s.peer.recv(), Message::Error { message, .. } if message.contains("malformed")),
+        "the device is told its changes are malformed"
+    );
+    // The same connection and the server still answer, and a new login works.
+    assert_unknown_unavailable(&mut s.peer);
+    let token = s.server.login("admin", ADMIN_PASSWORD);
+    assert!(s.server.members(&token, "").is_empty());
+}
+
 #[test]
 fn another_devices_journal_and_documents_that_do_not_exist_are_unavailable() {
     let mut s = Sync::new();
