@@ -51,11 +51,13 @@ fn write_export(dir: &Path, customers: usize, visits: usize) -> anyhow::Result<u
     Ok(customers * (2 + visits))
 }
 
-fn import(data: &Path, dir: &Path) -> anyhow::Result<(f64, String)> {
+fn import(data: &Path, dir: &Path, cache_mib: u64) -> anyhow::Result<(f64, String)> {
     let started = Instant::now();
     let out = Command::new(server::server_binary()?)
         .arg("--data")
         .arg(data)
+        .arg("--store-cache-mib")
+        .arg(cache_mib.to_string())
         .args([
             "import",
             "--customers",
@@ -79,8 +81,15 @@ fn import(data: &Path, dir: &Path) -> anyhow::Result<(f64, String)> {
     Ok((secs, stdout))
 }
 
-/// Times importing `customers` customers with `visits` visits per vehicle into a fresh store.
-pub fn run(data: &Path, scratch: &Path, customers: usize, visits: usize) -> anyhow::Result<()> {
+/// Times importing `customers` customers with `visits` visits per vehicle into a fresh store, the
+/// import's store opened with a page cache of `cache_mib` MiB.
+pub fn run(
+    data: &Path,
+    scratch: &Path,
+    customers: usize,
+    visits: usize,
+    cache_mib: u64,
+) -> anyhow::Result<()> {
     if data.exists() {
         bail!(
             "{} already exists: the import is timed on a fresh store",
@@ -95,13 +104,14 @@ pub fn run(data: &Path, scratch: &Path, customers: usize, visits: usize) -> anyh
         "export: {customers} customers, {customers} vehicles, {} service visits ({rows} rows)",
         customers * visits
     );
-    let (secs, report) = import(data, &dir)?;
+    println!("the import's store page cache: {cache_mib} MiB");
+    let (secs, report) = import(data, &dir, cache_mib)?;
     print!("{report}");
     println!(
         "import: {rows} rows in {secs:.1} s = {:.0} rows/s",
         rows as f64 / secs
     );
-    let (again, _) = import(data, &dir)?;
+    let (again, _) = import(data, &dir, cache_mib)?;
     println!(
         "the same files again (nothing changes): {again:.1} s = {:.0} rows/s",
         rows as f64 / again

@@ -123,6 +123,9 @@ enum Scenario {
         customers: usize,
         #[arg(long, default_value_t = 5)]
         visits: usize,
+        /// The import command's store page cache (`--store-cache-mib`), in MiB.
+        #[arg(long, default_value_t = 512)]
+        cache_mib: u64,
     },
     /// Time from process start to `/healthz` with N member files in the store.
     Startup {
@@ -188,7 +191,11 @@ fn main() -> anyhow::Result<()> {
         Scenario::Memory { members } => memory(&data, members, cli.seeders),
         Scenario::Startup { members, runs } => startup(&data, members, cli.seeders, runs),
         Scenario::Kpi { members, runs } => kpi::run(&data, members, cli.seeders, runs),
-        Scenario::Import { customers, visits } => import::run(&data, tmp.path(), customers, visits),
+        Scenario::Import {
+            customers,
+            visits,
+            cache_mib,
+        } => import::run(&data, tmp.path(), customers, visits, cache_mib),
     };
     // The servers have stopped; the cluster goes last.
     drop(postgres);

@@ -30,7 +30,7 @@ struct Cli {
     /// Most member files and other documents kept in memory (least recently used ones leave).
     #[arg(long, default_value_t = carclub_server::domain::Limits::default().cache_docs)]
     cache_docs: usize,
-    /// The store's in-memory page cache, in MiB.
+    /// The store's in-memory page cache, in MiB (the server's, and the `import` command's).
     #[arg(long, default_value_t = carclub_server::storage::DEFAULT_CACHE_BYTES / (1024 * 1024))]
     store_cache_mib: u64,
     /// Most documents listed in one page of a device's heads summary.
@@ -106,7 +106,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Restore { from }) => transfer::restore(&store, &from),
         Some(Command::Migrate { from, to }) => transfer::migrate(&from, &to),
         Some(Command::Checksum) => transfer::checksum(&store),
-        Some(Command::Import(args)) => import_cli::run(&store, &args),
+        Some(Command::Import(args)) => {
+            import_cli::run(&store, cli.store_cache_mib.max(1) * 1024 * 1024, &args)
+        }
         Some(Command::Simulate(args)) => simulate::run(&args),
         Some(Command::Openapi) => {
             use std::io::Write;
