@@ -91,14 +91,6 @@ const zh = {
   },
   enrollMore: {
     documents: '已查验的证件',
-    doc: {
-      id_card: '身份证',
-      driver_licence: '驾驶证',
-      vehicle_licence: '行驶证',
-      insurance_policy: '保险单',
-      purchase_invoice: '购车发票',
-      application_form: '入会申请表',
-    },
     channel: '入会渠道',
     channels: { on_site: '现场办理', desk: '到店申请', referral: '会员推荐', purchase: '购车赠卡' },
     referrer: '推荐人',
@@ -239,14 +231,6 @@ const en: typeof zh = {
   },
   enrollMore: {
     documents: 'Documents seen',
-    doc: {
-      id_card: 'ID card',
-      driver_licence: "Driver's licence",
-      vehicle_licence: 'Vehicle licence',
-      insurance_policy: 'Insurance policy',
-      purchase_invoice: 'Purchase invoice',
-      application_form: 'Application form',
-    },
     channel: 'How they joined',
     channels: { on_site: 'On site', desk: 'At the desk', referral: 'Referred', purchase: 'Bought a car' },
     referrer: 'Referred by',
