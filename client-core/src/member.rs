@@ -13,7 +13,7 @@ use automerge::ROOT;
 use carclub_protocol::DocumentId;
 use carclub_protocol::docs::{self, Club, InvitationEntry, MemberFile, MemberRecord, Outcome};
 use carclub_protocol::json_am;
-use carclub_shared::care::{CareRules, Reminder, upcoming};
+use carclub_shared::care::{CallSlot, CareRules, Reminder, upcoming};
 use carclub_shared::complaints::{Channel, Level};
 use carclub_shared::events::WithdrawalReason;
 use carclub_shared::program::{Program, Redemption, Tier};
@@ -70,14 +70,28 @@ pub struct Request {
     #[serde(rename = "type")]
     pub kind: String,
     pub at: Timestamp,
-    /// `pending` until the server answers, then `accepted` or `refused`.
+    /// `pending` until the server answers, then `accepted` or `refused`. A request the store
+    /// decides afterwards (a contact change, a withdrawal) is `awaiting` once the server accepted
+    /// it, then `confirmed` or `declined`.
     pub state: &'static str,
-    /// Why the server refused it.
+    /// Why the server refused it, or why the store declined it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The server's refusal in Chinese.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_zh: Option<String>,
     /// What the member wrote, for a complaint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The new phone number asked for, for a contact change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The times to call asked for, for a contact change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_slots: Option<Vec<CallSlot>>,
+    /// The SMS consent asked for, for a contact change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sms_consent: Option<bool>,
 }
 
 /// One line of the ledger, and whether the server has accepted it yet.
@@ -102,6 +116,19 @@ pub struct Invitation {
     /// Why the server refused the latest answer given on this phone (the server's answer stands).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refused: Option<String>,
+    /// The refusal in Chinese.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused_zh: Option<String>,
+}
+
+/// What became of the answers given on this phone to one invitation.
+#[derive(Debug, Clone, Default)]
+struct Answer {
+    /// The latest answer the server has not answered yet.
+    pending: Option<bool>,
+    /// Why the server refused the latest answered one, in English and in Chinese.
+    refused: Option<String>,
+    refused_zh: Option<String>,
 }
 
 impl Device {
@@ -241,28 +268,149 @@ impl Device {
         Ok(self.record(body, now_ms)?.id.to_string())
     }
 
-    /// What the member did on this phone, newest first, with the server's answer.
+    /// The member asks the store to change their contact details: a new phone number, the
+    /// times to call (`morning`, `midday`, `afternoon`, `evening`), SMS consent — whichever are
+    /// given, at least one. Nothing changes until the store confirms. Returns the event's id.
+    pub fn request_contact_change(
+        &mut self,
+        phone: Option<&str>,
+        call_slots: Option<&[String]>,
+        sms_consent: Option<bool>,
+        now_ms: i64,
+    ) -> Result<String, ClientError> {
+        let file = self.own_member_file()?;
+        let phone = phone
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<carclub_shared::Phone>()
+                    .map_err(|e: ParseError| ClientError::Invalid {
+                        field: "phone",
+                        reason: e.to_string(),
+                    })
+            })
+            .transpose()?
+            .filter(|p| *p != file.phone);
+        let call_slots = call_slots
+            .map(|slots| {
+                slots
+                    .iter()
+                    .map(|s| {
+                        serde_json::from_value::<CallSlot>(serde_json::Value::String(s.clone()))
+                            .map_err(|e| ClientError::Invalid {
+                                field: "call_slots",
+                                reason: e.to_string(),
+                            })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
+        if phone.is_none() && call_slots.is_none() && sms_consent.is_none() {
+            return Err(ClientError::Invalid {
+                field: "phone",
+                reason: "name a new phone number, times to call or SMS consent".into(),
+            });
+        }
+        let body = EventBody::ContactChangeRequested {
+            member: file.id,
+            phone,
+            call_slots,
+            sms_consent,
+        };
+        Ok(self.record(body, now_ms)?.id.to_string())
+    }
+
+    /// What the member did on this phone, newest first, with the server's answer and, for what
+    /// the store decides afterwards, the store's (from the member's record).
     pub fn requests(&self) -> Vec<Request> {
+        let record: MemberRecord = self
+            .doc_url(|d| d.record.as_ref())
+            .and_then(|id| self.docs.get(&id))
+            .and_then(docs::read_object)
+            .unwrap_or_default();
+        self.requests_with(&record.events)
+    }
+
+    fn requests_with(&self, record: &[Event]) -> Vec<Request> {
         let status = self.status();
+        // The store's answer to each request it decides: contact changes by request, a
+        // withdrawal by the first decision after it.
+        let mut decided: BTreeMap<String, (bool, Option<String>)> = BTreeMap::new();
+        let mut withdrawals: Vec<(Timestamp, bool)> = Vec::new();
+        for e in record {
+            match &e.body {
+                EventBody::ContactChangeDecided {
+                    request,
+                    confirmed,
+                    reason,
+                    ..
+                } => {
+                    decided.insert(
+                        request.to_string(),
+                        (*confirmed, reason.as_ref().map(ToString::to_string)),
+                    );
+                }
+                EventBody::WithdrawalDecided { accepted, .. } => {
+                    withdrawals.push((e.at, *accepted));
+                }
+                _ => {}
+            }
+        }
+        withdrawals.sort_by_key(|(at, _)| *at);
         let mut out: Vec<Request> = self
             .journal()
             .iter()
             .map(|e| {
-                let (state, reason) = match status.events.get(&e.id.to_string()) {
-                    None => ("pending", None),
-                    Some(Outcome::Accepted { .. }) => ("accepted", None),
-                    Some(Outcome::Rejected { reason }) => ("refused", Some(reason.clone())),
+                let id = e.id.to_string();
+                let answer = match &e.body {
+                    EventBody::ContactChangeRequested { .. } => Some(decided.get(&id).cloned()),
+                    EventBody::WithdrawalRequested { .. } => Some(
+                        withdrawals
+                            .iter()
+                            .find(|(at, _)| *at >= e.at)
+                            .map(|(_, accepted)| (*accepted, None)),
+                    ),
+                    _ => None,
+                };
+                let (state, reason, reason_zh) = match status.events.get(&id) {
+                    None => ("pending", None, None),
+                    Some(Outcome::Rejected { reason, reason_zh }) => {
+                        ("refused", Some(reason.clone()), reason_zh.clone())
+                    }
+                    Some(Outcome::Accepted { .. }) => match answer {
+                        None => ("accepted", None, None),
+                        Some(None) => ("awaiting", None, None),
+                        Some(Some((true, _))) => ("confirmed", None, None),
+                        Some(Some((false, why))) => ("declined", why, None),
+                    },
+                };
+                let (phone, call_slots, sms_consent) = match &e.body {
+                    EventBody::ContactChangeRequested {
+                        phone,
+                        call_slots,
+                        sms_consent,
+                        ..
+                    } => (
+                        phone.as_ref().map(ToString::to_string),
+                        call_slots.clone(),
+                        *sms_consent,
+                    ),
+                    _ => (None, None, None),
                 };
                 Request {
-                    id: e.id.to_string(),
+                    id,
                     kind: e.body.kind().to_owned(),
                     at: e.at,
                     state,
                     reason,
+                    reason_zh,
                     text: match &e.body {
                         EventBody::ComplaintFiled { text, .. } => Some(text.to_string()),
                         _ => None,
                     },
+                    phone,
+                    call_slots,
+                    sms_consent,
                 }
             })
             .collect();
@@ -273,9 +421,9 @@ impl Device {
     /// The answers to invitations given on this phone, by club event id: the latest one the
     /// server has not answered yet, and the reason the server refused the latest answered one
     /// when it did.
-    fn answers(&self) -> BTreeMap<String, (Option<bool>, Option<String>)> {
+    fn answers(&self) -> BTreeMap<String, Answer> {
         let status = self.status();
-        let mut out: BTreeMap<String, (Option<bool>, Option<String>)> = BTreeMap::new();
+        let mut out: BTreeMap<String, Answer> = BTreeMap::new();
         let mut given = self.journal().to_vec();
         given.sort_by_key(|e| e.order_key());
         for e in &given {
@@ -289,9 +437,15 @@ impl Device {
             };
             let slot = out.entry(activity.to_string()).or_default();
             match status.events.get(&e.id.to_string()) {
-                None => slot.0 = Some(*attending),
-                Some(Outcome::Accepted { .. }) => slot.1 = None,
-                Some(Outcome::Rejected { reason }) => slot.1 = Some(reason.clone()),
+                None => slot.pending = Some(*attending),
+                Some(Outcome::Accepted { .. }) => {
+                    slot.refused = None;
+                    slot.refused_zh = None;
+                }
+                Some(Outcome::Rejected { reason, reason_zh }) => {
+                    slot.refused = Some(reason.clone());
+                    slot.refused_zh = reason_zh.clone();
+                }
             }
         }
         out
@@ -324,6 +478,7 @@ impl Device {
         let now = Timestamp::from_millis(now_ms);
         let day = now.date();
 
+        let record_events = record.events.clone();
         let unanswered = self.unanswered();
         let pending_ids: BTreeSet<_> = unanswered.iter().map(|e| e.id).collect();
         let events = optimistic(&record.events, &unanswered);
@@ -345,12 +500,13 @@ impl Device {
             .into_iter()
             .filter(|(_, i)| i.starts_at >= start_of_day)
             .map(|(id, entry)| {
-                let (pending, refused) = answers.get(&id).cloned().unwrap_or_default();
+                let answer = answers.get(&id).cloned().unwrap_or_default();
                 Invitation {
                     id,
                     entry,
-                    pending,
-                    refused,
+                    pending: answer.pending,
+                    refused: answer.refused,
+                    refused_zh: answer.refused_zh,
                 }
             })
             .collect();
@@ -383,7 +539,7 @@ impl Device {
                 club.name
             },
             last_sync_ms: self.last_sync_ms(),
-            requests: self.requests(),
+            requests: self.requests_with(&record_events),
         })
     }
 

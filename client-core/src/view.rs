@@ -42,6 +42,9 @@ pub struct MemberView {
     pub sync: SyncState,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The reason in Chinese, when the server gave it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_zh: Option<String>,
     pub conflicts: Vec<ConflictRef>,
     pub url: String,
 }
@@ -74,6 +77,7 @@ pub fn members(device: &Device) -> Vec<MemberView> {
                 status: entry.status,
                 sync: SyncState::Synced,
                 reason: None,
+                reason_zh: None,
                 conflicts,
                 url: entry.url,
             },
@@ -89,11 +93,13 @@ pub fn members(device: &Device) -> Vec<MemberView> {
         if out.contains_key(&id) {
             continue;
         }
-        let (sync, reason) = match outcomes.get(&event.id.to_string()) {
-            Some(Outcome::Rejected { reason }) => (SyncState::Rejected, Some(reason.clone())),
+        let (sync, reason, reason_zh) = match outcomes.get(&event.id.to_string()) {
+            Some(Outcome::Rejected { reason, reason_zh }) => {
+                (SyncState::Rejected, Some(reason.clone()), reason_zh.clone())
+            }
             // Accepted but the directory is not synced yet: the server holds it.
-            Some(Outcome::Accepted { .. }) => (SyncState::Synced, None),
-            None => (SyncState::Pending, None),
+            Some(Outcome::Accepted { .. }) => (SyncState::Synced, None, None),
+            None => (SyncState::Pending, None, None),
         };
         out.insert(
             id.clone(),
@@ -112,6 +118,7 @@ pub fn members(device: &Device) -> Vec<MemberView> {
                 },
                 sync,
                 reason,
+                reason_zh,
                 conflicts: Vec::new(),
                 url: docs::member_id(e.member).url(),
             },

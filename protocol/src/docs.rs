@@ -207,8 +207,13 @@ pub enum Outcome {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         member: Option<MemberId>,
     },
-    /// Refused; the device shows the reason.
-    Rejected { reason: String },
+    /// Refused; the device shows the reason, in Chinese where the person reads Chinese.
+    Rejected {
+        reason: String,
+        /// The reason in Chinese (absent in outcomes written before it was added).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason_zh: Option<String>,
+    },
 }
 
 /// A block of card numbers checked out to a device: `prefix` followed by eight digits, serials

@@ -133,6 +133,7 @@ fn status_and_directory_documents_validate() {
         EventId::new().to_string(),
         Outcome::Rejected {
             reason: "no".into(),
+            reason_zh: Some("不行".into()),
         },
     );
     let block = CardBlock {

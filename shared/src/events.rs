@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::care::{Elsewhere, PersonFacts, VehicleFacts, VisitKind};
+use crate::care::{CallSlot, Elsewhere, PersonFacts, VehicleFacts, VisitKind};
 use crate::types::*;
 
 mod lifecycle;
@@ -238,6 +238,28 @@ pub enum EventBody {
         level: crate::complaints::Level,
         text: LongText,
     },
+    /// The member asked the store to change their contact details — a new phone number, the
+    /// times to call, SMS consent (at least one) — on their phone, offline too, or at the
+    /// counter. Nothing changes until the store confirms.
+    ContactChangeRequested {
+        member: MemberId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        phone: Option<Phone>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call_slots: Option<Vec<CallSlot>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sms_consent: Option<bool>,
+    },
+    /// The store confirmed or declined a contact change request (named by its event id);
+    /// confirmed, the new details apply to the member's file.
+    ContactChangeDecided {
+        member: MemberId,
+        request: EventId,
+        confirmed: bool,
+        /// Why it was declined, as the member reads it on their phone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<ShortText>,
+    },
 }
 
 fn one() -> u32 {
@@ -279,6 +301,8 @@ impl EventBody {
             | ServiceVisitRecorded { member, .. }
             | InvitationAnswered { member, .. }
             | ComplaintFiled { member, .. }
+            | ContactChangeRequested { member, .. }
+            | ContactChangeDecided { member, .. }
             | Expired { member } => Some(*member),
         }
     }
@@ -319,6 +343,8 @@ impl EventBody {
             CustomerImported(_) => "customer_imported",
             InvitationAnswered { .. } => "invitation_answered",
             ComplaintFiled { .. } => "complaint_filed",
+            ContactChangeRequested { .. } => "contact_change_requested",
+            ContactChangeDecided { .. } => "contact_change_decided",
         }
     }
 
@@ -358,6 +384,8 @@ impl EventBody {
             "customer_imported" => "导入客户",
             "invitation_answered" => "回复活动邀请",
             "complaint_filed" => "提交投诉",
+            "contact_change_requested" => "申请变更联系方式",
+            "contact_change_decided" => "处理联系方式变更",
             other => other,
         }
     }

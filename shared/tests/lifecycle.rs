@@ -481,6 +481,8 @@ fn every_event_type_is_documented_with_a_valid_example() {
         "customer_imported",
         "invitation_answered",
         "complaint_filed",
+        "contact_change_requested",
+        "contact_change_decided",
     ];
     assert_eq!(kinds, expected);
 }
@@ -596,4 +598,99 @@ fn a_lapsed_member_gets_no_discount_and_earns_nothing() {
         m.project(&p, "2028-03-01").measures.points_earned,
         Points::ZERO
     );
+}
+
+#[test]
+fn a_contact_change_applies_once_the_store_confirms_it_and_a_declined_one_keeps_its_reason() {
+    use carclub_shared::care::CallSlot;
+    let p = preset("B");
+    let mut m = Member::new(1);
+    m.join("2026-03-01", "guest", 300);
+    let member = m.id;
+    let asked = m.push(
+        "2026-03-02",
+        EventBody::ContactChangeRequested {
+            member,
+            phone: Some(phone(77)),
+            call_slots: Some(vec![CallSlot::Evening]),
+            sms_consent: Some(true),
+        },
+    );
+    let s = m.project(&p, "2026-03-02");
+    assert_eq!(s.contact_changes.len(), 1, "{:?}", s.violations);
+    assert_eq!(s.contact_changes[0].confirmed, None);
+    assert!(
+        s.care.person.call_slots.is_empty(),
+        "nothing applies before the store confirms"
+    );
+    m.push(
+        "2026-03-03",
+        EventBody::ContactChangeDecided {
+            member,
+            request: asked,
+            confirmed: true,
+            reason: None,
+        },
+    );
+    let s = m.project(&p, "2026-03-03");
+    assert_eq!(s.contact_changes[0].confirmed, Some(true));
+    assert_eq!(s.care.person.call_slots, vec![CallSlot::Evening]);
+    assert!(s.care.person.sms_consent);
+    assert!(s.violations.is_empty(), "{:?}", s.violations);
+
+    // Answered once: a second answer to the same request is refused.
+    m.push(
+        "2026-03-04",
+        EventBody::ContactChangeDecided {
+            member,
+            request: asked,
+            confirmed: false,
+            reason: None,
+        },
+    );
+    let s = m.project(&p, "2026-03-04");
+    assert_eq!(s.violations.len(), 1, "{:?}", s.violations);
+
+    let again = m.push(
+        "2026-03-05",
+        EventBody::ContactChangeRequested {
+            member,
+            phone: None,
+            call_slots: None,
+            sms_consent: Some(false),
+        },
+    );
+    m.push(
+        "2026-03-05",
+        EventBody::ContactChangeDecided {
+            member,
+            request: again,
+            confirmed: false,
+            reason: Some("请到店核验".parse().unwrap()),
+        },
+    );
+    let s = m.project(&p, "2026-03-05");
+    assert_eq!(s.contact_changes[1].confirmed, Some(false));
+    assert_eq!(
+        s.contact_changes[1].reason.as_ref().unwrap().as_str(),
+        "请到店核验"
+    );
+    assert!(
+        s.care.person.sms_consent,
+        "a declined change applies nothing"
+    );
+
+    // A request naming nothing new is refused.
+    m.push(
+        "2026-03-06",
+        EventBody::ContactChangeRequested {
+            member,
+            phone: None,
+            call_slots: None,
+            sms_consent: None,
+        },
+    );
+    let s = m.project(&p, "2026-03-06");
+    assert_eq!(s.contact_changes.len(), 2);
+    assert_eq!(s.violations.len(), 2, "{:?}", s.violations);
 }

@@ -4,18 +4,21 @@
 // benefits and when it last synced. The phone then goes offline and reloads: the card, QR code,
 // points and benefits still show, and so do the points history, the invitation, the partner
 // merchant and the points catalogue; the member answers the invitation and reports the card lost
-// offline, sees both waiting, and once online sees the store accepted them. Screenshots of every screen, in Chinese and English, go to
-// --shots as member-offline-*.png.
+// offline, sees both waiting, and once online sees the store accepted them. Offline too, the
+// member asks to change their mobile number and call times; online it waits for the store; the
+// club manager confirms it in the back office (联系方式变更, a desktop page in the same browser),
+// and the phone shows it confirmed and the new number. Screenshots of every screen, in Chinese and
+// English, go to --shots as member-offline-*.png.
 //
 //   node tests/browser/member-offline.mjs --base http://127.0.0.1:PORT --code CODE --card CARD \
-//        --points 95 --event EVENT_ID --partner NAME [--shots target/screenshots]
+//        --points 95 --event EVENT_ID --partner NAME --admin-password PW [--shots target/screenshots]
 //
 // Exits non-zero on the first failed step. Uses the system's Chromium; never downloads a browser.
 
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 
-import { freshShots, launch, noErrors, phone, shotBoth, stepper, watch } from './lib.mjs';
+import { desktop, freshShots, launch, noErrors, officeSignIn, phone, shotBoth, stepper, watch } from './lib.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -25,6 +28,8 @@ const { values: opts } = parseArgs({
     points: { type: 'string' },
     event: { type: 'string' },
     partner: { type: 'string' },
+    'admin-password': { type: 'string' },
+    'new-phone': { type: 'string', default: '13911112222' },
     username: { type: 'string', default: 'chenjing' },
     password: { type: 'string', default: 'member-pw-2026' },
     shots: { type: 'string', default: join('target', 'screenshots') },
@@ -32,7 +37,7 @@ const { values: opts } = parseArgs({
     headed: { type: 'boolean', default: false },
   },
 });
-for (const need of ['base', 'code', 'card', 'points', 'event', 'partner']) {
+for (const need of ['base', 'code', 'card', 'points', 'event', 'partner', 'admin-password']) {
   if (!opts[need]) {
     console.error(`missing --${need}; usage: member-offline.mjs --base URL --code CODE --card CARD --points N --event ID --partner NAME`);
     process.exit(2);
@@ -177,10 +182,33 @@ await step('offline, the member reports the card lost: it shows as waiting to be
   await shots('06-lost-pending');
 });
 
+await step('offline, the member asks to change their mobile number and call times: it waits to be sent', async () => {
+  const contact = page.locator('[data-test=contact]');
+  const before = await contact.locator('[data-test=contact-phone]').innerText();
+  await contact.locator('[data-test=contact-change]').click();
+  const form = page.locator('.contact-popup');
+  await form.waitFor();
+  // Nothing changed: said, and nothing is recorded.
+  await form.locator('[data-test=contact-submit]').click();
+  await form.locator('[data-test=contact-form-error]').waitFor();
+  await form.locator('[data-test=contact-new-phone] input').fill(opts['new-phone']);
+  await form.locator('[data-test=slot-evening]').click();
+  await shots('06b-contact-form');
+  await form.locator('[data-test=contact-submit]').click();
+  await form.waitFor({ state: 'hidden' });
+  const request = page.locator('[data-test=request][data-type=contact_change_requested]');
+  await request.waitFor();
+  expectEqual(await request.getAttribute('data-state'), 'pending', 'the request waits for the network');
+  expectEqual(await contact.locator('[data-test=contact-change]').isDisabled(), true, 'no second request while one waits');
+  expectEqual(await contact.locator('[data-test=contact-phone]').innerText(), before, 'nothing changes before the store confirms');
+  await shots('06c-contact-pending');
+});
+
 await step('back online, the phone syncs and the store has the report', async () => {
   await context.setOffline(false);
   await page.locator('[data-test=sync-now]').click();
   await page.locator('[data-test=request][data-type=card_lost][data-state=accepted]').waitFor();
+  await page.locator('[data-test=request][data-type=contact_change_requested][data-state=awaiting]').waitFor();
   await page.locator('[data-test=sync-line][data-state=synced]').waitFor();
   await shots('07-lost-accepted');
 });
@@ -202,9 +230,39 @@ await step('the member asks to withdraw, giving the reason; the store has the re
   const dialog = page.locator('.withdraw-dialog');
   await dialog.waitFor();
   await dialog.locator('.van-dialog__confirm').click();
-  await page.locator('[data-test=request][data-type=withdrawal_requested][data-state=accepted]').waitFor();
+  await page.locator('[data-test=request][data-type=withdrawal_requested][data-state=awaiting]').waitFor();
   expectEqual(await page.locator('[data-test=request-withdrawal]').isDisabled(), true, 'no second request');
   await shots('10-withdraw-accepted');
+});
+
+await step('the club manager confirms the change in the back office; the phone shows it and the new number', async () => {
+  const office = await desktop(browser, TIMEOUT);
+  const desk = await office.newPage();
+  const deskErrors = watch(desk, 'office');
+  await officeSignIn(desk, opts.base, 'admin', opts['admin-password']);
+  await desk.goto(`${opts.base}/office/#/contact-changes`);
+  const table = desk.locator('[data-test=contact-changes-table]');
+  await table.waitFor();
+  const asked = table.locator('[data-test=contact-change-asked]', { hasText: opts['new-phone'] });
+  await asked.waitFor();
+  await shotBoth(desk, opts.shots, `${PREFIX}-11-office-contact-changes`);
+  await table.locator('button[data-test^=confirm-]').first().click();
+  const box = desk.locator('.el-message-box:visible');
+  await box.waitFor();
+  await box.locator('.el-button--primary').click();
+  await table.locator('.el-table__empty-text').waitFor();
+  noErrors(deskErrors);
+  await office.close();
+
+  await page.locator('[data-test=sync-now]').click();
+  await page.locator('[data-test=request][data-type=contact_change_requested][data-state=confirmed]').waitFor();
+  await page.waitForFunction(
+    (want) => document.querySelector('[data-test=contact-phone]')?.textContent?.trim() === want,
+    opts['new-phone'],
+  );
+  const slots = await page.locator('[data-test=contact-slots]').innerText();
+  if (!slots.includes('17:30')) throw new Error(`the call times on the phone: ${slots}`);
+  await shots('12-contact-confirmed');
 });
 
 await browser.close();

@@ -263,6 +263,25 @@ impl WebDevice {
             .map_err(js_error)
     }
 
+    /// The member asks the store to change their contact details: a new phone number, the
+    /// times to call, SMS consent (whichever are given, at least one); returns the event id.
+    pub fn request_contact_change(
+        &mut self,
+        phone: Option<String>,
+        call_slots: Option<Vec<String>>,
+        sms_consent: Option<bool>,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        self.0
+            .request_contact_change(
+                phone.as_deref(),
+                call_slots.as_deref(),
+                sms_consent,
+                millis(now_ms),
+            )
+            .map_err(js_error)
+    }
+
     /// Whether this is a member's own phone (registered with a member's login).
     pub fn is_member_device(&self) -> bool {
         self.0.is_member_device()

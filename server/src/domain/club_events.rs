@@ -322,6 +322,37 @@ pub enum ClubEventError {
     Store(#[from] StoreError),
 }
 
+impl ClubEventError {
+    /// The error in Chinese, with the same values as its English.
+    pub fn describe_zh(&self) -> String {
+        use ClubEventError as E;
+        match self {
+            E::BadText { field, source } => format!("{field}：{}", source.describe_zh()),
+            E::BadMoment { field, source } => format!("{field}：{}", source.describe_zh()),
+            E::BadCapacity(_) => format!("名额须为 1 到 {MAX_CAPACITY} 人"),
+            E::SegmentTooLong => "邀请对象的筛选条件太多（等级或状态列得过多）".into(),
+            E::UnknownStatus(status) => {
+                format!("状态 {status:?} 不是 {} 之一", STATUSES.join("、"))
+            }
+            E::UnknownTier(tier) => format!("等级 {tier:?} 不是本门店会员方案中的等级"),
+            E::NoMember => "请指明回复的会员".into(),
+            E::UnknownMember(m) => format!("会员 {m} 不在档案中"),
+            E::UnknownStore(s) => format!("门店 {s} 不存在"),
+            E::NotFound(id) => format!("俱乐部活动 {id} 不存在"),
+            E::NotInvited { member, .. } => format!("会员 {member} 不在本次活动的邀请名单中"),
+            E::Full { capacity, .. } => format!("活动名额已满（共 {capacity} 个名额）"),
+            E::OtherStore { member, .. } => {
+                format!("会员 {member} 属于其他门店，不是本活动的门店")
+            }
+            E::BeforeStart { starts, .. } => format!("活动 {starts} 开始，开始前不能登记签到"),
+            E::AlreadyAttended { member, .. } => format!("会员 {member} 已经签到过本次活动"),
+            E::Denied(d) => d.describe_zh(),
+            E::Refused(r) => r.describe_zh(),
+            E::Store(_) => "资料未能保存（存储出错），请稍后重试".into(),
+        }
+    }
+}
+
 fn bad_text(field: &'static str) -> impl FnOnce(ParseError) -> ClubEventError {
     move |source| ClubEventError::BadText { field, source }
 }

@@ -25,7 +25,7 @@ use super::auth::{DeviceRecord, Principal};
 use super::core::{Core, DocMeta};
 use super::members::MemberIndex;
 use super::perm::{self, Denied, Target};
-use super::{ledger, member_device, terms};
+use super::{contact_changes, ledger, member_device, terms};
 use crate::storage::keys::{CONFLICTS, EVENTS, HOLDERS, MEMBERS, VISITS};
 use crate::storage::{Batch, StoreError};
 
@@ -119,6 +119,7 @@ pub(crate) fn fold_entries(
                 (
                     key,
                     Outcome::Rejected {
+                        reason_zh: Some(format!("记录无法读取：{reason}")),
                         reason: format!("the event could not be read: {reason}"),
                     },
                     None,
@@ -136,11 +137,13 @@ pub(crate) fn fold_entries(
                             Ok(member) => Outcome::Accepted { member },
                             Err(refusal) => Outcome::Rejected {
                                 reason: refusal.to_string(),
+                                reason_zh: Some(refusal.describe_zh()),
                             },
                         }
                     }
                     None => Outcome::Rejected {
                         reason: "the device is not registered".into(),
+                        reason_zh: Some("本设备尚未登记".into()),
                     },
                 };
                 (key, outcome, Some(event))
@@ -304,6 +307,64 @@ pub enum EnrollmentError {
         card: carclub_shared::CardNo,
         name: String,
     },
+}
+
+impl EnrollmentError {
+    /// The refusal in Chinese, with the same values as its English.
+    pub fn describe_zh(&self) -> String {
+        use EnrollmentError as E;
+        match self {
+            E::AlreadyEnrolled(m) => format!("会员 {m} 已经入会"),
+            E::UnknownTier {
+                tier,
+                program,
+                known,
+            } => format!("会员方案 {program} 中没有等级 {tier}（可选：{known}）"),
+            E::EarnedTier { tier } => format!("{tier} 等级不能购买，只能凭条件升级获得"),
+            E::WrongFee { paid, tier, fee } => {
+                format!("收取的会费 {paid} 与 {tier} 等级的会费 {fee} 不符")
+            }
+            E::ReceiptMissing => "收取会费时必须填写收据号".into(),
+            E::CardNotInBlock(card) => format!("卡号 {card} 不在本设备领用的会员卡号段内"),
+            E::VehicleOnFile { vin, name } => format!("车辆 {vin} 已在 {name} 的档案中"),
+            E::CustomerNumber(n) => {
+                format!("客户编号 {n:?} 无效：应为 1 到 16 个字母、数字或短横线")
+            }
+            E::CardOnFile { card, name } => format!("卡号 {card} 已由 {name} 持有"),
+        }
+    }
+}
+
+impl Refusal {
+    /// The refusal in Chinese, with the same values as its English: what a device's status
+    /// document, an import's report and the API's `message_zh` say.
+    pub fn describe_zh(&self) -> String {
+        use Refusal as R;
+        match self {
+            R::Denied(d) => d.describe_zh(),
+            R::WrongDevice { named, uploader } => {
+                format!("记录写的是设备 {named}，却由设备 {uploader} 上传")
+            }
+            R::WrongAuthor => "记录的经办人不是本设备上登录的人".into(),
+            R::FutureDate(at) => format!("记录的时间 {at} 在将来；请检查设备时钟"),
+            R::UnknownMember(m) => format!("会员 {m} 不在档案中"),
+            R::NoMember => "记录没有指明会员".into(),
+            R::Enrollment(e) => e.describe_zh(),
+            R::EnrollmentNeedsDevice => "入会须在领用了会员卡号段的设备上办理".into(),
+            R::NoProgram(s) => format!("门店 {s} 尚未设置会员方案"),
+            R::Storage(_) => "资料未能保存（存储出错），请稍后重试".into(),
+            R::Engine(v) => ledger::describe_zh(v),
+            R::UnknownCompany(c) => format!("企业 {c} 与本门店没有大客户协议"),
+            R::VisitOutsideCompanies => {
+                "您被分配负责本门店的部分企业，只能在这些企业开始上门服务（请指明其大客户协议）"
+                    .into()
+            }
+            R::EnrollmentOutsideCompanies => {
+                "您被分配负责本门店的部分企业，只能在这些企业的上门服务现场办理入会".into()
+            }
+            R::Invitation(e) => e.describe_zh(),
+        }
+    }
 }
 
 /// The company `member` belongs to, if any.
@@ -508,8 +569,25 @@ pub(crate) fn apply(
                     batch,
                 )?;
             }
+            // A contact change the engine let through goes on (or off) the store's list; a
+            // confirmed one's new phone number goes on the file.
+            let new_phone = if objections.is_empty() {
+                let phone = contact_changes::confirmed_phone(core, batch, event)?;
+                contact_changes::note(batch, store, event)?;
+                phone
+            } else {
+                None
+            };
             ledger::keep(batch, member, event)?;
             member_device::keep_event(core, batch, member, event, touched)?;
+            if let Some(phone) = new_phone
+                && let Some(file) = core.members.get_mut(&member)
+            {
+                let before = MemberIndex::keys(file);
+                file.phone = phone;
+                let after = file.clone();
+                core.index.update(before, &after);
+            }
             if let EventBody::VehicleAdded { vehicle, card, .. } = body
                 && let Some(file) = core.members.get_mut(&member)
             {

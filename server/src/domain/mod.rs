@@ -58,6 +58,7 @@ pub mod club;
 pub mod club_events;
 pub mod complaints;
 pub mod conflicts;
+pub mod contact_changes;
 pub mod core;
 pub mod device_sync;
 pub mod export;

@@ -403,6 +403,12 @@ pub const OUTBOX_SENDING: Table<(u64, uuid::Uuid)> = Table::new("outbox-sending/
 pub const CARE_TASKS: Table<str> = Table::new("care-task/", Format::Json);
 /// The open care tasks: task id → its store, so a run looks only at what is still open.
 pub const CARE_OPEN_TASKS: Table<str> = Table::new("care-open/", Format::Json);
+
+// ---- contact changes awaiting the store ----
+
+/// A contact change request not answered yet: the request's event id → what it asks. Answered,
+/// it leaves (the member's events keep the request and the answer).
+pub const CONTACT_CHANGES_OPEN: Table<str> = Table::new("contact-open/", Format::Json);
 /// The appointment register by id.
 pub const CARE_APPOINTMENTS: Table<uuid::Uuid> = Table::new("care-appt/", Format::Json);
 /// Call scripts written by the care manager: (store, reminder kind) → script.

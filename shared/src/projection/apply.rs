@@ -15,7 +15,8 @@ use crate::types::*;
 
 use super::quote::{Quote, Standing, quote_for};
 use super::{
-    CardKind, CardState, CardStatus, DateRange, Rejection, Status, Violation, WithdrawalState,
+    CardKind, CardState, CardStatus, ContactChangeState, DateRange, Rejection, Status, Violation,
+    WithdrawalState,
 };
 
 /// One settled order as the conditions see it.
@@ -74,6 +75,7 @@ pub(crate) struct Engine<'p> {
     pub(super) referrals: Vec<ReferralRecord>,
     pub(super) uses: Vec<BenefitUse>,
     pub(super) withdrawal: Option<WithdrawalState>,
+    pub(super) contact_changes: Vec<ContactChangeState>,
     pub(super) refund_due: Option<Money>,
     pub(super) violations: Vec<Violation>,
     pub(super) receipts: BTreeMap<ReceiptNo, EventId>,
@@ -159,6 +161,7 @@ impl<'p> Engine<'p> {
             referrals: Vec::new(),
             uses: Vec::new(),
             withdrawal: None,
+            contact_changes: Vec::new(),
             refund_due: None,
             violations: Vec::new(),
             receipts: BTreeMap::new(),
@@ -583,6 +586,51 @@ impl<'p> Engine<'p> {
                     self.status = Status::Withdrawn;
                     self.points = Points::ZERO;
                     self.void_cards();
+                }
+            }
+            EventBody::ContactChangeRequested {
+                phone,
+                call_slots,
+                sms_consent,
+                ..
+            } => {
+                if self.status == Status::NotMember {
+                    return Err(Rejection::NotAMember);
+                }
+                if phone.is_none() && call_slots.is_none() && sms_consent.is_none() {
+                    return Err(Rejection::EmptyContactChange);
+                }
+                self.contact_changes.push(ContactChangeState {
+                    request: e.id,
+                    at: e.at,
+                    phone: phone.clone(),
+                    call_slots: call_slots.clone(),
+                    sms_consent: *sms_consent,
+                    confirmed: None,
+                    reason: None,
+                });
+            }
+            EventBody::ContactChangeDecided {
+                request,
+                confirmed,
+                reason,
+                ..
+            } => {
+                let asked = self
+                    .contact_changes
+                    .iter_mut()
+                    .find(|c| c.request == *request && c.confirmed.is_none())
+                    .ok_or(Rejection::NoContactChangeRequest)?;
+                asked.confirmed = Some(*confirmed);
+                asked.reason = reason.clone().filter(|_| !*confirmed);
+                if *confirmed {
+                    let person = &mut self.care.person;
+                    if let Some(slots) = &asked.call_slots {
+                        person.call_slots = slots.clone();
+                    }
+                    if let Some(consent) = asked.sms_consent {
+                        person.sms_consent = consent;
+                    }
                 }
             }
             EventBody::PersonFactsSet { .. }

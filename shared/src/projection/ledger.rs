@@ -439,6 +439,19 @@ fn describe(
         }
         Expired { .. } => both("membership expired", "会籍到期"),
         ComplaintFiled { .. } => both("complaint filed", "提交投诉"),
+        ContactChangeRequested { .. } => {
+            both("contact details change requested", "申请变更联系方式")
+        }
+        ContactChangeDecided {
+            confirmed, reason, ..
+        } => match (confirmed, reason) {
+            (true, _) => both("contact details change confirmed", "联系方式变更已确认"),
+            (false, Some(r)) => (
+                format!("contact details change declined: {}", r.as_str()),
+                format!("联系方式变更未通过：{}", r.as_str()),
+            ),
+            (false, None) => both("contact details change declined", "联系方式变更未通过"),
+        },
         InvitationAnswered { attending, .. } => {
             if *attending {
                 both("invitation accepted", "报名参加活动")

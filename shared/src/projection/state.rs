@@ -67,6 +67,9 @@ pub struct MemberState {
     /// The lifelong service file (终身维修档案): person and vehicle facts, readings, visits.
     #[serde(default)]
     pub care: crate::care::CareFile,
+    /// Requests to change the member's contact details, oldest first, with the store's answer.
+    #[serde(default)]
+    pub contact_changes: Vec<ContactChangeState>,
 }
 
 /// Where a membership stands.
@@ -226,6 +229,30 @@ pub struct UpgradeOption {
     pub mode: UpgradeMode,
     /// The condition met, e.g. `points`, `referrals`.
     pub by: String,
+}
+
+/// A request to change the member's contact details, and the store's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactChangeState {
+    /// The request's event id.
+    pub request: EventId,
+    /// When it was asked for.
+    pub at: Timestamp,
+    /// The new phone number asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone>,
+    /// The times to call asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_slots: Option<Vec<crate::care::CallSlot>>,
+    /// The SMS consent asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_consent: Option<bool>,
+    /// `None` while the store has not answered; then confirmed or declined.
+    pub confirmed: Option<bool>,
+    /// Why it was declined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ShortText>,
 }
 
 /// A withdrawal request.

@@ -98,6 +98,7 @@ impl Engine<'_> {
             refund_if_withdrawn,
             violations: std::mem::take(&mut self.violations),
             care: std::mem::take(&mut self.care),
+            contact_changes: self.contact_changes.clone(),
         }
     }
 

@@ -100,6 +100,10 @@ pub enum Rejection {
     DuplicateReferral,
     #[error("there is no pending withdrawal request")]
     NoWithdrawalRequest,
+    #[error("there is no such contact change request awaiting an answer")]
+    NoContactChangeRequest,
+    #[error("the contact change names no new detail")]
+    EmptyContactChange,
     #[error("the membership has not expired yet")]
     NotYetExpired,
     #[error("the vehicle is not on the member's file")]
@@ -134,6 +138,8 @@ impl Rejection {
             Rejection::UnknownReferral => "没有登记过这次推荐",
             Rejection::DuplicateReferral => "这次推荐已经计算过",
             Rejection::NoWithdrawalRequest => "没有待处理的退会申请",
+            Rejection::NoContactChangeRequest => "没有这项待处理的联系方式变更申请",
+            Rejection::EmptyContactChange => "联系方式变更没有填写任何新内容",
             Rejection::NotYetExpired => "会籍尚未到期",
             Rejection::UnknownVehicle => "会员档案中没有这辆车",
             Rejection::DatedInFuture => "日期晚于登记当天",

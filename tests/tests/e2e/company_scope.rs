@@ -329,7 +329,7 @@ fn outcome(server: &Server, device: &JournalDevice, event: &str) -> Outcome {
 
 fn rejected_because(o: &Outcome, words: &str) {
     match o {
-        Outcome::Rejected { reason } => assert!(reason.contains(words), "{reason}"),
+        Outcome::Rejected { reason, .. } => assert!(reason.contains(words), "{reason}"),
         Outcome::Accepted { .. } => panic!("accepted, expected a rejection about {words:?}"),
     }
 }

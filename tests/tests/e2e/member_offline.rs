@@ -278,8 +278,16 @@ fn the_members_card_shows_offline_after_a_reload_in_the_browser() {
             ("--points", w.points.to_string()),
             ("--event", w.event.clone()),
             ("--partner", "蓝天洗车".to_owned()),
+            ("--admin-password", carclub_tests::ADMIN_PASSWORD.to_owned()),
         ],
     );
+    // The contact change asked offline reached the server, which applied it when confirmed.
+    let (s, file) = w.server.get(
+        &format!("/api/members/{}", w.member),
+        Some(&w.server.admin()),
+    );
+    assert_eq!(s, 200, "{file}");
+    assert_eq!(file["phone"], "13911112222", "{file}");
     // The lost card reported offline reached the server, which blocked the card.
     let (s, file) = w.server.get(
         &format!("/api/members/{}", w.member),
@@ -378,6 +386,18 @@ fn the_server_refuses_a_members_event_about_another_member_or_of_a_staff_type_an
     assert!(why.contains("your own membership"), "{why}");
     let why = reason(staff_type.id);
     assert!(why.contains("does not allow"), "{why}");
+    // And in Chinese, as the phone shows it in zh-CN.
+    let reason_zh = |id: carclub_shared::EventId| {
+        requests
+            .iter()
+            .find(|r| r.id == id.to_string())
+            .and_then(|r| r.reason_zh.clone())
+            .expect("a reason in Chinese")
+    };
+    let why = reason_zh(about_other.id);
+    assert!(why.contains("只能针对您本人的会籍"), "{why}");
+    let why = reason_zh(staff_type.id);
+    assert!(why.contains("会员") && why.contains("无权"), "{why}");
     // Nothing changed on the server: the other member's card is still active, no points granted.
     let card = device.member_card(now_ms()).expect("the card");
     assert_eq!(
@@ -569,5 +589,143 @@ fn a_complaint_written_offline_reaches_the_complaints_register_exactly_once() {
             .iter()
             .any(|c| c["id"] == id.as_str()),
         "{v}"
+    );
+}
+
+#[test]
+fn a_contact_change_asked_offline_waits_for_the_store_which_confirms_one_and_declines_another_with_its_reason()
+ {
+    let w = world();
+    let admin = w.server.admin();
+    let (mut device, store) = phone(&w);
+    // Asked on the phone with no network: kept in its journal, pending.
+    let first = device
+        .request_contact_change(
+            Some("13911112222"),
+            Some(&["evening".to_owned()]),
+            Some(true),
+            now_ms(),
+        )
+        .expect("asked on the phone");
+    assert!(
+        device
+            .request_contact_change(Some("12345"), None, None, now_ms())
+            .is_err(),
+        "a number that is not a mobile number is refused on the phone"
+    );
+    assert!(
+        device
+            .request_contact_change(None, None, None, now_ms())
+            .is_err(),
+        "a request naming nothing is refused on the phone"
+    );
+    assert_eq!(device.requests()[0].state, "pending");
+    native::sync(&mut device, &store, Duration::from_secs(60)).expect("the phone syncs");
+    let r = device.requests()[0].clone();
+    assert_eq!(
+        (r.id.as_str(), r.state),
+        (first.as_str(), "awaiting"),
+        "{r:?}"
+    );
+
+    // The back office's list holds it, with what it asks; nothing has changed yet.
+    let (s, list) = w.server.get("/api/contact-changes", Some(&admin));
+    assert_eq!(s, 200, "{list}");
+    let rows = list["pending"].as_array().expect("pending");
+    assert_eq!(rows.len(), 1, "{list}");
+    assert_eq!(rows[0]["request"], first.as_str(), "{list}");
+    assert_eq!(rows[0]["new_phone"], "13911112222", "{list}");
+    assert_eq!(rows[0]["phone"], "13900000001", "{list}");
+    assert_eq!(rows[0]["by_member"], true, "{list}");
+    assert_eq!(rows[0]["call_slots"], json!(["evening"]), "{list}");
+    let (_, file) = w
+        .server
+        .get(&format!("/api/members/{}", w.member), Some(&admin));
+    assert_eq!(
+        file["phone"], "13900000001",
+        "nothing applies before the store confirms"
+    );
+
+    // Roles that may not answer neither see the list nor answer; the member may not answer their own.
+    let home = carclub_tests::accounts::home_store(&w.server, &admin);
+    carclub_tests::accounts::create_user(&w.server, &admin, "cashier", "finance", &home);
+    let finance = w.server.login("cashier", carclub_tests::accounts::PASSWORD);
+    let (s, v) = w.server.get("/api/contact-changes", Some(&finance));
+    assert_eq!(s, 403, "{v}");
+    let confirm = json!({"type": "contact_change_decided", "request": first, "confirmed": true});
+    let (s, v) = w.server.post(
+        &format!("/api/members/{}/operations", w.member),
+        &confirm,
+        Some(&finance),
+    );
+    assert_eq!(s, 403, "{v}");
+
+    // Confirmed: the new number is on the file and found by search; the call times and SMS
+    // consent are in the service file; the list is empty; a second answer is refused.
+    let (s, v) = w.server.post(
+        &format!("/api/members/{}/operations", w.member),
+        &confirm,
+        Some(&admin),
+    );
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = w.server.post(
+        &format!("/api/members/{}/operations", w.member),
+        &json!({"type": "contact_change_decided", "request": first, "confirmed": false}),
+        Some(&admin),
+    );
+    assert_eq!(s, 409, "answered once: {v}");
+    assert_eq!(v["code"], "no_contact_change_request", "{v}");
+    let (_, file) = w
+        .server
+        .get(&format!("/api/members/{}", w.member), Some(&admin));
+    assert_eq!(file["phone"], "13911112222", "{file}");
+    assert_eq!(
+        file["state"]["care"]["person"]["call_slots"],
+        json!(["evening"]),
+        "{file}"
+    );
+    assert_eq!(
+        file["state"]["care"]["person"]["sms_consent"], true,
+        "{file}"
+    );
+    let found = w.server.members(&admin, "13911112222");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(w.server.members(&admin, "13900000001").is_empty());
+    let (_, list) = w.server.get("/api/contact-changes", Some(&admin));
+    assert_eq!(list["pending"], json!([]), "{list}");
+
+    // A second request, declined with a reason the member reads on their phone.
+    let second = device
+        .request_contact_change(None, None, Some(false), now_ms())
+        .expect("asked on the phone");
+    native::sync(&mut device, &store, Duration::from_secs(60)).expect("the phone syncs");
+    let (s, v) = w.server.post(
+        &format!("/api/members/{}/operations", w.member),
+        &json!({"type": "contact_change_decided", "request": second, "confirmed": false,
+                "reason": "请本人到店核验"}),
+        Some(&admin),
+    );
+    assert_eq!(s, 200, "{v}");
+    native::sync(&mut device, &store, Duration::from_secs(60)).expect("the phone syncs");
+    let card = device.member_card(now_ms()).expect("the card");
+    assert_eq!(
+        card.file.phone.as_str(),
+        "13911112222",
+        "the phone shows the new number"
+    );
+    let of = |id: &str| {
+        card.requests
+            .iter()
+            .find(|r| r.id == id)
+            .cloned()
+            .expect("the request")
+    };
+    let declined = of(&second);
+    assert_eq!(declined.state, "declined", "{declined:?}");
+    assert_eq!(declined.reason.as_deref(), Some("请本人到店核验"));
+    assert_eq!(of(&first).state, "confirmed");
+    assert!(
+        card.state.care.person.sms_consent,
+        "a declined change applies nothing"
     );
 }

@@ -59,6 +59,8 @@ export interface DeviceMember {
   status: string
   sync: 'pending' | 'synced' | 'rejected'
   reason?: string
+  /** The reason in Chinese, when the server gave it. */
+  reason_zh?: string
   conflicts: ConflictRef[]
   url: string
 }

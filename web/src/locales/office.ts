@@ -17,6 +17,7 @@ const zh = {
     nav: {
       members: '会员查询',
       approvals: '入会审核',
+      contactChanges: '联系方式变更',
       till: '收银结算',
       conflicts: '同步冲突',
       staff: '外拓分配',
@@ -55,6 +56,7 @@ const en: typeof zh = {
     nav: {
       members: 'Members',
       approvals: 'Approvals',
+      contactChanges: 'Contact changes',
       till: 'Till',
       conflicts: 'Sync conflicts',
       staff: 'Field staff',

@@ -26,6 +26,8 @@ export interface Invitation {
   pending?: boolean | null
   /** Why the server refused the latest answer given on this phone. */
   refused?: string | null
+  /** The refusal in Chinese. */
+  refused_zh?: string | null
 }
 /** A partner merchant of the member's store. */
 export interface Partner {
@@ -42,10 +44,21 @@ export interface Request {
   id: string
   type: string
   at: string
-  state: 'pending' | 'accepted' | 'refused'
+  /**
+   * `pending` until the server answers, then `accepted` or `refused`; what the store decides
+   * afterwards (a contact change, a withdrawal) is `awaiting`, then `confirmed` or `declined`.
+   */
+  state: 'pending' | 'accepted' | 'refused' | 'awaiting' | 'confirmed' | 'declined'
+  /** Why the server refused it, or why the store declined it. */
   reason?: string
+  /** The server's refusal in Chinese. */
+  reason_zh?: string
   /** What the member wrote, for a complaint. */
   text?: string
+  /** What a contact change asks for. */
+  phone?: string
+  call_slots?: string[]
+  sms_consent?: boolean
 }
 /** Everything the phone shows, projected on the device (client-core's `MemberCard`). */
 export interface MemberCard {
@@ -200,6 +213,18 @@ export function answerInvitation(id: string, attending: boolean): Promise<string
 /** The member files a complaint (offline too); the server files it in the register once. */
 export function fileComplaint(channel: string, text: string): Promise<string> {
   return act((d) => d.file_complaint(channel, text, Date.now()))
+}
+
+/**
+ * The member asks the store to change their contact details (offline too): a new phone number,
+ * the times to call, SMS consent — whichever is not null. Nothing changes until the store confirms.
+ */
+export function requestContactChange(
+  phone: string | null,
+  callSlots: string[] | null,
+  smsConsent: boolean | null,
+): Promise<string> {
+  return act((d) => d.request_contact_change(phone ?? undefined, callSlots ?? undefined, smsConsent ?? undefined, Date.now()))
 }
 
 /** The member asks to withdraw. */

@@ -41,6 +41,12 @@ export const pages: RouteRecordRaw[] = [
     meta: { needs: 'decide_enrollment', nav: 'office.nav.approvals', icon: 'Stamp' },
   },
   {
+    path: '/contact-changes',
+    name: 'contact-changes',
+    component: () => import('./views/ContactChanges.vue'),
+    meta: { needs: 'decide_contact_change', nav: 'office.nav.contactChanges', icon: 'Iphone' },
+  },
+  {
     path: '/till',
     name: 'till',
     component: () => import('./views/Till.vue'),

@@ -185,10 +185,7 @@ impl Job {
             Err(ImportError::Denied(d)) => {
                 return Ok(Err((
                     format!("the import stopped when the server did and cannot go on: {d}"),
-                    format!(
-                        "导入随服务器停止而中断，且无法继续：{}",
-                        super::denied_zh(&d)
-                    ),
+                    format!("导入随服务器停止而中断，且无法继续：{}", d.describe_zh()),
                 )));
             }
             Err(ImportError::Read(e)) => {

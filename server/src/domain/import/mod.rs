@@ -42,7 +42,7 @@ use self::read::{Bad, Rows};
 use super::Core;
 use super::audit::{self, Entry};
 use super::auth::Principal;
-use super::fold::{self, EnrollmentError, Mode, StoredEvent};
+use super::fold::{self, Mode, StoredEvent};
 use super::ledger;
 use super::perm::{self, Op, Target};
 use crate::storage::keys::EVENTS;
@@ -192,91 +192,6 @@ fn stores(core: &Core) -> Result<read::Stores, StoreError> {
     Ok(out)
 }
 
-/// What an import asks the permission matrix for, in Chinese: the import itself and the
-/// operations of the events it folds (`perm::op_of`); the table's name for any other.
-fn op_zh(op: &str) -> &str {
-    match op {
-        "import_customers" => "导入经销商系统的客户资料",
-        "add_vehicle" => "为会员添加车辆",
-        "edit_service_file" => "编辑终身维修档案（个人与车辆资料、进厂记录）",
-        other => other,
-    }
-}
-
-/// A permission refusal in Chinese, naming the operation refused.
-fn denied_zh(d: &perm::Denied) -> String {
-    use perm::Denied as D;
-    match d {
-        D::Role { role, op } => {
-            let role = role
-                .parse::<super::auth::Role>()
-                .map_or(*role, super::auth::Role::name_zh);
-            format!("您的角色（{role}）无权{}", op_zh(op))
-        }
-        D::OtherStore { op } => format!("只能在本门店{}，这一行属于其他门店", op_zh(op)),
-        D::NotYours { op } => format!("此操作（{}）只能针对您本人的会籍", op_zh(op)),
-        D::OtherCompany { op } => format!(
-            "您被分配负责本门店的部分企业，只能为这些企业的会员{}",
-            op_zh(op)
-        ),
-    }
-}
-
-/// An enrollment refusal in Chinese, with the same values.
-fn enrollment_zh(e: &EnrollmentError) -> String {
-    use EnrollmentError as E;
-    match e {
-        E::AlreadyEnrolled(m) => format!("会员 {m} 已在档案中"),
-        E::UnknownTier {
-            tier,
-            program,
-            known,
-        } => format!("会员方案 {program} 中没有 {tier} 等级（现有等级：{known}）"),
-        E::EarnedTier { tier } => format!("{tier} 等级不能直接授予，须按条件晋升"),
-        E::WrongFee { paid, tier, fee } => {
-            format!("收取的会费 {paid} 与 {tier} 等级的会费 {fee} 不符")
-        }
-        E::ReceiptMissing => "收取会费时必须填写收据号".into(),
-        E::CardNotInBlock(card) => format!("卡号 {card} 不在领用的会员卡号段内"),
-        E::VehicleOnFile { vin, name } => format!("车辆 {vin} 已在 {name} 的档案中"),
-        E::CustomerNumber(n) => {
-            format!("客户编号 {n:?} 无效：应为 1 到 16 个字母、数字或短横线")
-        }
-        E::CardOnFile { card, name } => format!("卡号 {card} 已由 {name} 持有"),
-    }
-}
-
-/// A refusal's reason in Chinese, with the same values as its English (the HTTP layer words the
-/// same refusals for single operations).
-fn refusal_zh(r: &fold::Refusal) -> String {
-    use fold::Refusal as R;
-    match r {
-        R::Engine(v) => ledger::describe_zh(v),
-        R::Denied(d) => denied_zh(d),
-        R::Enrollment(e) => enrollment_zh(e),
-        R::NoProgram(s) => format!("门店 {s} 尚未设置会员方案"),
-        R::UnknownMember(m) => format!("会员 {m} 不在档案中"),
-        R::WrongDevice { named, uploader } => {
-            format!("记录写的是设备 {named}，却由设备 {uploader} 上传")
-        }
-        R::WrongAuthor => "记录的经办人不是导入的操作人".into(),
-        R::FutureDate(at) => format!("记录的时间 {at} 在将来"),
-        R::NoMember => "记录没有指明会员".into(),
-        R::EnrollmentNeedsDevice => "入会须在领用了会员卡号段的设备上办理".into(),
-        R::Storage(_) => "资料未能保存（存储出错），请重新导入".into(),
-        R::UnknownCompany(c) => format!("企业 {c} 与本门店没有大客户协议"),
-        R::VisitOutsideCompanies => {
-            "您被分配负责本门店的部分企业，只能在这些企业开始上门服务".into()
-        }
-        R::EnrollmentOutsideCompanies => {
-            "您被分配负责本门店的部分企业，只能在这些企业的上门服务现场办理入会".into()
-        }
-        // Answers to club-event invitations, which no import row makes.
-        #[allow(unreachable_patterns)]
-        _ => "活动邀请的回复不能通过导入办理".into(),
-    }
-}
-
 /// Reads the sources and decides the events of every row, against the store as it is now.
 pub fn plan(
     core: &Core,
@@ -370,7 +285,7 @@ impl<'a> Planner<'a> {
                 rows.refuse(
                     FileKind::Customers,
                     c.line,
-                    Bad::new(d.to_string(), denied_zh(&d)),
+                    Bad::new(d.to_string(), d.describe_zh()),
                 );
                 continue;
             }
@@ -921,14 +836,14 @@ fn judge_one(
         _ => Target::member(g.store, g.member, fold::company_of(core, g.member)),
     };
     perm::check(p, perm::op_of(&ev.body), target)
-        .map_err(|d| Bad::new(d.to_string(), denied_zh(&d)))?;
+        .map_err(|d| Bad::new(d.to_string(), d.describe_zh()))?;
     if let EventBody::CustomerImported(c) = &ev.body {
         return customer::objection(core, &Batch::default(), ev, c)
-            .map_err(|r| Bad::new(r.to_string(), refusal_zh(&r)));
+            .map_err(|r| Bad::new(r.to_string(), r.describe_zh()));
     }
     let Some(program) = program else {
         let r = fold::Refusal::NoProgram(g.store);
-        return Err(Bad::new(r.to_string(), refusal_zh(&r)));
+        return Err(Bad::new(r.to_string(), r.describe_zh()));
     };
     match ledger::judge(program, events, ev).first() {
         Some(v) => Err(Bad::new(ledger::describe(v), ledger::describe_zh(v))),
@@ -1043,7 +958,7 @@ impl Run {
                             Ok(Some(planned.effect))
                         }
                         Err(fold::Refusal::Storage(e)) => return Err(e),
-                        Err(r) => Err(Bad::new(r.to_string(), refusal_zh(&r))),
+                        Err(r) => Err(Bad::new(r.to_string(), r.describe_zh())),
                     }
                 };
                 refused[i] = outcome.is_err();

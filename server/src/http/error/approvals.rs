@@ -1,8 +1,10 @@
-//! How the errors of `domain::approvals` are answered.
+//! How the errors of `domain::approvals` and `domain::contact_changes` (the lists of what awaits
+//! the back office's decision) are answered.
 
 use super::ApiError;
 use crate::domain::accounts::AccountsError;
 use crate::domain::approvals::ApprovalsError;
+use crate::domain::contact_changes::ContactChangesError;
 use crate::domain::ops::OpsError;
 
 impl From<ApprovalsError> for ApiError {
@@ -13,6 +15,16 @@ impl From<ApprovalsError> for ApiError {
             ApprovalsError::UnknownStore(s) => AccountsError::UnknownStore(s).into(),
             ApprovalsError::UnknownCursor(m) => OpsError::NotOnFile(m).into(),
             ApprovalsError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ContactChangesError> for ApiError {
+    fn from(e: ContactChangesError) -> Self {
+        match e {
+            ContactChangesError::Denied(d) => d.into(),
+            ContactChangesError::UnknownStore(s) => AccountsError::UnknownStore(s).into(),
+            ContactChangesError::Store(s) => s.into(),
         }
     }
 }

@@ -2,74 +2,36 @@
 
 use super::engine::dating;
 use super::{ApiError, Code, Detail};
-use crate::domain::club_events::{ClubEventError, MAX_CAPACITY, STATUSES, SatisfactionError};
+use crate::domain::club_events::{ClubEventError, SatisfactionError};
 
 impl From<ClubEventError> for ApiError {
     fn from(e: ClubEventError) -> Self {
         use ClubEventError as E;
-        let en = e.to_string();
-        let said = |code, zh: String| Detail::new(code, en, zh);
+        let said = |code, e: &ClubEventError| Detail::new(code, e.to_string(), e.describe_zh());
         match e {
             // Published in the description (lengths, patterns, bounds, enums): malformed.
-            E::BadText { field, source } => ApiError::BadRequest(said(
-                Code::InvalidText,
-                format!("{field}：{}", source.describe_zh()),
-            )),
-            E::BadCapacity(_) => ApiError::BadRequest(said(
-                Code::InvalidCapacity,
-                format!("名额须为 1 到 {MAX_CAPACITY} 人"),
-            )),
-            E::SegmentTooLong => ApiError::BadRequest(said(
-                Code::SegmentTooLong,
-                "邀请对象的筛选条件太多（等级或状态列得过多）".into(),
-            )),
-            E::UnknownStatus(status) => ApiError::BadRequest(said(
-                Code::UnknownStatus,
-                format!("状态 {status:?} 不是 {} 之一", STATUSES.join("、")),
-            )),
+            E::BadText { .. } => ApiError::BadRequest(said(Code::InvalidText, &e)),
+            E::BadCapacity(_) => ApiError::BadRequest(said(Code::InvalidCapacity, &e)),
+            E::SegmentTooLong => ApiError::BadRequest(said(Code::SegmentTooLong, &e)),
+            E::UnknownStatus(_) => ApiError::BadRequest(said(Code::UnknownStatus, &e)),
             // Well-formed, but refused by rules no schema states: a moment in the future or too
             // far back, a tier the store's program does not have, staff answering for nobody.
             // The member of an attendance is named in the body, not the path: the event the path
             // names exists, so a member not on file is 422 rather than 404.
-            E::BadMoment { field, source } => {
-                let (code, zh) = dating(&source);
-                ApiError::Unprocessable(said(code, format!("{field}：{zh}")))
+            E::BadMoment { ref source, .. } => {
+                let (code, _) = dating(source);
+                ApiError::Unprocessable(said(code, &e))
             }
-            E::UnknownTier(tier) => ApiError::Unprocessable(said(
-                Code::UnknownTier,
-                format!("等级 {tier:?} 不是本门店会员方案中的等级"),
-            )),
-            E::NoMember => ApiError::Unprocessable(said(Code::NoMember, "请指明回复的会员".into())),
-            E::UnknownMember(m) => {
-                ApiError::Unprocessable(said(Code::MemberNotFound, format!("会员 {m} 不在档案中")))
-            }
-            E::UnknownStore(s) => {
-                ApiError::NotFound(said(Code::StoreNotFound, format!("门店 {s} 不存在")))
-            }
-            E::NotFound(id) => ApiError::NotFound(said(
-                Code::ClubEventNotFound,
-                format!("俱乐部活动 {id} 不存在"),
-            )),
-            E::NotInvited { member, .. } => ApiError::Forbidden(said(
-                Code::NotInvited,
-                format!("会员 {member} 不在本次活动的邀请名单中"),
-            )),
-            E::Full { capacity, .. } => ApiError::Conflict(said(
-                Code::EventFull,
-                format!("活动名额已满（共 {capacity} 个名额）"),
-            )),
-            E::OtherStore { member, .. } => ApiError::Conflict(said(
-                Code::MemberOfOtherStore,
-                format!("会员 {member} 属于其他门店，不是本活动的门店"),
-            )),
-            E::BeforeStart { starts, .. } => ApiError::Conflict(said(
-                Code::EventNotStarted,
-                format!("活动 {starts} 开始，开始前不能登记签到"),
-            )),
-            E::AlreadyAttended { member, .. } => ApiError::Conflict(said(
-                Code::AlreadyAttended,
-                format!("会员 {member} 已经签到过本次活动"),
-            )),
+            E::UnknownTier(_) => ApiError::Unprocessable(said(Code::UnknownTier, &e)),
+            E::NoMember => ApiError::Unprocessable(said(Code::NoMember, &e)),
+            E::UnknownMember(_) => ApiError::Unprocessable(said(Code::MemberNotFound, &e)),
+            E::UnknownStore(_) => ApiError::NotFound(said(Code::StoreNotFound, &e)),
+            E::NotFound(_) => ApiError::NotFound(said(Code::ClubEventNotFound, &e)),
+            E::NotInvited { .. } => ApiError::Forbidden(said(Code::NotInvited, &e)),
+            E::Full { .. } => ApiError::Conflict(said(Code::EventFull, &e)),
+            E::OtherStore { .. } => ApiError::Conflict(said(Code::MemberOfOtherStore, &e)),
+            E::BeforeStart { .. } => ApiError::Conflict(said(Code::EventNotStarted, &e)),
+            E::AlreadyAttended { .. } => ApiError::Conflict(said(Code::AlreadyAttended, &e)),
             E::Denied(d) => d.into(),
             E::Refused(r) => r.into(),
             E::Store(s) => ApiError::internal(s),

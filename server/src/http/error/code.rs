@@ -103,6 +103,8 @@ pub enum Code {
     UnknownReferral,
     ReferralCounted,
     NoWithdrawalRequest,
+    NoContactChangeRequest,
+    EmptyContactChange,
     NotYetExpired,
     UnknownVehicle,
     MileageDecreased,

@@ -6,7 +6,6 @@ use carclub_shared::projection::{Rejection, Violation};
 
 use super::{ApiError, Code, Detail};
 use crate::domain::fold::{EnrollmentError, Refusal};
-use crate::domain::ledger;
 
 /// The code of an engine's objection.
 pub(super) fn violation_code(v: &Violation) -> Code {
@@ -43,6 +42,8 @@ fn rejection_code(r: Rejection) -> Code {
         Rejection::UnknownReferral => Code::UnknownReferral,
         Rejection::DuplicateReferral => Code::ReferralCounted,
         Rejection::NoWithdrawalRequest => Code::NoWithdrawalRequest,
+        Rejection::NoContactChangeRequest => Code::NoContactChangeRequest,
+        Rejection::EmptyContactChange => Code::EmptyContactChange,
         Rejection::NotYetExpired => Code::NotYetExpired,
         Rejection::UnknownVehicle => Code::UnknownVehicle,
         Rejection::DatedInFuture => Code::FutureDate,
@@ -61,95 +62,43 @@ pub(super) fn dating(e: &DatingError) -> (Code, String) {
 
 impl From<EnrollmentError> for Detail {
     fn from(e: EnrollmentError) -> Self {
-        let en = e.to_string();
-        let (code, zh) = match &e {
-            EnrollmentError::AlreadyEnrolled(m) => {
-                (Code::AlreadyEnrolled, format!("会员 {m} 已经入会"))
-            }
-            EnrollmentError::UnknownTier {
-                tier,
-                program,
-                known,
-            } => (
-                Code::UnknownTier,
-                format!("会员方案 {program} 中没有等级 {tier}（可选：{known}）"),
-            ),
-            EnrollmentError::EarnedTier { tier } => (
-                Code::TierNotForSale,
-                format!("{tier} 等级不能购买，只能凭条件升级获得"),
-            ),
-            EnrollmentError::WrongFee { paid, tier, fee } => (
-                Code::FeeMismatch,
-                format!("收取的会费 {paid} 与 {tier} 等级的会费 {fee} 不符"),
-            ),
-            EnrollmentError::ReceiptMissing => {
-                (Code::ReceiptMissing, "收取会费时必须填写收据号".into())
-            }
-            EnrollmentError::CardNotInBlock(card) => (
-                Code::CardNotInBlock,
-                format!("卡号 {card} 不在本设备领用的会员卡号段内"),
-            ),
-            EnrollmentError::VehicleOnFile { vin, name } => (
-                Code::VehicleOnFile,
-                format!("车辆 {vin} 已在 {name} 的档案中"),
-            ),
-            EnrollmentError::CustomerNumber(n) => (
-                Code::InvalidValue,
-                format!("客户编号 {n:?} 无效：应为 1 到 16 个字母、数字或短横线"),
-            ),
-            EnrollmentError::CardOnFile { card, name } => {
-                (Code::CardOnFile, format!("卡号 {card} 已由 {name} 持有"))
-            }
+        let code = match &e {
+            EnrollmentError::AlreadyEnrolled(_) => Code::AlreadyEnrolled,
+            EnrollmentError::UnknownTier { .. } => Code::UnknownTier,
+            EnrollmentError::EarnedTier { .. } => Code::TierNotForSale,
+            EnrollmentError::WrongFee { .. } => Code::FeeMismatch,
+            EnrollmentError::ReceiptMissing => Code::ReceiptMissing,
+            EnrollmentError::CardNotInBlock(_) => Code::CardNotInBlock,
+            EnrollmentError::VehicleOnFile { .. } => Code::VehicleOnFile,
+            EnrollmentError::CustomerNumber(_) => Code::InvalidValue,
+            EnrollmentError::CardOnFile { .. } => Code::CardOnFile,
         };
-        Detail::new(code, en, zh)
+        Detail::new(code, e.to_string(), e.describe_zh())
     }
 }
 
 impl From<Refusal> for ApiError {
     fn from(e: Refusal) -> Self {
-        let en = e.to_string();
-        let said = |code, zh: String| Detail::new(code, en, zh);
+        let said = |code, e: &Refusal| Detail::new(code, e.to_string(), e.describe_zh());
         match e {
             Refusal::Denied(d) => d.into(),
-            Refusal::UnknownMember(m) => {
-                ApiError::NotFound(said(Code::MemberNotFound, format!("会员 {m} 不在档案中")))
+            Refusal::UnknownMember(_) => ApiError::NotFound(said(Code::MemberNotFound, &e)),
+            Refusal::Engine(ref v) => ApiError::Conflict(said(violation_code(v), &e)),
+            Refusal::WrongDevice { .. } => ApiError::BadRequest(said(Code::WrongDevice, &e)),
+            Refusal::WrongAuthor => ApiError::BadRequest(said(Code::WrongAuthor, &e)),
+            Refusal::FutureDate(_) => ApiError::BadRequest(said(Code::FutureDate, &e)),
+            Refusal::NoMember => ApiError::BadRequest(said(Code::NoMember, &e)),
+            Refusal::EnrollmentNeedsDevice => {
+                ApiError::BadRequest(said(Code::EnrollmentNeedsDevice, &e))
             }
-            Refusal::Engine(v) => {
-                ApiError::Conflict(said(violation_code(&v), ledger::describe_zh(&v)))
-            }
-            Refusal::WrongDevice { named, uploader } => ApiError::BadRequest(said(
-                Code::WrongDevice,
-                format!("记录写的是设备 {named}，却由设备 {uploader} 上传"),
-            )),
-            Refusal::WrongAuthor => ApiError::BadRequest(said(
-                Code::WrongAuthor,
-                "记录的经办人不是本设备上登录的人".into(),
-            )),
-            Refusal::FutureDate(at) => ApiError::BadRequest(said(
-                Code::FutureDate,
-                format!("记录的时间 {at} 在将来；请检查设备时钟"),
-            )),
-            Refusal::NoMember => {
-                ApiError::BadRequest(said(Code::NoMember, "记录没有指明会员".into()))
-            }
-            Refusal::EnrollmentNeedsDevice => ApiError::BadRequest(said(
-                Code::EnrollmentNeedsDevice,
-                "入会须在领用了会员卡号段的设备上办理".into(),
-            )),
             Refusal::Enrollment(inner) => ApiError::Unprocessable(inner.into()),
-            Refusal::UnknownCompany(c) => ApiError::Unprocessable(said(
-                Code::UnknownCompany,
-                format!("企业 {c} 与本门店没有大客户协议"),
-            )),
-            Refusal::VisitOutsideCompanies => ApiError::Forbidden(said(
-                Code::VisitOutsideCompanies,
-                "您被分配负责本门店的部分企业，只能在这些企业开始上门服务（请指明其大客户协议）"
-                    .into(),
-            )),
-            Refusal::EnrollmentOutsideCompanies => ApiError::Forbidden(said(
-                Code::EnrollmentOutsideCompanies,
-                "您被分配负责本门店的部分企业，只能在这些企业的上门服务现场办理入会".into(),
-            )),
+            Refusal::UnknownCompany(_) => ApiError::Unprocessable(said(Code::UnknownCompany, &e)),
+            Refusal::VisitOutsideCompanies => {
+                ApiError::Forbidden(said(Code::VisitOutsideCompanies, &e))
+            }
+            Refusal::EnrollmentOutsideCompanies => {
+                ApiError::Forbidden(said(Code::EnrollmentOutsideCompanies, &e))
+            }
             Refusal::Invitation(inner) => (*inner).into(),
             Refusal::Storage(s) => s.into(),
             Refusal::NoProgram(_) => ApiError::internal(e),

@@ -555,7 +555,7 @@ fn every_engine_objection_has_its_own_chinese() {
 #[test]
 fn every_operation_of_the_permission_table_has_a_chinese_name() {
     for (_, name, _) in perm::MATRIX {
-        let zh = super::access::op_zh(name);
+        let zh = perm::op_zh(name);
         assert!(zh.chars().any(is_chinese), "{name} has no Chinese name");
     }
 }

@@ -74,7 +74,7 @@ pub(super) fn record_acks(index: usize, device: &Device, acked: &Acked) {
             Some(Outcome::Accepted { .. }) => {
                 acked.insert(e.member.to_string(), (index, e.person.name.to_string()));
             }
-            Some(Outcome::Rejected { reason }) => {
+            Some(Outcome::Rejected { reason, .. }) => {
                 panic!("device {index}: enrollment {} rejected: {reason}", event.id)
             }
             None => {}
