@@ -14,8 +14,8 @@ use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 
-use automerge::sync::{self, SyncDoc};
 use automerge::Automerge;
+use automerge::sync::{self, SyncDoc};
 use carclub_protocol::docs::journal;
 use carclub_shared::DeviceId;
 use libfuzzer_sys::fuzz_target;
@@ -64,6 +64,11 @@ fuzz_target!(|data: &[u8]| {
         };
         let _ = doc.generate_sync_message(&mut state);
     } else {
+        // Checked as the server checks the changes of a sync message before Automerge reads them.
+        let mut budget = carclub_protocol::wire::MAX_INFLATED_BYTES;
+        if carclub_protocol::wire::check_chunks(bytes, &mut budget).is_err() {
+            return;
+        }
         let Some(Ok(_)) = contained(|| doc.load_incremental(bytes)) else {
             return;
         };
@@ -71,7 +76,11 @@ fuzz_target!(|data: &[u8]| {
     if doc.get_heads() != before {
         let saved = doc.save();
         let loaded = Automerge::load(&saved).expect("a saved journal loads");
-        assert_eq!(loaded.get_heads(), doc.get_heads(), "a saved journal keeps its heads");
+        assert_eq!(
+            loaded.get_heads(),
+            doc.get_heads(),
+            "a saved journal keeps its heads"
+        );
     }
     let _ = journal::len(&doc);
     let _ = journal::device(&doc);

@@ -1352,6 +1352,14 @@ mod tests {
 /// Most probes a Bloom filter in a sync message may ask for; Automerge writes 7.
 pub const MAX_BLOOM_PROBES: u64 = 64;
 
+/// The most bytes the compressed change chunks of one sync message may inflate to (all of them
+/// together): Automerge inflates a compressed chunk whole before reading it, and DEFLATE expands
+/// up to about a thousandfold, so a 16 MiB frame could otherwise ask for gigabytes.
+pub const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The bytes every Automerge chunk starts with.
+const CHUNK_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
 /// Why the data of a sync frame is not an Automerge sync message the server can answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyncDataError {
@@ -1369,15 +1377,61 @@ pub enum SyncDataError {
         /// The probes per lookup it asks for.
         probes: u64,
     },
+    /// A bundle chunk among the changes: no Automerge peer sends one in a sync message (they
+    /// send changes, or the whole document), and Automerge 0.12 expands a bundle's run-length
+    /// columns in full while reading it, so a few hundred bytes can ask for gigabytes.
+    #[error("a bundle chunk among the changes of a sync message")]
+    Bundle,
+    /// Compressed change chunks that inflate beyond [`MAX_INFLATED_BYTES`].
+    #[error("compressed changes inflating beyond {MAX_INFLATED_BYTES} bytes")]
+    Inflated,
+}
+
+/// Checks the chunks of `bytes` (Automerge's storage format: magic, checksum, type, LEB128
+/// length, body, one after another) before Automerge loads them: no bundle chunk, and compressed
+/// chunks inflating to at most what `budget` has left. What is cut short or not a chunk at all is
+/// left to Automerge, which refuses it.
+pub fn check_chunks(bytes: &[u8], budget: &mut u64) -> Result<(), SyncDataError> {
+    use std::io::Read as _;
+    let mut rest = bytes;
+    while rest.len() > 9 && rest[..4] == CHUNK_MAGIC {
+        let kind = rest[8];
+        let mut after = &rest[9..];
+        let Ok(len) = leb128::read::unsigned(&mut after) else {
+            return Ok(());
+        };
+        let Some(body) = usize::try_from(len).ok().and_then(|n| after.get(..n)) else {
+            return Ok(());
+        };
+        match kind {
+            3 => return Err(SyncDataError::Bundle),
+            2 => {
+                let mut inflated = flate2::read::DeflateDecoder::new(body).take(*budget + 1);
+                let n = std::io::copy(&mut inflated, &mut std::io::sink()).unwrap_or(0);
+                if n > *budget {
+                    return Err(SyncDataError::Inflated);
+                }
+                *budget -= n;
+            }
+            _ => {}
+        }
+        rest = &after[body.len()..];
+    }
+    Ok(())
 }
 
 /// Decodes the data of a sync frame (a `sync` or `request` message) into an Automerge sync
 /// message, refusing what Automerge reads but cannot answer safely: a Bloom filter with entries
 /// and no bits (answering divides by its size) or with an absurd number of probes (answering
-/// allocates one slot per probe). Every peer's data goes through this before Automerge sees it.
+/// allocates one slot per probe), a bundle chunk or compressed changes inflating beyond
+/// [`MAX_INFLATED_BYTES`] among its changes ([`check_chunks`]). Every peer's data goes through this before Automerge sees it.
 pub fn decode_sync(data: &[u8]) -> Result<automerge::sync::Message, SyncDataError> {
     let message = automerge::sync::Message::decode(data)
         .map_err(|e| SyncDataError::Malformed(e.to_string()))?;
+    let mut budget = MAX_INFLATED_BYTES;
+    for chunk in message.changes.iter() {
+        check_chunks(chunk, &mut budget)?;
+    }
     for have in &message.have {
         // The filter's own encoding: nothing when empty, else entries, bits per entry and
         // probes as LEB128, then the bits.

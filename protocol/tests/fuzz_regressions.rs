@@ -50,6 +50,8 @@ fn upload(data: &[u8]) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         let _ = doc.generate_sync_message(&mut state);
     } else {
+        let mut budget = carclub_protocol::wire::MAX_INFLATED_BYTES;
+        carclub_protocol::wire::check_chunks(bytes, &mut budget).map_err(|e| e.to_string())?;
         doc.load_incremental(bytes).map_err(|e| e.to_string())?;
     }
     if doc.get_heads() == before {
@@ -108,4 +110,61 @@ fn kept_program_files_are_errors() {
             "{name}: loaded"
         );
     }
+}
+
+#[test]
+fn a_bundle_chunk_sent_in_a_sync_message_is_refused_before_automerge_reads_it() {
+    use carclub_protocol::wire::SyncDataError;
+    let mut kept = 0;
+    for (name, data) in inputs("journal_upload") {
+        if !name.starts_with("bundle-") {
+            continue;
+        }
+        kept += 1;
+        // The kept chunk as the changes of a real sync message a peer could send.
+        let mut doc = Automerge::new();
+        journal::create(&mut doc, DeviceId::from_bytes([7; 16])).expect("a journal");
+        let mut state = sync::State::new();
+        let mut message = doc
+            .generate_sync_message(&mut state)
+            .expect("a first message");
+        message.changes = sync::ChunkList::from(data[1..].to_vec());
+        let frame = message.encode();
+        assert!(
+            matches!(decode_sync(&frame), Err(SyncDataError::Bundle)),
+            "{name}: not refused"
+        );
+    }
+    assert!(kept > 0, "no bundle input kept");
+}
+
+#[test]
+fn compressed_changes_inflating_beyond_the_cap_are_refused() {
+    use carclub_protocol::wire::{MAX_INFLATED_BYTES, SyncDataError, check_chunks};
+    use std::io::Write as _;
+    // A compressed chunk (type 2) of zeros a little over the cap, deflated to a few hundred KiB.
+    let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..=(MAX_INFLATED_BYTES >> 20) {
+        deflate.write_all(&zeros).expect("deflated");
+    }
+    let body = deflate.finish().expect("deflated");
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
+    leb128::write::unsigned(&mut chunk, body.len() as u64).expect("a length");
+    chunk.extend_from_slice(&body);
+    let mut budget = MAX_INFLATED_BYTES;
+    assert!(matches!(
+        check_chunks(&chunk, &mut budget),
+        Err(SyncDataError::Inflated)
+    ));
+    // A small one passes and uses its share of the budget.
+    let mut small = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    small.write_all(&[1u8; 1000]).expect("deflated");
+    let body = small.finish().expect("deflated");
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
+    leb128::write::unsigned(&mut chunk, body.len() as u64).expect("a length");
+    chunk.extend_from_slice(&body);
+    let mut budget = MAX_INFLATED_BYTES;
+    check_chunks(&chunk, &mut budget).expect("a small chunk passes");
+    assert_eq!(budget, MAX_INFLATED_BYTES - 1000);
 }

@@ -343,6 +343,37 @@ fn a_change_chunk_automerge_panics_on_is_refused_and_the_server_goes_on() {
     assert!(s.server.members(&token, "").is_empty());
 }
 
+/// A bundle chunk Automerge 0.12 would expand to gigabytes while reading it (found by fuzzing
+/// `journal_upload`), sent inside a sync message to the device's own journal: the server refuses it
+/// before Automerge reads it, tells the device, and goes on serving.
+#[test]
+fn a_bundle_chunk_that_would_expand_to_gigabytes_is_refused_and_the_server_goes_on() {
+    let mut s = Sync::new();
+    let journal: DocumentId = s.mine["docs"]["journal"].as_str().unwrap().parse().unwrap();
+    let kept = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz-regressions/journal_upload/bundle-expands-runs"),
+    )
+    .expect("the kept input");
+    let message = automerge::sync::Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        // The fuzzing input's first byte picks its form; the chunk follows it.
+        changes: kept[1..].to_vec().into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V2,
+    };
+    s.peer.sync(journal, message.encode());
+    assert!(
+        matches!(s.peer.recv(), Message::Error { message, .. } if message.contains("bundle")),
+        "the device is told its sync data holds a bundle"
+    );
+    assert_unknown_unavailable(&mut s.peer);
+    let token = s.server.login("admin", ADMIN_PASSWORD);
+    assert!(s.server.members(&token, "").is_empty());
+}
+
 #[test]
 fn another_devices_journal_and_documents_that_do_not_exist_are_unavailable() {
     let mut s = Sync::new();
