@@ -135,6 +135,9 @@ pub(crate) fn fold_entries(
                     Some(d) => {
                         match apply(core, p, Some(d), &event, Mode::Synced, batch, &mut touched) {
                             Ok(member) => Outcome::Accepted { member },
+                            // The store failing (a full disk) refuses nothing: the upload is not
+                            // saved, the device is told why and sends the event again.
+                            Err(Refusal::Storage(e)) => return Err(e),
                             Err(refusal) => Outcome::Rejected {
                                 reason: refusal.to_string(),
                                 reason_zh: Some(refusal.describe_zh()),

@@ -299,9 +299,10 @@ pub const DISK_RESERVE: u64 = 4 * 1024 * 1024;
 ///
 /// **A full disk.** A batch is refused before it is written while the disk has less than
 /// [`DISK_RESERVE`] free, so the server keeps serving reads and writes again once space is freed.
-/// If a write fails all the same (something else filled the disk first), sled refuses every write
-/// after it until it is opened again: [`Store::recover`] then closes it and opens it anew on the
-/// same directory, which recovers exactly what was flushed.
+/// If a write fails all the same (something else filled the disk first, or sled's own background
+/// flush found it full), sled keeps that error and answers it to later calls until it is opened
+/// again: [`Store::recover`] then closes it and opens it anew on the same directory, which
+/// recovers exactly what was flushed.
 pub struct SledStore {
     dir: std::path::PathBuf,
     cache_bytes: u64,
@@ -313,7 +314,7 @@ pub struct SledStore {
     /// Held shared by every batch and exclusively by a snapshot, so a snapshot sees no batch in
     /// part (sled's iterators are not snapshots); batches wait while one is taken.
     writes: std::sync::RwLock<()>,
-    /// sled failed a write: it refuses every write until it is opened again.
+    /// sled failed a write, or a read on its disk: it refuses them until it is opened again.
     broken: std::sync::atomic::AtomicBool,
 }
 
@@ -373,6 +374,18 @@ impl SledStore {
         r.map_err(|e| {
             self.broken
                 .store(true, std::sync::atomic::Ordering::Release);
+            StoreError::from(e)
+        })
+    }
+
+    /// Notes a read sled failed on its disk: once its own background flush found the disk full,
+    /// sled answers that error to later calls, until it is opened again.
+    fn read<T>(&self, r: sled::Result<T>) -> Result<T, StoreError> {
+        r.map_err(|e| {
+            if matches!(e, sled::Error::Io(_)) {
+                self.broken
+                    .store(true, std::sync::atomic::Ordering::Release);
+            }
             StoreError::from(e)
         })
     }
@@ -439,7 +452,7 @@ impl SledStore {
 
 impl Store for SledStore {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.opened()?.db.get(key)?.map(|v| v.to_vec()))
+        Ok(self.read(self.opened()?.db.get(key))?.map(|v| v.to_vec()))
     }
 
     fn visit(
@@ -451,7 +464,7 @@ impl Store for SledStore {
         let opened = self.opened()?;
         let iter = opened.db.scan_prefix(prefix);
         let mut step = |r: sled::Result<(sled::IVec, sled::IVec)>| -> Result<bool, StoreError> {
-            let (k, v) = r?;
+            let (k, v) = self.read(r)?;
             visit(&k, &v)
         };
         match order {

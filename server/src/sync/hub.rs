@@ -33,6 +33,10 @@ pub const DISK_FULL: &str = "disk_full: the server's disk is full, so your chang
 pub const STORE_REOPENED: &str = "store_reopened: the server's store was reopened after its disk \
     filled up; sync again";
 
+/// What a device is told when its upload could not be saved for another reason than a full disk.
+pub const NOT_SAVED: &str = "not_saved: the server could not save your changes; they stay on this \
+    device and are sent again at the next sync";
+
 /// A frame for a connection's writer, with the generation that must be durable before it leaves.
 pub type Outbound = (u64, Vec<u8>);
 
@@ -155,6 +159,12 @@ impl Hub {
     }
 
     /// Handles one frame from a connection.
+    ///
+    /// A store that fails while the frame is handled (a read or an id as much as the batch) ends
+    /// the connection, and the device is told first: `disk_full` when the disk is full, whatever
+    /// part of the work found it so (once sled's own background flush found the disk full, it
+    /// answers that error to later calls), otherwise `not_saved`. Either way nothing of the frame was saved and the
+    /// device sends it again at its next sync.
     pub fn handle_frame(
         &mut self,
         core: &mut Core,
@@ -162,6 +172,17 @@ impl Hub {
         frame: &[u8],
     ) -> Result<(), SyncError> {
         let result = self.dispatch(core, conn, frame);
+        if let Err(SyncError::Store(e)) = &result {
+            self.send_now(
+                conn,
+                if e.is_disk_full() {
+                    DISK_FULL
+                } else {
+                    NOT_SAVED
+                }
+                .into(),
+            );
+        }
         core.trim_cache();
         result
     }
@@ -343,24 +364,27 @@ impl Hub {
         if changed {
             let mut batch = Batch::default();
             core.docs.save(&id, &mut batch);
-            if let Some(device) = principal.device.filter(|_| {
+            let folded = match principal.device.filter(|_| {
                 core.meta
                     .get(&id)
                     .is_some_and(|m| m.kind == DocKind::Journal)
             }) {
-                touched = core.fold_journal(&principal, device, &id, &mut batch)?;
-            }
-            if let Err(e) = self.durable.apply(batch) {
+                Some(device) => core.fold_journal(&principal, device, &id, &mut batch),
+                None => Ok(Vec::new()),
+            };
+            let saved = folded.and_then(|t| {
+                touched = t;
+                self.durable.apply(batch)
+            });
+            if let Err(e) = saved {
                 // Nothing was acknowledged: drop the in-memory copies so they reload what is
                 // durable, and reload the rest (journal positions, member files) at the next lock.
+                // The device is told why in `handle_frame`.
                 core.docs.evict(&id);
                 for t in &touched {
                     core.docs.evict(t);
                 }
                 core.write_failed();
-                if e.is_disk_full() {
-                    self.send_now(conn, DISK_FULL.into());
-                }
                 return Err(e.into());
             }
         }

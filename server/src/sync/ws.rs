@@ -7,7 +7,7 @@ use axum::extract::ws::{Message as WsMessage, WebSocket};
 use carclub_protocol::wire::Message;
 use futures_util::{SinkExt, StreamExt};
 
-use super::hub::{DISK_FULL, STORE_REOPENED};
+use super::hub::{DISK_FULL, NOT_SAVED, STORE_REOPENED};
 use super::{Node, Outbound, Shared};
 use crate::domain::auth::Principal;
 
@@ -108,7 +108,7 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, principal: Principal) {
         match result {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
-                tracing::error!(conn, error = %e, "sync failed; closing the connection");
+                tracing::error!(conn, error = %e, cause = ?e, "sync failed; closing the connection");
                 break;
             }
             Err(e) => {
@@ -122,7 +122,3 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, principal: Principal) {
     let _ = writer.await;
     tracing::info!(conn, "sync connection closed");
 }
-
-/// What a device is told when a flush failed for another reason than a full disk.
-const NOT_SAVED: &str = "not_saved: the server could not save your changes; they stay on this \
-    device and are sent again at the next sync";

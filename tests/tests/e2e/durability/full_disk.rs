@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use carclub_client::native;
@@ -101,19 +101,45 @@ impl Drop for SmallDisk {
     }
 }
 
+/// How each device's syncs ended, in order: (device, what it was told; "ok" for a sync that
+/// completed), with how many times in a row.
+type Told = Arc<Mutex<Vec<(usize, String, usize)>>>;
+
+fn note(told: &Told, device: usize, result: &Result<(), String>) {
+    let what = match result {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => e.clone(),
+    };
+    let mut told = told.lock().unwrap();
+    match told.iter_mut().rev().find(|(d, _, _)| *d == device) {
+        Some((_, last, n)) if *last == what => *n += 1,
+        _ => told.push((device, what, 1)),
+    }
+}
+
+fn told_so_far(told: &Told) -> String {
+    told.lock()
+        .unwrap()
+        .iter()
+        .map(|(d, what, n)| format!("\n  device {d}: {what} (×{n})"))
+        .collect()
+}
+
 /// Waits (at most a minute) until `ok` holds, checking every 100 ms.
-fn eventually(what: &str, mut ok: impl FnMut() -> bool) {
+fn eventually(what: &str, ok: impl FnMut() -> bool) {
+    eventually_or(|| what.to_owned(), ok);
+}
+
+/// The same, with a message built when it fails.
+fn eventually_or(what: impl Fn() -> String, mut ok: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !ok() {
-        assert!(Instant::now() < deadline, "{what}");
+        assert!(Instant::now() < deadline, "{}", what());
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 #[test]
-#[ignore = "flaky under load: in one run no device was told disk_full within a minute of the disk \
-filling (perhaps told store_reopened after sled's own flush failed); run it with \
-`cargo test -p carclub-tests --test e2e -- --ignored durability::full_disk`"]
 fn a_full_disk_refuses_writes_clearly_and_loses_nothing_acknowledged() {
     let disk = match SmallDisk::mount(64) {
         Ok(disk) => disk,
@@ -136,6 +162,7 @@ fn a_full_disk_refuses_writes_clearly_and_loses_nothing_acknowledged() {
     let api_acked: ApiAcked = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let disk_full_seen = Arc::new(AtomicUsize::new(0));
+    let told: Told = Arc::default();
 
     let workers: Vec<_> = (0..DEVICES)
         .map(|index| {
@@ -144,11 +171,12 @@ fn a_full_disk_refuses_writes_clearly_and_loses_nothing_acknowledged() {
                 &homes.path().join(format!("device{index}")),
                 &format!("field phone {index}"),
             );
-            let (base, acked, stop, seen) = (
+            let (base, acked, stop, seen, told) = (
                 base.clone(),
                 acked.clone(),
                 stop.clone(),
                 disk_full_seen.clone(),
+                told.clone(),
             );
             let mut rng = Rng::new(seed ^ (index as u64 + 1));
             std::thread::spawn(move || {
@@ -163,11 +191,13 @@ fn a_full_disk_refuses_writes_clearly_and_loses_nothing_acknowledged() {
                         }
                     }
                     store.write(device.take_dirty()).unwrap();
-                    if let Err(e) = sync_once(&mut device, &store, &base)
+                    let result = sync_once(&mut device, &store, &base);
+                    if let Err(e) = &result
                         && (e.contains("disk_full") || e.contains("disk is full"))
                     {
                         seen.fetch_add(1, Ordering::Relaxed);
                     }
+                    note(&told, index, &result);
                     record_acks(index, &device, &acked);
                     std::thread::sleep(Duration::from_millis(rng.below(100)));
                 }
@@ -197,9 +227,21 @@ fn a_full_disk_refuses_writes_clearly_and_loses_nothing_acknowledged() {
     );
 
     // While it is full: the devices are told, the API answers 507 disk_full, reads go on.
-    eventually("no device was told the disk is full", || {
-        disk_full_seen.load(Ordering::Relaxed) > 0
-    });
+    told.lock().unwrap().clear();
+    eventually_or(
+        || {
+            format!(
+                "no device was told the disk is full; the syncs since it filled ended: {}\nserver log {}",
+                told_so_far(&told),
+                server.log.display()
+            )
+        },
+        || disk_full_seen.load(Ordering::Relaxed) > 0,
+    );
+    println!(
+        "since the disk filled the syncs ended: {}",
+        told_so_far(&told)
+    );
     let grant = serde_json::json!({"type": "manual_grant", "points": 1, "reason": "满盘"});
     let member = acked
         .lock()
