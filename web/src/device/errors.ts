@@ -76,6 +76,13 @@ const REASON_ZH: Record<string, string> = {
 /** The Chinese of one of the device's English messages, or `null` when it is not a known one. */
 export function deviceMessageZh(message: string): string | null {
   let m: RegExpMatchArray | null
+  // What the server tells a device when it could not save an upload (its code, a colon, words).
+  if (message.startsWith('disk_full:')) {
+    return '服务器磁盘已满，这次同步的记录没有保存；记录仍在本机，下次同步时会重新上传'
+  }
+  if (message.startsWith('store_reopened:')) return '服务器磁盘出错后已重新打开存储，请再同步一次'
+  if (message.startsWith('not_saved:')) return '服务器暂时无法保存记录；记录仍在本机，下次同步时会重新上传'
+
   if ((m = message.match(/^(.+) must not be empty$/)) && WHAT_ZH[m[1]]) return `${WHAT_ZH[m[1]]}不能为空`
   if ((m = message.match(/^(.+) is too long: (\d+) characters, at most (\d+)$/)) && WHAT_ZH[m[1]]) {
     return `${WHAT_ZH[m[1]]}太长：${m[2]} 个字符，最多 ${m[3]} 个`

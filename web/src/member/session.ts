@@ -9,6 +9,7 @@ import { ApiError, apiClient, call, type Schemas } from '@/api/client'
 import { messageOf } from '@/shared/action'
 import { allPages } from '@/shared/pages'
 import * as phone from './device'
+import { deviceMessageZh } from '@/device/errors'
 
 const TOKEN_KEY = 'carclub.member.token'
 /** The name this phone is registered under, as the back office lists devices. */
@@ -113,7 +114,9 @@ export function say(err: unknown, locale: string, t: (key: string) => string): s
   if (err instanceof NotMember) return t('member.login.notMember')
   if (err instanceof NotSynced) {
     if (!navigator.onLine) return t('member.offline')
-    return err.failure.code === 'server' && err.failure.detail ? err.failure.detail : t('net.unreachable')
+    const said = err.failure.detail
+    if (err.failure.code !== 'server' || !said) return t('net.unreachable')
+    return (locale.startsWith('zh') && deviceMessageZh(said)) || said
   }
   return messageOf(err, locale)
 }
