@@ -8,6 +8,7 @@
 //! ```
 
 mod import;
+mod js_client;
 mod kpi;
 mod server;
 mod wire;
@@ -127,6 +128,15 @@ enum Scenario {
         #[arg(long, default_value_t = 512)]
         cache_mib: u64,
     },
+    /// The official JS automerge-repo client (node, `bench/js`) fetching N member files from a
+    /// populated server: its CPU, wall time and bytes, and the server's CPU.
+    JsClient {
+        #[arg(long, default_value_t = 10_000)]
+        members: usize,
+        /// Documents requested at a time.
+        #[arg(long, default_value_t = 100)]
+        in_flight: usize,
+    },
     /// Time from process start to `/healthz` with N member files in the store.
     Startup {
         #[arg(long, default_value_t = 100_000)]
@@ -191,6 +201,9 @@ fn main() -> anyhow::Result<()> {
         Scenario::Memory { members } => memory(&data, members, cli.seeders),
         Scenario::Startup { members, runs } => startup(&data, members, cli.seeders, runs),
         Scenario::Kpi { members, runs } => kpi::run(&data, members, cli.seeders, runs),
+        Scenario::JsClient { members, in_flight } => {
+            js_client::run(&data, tmp.path(), members, cli.seeders, in_flight)
+        }
         Scenario::Import {
             customers,
             visits,
