@@ -146,7 +146,7 @@ impl JournalDevice {
             if Instant::now() > deadline {
                 panic!("the journal did not sync in 60 s");
             }
-            let Ws::Binary(b) = ws.read().expect("server answers") else {
+            let Ws::Binary(b) = crate::read_ws(&mut ws).expect("server answers") else {
                 continue;
             };
             match Message::decode(&b).unwrap() {

@@ -138,3 +138,16 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// The next WebSocket message from `ws`, read again when a signal interrupted the read (the
+/// harness's child processes make the test process receive signals; nothing is lost).
+pub fn read_ws<S: std::io::Read + std::io::Write>(
+    ws: &mut tungstenite::WebSocket<S>,
+) -> Result<tungstenite::Message, Box<tungstenite::Error>> {
+    loop {
+        match ws.read() {
+            Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => return other.map_err(Box::new),
+        }
+    }
+}

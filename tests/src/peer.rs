@@ -47,7 +47,7 @@ impl Peer {
             if Instant::now() > deadline {
                 panic!("no answer from the server in 10 s");
             }
-            if let Ws::Binary(b) = self.ws.read().expect("server answers") {
+            if let Ws::Binary(b) = crate::read_ws(&mut self.ws).expect("server answers") {
                 return Message::decode(&b).expect("server frames decode");
             }
         }

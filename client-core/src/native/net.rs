@@ -137,6 +137,8 @@ pub fn sync(device: &mut Device, store: &DirStore, timeout: Duration) -> Result<
                 }
                 Ok(WsMessage::Close(_)) => return Err(NetError::Closed(device.sync_error())),
                 Ok(_) => {}
+                // A signal arrived during the read: nothing was lost, read again.
+                Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(tungstenite::Error::Io(e))
                     if matches!(
                         e.kind(),

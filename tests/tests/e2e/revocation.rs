@@ -18,7 +18,7 @@ fn summary() -> Message {
 
 fn is_closed(peer: &mut Peer) -> bool {
     loop {
-        match peer.ws.read() {
+        match carclub_tests::read_ws(&mut peer.ws) {
             Ok(tungstenite::Message::Close(_)) | Err(_) => return true,
             Ok(tungstenite::Message::Binary(b)) => {
                 if !matches!(Message::decode(&b), Ok(Message::Error { .. })) {
