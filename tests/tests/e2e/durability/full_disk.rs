@@ -20,7 +20,7 @@ use carclub_tests::{ADMIN_PASSWORD, Server};
 
 use super::sigkill_loop::{
     Acked, ApiAcked, Office, Rng, api, assert_all_acked_present, assert_api_acked_present,
-    enrollment, listed, office_worker, open_device, record_acks, sync_once,
+    enroll_a_few, listed, office_worker, open_device, record_acks, sync_once,
 };
 
 const DEVICES: usize = 3;
@@ -182,15 +182,14 @@ fn a_full_disk_refuses_writes_clearly_and_loses_nothing_acknowledged() {
             std::thread::spawn(move || {
                 let mut enrolled = 0;
                 while !stop.load(Ordering::Relaxed) {
-                    for _ in 0..=rng.below(3) {
-                        if enrolled < PER_DEVICE {
-                            device
-                                .enroll_input(enrollment(index, enrolled), native::now_ms())
-                                .unwrap();
-                            enrolled += 1;
-                        }
-                    }
-                    store.write(device.take_dirty()).unwrap();
+                    enroll_a_few(
+                        &mut device,
+                        &store,
+                        &mut rng,
+                        index,
+                        &mut enrolled,
+                        PER_DEVICE,
+                    );
                     let result = sync_once(&mut device, &store, &base);
                     if let Err(e) = &result
                         && (e.contains("disk_full") || e.contains("disk is full"))

@@ -62,6 +62,27 @@ pub(super) fn enrollment(device: usize, n: usize) -> EnrollInput {
     .expect("an enrollment")
 }
 
+/// Records one to three more enrollments of device `index` (at most `most` in all, `enrolled`
+/// so far) and writes them to its store, as a person enrolling between syncs would.
+pub(super) fn enroll_a_few(
+    device: &mut Device,
+    store: &DirStore,
+    rng: &mut Rng,
+    index: usize,
+    enrolled: &mut usize,
+    most: usize,
+) {
+    for _ in 0..=rng.below(3) {
+        if *enrolled < most {
+            device
+                .enroll_input(enrollment(index, *enrolled), native::now_ms())
+                .unwrap();
+            *enrolled += 1;
+        }
+    }
+    store.write(device.take_dirty()).unwrap();
+}
+
 /// Records every enrollment the device's status shows an outcome for; all must be accepted.
 pub(super) fn record_acks(index: usize, device: &Device, acked: &Acked) {
     let outcomes = device.outcomes();
@@ -315,15 +336,14 @@ fn repeated_sigkill_on(backend: Backend) {
                 let mut enrolled = 0;
                 let mut syncs_ok = 0;
                 while !stop.load(Ordering::Relaxed) {
-                    for _ in 0..=rng.below(3) {
-                        if enrolled < PER_DEVICE {
-                            device
-                                .enroll_input(enrollment(index, enrolled), native::now_ms())
-                                .unwrap();
-                            enrolled += 1;
-                        }
-                    }
-                    store.write(device.take_dirty()).unwrap();
+                    enroll_a_few(
+                        &mut device,
+                        &store,
+                        &mut rng,
+                        index,
+                        &mut enrolled,
+                        PER_DEVICE,
+                    );
                     if sync_once(&mut device, &store, &base).is_ok() {
                         syncs_ok += 1;
                     }
