@@ -325,12 +325,28 @@ struct Opened {
 }
 
 impl Opened {
+    /// Opens the database in `dir`. sled's background threads let go of its file lock a moment
+    /// after the last handle of a database drops, so opening again right after closing (a reopen
+    /// after a failed write, a store opened again in the same process) waits for the lock a
+    /// little: up to 5 s, then the lock's error stands (another process holds the store).
     fn open(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
-            .cache_capacity(cache_bytes)
-            .open()?;
+            .cache_capacity(cache_bytes);
+        let mut tries = 0;
+        let db = loop {
+            match config.open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e))
+                    if tries < 100 && e.to_string().contains("could not acquire lock") =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         let meta = db.open_tree("carclub-meta")?;
         Ok(Self { db, meta })
     }
@@ -432,18 +448,7 @@ impl SledStore {
                 }
             }
         }
-        // sled's background threads close its files a moment after the last handle goes.
-        let mut tries = 0;
-        let opened = loop {
-            match Opened::open(&self.dir, self.cache_bytes) {
-                Ok(o) => break o,
-                Err(e) if tries < 100 && !e.is_disk_full() => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-                Err(e) => return Err(e),
-            }
-        };
+        let opened = Opened::open(&self.dir, self.cache_bytes)?;
         *self.open.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(opened));
         tracing::warn!(dir = %self.dir.display(), "the store was reopened after a failed write; what was flushed is kept");
         Ok(())
