@@ -8,9 +8,9 @@
 
 use automerge::ROOT;
 use carclub_protocol::DocumentId;
-use carclub_protocol::docs::VehicleEntry;
+use carclub_protocol::docs::{Allowance, VehicleEntry};
 use carclub_shared::care::{Checklist, InspectionCheck, PreInspection};
-use carclub_shared::projection::MemberState;
+use carclub_shared::program::Program;
 use carclub_shared::{BenefitId, CardNo, EventBody, MemberId, Money, Plate, ShortText, Vin};
 use serde::{Deserialize, Serialize};
 
@@ -115,10 +115,10 @@ impl Device {
         self.docs.get(&id)
     }
 
-    /// The member's state as the server last sent it.
-    fn server_state(&self, member: MemberId) -> Option<MemberState> {
+    /// What is left of the member's benefits as the server last sent it.
+    fn allowances(&self, member: MemberId) -> Option<Vec<Allowance>> {
         let doc = self.member_file(member)?;
-        carclub_protocol::json_am::read_prop(doc, &ROOT, "state")
+        carclub_protocol::json_am::read_prop(doc, &ROOT, "allowances")
             .and_then(|v| serde_json::from_value(v).ok())
     }
 
@@ -162,29 +162,34 @@ impl Device {
                     _ => Vec::new(),
                 }
             });
+        // Names and kinds come from the store's program, which the device holds; what is left
+        // of each, from the member file.
+        let program = self
+            .reg
+            .as_ref()
+            .and_then(|r| Program::preset(&r.store.program));
         let benefits = self
-            .server_state(id)
-            .map(|s| {
-                s.benefits
-                    .iter()
-                    .map(|b| {
-                        let pending = self.pending_uses(id, b.benefit.id());
-                        let kind = serde_json::to_value(&b.benefit)
-                            .ok()
-                            .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
-                            .unwrap_or_default();
-                        BenefitLeft {
-                            id: b.benefit.id().to_string(),
-                            name: b.benefit.name().to_owned(),
-                            kind,
-                            available: b.available,
-                            remaining: b.remaining.map(|r| r.saturating_sub(pending)),
-                            pending,
-                        }
-                    })
-                    .collect()
+            .allowances(id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| {
+                let benefit = BenefitId::parse(&a.benefit).ok();
+                let known = program.as_ref().zip(benefit.as_ref()).and_then(|(p, b)| {
+                    let tier = p.tiers.iter().find(|t| t.id.as_str() == view.tier);
+                    tier.and_then(|t| t.benefit(b))
+                        .or_else(|| p.tiers.iter().find_map(|t| t.benefit(b)))
+                });
+                let pending = benefit.as_ref().map_or(0, |b| self.pending_uses(id, b));
+                BenefitLeft {
+                    name: known.map_or_else(|| a.benefit.clone(), |b| b.name().to_owned()),
+                    kind: known.map(|b| b.kind().to_owned()).unwrap_or_default(),
+                    id: a.benefit,
+                    available: a.available,
+                    remaining: a.remaining.map(|r| r.saturating_sub(pending)),
+                    pending,
+                }
             })
-            .unwrap_or_default();
+            .collect();
         let inspections = self
             .journal()
             .iter()

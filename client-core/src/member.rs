@@ -9,10 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::ROOT;
 use carclub_protocol::DocumentId;
 use carclub_protocol::docs::{self, Club, InvitationEntry, MemberFile, MemberRecord, Outcome};
-use carclub_protocol::json_am;
 use carclub_shared::care::{CallSlot, CareRules, Reminder, upcoming};
 use carclub_shared::complaints::{Channel, Level};
 use carclub_shared::events::WithdrawalReason;
@@ -36,7 +34,8 @@ pub struct MemberCard {
     pub day: String,
     /// The state projected on the phone from the server's events and its own pending ones.
     pub state: MemberState,
-    /// The state the server projected, as last synced.
+    /// The state the store has confirmed: projected from the record's events alone, as last
+    /// synced (absent before the record brought any).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_state: Option<MemberState>,
     /// The tier's name as printed on the card.
@@ -457,8 +456,6 @@ impl Device {
         let reg = self.reg.as_ref()?;
         let file_doc = self.docs.get(&self.doc_url(|d| d.member.as_ref())?)?;
         let file: MemberFile = docs::read_object(file_doc)?;
-        let server_state = json_am::read_prop(file_doc, &ROOT, "state")
-            .and_then(|v| serde_json::from_value::<MemberState>(v).ok());
         let record: MemberRecord = self
             .doc_url(|d| d.record.as_ref())
             .and_then(|id| self.docs.get(&id))
@@ -478,6 +475,9 @@ impl Device {
         let now = Timestamp::from_millis(now_ms);
         let day = now.date();
 
+        // What the store has confirmed: the record's events alone, without this phone's own.
+        let server_state =
+            (!record.events.is_empty()).then(|| project(&program, &record.events, day));
         let record_events = record.events.clone();
         let unanswered = self.unanswered();
         let pending_ids: BTreeSet<_> = unanswered.iter().map(|e| e.id).collect();

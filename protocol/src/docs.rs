@@ -6,7 +6,7 @@
 //! | device status | the device id | the server | `{kind: "device-status", device, events: {event id: outcome}}` |
 //! | directory | the store id | the server | `{kind: "directory", store, members: {member id: entry}}` |
 //! | company directory | the store and company ids | the server | a directory of the members of one company |
-//! | member file | the member id | the server | [`MemberFile`] |
+//! | member file | the member id | the server | [`MemberFile`] and `allowances`: [[`Allowance`]…] (not the projected state) |
 //! | member record | the member id | the server | [`MemberRecord`]: the member's accepted events and invitations, for the member's own devices |
 //! | club | the store id | the server | [`Club`]: what a store offers its members (program, partner merchants) |
 //!
@@ -346,6 +346,21 @@ pub struct MemberFile {
     pub company: Option<CompanyId>,
 }
 
+/// What is left of one of a member's benefits this membership year, as the server last projected
+/// it: what a field device checks a use on site against. The member file carries these instead of
+/// the member's whole projected state (which a device projects itself from the member's record,
+/// with the program it already knows), so a file costs a device few bytes and few operations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allowance {
+    /// The benefit's id in the store's program.
+    pub benefit: String,
+    /// Whether the member may use it today.
+    pub available: bool,
+    /// Times left this membership year, for counted allowances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<u32>,
+}
+
 /// An invitation to a club event, as the invited member's record shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -453,20 +468,37 @@ pub fn write_object(doc: &mut Automerge, kind: DocKind, value: &impl Serialize) 
 /// Sets one entry `key` of the map `field` at the root of a server-owned document to `value`,
 /// writing only what differs (the rest of the map is not read). Returns whether anything changed.
 pub fn write_entry(doc: &mut Automerge, field: &str, key: &str, value: &impl Serialize) -> bool {
-    let Ok(Value::Object(target)) = serde_json::to_value(value) else {
-        return false;
-    };
+    write_entries(doc, field, [(key, value)])
+}
+
+/// Sets several entries of the map `field` at the root of a server-owned document, in one
+/// transaction (one change, however many entries), writing only what differs. An entry whose
+/// value is not an object is skipped. Returns whether anything changed.
+pub fn write_entries<'a, V: Serialize + 'a>(
+    doc: &mut Automerge,
+    field: &str,
+    entries: impl IntoIterator<Item = (&'a str, &'a V)>,
+) -> bool {
     let before = doc.get_heads();
     let mut tx = doc.transaction();
     let map = match tx.get(ROOT, field) {
         Ok(Some((automerge::Value::Object(ObjType::Map), id))) => Ok(id),
         _ => tx.put_object(ROOT, field, ObjType::Map),
     };
-    let entry = map.and_then(|map| match tx.get(&map, key) {
-        Ok(Some((automerge::Value::Object(ObjType::Map), id))) => Ok(id),
-        _ => tx.put_object(&map, key, ObjType::Map),
+    let written = map.and_then(|map| {
+        for (key, value) in entries {
+            let Ok(Value::Object(target)) = serde_json::to_value(value) else {
+                continue;
+            };
+            let entry = match tx.get(&map, key) {
+                Ok(Some((automerge::Value::Object(ObjType::Map), id))) => id,
+                _ => tx.put_object(&map, key, ObjType::Map)?,
+            };
+            json_am::reconcile_map(&mut tx, &entry, &target)?;
+        }
+        Ok(())
     });
-    match entry.and_then(|entry| json_am::reconcile_map(&mut tx, &entry, &target)) {
+    match written {
         Ok(()) => {
             tx.commit();
         }

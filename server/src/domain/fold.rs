@@ -11,7 +11,8 @@
 use automerge::Automerge;
 use carclub_protocol::DocumentId;
 use carclub_protocol::docs::{
-    self, ConflictRef, DeviceStatus, DirectoryEntry, DocKind, MemberFile, Outcome, VehicleEntry,
+    self, Allowance, ConflictRef, DeviceStatus, DirectoryEntry, DocKind, MemberFile, Outcome,
+    VehicleEntry,
 };
 use carclub_shared::events::{Channel, Enrollment};
 use carclub_shared::{
@@ -169,11 +170,11 @@ pub(crate) fn fold_entries(
         core.docs.insert_new(status_id, doc);
     }
     if let Some(doc) = core.docs.get_mut(&status_id) {
-        let mut changed = false;
-        for (key, outcome) in &outcomes {
-            changed |= docs::write_entry(doc, "events", key, outcome);
-        }
-        if changed {
+        // One change for the whole batch, however many events it holds.
+        let entries = outcomes
+            .iter()
+            .map(|(key, outcome)| (key.as_str(), outcome));
+        if docs::write_entries(doc, "events", entries) {
             core.docs.save(&status_id, batch);
             touched.push(status_id);
         }
@@ -951,13 +952,27 @@ fn raise(
     Ok(())
 }
 
-/// A member document: the file, and the member's state from the program engine.
+/// A member document: the file, and what is left of the member's benefits (not the whole state
+/// the program engine projects: a device projects that itself from the member's record).
 #[derive(Serialize)]
 struct MemberDoc<'a> {
     #[serde(flatten)]
     file: &'a MemberFile,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    state: Option<&'a MemberState>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    allowances: Vec<Allowance>,
+}
+
+/// The allowances of `state`'s benefits, as a member document carries them.
+fn allowances(state: &MemberState) -> Vec<Allowance> {
+    state
+        .benefits
+        .iter()
+        .map(|b| Allowance {
+            benefit: b.benefit.id().to_string(),
+            available: b.available,
+            remaining: b.remaining,
+        })
+        .collect()
 }
 
 /// Brings the file's summary fields (status, tier, card) in line with the engine's state.
@@ -1043,7 +1058,7 @@ pub(crate) fn refresh_member(
     let doc_id = docs::member_id(member);
     let doc = MemberDoc {
         file: &file,
-        state: state.as_ref(),
+        allowances: state.as_ref().map(allowances).unwrap_or_default(),
     };
     if write(core, doc_id, DocKind::Member, &doc, batch)? {
         touched.push(doc_id);

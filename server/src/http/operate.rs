@@ -4,7 +4,9 @@
 //! crate) and a backup of the serving store (`GET /api/admin/backup`, the administrator only).
 //!
 //! The series: `carclub_sync_connections` (open sync connections), `carclub_sync_frames_total`
-//! (by `direction`, in or out), the histograms `carclub_sync_fold_seconds` (one incoming frame
+//! (by `direction`, in or out), `carclub_sync_from_store_total` (by `step`: a `document` sent as
+//! stored to a device that held nothing of it, an `acknowledgement` of it taken, neither loading
+//! the document), the histograms `carclub_sync_fold_seconds` (one incoming frame
 //! validated, folded and applied, under the core lock) and `carclub_store_flush_seconds` (one
 //! group-commit flush), and, read when scraped, `carclub_store_bytes`, `carclub_store_keys`
 //! (where the backend counts cheaply: an estimate on PostgreSQL) and `carclub_outbox_backlog`
@@ -56,6 +58,10 @@ pub fn install_metrics() {
         metrics::set_global_recorder(recorder).ok()?;
         metrics::describe_gauge!("carclub_sync_connections", "open sync connections");
         metrics::describe_counter!("carclub_sync_frames_total", "sync frames received and sent");
+        metrics::describe_counter!(
+            "carclub_sync_from_store_total",
+            "documents sent as stored, and their acknowledgements taken, without loading them"
+        );
         metrics::describe_histogram!(
             "carclub_sync_fold_seconds",
             metrics::Unit::Seconds,

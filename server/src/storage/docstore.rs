@@ -43,6 +43,9 @@ struct Entry {
 /// just to learn its heads, so the cap bounds memory without making summaries reload documents.
 pub const CACHE_DOCS: usize = 2_000;
 
+/// A document as stored: its chunks concatenated, and its heads.
+pub type Stored = (Vec<u8>, Vec<ChangeHash>);
+
 /// Where a document stands in the change sequence.
 struct Position {
     seq: u64,
@@ -199,6 +202,34 @@ impl DocStore {
             return Ok(None);
         }
         Ok(self.docs.get(id).map(|e| e.saved_heads.clone()))
+    }
+
+    /// The document as stored — its chunks concatenated, which Automerge loads as one document —
+    /// and its heads, without loading it: what a device that holds nothing of it is sent. `None`
+    /// if the document was never saved, its heads were not recorded, or its copy in memory holds
+    /// changes not saved yet.
+    pub fn stored(&self, store: &dyn Store, id: &DocumentId) -> Result<Option<Stored>, StoreError> {
+        let Some(heads) = self.positions.get(id).and_then(|p| p.heads.as_ref()) else {
+            return Ok(None);
+        };
+        if self
+            .docs
+            .get(id)
+            .is_some_and(|e| e.doc.get_heads() != e.saved_heads)
+        {
+            return Ok(None);
+        }
+        let mut bytes = Vec::new();
+        store.visit(&prefix(id), Order::Forward, &mut |_, v| {
+            bytes.extend_from_slice(v);
+            Ok(true)
+        })?;
+        Ok((!bytes.is_empty()).then(|| (bytes, heads.to_vec())))
+    }
+
+    /// The heads of `id` as last saved, if the change sequence records them (no load).
+    pub fn recorded_heads(&self, id: &DocumentId) -> Option<&[ChangeHash]> {
+        self.positions.get(id).and_then(|p| p.heads.as_deref())
     }
 
     /// How many documents are in memory.

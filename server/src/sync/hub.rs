@@ -306,6 +306,9 @@ impl Hub {
                 return Ok(());
             }
         };
+        if access == Access::Read && self.answer_from_store(core, conn, id, &message)? {
+            return Ok(());
+        }
         if !core.docs.load(core.store.as_ref(), &id)? {
             if access == Access::Write {
                 core.docs.insert_new(id, Automerge::new());
@@ -397,6 +400,108 @@ impl Hub {
         }
         self.reply(core, conn, id);
         Ok(())
+    }
+
+    /// Answers, without loading the document, the two messages of a device's first sync of a
+    /// document it may only read: its request when it holds nothing of it (sent the document as
+    /// stored — the chunks concatenated, a whole document as a v2 sync message carries one —
+    /// with the heads the change sequence records), and its acknowledgement once it holds those
+    /// heads (nothing to answer). The connection's sync state is left as Automerge's own
+    /// `receive_sync_message` and `generate_sync_message` would have left it, so later changes
+    /// reach the device as usual. Whether the message was answered; anything else (a peer
+    /// without v2 messages, changes or needs in the message, heads the server did not send, a
+    /// document with unsaved changes in memory) takes the general path.
+    fn answer_from_store(
+        &mut self,
+        core: &mut Core,
+        conn: u64,
+        id: DocumentId,
+        message: &sync::Message,
+    ) -> Result<bool, SyncError> {
+        let Some(flags) = message.flags else {
+            return Ok(false);
+        };
+        if !message.changes.is_empty() || !message.need.is_empty() {
+            return Ok(false);
+        }
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return Ok(false);
+        };
+        let mut caps = vec![sync::Capability::MessageV2];
+        if flags.contains(sync::MessageFlags::SUPPORTS_SYNC_RESET) {
+            caps.push(sync::Capability::SyncReset);
+        }
+        if message.heads.is_empty() {
+            if c.states.contains_key(&id) {
+                return Ok(false);
+            }
+            let Some((bytes, heads)) = core.docs.stored(core.store.as_ref(), &id)? else {
+                return Ok(false);
+            };
+            let mut state = sync::State::new_read_only();
+            state.their_capabilities = Some(caps);
+            state.peer_read_only = flags.contains(sync::MessageFlags::READ_ONLY);
+            state.their_have = Some(message.have.clone());
+            state.their_heads = Some(Vec::new());
+            state.their_need = Some(Vec::new());
+            state.have_responded = true;
+            state.last_sent_heads.clone_from(&heads);
+            state.in_flight = true;
+            c.states.insert(id, state);
+            let mut out_flags = sync::MessageFlags::new();
+            out_flags.set(sync::MessageFlags::SUPPORTS_SYNC_RESET);
+            out_flags.set(sync::MessageFlags::READ_ONLY);
+            let answer = sync::Message {
+                // What the device is told the server has: everything up to these heads, so it
+                // offers nothing back.
+                have: vec![sync::Have {
+                    last_sync: heads.clone(),
+                    bloom: sync::BloomFilter::default(),
+                }],
+                heads,
+                need: Vec::new(),
+                changes: bytes.into(),
+                flags: Some(out_flags),
+                version: sync::MessageVersion::V2,
+            };
+            let frame = Message::Sync {
+                sender_id: self.peer_id.clone(),
+                target_id: c.peer_id.clone().unwrap_or_default(),
+                document_id: id,
+                data: answer.encode(),
+            };
+            let _ = c.out.send((self.durable.applied(), frame.encode()));
+            metrics::counter!("carclub_sync_from_store_total", "step" => "document").increment(1);
+            return Ok(true);
+        }
+        let Some(heads) = core.docs.recorded_heads(&id) else {
+            return Ok(false);
+        };
+        let Some(state) = c.states.get_mut(&id) else {
+            return Ok(false);
+        };
+        let covered = |hashes: &[automerge::ChangeHash]| hashes.iter().all(|h| heads.contains(h));
+        if message.heads != heads
+            || state.last_sent_heads != heads
+            || !state.have_responded
+            || !message.have.iter().all(|h| covered(&h.last_sync))
+            || core.docs.get(&id).is_some_and(|d| d.get_heads() != heads)
+        {
+            return Ok(false);
+        }
+        // As `receive_sync_message` leaves it for a peer that now holds everything the server
+        // has: nothing in flight, everything sent known to them.
+        state.in_flight = false;
+        state.their_capabilities = Some(caps);
+        state.peer_read_only = flags.contains(sync::MessageFlags::READ_ONLY);
+        state.sent_hashes.clear();
+        state.shared_heads = heads.to_vec();
+        state.their_have = Some(message.have.clone());
+        state.their_heads = Some(heads.to_vec());
+        state.their_need = Some(Vec::new());
+        metrics::counter!("carclub_sync_from_store_total", "step" => "acknowledgement")
+            .increment(1);
+        Ok(true)
     }
 
     /// Answers a device's change cursor with the heads of the documents it may read that changed

@@ -120,6 +120,16 @@ impl Benefit {
         }
     }
 
+    /// The benefit's kind as it is written: `allowance`, `discount`, `free_km` or `service`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Benefit::Allowance { .. } => "allowance",
+            Benefit::Discount { .. } => "discount",
+            Benefit::FreeKm { .. } => "free_km",
+            Benefit::Service { .. } => "service",
+        }
+    }
+
     /// The benefit's name.
     pub fn name(&self) -> &str {
         match self {

@@ -22,6 +22,7 @@ mod conflict_resolution;
 mod durability;
 mod export;
 mod field_visit;
+mod fresh_sync;
 mod import;
 mod interop;
 mod kpi;
