@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use carclub_client::Device;
-use carclub_client::native::{DirStore, now_ms};
+use carclub_client::native::{DirStore, Pacer, now_ms};
 use carclub_protocol::DocumentId;
 use carclub_protocol::docs;
 use carclub_protocol::wire::Message;
@@ -121,8 +121,8 @@ fn own_docs(device: &Device) -> anyhow::Result<Vec<DocumentId>> {
     Ok(vec![docs::journal_id(id), docs::status_id(id)])
 }
 
-/// Syncs `device` with the server at `base`, counting what travels; writes what the device marks
-/// dirty to `store` (or drops it) after every frame, as the native client does.
+/// Syncs `device` with the server at `base`, counting what travels; checks completion and writes
+/// what the device marks dirty to `store` (or drops it) as the native client does ([`Pacer`]).
 pub fn sync(
     device: &mut Device,
     base: &str,
@@ -180,8 +180,12 @@ pub fn sync(
         for frame in device.sync_begin() {
             send(&mut ws, &mut stats, &allowed, frame)?;
         }
+        let mut pacer = Pacer::new();
+        let mut settled = None;
         loop {
-            if done(device) {
+            if let Some(quiet) = settled.take()
+                && pacer.settled(device, store, quiet, done)?
+            {
                 return Ok(());
             }
             if started.elapsed() > timeout {
@@ -195,23 +199,23 @@ pub fn sync(
                 Ok(Ws::Binary(frame)) => {
                     stats.frames_received += 1;
                     stats.payload_received += frame.len() as u64;
-                    for reply in device.sync_receive(&frame)? {
+                    let replies = device.sync_receive(&frame)?;
+                    settled = replies.is_empty().then_some(false);
+                    for reply in replies {
                         send(&mut ws, &mut stats, &allowed, reply)?;
-                    }
-                    let dirty = device.take_dirty();
-                    if let Some(store) = store {
-                        store.write(dirty)?;
                     }
                 }
                 Ok(Ws::Close(_)) => bail!("the server closed ({:?})", device.sync_error()),
                 Ok(_) => {}
+                Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(tungstenite::Error::Io(e))
                     if matches!(
                         e.kind(),
-                        std::io::ErrorKind::WouldBlock
-                            | std::io::ErrorKind::TimedOut
-                            | std::io::ErrorKind::Interrupted
-                    ) => {}
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    settled = Some(true);
+                }
                 Err(e) => bail!("connection failed: {e} ({:?})", device.sync_error()),
             }
         }

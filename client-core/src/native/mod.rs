@@ -4,7 +4,7 @@ mod dirstore;
 mod net;
 
 pub use dirstore::DirStore;
-pub use net::{NetError, register, sync};
+pub use net::{NetError, Pacer, register, sync};
 
 /// Now, in milliseconds since the epoch.
 pub fn now_ms() -> i64 {

@@ -81,6 +81,66 @@ fn set_timeout(ws: &WebSocket<MaybeTlsStream<TcpStream>>, d: Duration) {
     }
 }
 
+/// How often a sync in progress writes what arrived to local storage.
+const WRITE_EVERY: Duration = Duration::from_millis(500);
+
+/// When a sync in progress checks whether it is complete, and writes what arrived.
+///
+/// Completion is checked when the exchange settles (a frame needed no answer, or the line went
+/// quiet), not after every frame: a first sync of thousands of documents is thousands of frames.
+/// Checking looks at every document exchanged, so while frames keep coming it takes at most a
+/// fifth of the time (after a check that took t, not again for 4t); a quiet line is checked at
+/// once. What arrived is written at most every [`WRITE_EVERY`], as one write however many
+/// documents, and once more when the session ends: what the server sent and a crash lost is
+/// sent again at the next sync.
+pub struct Pacer {
+    written: Instant,
+    next_check: Instant,
+}
+
+impl Default for Pacer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pacer {
+    /// A pacer for a session starting now.
+    pub fn new() -> Self {
+        Self {
+            written: Instant::now(),
+            next_check: Instant::now(),
+        }
+    }
+
+    /// The exchange settled (`quiet`: the line went quiet rather than a frame needing no
+    /// answer): whether the session is `done`, writing what arrived to `store` when it is time.
+    pub fn settled(
+        &mut self,
+        device: &mut Device,
+        store: Option<&DirStore>,
+        quiet: bool,
+        done: impl Fn(&Device) -> bool,
+    ) -> std::io::Result<bool> {
+        let now = Instant::now();
+        if !quiet && now < self.next_check {
+            return Ok(false);
+        }
+        if done(device) {
+            return Ok(true);
+        }
+        self.next_check = Instant::now() + now.elapsed() * 4;
+        if self.written.elapsed() >= WRITE_EVERY {
+            let dirty = device.take_dirty();
+            if let Some(store) = store {
+                store.write(dirty)?;
+            }
+            self.written = Instant::now();
+        }
+        Ok(false)
+    }
+}
+
 /// Syncs `device` with its server until complete or `timeout`; persists to `store` as it goes.
 pub fn sync(device: &mut Device, store: &DirStore, timeout: Duration) -> Result<(), NetError> {
     let server = device
@@ -109,16 +169,13 @@ pub fn sync(device: &mut Device, store: &DirStore, timeout: Duration) -> Result<
             ws.send(WsMessage::Binary(frame.into()))
                 .map_err(|e| NetError::Closed(Some(e.to_string())))?;
         }
-        // Completion is checked when the exchange settles (a frame needed no answer, or the line
-        // went quiet), not after every frame: a first sync of thousands of documents is thousands of
-        // frames. What arrived is written to local storage at the same moments.
-        let mut settled = false;
+        let mut pacer = Pacer::new();
+        let mut settled = None;
         loop {
-            if settled {
-                store.write(device.take_dirty())?;
-                if device.sync_complete() {
-                    break;
-                }
+            if let Some(quiet) = settled.take()
+                && pacer.settled(device, Some(store), quiet, Device::sync_complete)?
+            {
+                break;
             }
             if started.elapsed() > timeout {
                 return Err(NetError::Timeout {
@@ -129,7 +186,7 @@ pub fn sync(device: &mut Device, store: &DirStore, timeout: Duration) -> Result<
             match ws.read() {
                 Ok(WsMessage::Binary(frame)) => {
                     let replies = device.sync_receive(&frame)?;
-                    settled = replies.is_empty();
+                    settled = replies.is_empty().then_some(false);
                     for reply in replies {
                         ws.send(WsMessage::Binary(reply.into()))
                             .map_err(|e| NetError::Closed(Some(e.to_string())))?;
@@ -145,7 +202,7 @@ pub fn sync(device: &mut Device, store: &DirStore, timeout: Duration) -> Result<
                         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                     ) =>
                 {
-                    settled = true;
+                    settled = Some(true);
                 }
                 Err(_) => return Err(NetError::Closed(device.sync_error())),
             }
