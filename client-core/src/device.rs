@@ -227,6 +227,15 @@ fn field<T>(
     })
 }
 
+/// Reads a stored JSON entry. Through `&str` like every other JSON the device reads, so the wasm
+/// holds one JSON text reader (each type's `Deserialize` is compiled once per reader).
+fn stored_json<T: serde::de::DeserializeOwned>(key: &str, value: &[u8]) -> Result<T, ClientError> {
+    std::str::from_utf8(value)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
+        .map_err(|e| ClientError::Corrupt(format!("{key}: {e}")))
+}
+
 impl Device {
     /// Opens the device from its stored key/values; no entries gives an unregistered device.
     pub fn open(entries: Vec<(String, Vec<u8>)>) -> Result<Device, ClientError> {
@@ -243,13 +252,9 @@ impl Device {
         };
         for (key, value) in entries {
             if key == KEY_REGISTRATION {
-                device.reg = Some(
-                    serde_json::from_slice(&value)
-                        .map_err(|e| ClientError::Corrupt(format!("{key}: {e}")))?,
-                );
+                device.reg = Some(stored_json(&key, &value)?);
             } else if key == KEY_STATE {
-                device.state = serde_json::from_slice(&value)
-                    .map_err(|e| ClientError::Corrupt(format!("{key}: {e}")))?;
+                device.state = stored_json(&key, &value)?;
             } else if let Some(id) = key.strip_prefix(SYNC_PREFIX) {
                 let id: DocumentId = id
                     .parse()
@@ -533,7 +538,7 @@ impl Device {
             .flat_map(|r| r.card_blocks.iter().cloned())
             .collect();
         blocks.extend(self.status().card_blocks.values().cloned());
-        blocks.sort_by_key(CardBlock::key);
+        carclub_shared::sorting::sort_by_key(&mut blocks, CardBlock::key);
         blocks.dedup();
         blocks
     }
@@ -730,7 +735,7 @@ impl Device {
             }
         };
         let mut documents_seen = input.documents_seen;
-        documents_seen.sort();
+        carclub_shared::sorting::sort(&mut documents_seen);
         documents_seen.dedup();
         let enrollment = Enrollment {
             member: MemberId::new(),

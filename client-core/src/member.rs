@@ -355,7 +355,7 @@ impl Device {
                 _ => {}
             }
         }
-        withdrawals.sort_by_key(|(at, _)| *at);
+        carclub_shared::sorting::sort_by_key(&mut withdrawals, |(at, _)| *at);
         let mut out: Vec<Request> = self
             .journal()
             .iter()
@@ -424,7 +424,7 @@ impl Device {
         let status = self.status();
         let mut out: BTreeMap<String, Answer> = BTreeMap::new();
         let mut given = self.journal().to_vec();
-        given.sort_by_key(|e| e.order_key());
+        carclub_shared::sorting::sort_by_key(&mut given, |e| e.order_key());
         for e in &given {
             let EventBody::InvitationAnswered {
                 activity,
@@ -510,7 +510,7 @@ impl Device {
                 }
             })
             .collect();
-        invitations.sort_by_key(|i| i.entry.starts_at);
+        carclub_shared::sorting::sort_by_key(&mut invitations, |i| i.entry.starts_at);
         let partners = club
             .partners
             .into_values()

@@ -125,7 +125,9 @@ pub fn members(device: &Device) -> Vec<MemberView> {
         );
     }
     let mut list: Vec<MemberView> = out.into_values().collect();
-    list.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    carclub_shared::sorting::sort_by(&mut list, |a, b| {
+        a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
+    });
     list
 }
 

@@ -18,8 +18,39 @@ mod lifecycle;
 
 pub use lifecycle::{Category, Order, OrderLine, WithdrawalReason};
 
+/// A JSON object's field read as `T`; `missing` when absent.
+fn take_field<T: serde::de::DeserializeOwned>(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    name: &'static str,
+) -> Result<T, serde_json::Error> {
+    match map.remove(name) {
+        Some(value) => T::deserialize(value),
+        None => Err(serde::de::Error::missing_field(name)),
+    }
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut map = serde_json::Map::deserialize(d)?;
+        let read = |map: &mut serde_json::Map<String, serde_json::Value>| {
+            Ok::<_, serde_json::Error>(Event {
+                id: take_field(map, "id")?,
+                at: take_field(map, "at")?,
+                device: take_field(map, "device")?,
+                seq: take_field(map, "seq")?,
+                author: take_field(map, "author")?,
+                body: EventBody::from_tagged_map(std::mem::take(map))?,
+            })
+        };
+        read(&mut map).map_err(serde::de::Error::custom)
+    }
+}
+
 /// One event with its envelope: who recorded it, where and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Read by its own `Deserialize`: the same JSON as serde's flattened form, read through one
+/// `serde_json` map (see [`crate::tagged`]), which keeps the device's wasm small.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     /// Unique id; the same id is the same event.
@@ -49,8 +80,11 @@ impl Event {
     }
 }
 
+crate::tagged::tagged_enum! {
+tag = "type",
+twin = [#[serde(remote = "EventBody", rename_all = "snake_case")]],
 /// What happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventBody {
@@ -261,6 +295,7 @@ pub enum EventBody {
         reason: Option<ShortText>,
     },
 }
+}
 
 fn one() -> u32 {
     1
@@ -441,8 +476,11 @@ pub struct VisitEnded {
     pub notes: Option<LongText>,
 }
 
+crate::tagged::tagged_enum! {
+tag = "kind",
+twin = [#[serde(remote = "Channel", rename_all = "snake_case")]],
 /// How a member came to the club (DOMAIN.md §2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(as = EnrollmentChannel))]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -457,6 +495,7 @@ pub enum Channel {
     OnSite { visit: VisitId },
     /// Joined in a promotional campaign.
     Campaign,
+}
 }
 
 /// The documents staff saw and copied (DOMAIN.md §2).
@@ -603,6 +642,49 @@ mod tests {
         );
         let back: Event = serde_json::from_value(serde_json::to_value(&e).unwrap()).unwrap();
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn events_read_from_text_and_values_alike_and_say_what_is_wrong() {
+        let json = enrollment_json();
+        let from_value: Event = serde_json::from_value(json.clone()).unwrap();
+        let from_text: Event = serde_json::from_str(&json.to_string()).unwrap();
+        assert_eq!(from_value, from_text);
+
+        // Fields no variant knows are ignored, as serde's flattened form did.
+        let mut extra = json.clone();
+        extra["unknown"] = "x".into();
+        assert_eq!(serde_json::from_value::<Event>(extra).unwrap(), from_value);
+
+        let error = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut bad = json.clone();
+            edit(&mut bad);
+            serde_json::from_value::<Event>(bad)
+                .unwrap_err()
+                .to_string()
+        };
+        let no_type = error(&|v| {
+            v.as_object_mut().unwrap().remove("type");
+        });
+        assert!(no_type.contains("missing field `type`"), "{no_type}");
+        let no_seq = error(&|v| {
+            v.as_object_mut().unwrap().remove("seq");
+        });
+        assert!(no_seq.contains("missing field `seq`"), "{no_seq}");
+        let unknown = error(&|v| v["type"] = "teleported".into());
+        assert!(
+            unknown.contains("unknown variant `teleported`"),
+            "{unknown}"
+        );
+        let no_member = error(&|v| {
+            v.as_object_mut().unwrap().remove("member");
+        });
+        assert!(no_member.contains("missing field `member`"), "{no_member}");
+        let not_a_map = serde_json::from_str::<Event>("[1, 2]").unwrap_err();
+        assert!(
+            not_a_map.to_string().contains("invalid type"),
+            "{not_a_map}"
+        );
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub mod projection;
 pub mod roles;
 pub mod satisfaction;
 pub mod simulate;
+pub mod sorting;
+#[doc(hidden)]
+pub mod tagged;
 pub mod types;
 pub mod workdays;
 

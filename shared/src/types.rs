@@ -873,26 +873,26 @@ impl Timestamp {
     /// Parses RFC 3339 text, or a plain date (the start of that business day).
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let t = input.trim();
-        if let Ok(dt) = OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339) {
-            return Ok(Self::from_datetime(dt));
+        if let Some(nanos) = datetime_text::parse_rfc3339_nanos(t) {
+            return Ok(Self((nanos / 1_000_000) as i64));
         }
-        let fmt = time::macros::format_description!("[year]-[month]-[day]");
-        Date::parse(t, &fmt).map(Self::start_of).map_err(|_| {
-            invalid(
-                "time",
-                input,
-                "expected RFC 3339 (2026-01-31T09:00:00+08:00) or a date",
-            )
-        })
+        datetime_text::parse_date(t)
+            .map(Self::start_of)
+            .ok_or_else(|| {
+                invalid(
+                    "time",
+                    input,
+                    "expected RFC 3339 (2026-01-31T09:00:00+08:00) or a date",
+                )
+            })
     }
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let dt = self.to_datetime().to_offset(BUSINESS_OFFSET);
-        match dt.format(&time::format_description::well_known::Rfc3339) {
-            Ok(s) => f.write_str(&s),
-            Err(_) => write!(f, "{}ms", self.0),
+        match datetime_text::format_rfc3339(i128::from(self.0) * 1_000_000, BUSINESS_OFFSET) {
+            Some(s) => f.write_str(&s),
+            None => write!(f, "{}ms", self.0),
         }
     }
 }
@@ -910,6 +910,9 @@ impl<'de> Deserialize<'de> for Timestamp {
 
 /// Serde for `time::Date` as `YYYY-MM-DD` text: `#[serde(with = "crate::types::iso_date")]`.
 pub mod iso_date;
+
+/// RFC 3339 and `YYYY-MM-DD` text without `time`'s general parser and formatter.
+pub mod datetime_text;
 
 #[cfg(feature = "openapi")]
 pub mod openapi;

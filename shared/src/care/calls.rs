@@ -145,7 +145,7 @@ pub enum NextStep {
 /// What comes after `attempts` (in any order) on a task first due on `first_due`, at `now`.
 pub fn next_step(first_due: Date, attempts: &[Attempt], now: Timestamp) -> NextStep {
     let mut sorted = attempts.to_vec();
-    sorted.sort_by_key(|a| (a.at, a.slot, a.outcome));
+    crate::sorting::sort_by_key(&mut sorted, |a| (a.at, a.slot, a.outcome));
     let mut start = first_due;
     let mut tried: Vec<CallSlot> = Vec::new();
     let mut wrong_number = false;
@@ -185,7 +185,7 @@ pub fn next_step(first_due: Date, attempts: &[Attempt], now: Timestamp) -> NextS
     if now.date() > by {
         return NextStep::SendSmsAndFail;
     }
-    tried.sort();
+    crate::sorting::sort(&mut tried);
     NextStep::CallAgain { avoid: tried, by }
 }
 

@@ -122,7 +122,7 @@ impl TryFrom<Vec<InspectionCheck>> for Checklist {
                 _ => return Err(format!("the checklist has {} twice", item.as_str())),
             }
         }
-        checks.sort_by_key(|c| c.item);
+        crate::sorting::sort_by_key(&mut checks, |c| c.item);
         Ok(Self(checks))
     }
 }

@@ -421,7 +421,9 @@ pub fn upcoming(
 }
 
 fn finish(out: &mut Vec<Reminder>) {
-    out.sort_by(|a, b| (a.due, a.kind, &a.vin).cmp(&(b.due, b.kind, &b.vin)));
+    crate::sorting::sort_by(out, |a, b| {
+        (a.due, a.kind, &a.vin).cmp(&(b.due, b.kind, &b.vin))
+    });
     out.dedup_by(|a, b| (a.due, a.kind, &a.vin) == (b.due, b.kind, &b.vin));
 }
 

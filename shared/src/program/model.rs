@@ -81,8 +81,11 @@ impl Tier {
     }
 }
 
+crate::tagged::tagged_enum! {
+tag = "kind",
+twin = [#[serde(remote = "Benefit", rename_all = "snake_case", deny_unknown_fields)]],
 /// One benefit of a tier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Benefit {
@@ -107,6 +110,7 @@ pub enum Benefit {
     },
     /// A yes/no service (insurance-claim agency, 24 h emergency repair).
     Service { id: BenefitId, name: String },
+}
 }
 
 impl Benefit {
@@ -207,8 +211,11 @@ pub enum UpgradeMode {
     Application,
 }
 
+crate::tagged::tagged_enum! {
+tag = "kind",
+twin = [#[serde(remote = "Condition", rename_all = "snake_case", deny_unknown_fields)]],
 /// One condition of an upgrade rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
@@ -249,6 +256,7 @@ pub enum Condition {
     },
     /// A manager's grant (special contribution, confirmed VIP applicant).
     Manual,
+}
 }
 
 /// The sub-condition of a spend condition.

@@ -60,7 +60,7 @@ pub fn project(program: &Program, events: &[Event], at: Date) -> MemberState {
 /// arrival order, because ties in the order key are broken by the events' JSON.
 pub fn ordered(events: &[Event]) -> Vec<&Event> {
     let mut sorted: Vec<&Event> = events.iter().collect();
-    sorted.sort_by(|a, b| {
+    crate::sorting::sort_by(&mut sorted, |a, b| {
         a.order_key().cmp(&b.order_key()).then_with(|| {
             let json = |e: &Event| serde_json::to_string(e).unwrap_or_default();
             json(a).cmp(&json(b))

@@ -194,7 +194,7 @@ pub fn check_store(program: &Program, events: &[Event], at: Date) -> Vec<Violati
         }
     }
     for (vin, mut cards) in by_vin.into_iter().filter(|(_, c)| c.len() > 1) {
-        cards.sort();
+        crate::sorting::sort(&mut cards);
         cards.dedup();
         if cards.len() > 1 {
             out.push(Violation::SecondActiveCard { vin, cards });

@@ -4,19 +4,21 @@
 use serde::{Deserialize, Deserializer, Serializer};
 use time::Date;
 
-const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]");
+use super::datetime_text;
 
 /// Writes the date as `YYYY-MM-DD`.
 pub fn serialize<S: Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
-    let text = date.format(FORMAT).map_err(serde::ser::Error::custom)?;
-    s.serialize_str(&text)
+    s.serialize_str(&datetime_text::format_date(*date))
 }
 
 /// Reads a `YYYY-MM-DD` date.
 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
     let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
-    Date::parse(&text, FORMAT).map_err(serde::de::Error::custom)
+    datetime_text::parse_date(&text).ok_or_else(|| {
+        serde::de::Error::custom(format_args!(
+            "{text:?} is not a date written YYYY-MM-DD (2026-03-01)"
+        ))
+    })
 }
 
 /// The same for `Option<Date>`.
