@@ -4,7 +4,10 @@
 //! sends its change cursor (a `carclub-heads` summary). The server answers with the heads of every
 //! document the device may read that changed since that cursor; the device runs an Automerge sync
 //! exchange only for those whose heads differ from its own, and for documents it wants but does not
-//! hold yet (its status, the store directory, each member file the directory lists). Sync states
+//! hold yet (its status, the store directory, each member file the directory lists). What it holds
+//! nothing of it fetches by the page (`carclub-fetch`): the server answers with the documents whole,
+//! as stored (`carclub-docs`), and both sides then keep the sync state of a completed exchange for
+//! each, so a first sync of ten thousand member files is a few dozen frames. Sync states
 //! are kept between sessions, so an exchange sends only what the other side lacks. A device that
 //! holds N documents of which k changed pays for k, not N.
 //!
@@ -20,9 +23,11 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use automerge::Automerge;
 use automerge::sync::{self, SyncDoc};
 use carclub_protocol::DocumentId;
-use carclub_protocol::wire::{Message, PROTOCOL_VERSION, PeerMetadata};
+use carclub_protocol::pack;
+use carclub_protocol::wire::{MAX_FETCH, Message, PROTOCOL_VERSION, PeerMetadata};
 
 use crate::device::Device;
 use crate::error::ClientError;
@@ -33,6 +38,8 @@ pub(crate) struct SyncSession {
     server: Option<String>,
     states: HashMap<DocumentId, sync::State>,
     unavailable: HashSet<DocumentId>,
+    /// Documents asked for by the page (`carclub-fetch`) and not answered yet.
+    fetching: HashSet<DocumentId>,
     /// The server's cursor, once the last page of its summary arrived.
     cursor: Option<u64>,
     pub(crate) last_error: Option<String>,
@@ -58,6 +65,7 @@ impl Device {
             server: None,
             states: HashMap::new(),
             unavailable: HashSet::new(),
+            fetching: HashSet::new(),
             cursor: None,
             last_error: None,
         });
@@ -107,7 +115,7 @@ impl Device {
     fn offer(&mut self, id: DocumentId) -> Option<Vec<u8>> {
         let session = self.session.as_mut()?;
         let server = session.server.clone()?;
-        if session.unavailable.contains(&id) {
+        if session.unavailable.contains(&id) || session.fetching.contains(&id) {
             return None;
         }
         let doc = self.docs.entry(id).or_default();
@@ -136,6 +144,70 @@ impl Device {
             }
         };
         Some(frame.encode())
+    }
+
+    /// Asks for documents: those this device holds nothing of and is not exchanging by the page
+    /// (`carclub-fetch`, answered with the documents whole), the others with a sync message each.
+    fn fetch_or_offer(&mut self, ids: impl IntoIterator<Item = DocumentId>) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut fetch = Vec::new();
+        let mut seen = HashSet::new();
+        for id in ids {
+            let Some(session) = self.session.as_ref() else {
+                return out;
+            };
+            if session.unavailable.contains(&id)
+                || session.fetching.contains(&id)
+                || !seen.insert(id)
+            {
+                continue;
+            }
+            let held = self
+                .docs
+                .get(&id)
+                .is_some_and(|d| !d.get_heads().is_empty());
+            if held || session.states.contains_key(&id) {
+                out.extend(self.offer(id));
+            } else {
+                fetch.push(id);
+            }
+        }
+        let Some(session) = self.session.as_mut() else {
+            return out;
+        };
+        let Some(server) = session.server.clone() else {
+            return out;
+        };
+        session.fetching.extend(fetch.iter().copied());
+        for page in fetch.chunks(MAX_FETCH) {
+            let frame = Message::Fetch {
+                sender_id: session.peer_id.clone(),
+                target_id: server.clone(),
+                documents: page.to_vec(),
+            };
+            out.push(frame.encode());
+        }
+        out
+    }
+
+    /// What to ask for after documents arrived: a directory newly listed (a reassignment), and
+    /// the files of members new in the directories.
+    fn follow_directories(
+        &mut self,
+        members_before: &Arc<Vec<DocumentId>>,
+        directories_before: &[DocumentId],
+    ) -> Vec<Vec<u8>> {
+        let mut ids: Vec<DocumentId> = self
+            .directory_ids()
+            .into_iter()
+            .filter(|id| !directories_before.contains(id))
+            .collect();
+        let members_after = self.directory_members();
+        if !Arc::ptr_eq(&members_after, members_before) {
+            let known: HashSet<&DocumentId> = members_before.iter().collect();
+            ids.extend(members_after.iter().filter(|id| !known.contains(id)));
+        }
+        self.fetch_or_offer(ids)
     }
 
     /// Takes one frame from the server; returns the frames to send back.
@@ -189,6 +261,7 @@ impl Device {
                         s.cursor = Some(cursor);
                     }
                 }
+                let mut differ = Vec::new();
                 for (id, heads) in entries {
                     let mut theirs: Vec<[u8; 32]> = heads;
                     theirs.sort();
@@ -199,15 +272,16 @@ impl Device {
                         .unwrap_or_default();
                     ours.sort();
                     if ours != theirs {
-                        out.extend(self.offer(id));
+                        differ.push(id);
                     }
                 }
                 // Documents wanted but never fetched (a first sync, or one cut short).
-                for id in self.wanted() {
-                    if self.docs.get(&id).is_none_or(|d| d.get_heads().is_empty()) {
-                        out.extend(self.offer(id));
-                    }
-                }
+                let missing: Vec<DocumentId> = self
+                    .wanted()
+                    .into_iter()
+                    .filter(|id| self.docs.get(id).is_none_or(|d| d.get_heads().is_empty()))
+                    .collect();
+                out.extend(self.fetch_or_offer(differ.into_iter().chain(missing)));
             }
             Message::Sync {
                 document_id, data, ..
@@ -231,20 +305,49 @@ impl Device {
                     self.mark_doc(document_id);
                 }
                 out.extend(self.offer(document_id));
-                // A directory newly listed (a reassignment): fetch it.
-                for id in self.directory_ids() {
-                    if !directories_before.contains(&id) {
-                        out.extend(self.offer(id));
-                    }
+                out.extend(self.follow_directories(&members_before, &directories_before));
+            }
+            Message::Documents {
+                data,
+                unavailable,
+                declined,
+                ..
+            } => {
+                let page = pack::unpack(&data).map_err(|e| ClientError::Protocol(e.to_string()))?;
+                let members_before = self.directory_members();
+                let directories_before = self.directory_ids();
+                let Some(session) = self.session.as_mut() else {
+                    return Ok(out);
+                };
+                for id in unavailable {
+                    session.fetching.remove(&id);
+                    session.unavailable.insert(id);
                 }
-                // New members in the directories: fetch their files too.
-                let members_after = self.directory_members();
-                if !Arc::ptr_eq(&members_after, &members_before) {
-                    let known: HashSet<&DocumentId> = members_before.iter().collect();
-                    for id in members_after.iter().filter(|id| !known.contains(id)) {
-                        out.extend(self.offer(*id));
-                    }
+                for id in &declined {
+                    session.fetching.remove(id);
                 }
+                let mut arrived = Vec::new();
+                for d in page {
+                    // Only what was asked for and not answered yet.
+                    if !session.fetching.remove(&d.id) {
+                        continue;
+                    }
+                    let doc = Automerge::load(&d.bytes)
+                        .map_err(|e| ClientError::Protocol(format!("document {}: {e}", d.id)))?;
+                    session
+                        .states
+                        .insert(d.id, pack::synced_state(&d.heads, false));
+                    self.docs.insert(d.id, doc);
+                    arrived.push(d.id);
+                }
+                for id in arrived {
+                    self.mark_doc(id);
+                }
+                // Declined: the usual exchange.
+                for id in declined {
+                    out.extend(self.offer(id));
+                }
+                out.extend(self.follow_directories(&members_before, &directories_before));
             }
             Message::DocUnavailable { document_id, .. } => {
                 if let Some(s) = self.session.as_mut() {
@@ -285,7 +388,8 @@ impl Device {
             theirs.sort();
             ours == theirs
         };
-        session.states.keys().all(in_step)
+        session.fetching.is_empty()
+            && session.states.keys().all(in_step)
             && self.wanted().iter().all(|id| {
                 self.docs.get(id).is_some_and(|d| !d.get_heads().is_empty())
                     || session.unavailable.contains(id)

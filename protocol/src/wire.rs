@@ -124,6 +124,15 @@ pub const MAX_SUMMARY_ENTRIES: usize = 200_000;
 /// The `type` of carclub's [`Message::HeadsSummary`] extension.
 pub const HEADS_SUMMARY_TYPE: &str = "carclub-heads";
 
+/// The `type` of carclub's [`Message::Fetch`] extension.
+pub const FETCH_TYPE: &str = "carclub-fetch";
+
+/// The `type` of carclub's [`Message::Documents`] extension.
+pub const DOCUMENTS_TYPE: &str = "carclub-docs";
+
+/// Most documents one [`Message::Fetch`] names.
+pub const MAX_FETCH: usize = 1000;
+
 /// CBOR tag cbor-x puts on a `Uint8Array` unless told not to (RFC 8746, uint8 typed array).
 const TAG_UINT8_ARRAY: u64 = 64;
 
@@ -272,6 +281,34 @@ pub enum Message {
         /// `cursor`; the device asks again from there for the next page.
         more: bool,
     },
+    /// `carclub-fetch` (carclub extension): a device asks for documents it holds nothing of, at
+    /// most [`MAX_FETCH`] at once, instead of one `request` each. The server answers with one or
+    /// more [`Message::Documents`] that together name every document asked for once.
+    Fetch {
+        /// `senderId`.
+        sender_id: String,
+        /// `targetId`.
+        target_id: String,
+        /// `documents`: the 16-byte ids, one after another, in one byte string.
+        documents: Vec<DocumentId>,
+    },
+    /// `carclub-docs` (carclub extension): documents a device fetched, whole, as the server
+    /// stores them (`data`: [`crate::pack`]), and those it may not read or that do not exist
+    /// (`unavailable`), or that it is to sync the usual way (`declined`: its own, or one whose
+    /// latest changes are not stored yet). Both sides then hold each packed document at the
+    /// heads it carries, as after a completed sync exchange, and go on syncing it as usual.
+    Documents {
+        /// `senderId`.
+        sender_id: String,
+        /// `targetId`.
+        target_id: String,
+        /// `data`: the packed documents.
+        data: Vec<u8>,
+        /// `unavailable`: 16-byte ids in one byte string.
+        unavailable: Vec<DocumentId>,
+        /// `declined`: 16-byte ids in one byte string.
+        declined: Vec<DocumentId>,
+    },
     /// Any other `type`: to be ignored (only the type name is kept).
     Unknown {
         /// The `type` field.
@@ -363,6 +400,8 @@ impl Message {
             Message::RemoteSubscriptionChange { .. } => "remote-subscription-change",
             Message::RemoteHeadsChanged { .. } => "remote-heads-changed",
             Message::HeadsSummary { .. } => HEADS_SUMMARY_TYPE,
+            Message::Fetch { .. } => FETCH_TYPE,
+            Message::Documents { .. } => DOCUMENTS_TYPE,
             Message::Unknown { type_name } => type_name,
         }
     }
@@ -379,7 +418,9 @@ impl Message {
             | Message::Ephemeral { sender_id, .. }
             | Message::RemoteSubscriptionChange { sender_id, .. }
             | Message::RemoteHeadsChanged { sender_id, .. }
-            | Message::HeadsSummary { sender_id, .. } => Some(sender_id),
+            | Message::HeadsSummary { sender_id, .. }
+            | Message::Fetch { sender_id, .. }
+            | Message::Documents { sender_id, .. } => Some(sender_id),
             Message::Error { sender_id, .. } => sender_id.as_deref(),
             Message::Unknown { .. } => None,
         }
@@ -569,6 +610,36 @@ impl Message {
                     e.bool(true);
                 }
             }
+            Message::Fetch {
+                sender_id,
+                target_id,
+                documents,
+            } => {
+                e.map(4);
+                e.entry_text("type", FETCH_TYPE);
+                e.entry_text("senderId", sender_id);
+                e.entry_text("targetId", target_id);
+                e.text("documents");
+                e.bytes(&id_bytes(documents));
+            }
+            Message::Documents {
+                sender_id,
+                target_id,
+                data,
+                unavailable,
+                declined,
+            } => {
+                e.map(6);
+                e.entry_text("type", DOCUMENTS_TYPE);
+                e.entry_text("senderId", sender_id);
+                e.entry_text("targetId", target_id);
+                e.text("data");
+                e.bytes(data);
+                e.text("unavailable");
+                e.bytes(&id_bytes(unavailable));
+                e.text("declined");
+                e.bytes(&id_bytes(declined));
+            }
             Message::Unknown { type_name } => {
                 e.map(1);
                 e.entry_text("type", type_name);
@@ -665,10 +736,27 @@ impl Message {
                 entries: f.summary_entries()?,
                 more: f.opt_bool("more")?.unwrap_or(false),
             },
+            FETCH_TYPE => Message::Fetch {
+                sender_id: f.id("senderId")?,
+                target_id: f.id("targetId")?,
+                documents: f.id_bytes("documents", MAX_FETCH)?,
+            },
+            DOCUMENTS_TYPE => Message::Documents {
+                sender_id: f.id("senderId")?,
+                target_id: f.id("targetId")?,
+                data: f.bytes("data")?,
+                unavailable: f.id_bytes("unavailable", MAX_FETCH)?,
+                declined: f.id_bytes("declined", MAX_FETCH)?,
+            },
             _ => Message::Unknown { type_name },
         };
         Ok(message)
     }
+}
+
+/// Document ids as one byte string: their 16 bytes each, one after another.
+fn id_bytes(ids: &[DocumentId]) -> Vec<u8> {
+    ids.iter().flat_map(|id| *id.as_bytes()).collect()
 }
 
 fn len_u64(len: usize) -> u64 {
@@ -808,6 +896,26 @@ impl<'a> Fields<'a> {
 
     fn uint(&self, field: &'static str) -> Result<u64, WireError> {
         uint_value(self.require(field)?, field)
+    }
+
+    /// Document ids packed 16 bytes each in one byte string, at most `max` of them.
+    fn id_bytes(&self, field: &'static str, max: usize) -> Result<Vec<DocumentId>, WireError> {
+        let bytes = byte_value(self.require(field)?, field)?;
+        if !bytes.len().is_multiple_of(16) {
+            return Err(WireError::WrongType { field });
+        }
+        let len = bytes.len() / 16;
+        if len > max {
+            return Err(WireError::TooManyItems { field, len, max });
+        }
+        Ok(bytes
+            .chunks_exact(16)
+            .map(|c| {
+                let mut id = [0u8; 16];
+                id.copy_from_slice(c);
+                DocumentId::from_bytes(id)
+            })
+            .collect())
     }
 
     fn document_id(&self, field: &'static str) -> Result<DocumentId, WireError> {
@@ -1316,8 +1424,61 @@ mod tests {
                     entries,
                     more
                 }),
+            (id(), id(), proptest::collection::vec(doc_id(), 0..4)).prop_map(
+                |(s, t, documents)| Message::Fetch {
+                    sender_id: s,
+                    target_id: t,
+                    documents
+                }
+            ),
+            (
+                id(),
+                id(),
+                proptest::collection::vec(any::<u8>(), 0..40),
+                proptest::collection::vec(doc_id(), 0..3),
+                proptest::collection::vec(doc_id(), 0..3)
+            )
+                .prop_map(|(s, t, data, unavailable, declined)| Message::Documents {
+                    sender_id: s,
+                    target_id: t,
+                    data,
+                    unavailable,
+                    declined
+                }),
             "x-[a-z]{1,10}".prop_map(|type_name| Message::Unknown { type_name }),
         ]
+    }
+
+    #[test]
+    fn a_fetch_names_at_most_its_limit_of_whole_ids() {
+        let fetch = |documents: Vec<DocumentId>| Message::Fetch {
+            sender_id: "d".into(),
+            target_id: "s".into(),
+            documents,
+        };
+        let most = fetch((0..MAX_FETCH).map(|_| DocumentId::random()).collect());
+        assert_eq!(Message::decode(&most.encode()), Ok(most));
+        let over = fetch((0..=MAX_FETCH).map(|_| DocumentId::random()).collect());
+        assert_eq!(
+            Message::decode(&over.encode()),
+            Err(WireError::TooManyItems {
+                field: "documents",
+                len: MAX_FETCH + 1,
+                max: MAX_FETCH
+            })
+        );
+        // 17 bytes are not whole ids.
+        let mut e = Encoder::default();
+        e.map(4);
+        e.entry_text("type", FETCH_TYPE);
+        e.entry_text("senderId", "d");
+        e.entry_text("targetId", "s");
+        e.text("documents");
+        e.bytes(&[0u8; 17]);
+        assert_eq!(
+            Message::decode(&e.out),
+            Err(WireError::WrongType { field: "documents" })
+        );
     }
 
     proptest! {

@@ -54,6 +54,11 @@ impl JournalDevice {
         }
     }
 
+    /// The device's journal document.
+    pub fn journal_id(&self) -> DocumentId {
+        self.journal
+    }
+
     /// The next card number of the device's block.
     pub fn next_card(&mut self) -> String {
         let n = self.card_first + self.cards_used;

@@ -5,8 +5,8 @@
 //!
 //! The series: `carclub_sync_connections` (open sync connections), `carclub_sync_frames_total`
 //! (by `direction`, in or out), `carclub_sync_from_store_total` (by `step`: a `document` sent as
-//! stored to a device that held nothing of it, an `acknowledgement` of it taken, neither loading
-//! the document), the histograms `carclub_sync_fold_seconds` (one incoming frame
+//! stored to a device that held nothing of it, an `acknowledgement` of it taken, a document sent
+//! in a `page` of `carclub-docs`, none loading the document), the histograms `carclub_sync_fold_seconds` (one incoming frame
 //! validated, folded and applied, under the core lock) and `carclub_store_flush_seconds` (one
 //! group-commit flush), and, read when scraped, `carclub_store_bytes`, `carclub_store_keys`
 //! (where the backend counts cheaply: an estimate on PostgreSQL) and `carclub_outbox_backlog`

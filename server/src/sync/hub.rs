@@ -15,6 +15,7 @@ use automerge::Automerge;
 use automerge::sync::{self, SyncDoc};
 use carclub_protocol::DocumentId;
 use carclub_protocol::docs::DocKind;
+use carclub_protocol::pack::{self, PackedDoc};
 use carclub_protocol::wire::{Message, PROTOCOL_VERSION, PeerMetadata};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -36,6 +37,9 @@ pub const STORE_REOPENED: &str = "store_reopened: the server's store was reopene
 /// What a device is told when its upload could not be saved for another reason than a full disk.
 pub const NOT_SAVED: &str = "not_saved: the server could not save your changes; they stay on this \
     device and are sent again at the next sync";
+
+/// Documents a page of `carclub-docs` holds before it is sent (the page itself is compressed).
+pub const PAGE_BYTES: usize = 2 * 1024 * 1024;
 
 /// A frame for a connection's writer, with the generation that must be durable before it leaves.
 pub type Outbound = (u64, Vec<u8>);
@@ -267,6 +271,7 @@ impl Hub {
                 document_id, data, ..
             } => self.handle_sync(core, conn, document_id, &data),
             Message::HeadsSummary { cursor, .. } => self.send_changes(core, conn, cursor),
+            Message::Fetch { documents, .. } => self.send_documents(core, conn, documents),
             _ => Ok(()),
         }
     }
@@ -502,6 +507,82 @@ impl Hub {
         metrics::counter!("carclub_sync_from_store_total", "step" => "acknowledgement")
             .increment(1);
         Ok(true)
+    }
+
+    /// Answers a device's `carclub-fetch` with pages of the documents as stored, without loading
+    /// them: each one it may only read and that is stored as it is in memory goes into a page
+    /// (and the connection then syncs it from the heads sent, as after a completed exchange);
+    /// one it may not read, or that does not exist, is unavailable; any other (its own journal,
+    /// one syncing already, one with changes not stored yet) is declined, for the device to sync
+    /// the usual way. A page holds at most [`PAGE_BYTES`] of documents; every document asked for
+    /// is named once, and the last page is sent even when empty.
+    fn send_documents(
+        &mut self,
+        core: &mut Core,
+        conn: u64,
+        ids: Vec<DocumentId>,
+    ) -> Result<(), SyncError> {
+        let Some(principal) = self.conns.get(&conn).map(|c| c.principal.clone()) else {
+            return Ok(());
+        };
+        let mut page = Vec::new();
+        let mut page_bytes = 0;
+        let mut unavailable = Vec::new();
+        let mut declined = Vec::new();
+        for id in ids {
+            let syncing = self
+                .conns
+                .get(&conn)
+                .is_some_and(|c| c.states.contains_key(&id));
+            match access(core, &principal, &id) {
+                Access::None => unavailable.push(id),
+                Access::Write => declined.push(id),
+                Access::Read if syncing => declined.push(id),
+                Access::Read => match core.docs.stored(core.store.as_ref(), &id)? {
+                    Some((bytes, heads)) => {
+                        if let Some(c) = self.conns.get_mut(&conn) {
+                            c.states.insert(id, pack::synced_state(&heads, true));
+                        }
+                        page_bytes += bytes.len();
+                        page.push(PackedDoc { id, heads, bytes });
+                        metrics::counter!("carclub_sync_from_store_total", "step" => "page")
+                            .increment(1);
+                        if page_bytes >= PAGE_BYTES {
+                            let full = std::mem::take(&mut page);
+                            self.send_page(conn, &full, Vec::new(), Vec::new());
+                            page_bytes = 0;
+                        }
+                    }
+                    None if core.docs.recorded_heads(&id).is_none()
+                        && !core.docs.is_loaded(&id) =>
+                    {
+                        unavailable.push(id);
+                    }
+                    None => declined.push(id),
+                },
+            }
+        }
+        self.send_page(conn, &page, unavailable, declined);
+        Ok(())
+    }
+
+    fn send_page(
+        &self,
+        conn: u64,
+        docs: &[PackedDoc],
+        unavailable: Vec<DocumentId>,
+        declined: Vec<DocumentId>,
+    ) {
+        self.send(
+            conn,
+            Message::Documents {
+                sender_id: self.peer_id.clone(),
+                target_id: self.target(conn),
+                data: pack::pack(docs),
+                unavailable,
+                declined,
+            },
+        );
     }
 
     /// Answers a device's change cursor with the heads of the documents it may read that changed

@@ -179,3 +179,126 @@ fn a_fresh_device_is_sent_member_files_as_stored_and_hears_of_later_changes() {
     let now = member_files(&server, &reader.token, &mut peer);
     assert_eq!(h.doc.get_heads(), now[id], "the device holds the new heads");
 }
+
+const PAGED: &str = "carclub_sync_from_store_total{step=\"page\"}";
+
+#[test]
+fn a_fetch_is_answered_with_a_page_naming_each_document_once_and_later_changes_follow() {
+    let server = TestServer::start();
+    let mut field = JournalDevice::register(&server, "admin", ADMIN_PASSWORD);
+    for n in 1..=2 {
+        field.enroll(1, &format!("成页{n}"), 7200 + n, "standard", 18000);
+    }
+    field.sync(&server);
+    let reader = JournalDevice::register(&server, "admin", ADMIN_PASSWORD);
+    let mut peer = Peer::connect(&server, &reader.token);
+    let files = member_files(&server, &reader.token, &mut peer);
+    assert_eq!(files.len(), 2);
+    let nowhere = DocumentId::random();
+    let mut asked: Vec<DocumentId> = files.keys().copied().collect();
+    // Another device's journal, a document that does not exist, and the reader's own journal.
+    asked.extend([field.journal_id(), nowhere, reader.journal_id()]);
+    let paged = metric(&server, PAGED);
+    peer.send(&Message::Fetch {
+        sender_id: "test-peer".into(),
+        target_id: "server".into(),
+        documents: asked,
+    });
+    let (data, unavailable, declined) = loop {
+        match peer.recv() {
+            Message::Documents {
+                data,
+                unavailable,
+                declined,
+                ..
+            } => break (data, unavailable, declined),
+            Message::Error { message, .. } => panic!("server error: {message}"),
+            _ => {}
+        }
+    };
+    let page = carclub_protocol::pack::unpack(&data).expect("a page");
+    assert_eq!(page.len(), 2);
+    assert_eq!(metric(&server, PAGED) - paged, 2.0);
+    let mut unavailable = unavailable;
+    unavailable.sort();
+    let mut expected = vec![field.journal_id(), nowhere];
+    expected.sort();
+    assert_eq!(
+        unavailable, expected,
+        "another device's journal and no document"
+    );
+    assert_eq!(
+        declined,
+        vec![reader.journal_id()],
+        "its own journal, synced as usual"
+    );
+    let mut held: BTreeMap<DocumentId, Held> = page
+        .into_iter()
+        .map(|d| {
+            assert_eq!(files[&d.id], d.heads, "the heads the summary lists");
+            let doc = Automerge::load(&d.bytes).expect("a whole document");
+            assert_eq!(doc.get_heads(), d.heads);
+            let state = carclub_protocol::pack::synced_state(&d.heads, false);
+            (d.id, Held { doc, state })
+        })
+        .collect();
+
+    // The store approves a member: the same connection hears of it as an increment.
+    let (id, h) = held.iter_mut().next().unwrap();
+    let member = docs::read_object::<MemberFile>(&h.doc).unwrap().id;
+    let (status, body) = operate(
+        &server,
+        &reader.token,
+        &member.to_string(),
+        json!({"type": "enrollment_approved"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    receive(&mut peer, *id, h);
+    assert_eq!(
+        docs::read_object::<MemberFile>(&h.doc).unwrap().status,
+        "active"
+    );
+    let now = member_files(&server, &reader.token, &mut peer);
+    assert_eq!(h.doc.get_heads(), now[id], "the device holds the new heads");
+}
+
+#[test]
+fn a_native_device_fetches_the_member_files_it_lacks_by_the_page() {
+    let server = TestServer::start();
+    let mut field = JournalDevice::register(&server, "admin", ADMIN_PASSWORD);
+    for n in 1..=3 {
+        field.enroll(1, &format!("原生{n}"), 7300 + n, "standard", 18000);
+    }
+    field.sync(&server);
+    let (status, reg) = server.post(
+        "/api/devices",
+        &json!({"username": "admin", "password": ADMIN_PASSWORD, "name": "fresh"}),
+        None,
+    );
+    assert_eq!(status, 200, "{reg}");
+    let home = server.path("fresh-device");
+    let store = carclub_client::native::DirStore::open(&home).unwrap();
+    let mut device = carclub_client::Device::open(Vec::new()).unwrap();
+    device.apply_registration(&reg.to_string()).unwrap();
+    device.set_server(&server.base).unwrap();
+    let paged = metric(&server, PAGED);
+    carclub_client::native::sync(&mut device, &store, std::time::Duration::from_secs(60)).unwrap();
+    assert_eq!(
+        metric(&server, PAGED) - paged,
+        3.0,
+        "the three files came in a page"
+    );
+    let names: Vec<String> = device.members().into_iter().map(|m| m.name).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    // What arrived is in local storage: the device opened again shows the same.
+    let again = carclub_client::Device::open(store.load_all().unwrap()).unwrap();
+    assert_eq!(again.members().len(), 3);
+    let detail = again
+        .member_detail(&again.members()[0].id)
+        .expect("a member the device knows");
+    assert!(
+        !detail.benefits.is_empty() && detail.benefits.iter().all(|b| !b.name.is_empty()),
+        "benefits named from the program: {:?}",
+        detail.benefits
+    );
+}
