@@ -197,8 +197,12 @@ pub mod journal {
     }
 }
 
+carclub_shared::tagged_enum! {
+tag = "outcome",
+twin = [#[serde(remote = "Outcome", rename_all = "snake_case")]],
+// Read through a `serde_json` map, see `carclub_shared::tagged`.
 /// What happened to an event the device uploaded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
@@ -214,6 +218,7 @@ pub enum Outcome {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason_zh: Option<String>,
     },
+}
 }
 
 /// A block of card numbers checked out to a device: `prefix` followed by eight digits, serials

@@ -46,10 +46,9 @@ impl<'de> Deserialize<'de> for Event {
     }
 }
 
+// Read by its own `Deserialize` (below): the same JSON as serde's flattened form, read through
+// one `serde_json` map (see `crate::tagged`), which keeps the device's wasm small.
 /// One event with its envelope: who recorded it, where and when.
-///
-/// Read by its own `Deserialize`: the same JSON as serde's flattened form, read through one
-/// `serde_json` map (see [`crate::tagged`]), which keeps the device's wasm small.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
@@ -80,7 +79,7 @@ impl Event {
     }
 }
 
-crate::tagged::tagged_enum! {
+crate::tagged_enum! {
 tag = "type",
 twin = [#[serde(remote = "EventBody", rename_all = "snake_case")]],
 /// What happened.
@@ -476,7 +475,7 @@ pub struct VisitEnded {
     pub notes: Option<LongText>,
 }
 
-crate::tagged::tagged_enum! {
+crate::tagged_enum! {
 tag = "kind",
 twin = [#[serde(remote = "Channel", rename_all = "snake_case")]],
 /// How a member came to the club (DOMAIN.md §2).

@@ -24,7 +24,9 @@ use serde_json::{Map, Value};
 /// ```
 ///
 /// `twin` names the enum again (`remote`) with its serde attributes except `tag`. Tests compare
-/// the result with serde's own internally tagged reader (`Reference`, derived under `cfg(test)`).
+/// the result with serde's own internally tagged reader (`reference_from_value`). Other crates
+/// use it as `carclub_shared::tagged_enum!` (they need `serde` and `serde_json`).
+#[macro_export]
 macro_rules! tagged_enum {
     (
         tag = $tag:literal,
@@ -75,11 +77,10 @@ macro_rules! tagged_enum {
         }
     };
 }
-pub(crate) use tagged_enum;
 
 /// Takes the tag `tag` out of `map` and writes the rest in serde's externally tagged form:
 /// `{"<tag value>": {rest}}`, and `"<tag value>"`, the form of a unit variant, to try second.
-pub(crate) fn externally_tagged(
+pub fn externally_tagged(
     mut map: Map<String, Value>,
     tag: &'static str,
 ) -> Result<(Value, Value), serde_json::Error> {
@@ -100,7 +101,7 @@ pub(crate) fn externally_tagged(
 }
 
 /// What a JSON value is, for an error message.
-pub(crate) fn unexpected(value: &Value) -> serde::de::Unexpected<'_> {
+pub fn unexpected(value: &Value) -> serde::de::Unexpected<'_> {
     use serde::de::Unexpected;
     match value {
         Value::Null => Unexpected::Unit,

@@ -81,7 +81,7 @@ impl Tier {
     }
 }
 
-crate::tagged::tagged_enum! {
+crate::tagged_enum! {
 tag = "kind",
 twin = [#[serde(remote = "Benefit", rename_all = "snake_case", deny_unknown_fields)]],
 /// One benefit of a tier.
@@ -211,7 +211,7 @@ pub enum UpgradeMode {
     Application,
 }
 
-crate::tagged::tagged_enum! {
+crate::tagged_enum! {
 tag = "kind",
 twin = [#[serde(remote = "Condition", rename_all = "snake_case", deny_unknown_fields)]],
 /// One condition of an upgrade rule.
