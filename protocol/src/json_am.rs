@@ -5,8 +5,10 @@
 //! are written once and never changed; server-owned files are *reconciled*: only the fields that
 //! differ are written, so an unchanged file produces no change and a changed one produces a small one.
 
+use std::collections::HashMap;
+
 use automerge::transaction::Transactable;
-use automerge::{ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value as AmValue};
+use automerge::{ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value as AmValue, hydrate};
 use serde_json::{Map, Number, Value};
 
 /// The deepest nesting read or written; deeper input is cut off (documents we write are shallow).
@@ -61,13 +63,8 @@ fn put_depth<T: Transactable>(
     if let Some(s) = scalar(value) {
         return tx.put(obj, prop, s);
     }
-    let ty = if value.is_array() {
-        ObjType::List
-    } else {
-        ObjType::Map
-    };
-    let child = tx.put_object(obj, prop, ty)?;
-    fill(tx, &child, value, depth + 1)
+    tx.batch_create_object(obj, prop, &hydrate(value, depth + 1), false)
+        .map(|_| ())
 }
 
 /// Inserts `value` at `index` of the list `obj`.
@@ -80,48 +77,34 @@ pub fn insert<T: Transactable>(
     if let Some(s) = scalar(value) {
         return tx.insert(list, index, s);
     }
-    let ty = if value.is_array() {
-        ObjType::List
-    } else {
-        ObjType::Map
-    };
-    let child = tx.insert_object(list, index, ty)?;
-    fill(tx, &child, value, 1)
+    tx.batch_create_object(list, Prop::Seq(index), &hydrate(value, 1), true)
+        .map(|_| ())
 }
 
-fn fill<T: Transactable>(
-    tx: &mut T,
-    obj: &ObjId,
-    value: &Value,
-    depth: usize,
-) -> Result<(), automerge::AutomergeError> {
-    if depth > MAX_DEPTH {
-        return Ok(());
-    }
+/// `value` as Automerge's tree of values, which a transaction writes as a new object in one go
+/// (two splices of its operations, not one per node); nesting beyond [`MAX_DEPTH`] is cut off.
+fn hydrate(value: &Value, depth: usize) -> hydrate::Value {
     match value {
         Value::Object(map) => {
-            for (k, v) in map {
-                put_depth(tx, obj, Prop::Map(k.clone()), v, depth)?;
-            }
+            let entries: HashMap<String, hydrate::Value> = if depth > MAX_DEPTH {
+                HashMap::new()
+            } else {
+                map.iter()
+                    .map(|(k, v)| (k.clone(), hydrate(v, depth + 1)))
+                    .collect()
+            };
+            hydrate::Map::from(entries).into()
         }
         Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                if let Some(s) = scalar(v) {
-                    tx.insert(obj, i, s)?;
-                } else {
-                    let ty = if v.is_array() {
-                        ObjType::List
-                    } else {
-                        ObjType::Map
-                    };
-                    let child = tx.insert_object(obj, i, ty)?;
-                    fill(tx, &child, v, depth + 1)?;
-                }
-            }
+            let items: Vec<hydrate::Value> = if depth > MAX_DEPTH {
+                Vec::new()
+            } else {
+                items.iter().map(|v| hydrate(v, depth + 1)).collect()
+            };
+            items.into()
         }
-        _ => {}
+        scalar_value => scalar(scalar_value).unwrap_or(ScalarValue::Null).into(),
     }
-    Ok(())
 }
 
 /// Makes the map `obj` hold exactly `target`, writing only what differs.
@@ -140,6 +123,13 @@ fn reconcile_depth<T: Transactable>(
     depth: usize,
 ) -> Result<(), automerge::AutomergeError> {
     let existing: Vec<String> = tx.keys(obj).collect();
+    if existing.is_empty() && *obj == automerge::ROOT && depth == 0 {
+        // A new document: its whole tree in one go.
+        let hydrate::Value::Map(root) = hydrate(&Value::Object(target.clone()), 1) else {
+            return Ok(());
+        };
+        return tx.init_root_from_hydrate(&root);
+    }
     for key in existing {
         if !target.contains_key(&key) {
             tx.delete(obj, key.as_str())?;
