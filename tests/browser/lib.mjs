@@ -21,11 +21,15 @@ export async function desktop(browser, timeout, extra = {}) {
   return context;
 }
 
-/** Makes `dir` and removes the screenshots a previous run of this script left (`<prefix>-*.png`). */
+/**
+ * Makes `dir` and removes the screenshots a previous run of this script left (`<prefix>-*.png`).
+ * A file another story running at the same time removed first is no error (`member-` also
+ * matches `member-offline-`).
+ */
 export function freshShots(dir, prefix) {
   mkdirSync(dir, { recursive: true });
   for (const file of readdirSync(dir)) {
-    if (file.startsWith(`${prefix}-`) && file.endsWith('.png')) rmSync(join(dir, file));
+    if (file.startsWith(`${prefix}-`) && file.endsWith('.png')) rmSync(join(dir, file), { force: true });
   }
 }
 
