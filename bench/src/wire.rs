@@ -163,6 +163,8 @@ pub fn sync(
                         return Ok(());
                     }
                 }
+                // The pages of everyone else's files: not needed to seed.
+                Ok(Message::Fetch { .. }) => return Ok(()),
                 Ok(_) => {}
                 Err(e) => bail!("the device produced an undecodable frame: {e}"),
             }
