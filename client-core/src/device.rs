@@ -227,13 +227,18 @@ fn field<T>(
     })
 }
 
-/// Reads a stored JSON entry. Through `&str` like every other JSON the device reads, so the wasm
-/// holds one JSON text reader (each type's `Deserialize` is compiled once per reader).
+/// Reads a stored JSON entry (through a value, see [`read_json`]).
 fn stored_json<T: serde::de::DeserializeOwned>(key: &str, value: &[u8]) -> Result<T, ClientError> {
     std::str::from_utf8(value)
         .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
+        .and_then(|text| read_json(text).map_err(|e| e.to_string()))
         .map_err(|e| ClientError::Corrupt(format!("{key}: {e}")))
+}
+
+/// Reads JSON text as `T` through a `serde_json::Value`, as the device reads its documents: the
+/// wasm then holds each type's reader once, for values, and a text reader only for `Value`.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(text: &str) -> serde_json::Result<T> {
+    serde_json::from_str::<serde_json::Value>(text).and_then(serde_json::from_value)
 }
 
 impl Device {
@@ -291,11 +296,10 @@ impl Device {
         if self.reg.is_some() {
             return Err(ClientError::AlreadyRegistered);
         }
-        let reg: Registration =
-            serde_json::from_str(response_json).map_err(|e| ClientError::Invalid {
-                field: "registration",
-                reason: e.to_string(),
-            })?;
+        let reg: Registration = read_json(response_json).map_err(|e| ClientError::Invalid {
+            field: "registration",
+            reason: e.to_string(),
+        })?;
         let journal_id = docs::journal_id(reg.device_id);
         if reg.docs.journal.parse::<DocumentId>().ok() != Some(journal_id) {
             return Err(ClientError::Invalid {
@@ -560,11 +564,10 @@ impl Device {
     /// Enrolls a member: validates the input as the server will, records the event, and returns
     /// the member as the device now shows it (JSON).
     pub fn enroll(&mut self, input_json: &str, now_ms: i64) -> Result<String, ClientError> {
-        let input: EnrollInput =
-            serde_json::from_str(input_json).map_err(|e| ClientError::Invalid {
-                field: "enrollment",
-                reason: e.to_string(),
-            })?;
+        let input: EnrollInput = read_json(input_json).map_err(|e| ClientError::Invalid {
+            field: "enrollment",
+            reason: e.to_string(),
+        })?;
         let member = self.enroll_input(input, now_ms)?;
         let view = crate::view::members(self)
             .into_iter()

@@ -257,8 +257,8 @@ impl Device {
         input_json: &str,
         now_ms: i64,
     ) -> Result<String, ClientError> {
-        let input: InspectInput =
-            serde_json::from_str(input_json).map_err(|e| invalid("inspection", e.to_string()))?;
+        let input: InspectInput = crate::device::read_json(input_json)
+            .map_err(|e| invalid("inspection", e.to_string()))?;
         self.pre_inspect(input, now_ms)
     }
 
@@ -323,7 +323,7 @@ impl Device {
         now_ms: i64,
     ) -> Result<String, ClientError> {
         let input: BenefitInput =
-            serde_json::from_str(input_json).map_err(|e| invalid("benefit", e.to_string()))?;
+            crate::device::read_json(input_json).map_err(|e| invalid("benefit", e.to_string()))?;
         self.use_benefit(input, now_ms)
     }
 }
