@@ -137,7 +137,11 @@ pub mod journal {
     /// Appends an event.
     pub fn append(doc: &mut Automerge, event: &Event) -> Result<(), AppendError> {
         let list = events_list(doc).ok_or(AppendError::NotAJournal)?;
-        let value = serde_json::to_value(event).map_err(|_| AppendError::NotAJournal)?;
+        // Written as text, then read as a value: the device's wasm holds one writer of events
+        // (text, which the projection's ordering uses too) instead of two.
+        let value = serde_json::to_string(event)
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text))
+            .map_err(|_| AppendError::NotAJournal)?;
         let mut tx = doc.transaction();
         let len = tx.length(&list);
         json_am::insert(&mut tx, &list, len, &value)?;
