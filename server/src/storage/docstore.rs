@@ -63,6 +63,8 @@ pub struct DocStore {
     positions: HashMap<DocumentId, Position>,
     seq: u64,
     clock: Cell<u64>,
+    /// Documents saved whole since the last trim, to leave the cache then (see [`DocStore::save`]).
+    built: Vec<DocumentId>,
 }
 
 fn change_key(seq: u64) -> Vec<u8> {
@@ -304,8 +306,18 @@ impl DocStore {
         e.last_used.set(t);
     }
 
-    /// Drops the least recently used documents that are saved, until at most `cap` stay loaded.
+    /// Drops the documents saved whole since the last trim (unless changed since), then the least
+    /// recently used documents that are saved, until at most `cap` stay loaded.
     pub fn trim(&mut self, cap: usize) {
+        for id in std::mem::take(&mut self.built) {
+            if self
+                .docs
+                .get(&id)
+                .is_some_and(|e| e.doc.get_heads() == e.saved_heads)
+            {
+                self.docs.remove(&id);
+            }
+        }
         if self.docs.len() <= cap {
             return;
         }
@@ -359,6 +371,11 @@ impl DocStore {
                     batch.delete(chunk_key(id, seq));
                 }
                 let full = e.doc.save();
+                // A document built or grown here (a new member file, status, directory) takes
+                // several times the memory of the same document loaded from its bytes (Automerge's
+                // batch creation leaves its columns with room to spare): once saved whole it
+                // leaves the cache at the next trim, and comes back as loaded if used again.
+                self.built.push(*id);
                 e.base_bytes = full.len();
                 e.incr_bytes = 0;
                 batch.put(chunk_key(id, e.next_seq), full);
