@@ -48,7 +48,7 @@ for (const need of ['base', 'code', 'card', 'tier', 'points', 'event']) {
   }
 }
 const TIMEOUT = 30_000;
-const PREFIX = 'member';
+const PREFIX = 'memberapp';
 freshShots(opts.shots, PREFIX);
 
 const browser = await launch(opts.chromium, opts.headed);
