@@ -91,6 +91,30 @@ fn receive(peer: &mut Peer, id: DocumentId, held: &mut Held) {
     }
 }
 
+/// The store approves the member whose file `h` holds: the peer's connection hears of it as an
+/// incremental sync message, after which it holds the file as active at the server's new heads.
+fn approved_and_heard(server: &Server, token: &str, peer: &mut Peer, id: DocumentId, h: &mut Held) {
+    let member = docs::read_object::<MemberFile>(&h.doc).unwrap().id;
+    let (status, body) = operate(
+        server,
+        token,
+        &member.to_string(),
+        json!({"type": "enrollment_approved"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    receive(peer, id, h);
+    assert_eq!(
+        docs::read_object::<MemberFile>(&h.doc).unwrap().status,
+        "active"
+    );
+    let now = member_files(server, token, peer);
+    assert_eq!(
+        h.doc.get_heads(),
+        now[&id],
+        "the device holds the new heads"
+    );
+}
+
 #[test]
 fn a_fresh_device_is_sent_member_files_as_stored_and_hears_of_later_changes() {
     let server = TestServer::start();
@@ -160,24 +184,12 @@ fn a_fresh_device_is_sent_member_files_as_stored_and_hears_of_later_changes() {
     // The store approves the first member: the same connection hears of it as an increment.
     let (id, _) = files.iter().next().unwrap();
     let h = held.get_mut(id).unwrap();
-    let member = docs::read_object::<MemberFile>(&h.doc).unwrap().id;
-    let (status, body) = operate(
-        &server,
-        &reader.token,
-        &member.to_string(),
-        json!({"type": "enrollment_approved"}),
-    );
-    assert_eq!(status, 200, "{body}");
-    receive(&mut peer, *id, h);
-    let file: MemberFile = docs::read_object(&h.doc).unwrap();
-    assert_eq!(file.status, "active");
+    approved_and_heard(&server, &reader.token, &mut peer, *id, h);
     let allowances: Vec<Allowance> =
         carclub_protocol::json_am::read_prop(&h.doc, &ROOT, "allowances")
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap();
     assert!(allowances.iter().any(|a| a.available), "{allowances:?}");
-    let now = member_files(&server, &reader.token, &mut peer);
-    assert_eq!(h.doc.get_heads(), now[id], "the device holds the new heads");
 }
 
 const PAGED: &str = "carclub_sync_from_store_total{step=\"page\"}";
@@ -245,21 +257,7 @@ fn a_fetch_is_answered_with_a_page_naming_each_document_once_and_later_changes_f
 
     // The store approves a member: the same connection hears of it as an increment.
     let (id, h) = held.iter_mut().next().unwrap();
-    let member = docs::read_object::<MemberFile>(&h.doc).unwrap().id;
-    let (status, body) = operate(
-        &server,
-        &reader.token,
-        &member.to_string(),
-        json!({"type": "enrollment_approved"}),
-    );
-    assert_eq!(status, 200, "{body}");
-    receive(&mut peer, *id, h);
-    assert_eq!(
-        docs::read_object::<MemberFile>(&h.doc).unwrap().status,
-        "active"
-    );
-    let now = member_files(&server, &reader.token, &mut peer);
-    assert_eq!(h.doc.get_heads(), now[id], "the device holds the new heads");
+    approved_and_heard(&server, &reader.token, &mut peer, *id, h);
 }
 
 #[test]
