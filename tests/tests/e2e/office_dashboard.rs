@@ -24,8 +24,8 @@ fn on(month: Month, day: i64, hour: i64) -> i64 {
     month.start().millis() + (day - 1) * DAY_MS + hour * 3_600_000
 }
 
-/// Enrolls a member at the desk on the 3rd of `month` (standard tier, ¥180) and approves them on
-/// the 4th (back-dated by the administrator); the member's id.
+/// Enrolls a member at the desk on the 3rd of `month` (or in the last hour of the 2nd; standard
+/// tier, ¥180) and approves them on the 4th (back-dated by the administrator); the member's id.
 fn joined(
     server: &TestServer,
     admin: &str,
@@ -34,7 +34,10 @@ fn joined(
     name: &str,
     n: u32,
 ) -> String {
-    let days_ago = (now_ms() - on(month, 3, 12)) / DAY_MS;
+    // Whole days back from now, rounded up: the event falls in the day before 23:00 on the 3rd,
+    // whatever the time of day now (rounded down, it fell on the 4th after the approval when the
+    // tests ran between 10:00 and 12:00).
+    let days_ago = (now_ms() - on(month, 3, 23) + DAY_MS - 1) / DAY_MS;
     let member = device.enroll(days_ago, name, n, "standard", 18000);
     device.sync(server);
     let (s, v) = operate(
