@@ -179,6 +179,11 @@ await step('offline, the member reports the card lost: it shows as waiting to be
   await request.waitFor();
   expectEqual(await request.getAttribute('data-state'), 'pending', 'the report waits for the network');
   expectEqual(await page.locator('[data-test=report-lost]').isDisabled(), true, 'no second report');
+  // The card stops being shown as one the desk can scan.
+  expectEqual(await page.locator('[data-test=card]').getAttribute('data-status'), 'active', 'the membership stands');
+  expectEqual(await page.locator('[data-test=status]').getAttribute('class'), 'mcard-status mstatus-lost', 'the card face says lost');
+  expectEqual(await page.locator('[data-test=qr]').count(), 0, 'no code to scan for a lost card');
+  await page.locator('[data-test=scan-lost]').waitFor();
   await shots('06-lost-pending');
 });
 

@@ -148,6 +148,9 @@ const zh = {
       points: '可用积分',
       plate: '车牌',
       noPlate: '—',
+      lost: '已挂失',
+      temporary: '临时卡',
+      lostLead: '会员卡 {card} 已挂失，不能再使用。请到门店领取临时卡或补办新卡，新卡号会显示在这里。',
     },
     benefits: {
       title: '本年度权益',
@@ -419,6 +422,9 @@ const en: typeof zh = {
       points: 'Points',
       plate: 'Plate',
       noPlate: '—',
+      lost: 'Reported lost',
+      temporary: 'Temporary card',
+      lostLead: 'Card {card} is reported lost and no longer works. The store hands you a temporary or a new card; its number then shows here.',
     },
     benefits: {
       title: 'Benefits this year',
