@@ -85,16 +85,7 @@ pub fn insert<T: Transactable>(
 /// (two splices of its operations, not one per node); nesting beyond [`MAX_DEPTH`] is cut off.
 fn hydrate(value: &Value, depth: usize) -> hydrate::Value {
     match value {
-        Value::Object(map) => {
-            let entries: HashMap<String, hydrate::Value> = if depth > MAX_DEPTH {
-                HashMap::new()
-            } else {
-                map.iter()
-                    .map(|(k, v)| (k.clone(), hydrate(v, depth + 1)))
-                    .collect()
-            };
-            hydrate::Map::from(entries).into()
-        }
+        Value::Object(map) => hydrate_map(map, depth).into(),
         Value::Array(items) => {
             let items: Vec<hydrate::Value> = if depth > MAX_DEPTH {
                 Vec::new()
@@ -105,6 +96,18 @@ fn hydrate(value: &Value, depth: usize) -> hydrate::Value {
         }
         scalar_value => scalar(scalar_value).unwrap_or(ScalarValue::Null).into(),
     }
+}
+
+/// A JSON object as Automerge's map of values (see [`hydrate`]).
+fn hydrate_map(map: &Map<String, Value>, depth: usize) -> hydrate::Map {
+    let entries: HashMap<String, hydrate::Value> = if depth > MAX_DEPTH {
+        HashMap::new()
+    } else {
+        map.iter()
+            .map(|(k, v)| (k.clone(), hydrate(v, depth + 1)))
+            .collect()
+    };
+    entries.into()
 }
 
 /// Makes the map `obj` hold exactly `target`, writing only what differs.
@@ -125,10 +128,7 @@ fn reconcile_depth<T: Transactable>(
     let existing: Vec<String> = tx.keys(obj).collect();
     if existing.is_empty() && *obj == automerge::ROOT && depth == 0 {
         // A new document: its whole tree in one go.
-        let hydrate::Value::Map(root) = hydrate(&Value::Object(target.clone()), 1) else {
-            return Ok(());
-        };
-        return tx.init_root_from_hydrate(&root);
+        return tx.init_root_from_hydrate(&hydrate_map(target, 1));
     }
     for key in existing {
         if !target.contains_key(&key) {

@@ -64,7 +64,7 @@ pub struct DocStore {
     seq: u64,
     clock: Cell<u64>,
     /// Documents saved whole since the last trim, to leave the cache then (see [`DocStore::save`]).
-    built: Vec<DocumentId>,
+    saved_whole: Vec<DocumentId>,
 }
 
 fn change_key(seq: u64) -> Vec<u8> {
@@ -309,7 +309,7 @@ impl DocStore {
     /// Drops the documents saved whole since the last trim (unless changed since), then the least
     /// recently used documents that are saved, until at most `cap` stay loaded.
     pub fn trim(&mut self, cap: usize) {
-        for id in std::mem::take(&mut self.built) {
+        for id in std::mem::take(&mut self.saved_whole) {
             if self
                 .docs
                 .get(&id)
@@ -375,7 +375,7 @@ impl DocStore {
                 // several times the memory of the same document loaded from its bytes (Automerge's
                 // batch creation leaves its columns with room to spare): once saved whole it
                 // leaves the cache at the next trim, and comes back as loaded if used again.
-                self.built.push(*id);
+                self.saved_whole.push(*id);
                 e.base_bytes = full.len();
                 e.incr_bytes = 0;
                 batch.put(chunk_key(id, e.next_seq), full);

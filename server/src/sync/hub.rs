@@ -495,15 +495,11 @@ impl Hub {
             return Ok(false);
         }
         // As `receive_sync_message` leaves it for a peer that now holds everything the server
-        // has: nothing in flight, everything sent known to them.
-        state.in_flight = false;
+        // has: a completed exchange, with what the peer said of itself.
+        *state = pack::synced_state(heads, true);
         state.their_capabilities = Some(caps);
         state.peer_read_only = flags.contains(sync::MessageFlags::READ_ONLY);
-        state.sent_hashes.clear();
-        state.shared_heads = heads.to_vec();
         state.their_have = Some(message.have.clone());
-        state.their_heads = Some(heads.to_vec());
-        state.their_need = Some(Vec::new());
         metrics::counter!("carclub_sync_from_store_total", "step" => "acknowledgement")
             .increment(1);
         Ok(true)
